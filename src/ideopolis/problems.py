@@ -137,6 +137,23 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
+def count(n: int, singular: str, plural: str | None = None, *, verb: tuple[str, str] | None = None) -> str:
+    """Say how many, with the right noun (and verb) form.
+
+    Examples
+    --------
+    >>> count(1, "value", verb=("is", "are"))
+    '1 value is'
+    >>> count(3, "geometry", "geometries")
+    '3 geometries'
+    """
+    noun = singular if n == 1 else (plural or f"{singular}s")
+    text = f"{n} {noun}"
+    if verb is not None:
+        text += f" {verb[0] if n == 1 else verb[1]}"
+    return text
+
+
 def listing(items: Sequence[object], *, limit: int = MAX_LISTED) -> str:
     """Name the first few items and say how many more there are.
 

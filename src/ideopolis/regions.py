@@ -32,7 +32,7 @@ from ideopolis import datasets
 from ideopolis.errors import DataFileError, RegionSetError
 from ideopolis.io import MISSING_TOKENS, id_strings, read_geometry, read_table
 from ideopolis.manifest import IndicatorMeta, LongTableSpec, Manifest, read_manifest
-from ideopolis.problems import ValidationReport, listing
+from ideopolis.problems import ValidationReport, count, listing
 
 #: The CRS every region set is held in after loading.
 WGS84 = "EPSG:4326"
@@ -271,7 +271,7 @@ def build_region_set(manifest: Manifest, report: ValidationReport, *, deep: bool
                     "bad-group-value",
                     source.file,
                     f"column {gname!r}",
-                    f"{int(bad.sum())} values are not among the declared values ({listing(sorted(set(gvalues[bad])))})",
+                    f"{count(int(bad.sum()), 'value', verb=('is', 'are'))} not among the declared values ({listing(sorted(set(gvalues[bad])))})",
                     f"use only {', '.join(gspec.values)}, or extend values in [groups.{gname}]",
                 )
         groups[gname] = gvalues
@@ -286,7 +286,7 @@ def build_region_set(manifest: Manifest, report: ValidationReport, *, deep: bool
                 "missing-name",
                 name_source.file,
                 f"column {manifest.name_column!r}",
-                f"{int(blank.sum())} regions have no name ({listing(list(ids[blank.to_numpy()]))}); "
+                f"{count(int(blank.sum()), 'region', verb=('has', 'have'))} no name ({listing(list(ids[blank.to_numpy()]))}); "
                 "their id is shown instead",
                 "fill in the names",
             )
@@ -317,7 +317,7 @@ def build_region_set(manifest: Manifest, report: ValidationReport, *, deep: bool
                     "long-table-unknown-ids",
                     spec.file,
                     f"column {spec.id_column!r}",
-                    f"{len(unknown)} ids are not regions of this set ({listing(unknown)}); they are left out",
+                    f"{count(len(unknown), 'id', verb=('is', 'are'))} not a region of this set ({listing(unknown)}); they are left out",
                     "check the ids, or ignore if these regions are out of scope",
                 )
 
@@ -398,7 +398,7 @@ def _read_geometry_checked(manifest: Manifest, report: ValidationReport) -> gpd.
             "empty-geometry",
             f,
             f"column {spec.id_column!r}",
-            f"{int(empty.sum())} regions have an empty or missing geometry ({listing(list(gdf.index[empty]))})",
+            f"{count(int(empty.sum()), 'region', verb=('has', 'have'))} an empty or missing geometry ({listing(list(gdf.index[empty]))})",
             "give every region a polygon, or remove the rows",
         )
     types = pd.Series(shapely.get_type_id(geoms), index=gdf.index)
@@ -429,7 +429,7 @@ def _read_geometry_checked(manifest: Manifest, report: ValidationReport) -> gpd.
             "invalid-geometry",
             f,
             "",
-            f"{len(bad_ids)} invalid geometries were repaired with make_valid ({listing(bad_ids)}; first: {reason})",
+            f"{count(len(bad_ids), 'invalid geometry', 'invalid geometries', verb=('was', 'were'))} repaired with make_valid ({listing(bad_ids)}; first: {reason})",
             "repair them at the source (e.g. shapely.make_valid) to silence this",
         )
 
@@ -535,7 +535,7 @@ def _check_id_column(
             "missing-id",
             file,
             f"column {id_column!r}",
-            f"{len(rows)} {row_label}s have no id ({row_label}s {listing(rows)})",
+            f"{count(len(rows), row_label, verb=('has', 'have'))} no id ({row_label}s {listing(rows)})",
             "give every row its region id, or delete the rows",
         )
     dup = ids.duplicated(keep=False).to_numpy() & ~blank
@@ -550,7 +550,7 @@ def _check_id_column(
             "duplicate-id",
             file,
             f"column {id_column!r}",
-            f"{len(dup_ids)} ids occur more than once ({detail}{more})",
+            f"{count(len(dup_ids), 'id', verb=('occurs', 'occur'))} more than once ({detail}{more})",
             "keep one row per region (the first one is used until then)",
         )
 
@@ -666,7 +666,7 @@ def _numeric_column(
                 "non-numeric",
                 source.file,
                 f"column {col!r}",
-                f"{int(bad.sum())} values are not numbers ({_where_rows(source, bad_text.index)}; first: {sample!r})",
+                f"{count(int(bad.sum()), 'value', verb=('is', 'are'))} not a number ({_where_rows(source, bad_text.index)}; first: {sample!r})",
                 _non_numeric_fix(sample),
             )
     finite = np.isfinite(values.to_numpy()) | values.isna().to_numpy()
@@ -676,7 +676,7 @@ def _numeric_column(
             "infinite",
             source.file,
             f"column {col!r}",
-            f"{len(idx)} values are infinite ({_where_rows(source, idx)})",
+            f"{count(len(idx), 'value', verb=('is', 'are'))} infinite ({_where_rows(source, idx)})",
             "replace them with a finite number or leave the cell empty (a division by zero upstream?)",
         )
         values = values.where(finite)
@@ -697,7 +697,7 @@ def _numeric_column(
             "out-of-range",
             source.file,
             f"column {col!r}",
-            f"{len(idx)} values are out of range ({_where_rows(source, idx)}; first: {first:g}); {what}",
+            f"{count(len(idx), 'value', verb=('is', 'are'))} out of range ({_where_rows(source, idx)}; first: {first:g}); {what}",
             fix,
         )
     return values
@@ -741,7 +741,7 @@ def _cross_check_ids(manifest: Manifest, geo: gpd.GeoDataFrame | None, table: _T
                 "leading-zeros",
                 table.file,
                 "id column",
-                f"{len(lost_t)} ids look like they lost their leading zeros "
+                f"{count(len(lost_t), 'id', verb=('looks', 'look'))} like it lost leading zeros "
                 f"({listing(lost_t, limit=3)} vs {listing([i.zfill(width) for i in lost_t], limit=3)} "
                 f"in {gfile})",
                 "store ids as text with their zeros (in a spreadsheet: format the column as Text)",
@@ -752,7 +752,7 @@ def _cross_check_ids(manifest: Manifest, geo: gpd.GeoDataFrame | None, table: _T
                 "leading-zeros",
                 gfile,
                 "id column",
-                f"{len(lost_g)} ids look like they lost their leading zeros "
+                f"{count(len(lost_g), 'id', verb=('looks', 'look'))} like it lost leading zeros "
                 f"({listing(lost_g, limit=3)} vs {listing([i.zfill(width_t) for i in lost_g], limit=3)} "
                 f"in {table.file})",
                 "store the geometry ids as text with their zeros",
@@ -763,7 +763,7 @@ def _cross_check_ids(manifest: Manifest, geo: gpd.GeoDataFrame | None, table: _T
             "id-without-geometry",
             table.file,
             "id column",
-            f"{len(only_table)} ids have no geometry in {gfile} ({listing(list(only_table))}); their rows are left out",
+            f"{count(len(only_table), 'id', verb=('has', 'have'))} no geometry in {gfile} ({listing(list(only_table))}); their rows are left out",
             f"add their shapes to {gfile}, or remove the rows",
         )
     if len(only_geo):
@@ -771,7 +771,7 @@ def _cross_check_ids(manifest: Manifest, geo: gpd.GeoDataFrame | None, table: _T
             "geometry-without-data",
             gfile,
             "id column",
-            f"{len(only_geo)} regions have no row in {table.file} ({listing(list(only_geo))}); "
+            f"{count(len(only_geo), 'region', verb=('has', 'have'))} no row in {table.file} ({listing(list(only_geo))}); "
             "their values there are missing",
             f"add rows for them to {table.file} (empty cells for unknown values)",
         )
@@ -796,7 +796,7 @@ def _check_ratios(manifest: Manifest, data: pd.DataFrame, report: ValidationRepo
                 "ratio-mismatch",
                 "manifest.toml",
                 f"[indicators.{col}]",
-                f"{int(off.sum())} values differ from {meta.numerator} / {meta.denominator} x {meta.scale:g} "
+                f"{count(int(off.sum()), 'value', verb=('differs', 'differ'))} from {meta.numerator} / {meta.denominator} x {meta.scale:g} "
                 f"(largest at id {worst!r}: stored {float(data[col][worst]):g}, "
                 f"recomputed {float(recomputed[worst]):g})",
                 "recompute the column from its counts, or correct numerator/denominator/scale",
