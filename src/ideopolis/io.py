@@ -161,9 +161,9 @@ def id_strings(values: pd.Series) -> pd.Series:
 
 def _require_file(path: Path) -> None:
     if not path.exists():
-        raise DataFileError(f"{path}: file not found; fix: check the path or the file name in manifest.toml")
+        raise DataFileError(f"{path.name}: file not found in {path.parent}; fix: check the path or the file name")
     if path.is_dir() and path.suffix.lower() != ".shp":
-        raise DataFileError(f"{path}: is a folder, not a file; fix: name the file inside it")
+        raise DataFileError(f"{path.name}: is a folder, not a file; fix: name the file inside it")
 
 
 def _check_utf8_text(path: Path) -> None:

@@ -319,10 +319,11 @@ def read_manifest(folder: Path, report: ValidationReport) -> Manifest | None:
     try:
         text = path.read_bytes().decode("utf-8")
     except UnicodeDecodeError as exc:
+        line = exc.object[: exc.start].count(b"\n") + 1
         report.error(
             "encoding",
             MANIFEST_NAME,
-            f"byte {exc.start}",
+            f"line {line}",
             "the file is not valid UTF-8",
             "re-save it as UTF-8",
         )

@@ -31,7 +31,7 @@ from pyproj.exceptions import CRSError
 from ideopolis import datasets
 from ideopolis.errors import DataFileError, RegionSetError
 from ideopolis.io import MISSING_TOKENS, id_strings, read_geometry, read_table
-from ideopolis.manifest import IndicatorMeta, LongTableSpec, Manifest, read_manifest
+from ideopolis.manifest import TABLE_SUFFIXES, IndicatorMeta, LongTableSpec, Manifest, read_manifest
 from ideopolis.problems import ValidationReport, count, listing
 
 #: The CRS every region set is held in after loading.
@@ -231,12 +231,14 @@ def build_region_set(manifest: Manifest, report: ValidationReport, *, deep: bool
     RegionSet or None
         ``None`` when a fatal problem leaves nothing to join; otherwise the set (check ``report.ok``).
     """
-    geo = _read_geometry_checked(manifest, report)
+    geo, geo_attrs = _read_geometry_checked(manifest, report)
     tables = [_read_table_checked(spec.file, spec.id_column, spec.sheet, manifest, report) for spec in manifest.tables]
     tables_ok = [t for t in tables if t is not None]
 
-    columns = _locate_columns(manifest, geo, tables_ok, report)
-    _check_metadata_columns(manifest, columns, report)
+    columns = _locate_columns(manifest, geo_attrs, tables_ok, report)
+    # a file that could not be read would make every column it holds look missing: report the file only
+    if len(tables_ok) == len(tables) and (manifest.geometry is None or geo_attrs is not None):
+        _check_metadata_columns(manifest, columns, report)
 
     if geo is not None:
         ids = geo.index
@@ -329,15 +331,18 @@ def build_region_set(manifest: Manifest, report: ValidationReport, *, deep: bool
 # geometry
 
 
-def _read_geometry_checked(manifest: Manifest, report: ValidationReport) -> gpd.GeoDataFrame | None:
+def _read_geometry_checked(
+    manifest: Manifest, report: ValidationReport
+) -> tuple[gpd.GeoDataFrame | None, pd.DataFrame | None]:
+    """Read and check the geometry; return it (``None`` if unusable) and its attribute columns (if readable)."""
     spec = manifest.geometry
     if spec is None:
-        return None
+        return None, None
     try:
         gdf = read_geometry(manifest.path(spec.file), layer=spec.layer)
     except DataFileError as exc:
         report.error("geometry-unreadable", spec.file, "", *_split_fix(str(exc), spec.file))
-        return None
+        return None, None
     f = spec.file
     if spec.id_column not in gdf.columns:
         report.error(
@@ -347,12 +352,13 @@ def _read_geometry_checked(manifest: Manifest, report: ValidationReport) -> gpd.
             f"the id column is missing (columns: {listing(list(gdf.columns.drop('geometry')), limit=8)})",
             "set id_column in [geometry] to the column that holds the region ids",
         )
-        return None
+        return None, None
     ids = id_strings(gdf[spec.id_column])
     _check_id_column(ids, f, spec.id_column, "feature", 1, report)
     numeric_ids = pd.api.types.is_numeric_dtype(gdf[spec.id_column])
     gdf = gdf.set_axis(pd.Index(ids, name="id"))
     gdf = gdf[~gdf.index.duplicated(keep="first") & (gdf.index != "")]
+    attrs = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
     if numeric_ids:
         gdf.attrs["numeric_ids"] = True
 
@@ -378,7 +384,7 @@ def _read_geometry_checked(manifest: Manifest, report: ValidationReport) -> gpd.
                 "the geometry has no CRS and the manifest names none",
                 "add crs = 'EPSG:4326' (or the file's real CRS) to [region_set]",
             )
-            return None
+            return None, attrs
         gdf = gdf.set_crs(declared)
     elif declared is not None and not CRS.from_user_input(gdf.crs).equals(declared):
         report.error(
@@ -388,7 +394,7 @@ def _read_geometry_checked(manifest: Manifest, report: ValidationReport) -> gpd.
             f"the file's CRS is {gdf.crs.to_string()} but the manifest says {manifest.crs}",
             "make [region_set] crs match the file, or reproject the file",
         )
-        return None
+        return None, attrs
 
     # empty, types, validity
     geoms = gdf.geometry.to_numpy()
@@ -445,7 +451,7 @@ def _read_geometry_checked(manifest: Manifest, report: ValidationReport) -> gpd.
                 f"cannot reproject from {gdf.crs} to {WGS84} ({exc})",
                 "check the CRS",
             )
-            return None
+            return None, attrs
     minx, miny, maxx, maxy = gdf.total_bounds if len(gdf) and not empty.all() else (0, 0, 0, 0)
     if not (-181 <= minx <= maxx <= 181 and -91 <= miny <= maxy <= 91):
         report.error(
@@ -456,8 +462,8 @@ def _read_geometry_checked(manifest: Manifest, report: ValidationReport) -> gpd.
             f"range for CRS {manifest.crs or 'of the file'}",
             "the file is probably projected: set crs in [region_set] to its real CRS",
         )
-        return None
-    return gdf
+        return None, attrs
+    return gdf, attrs
 
 
 def _polygonal_part(geom: shapely.Geometry) -> shapely.Geometry:
@@ -501,6 +507,8 @@ class _Column:
 def _read_table_checked(
     file: str, id_column: str, sheet: str | None, manifest: Manifest, report: ValidationReport
 ) -> _Table | None:
+    if Path(file).suffix.lower() not in TABLE_SUFFIXES:
+        return None  # the manifest check reported the format already
     try:
         df, row_label, first = read_table(manifest.path(file), sheet=sheet)
     except DataFileError as exc:
@@ -556,7 +564,7 @@ def _check_id_column(
 
 
 def _locate_columns(
-    manifest: Manifest, geo: gpd.GeoDataFrame | None, tables: Sequence[_Table], report: ValidationReport
+    manifest: Manifest, geo: pd.DataFrame | None, tables: Sequence[_Table], report: ValidationReport
 ) -> dict[str, _Column]:
     """Find, for every column the manifest names, the one file that holds it."""
     found: dict[str, _Column] = {}
@@ -741,7 +749,7 @@ def _cross_check_ids(manifest: Manifest, geo: gpd.GeoDataFrame | None, table: _T
                 "leading-zeros",
                 table.file,
                 "id column",
-                f"{count(len(lost_t), 'id', verb=('looks', 'look'))} like it lost leading zeros "
+                f"{count(len(lost_t), 'id', verb=('looks like it', 'look like they'))} lost leading zeros "
                 f"({listing(lost_t, limit=3)} vs {listing([i.zfill(width) for i in lost_t], limit=3)} "
                 f"in {gfile})",
                 "store ids as text with their zeros (in a spreadsheet: format the column as Text)",
@@ -752,7 +760,7 @@ def _cross_check_ids(manifest: Manifest, geo: gpd.GeoDataFrame | None, table: _T
                 "leading-zeros",
                 gfile,
                 "id column",
-                f"{count(len(lost_g), 'id', verb=('looks', 'look'))} like it lost leading zeros "
+                f"{count(len(lost_g), 'id', verb=('looks like it', 'look like they'))} lost leading zeros "
                 f"({listing(lost_g, limit=3)} vs {listing([i.zfill(width_t) for i in lost_g], limit=3)} "
                 f"in {table.file})",
                 "store the geometry ids as text with their zeros",
