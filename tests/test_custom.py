@@ -81,7 +81,9 @@ def _square_set(geoms: list[shapely.Geometry], ids: list[str]) -> RegionSet:
         indicators={"pop": IndicatorMeta("pop", "pop", "", "count")},
     )
     geo = gpd.GeoDataFrame(geometry=geoms, index=pd.Index(ids, name="id"), crs="EPSG:4326")
-    return RegionSet(manifest, data, pd.DataFrame(index=data.index), pd.Series(ids, index=data.index), geo, ValidationReport("sq"))
+    return RegionSet(
+        manifest, data, pd.DataFrame(index=data.index), pd.Series(ids, index=data.index), geo, ValidationReport("sq")
+    )
 
 
 def test_a_gap_between_members_is_closed_but_an_enclave_is_kept() -> None:
@@ -97,15 +99,24 @@ def test_a_gap_between_members_is_closed_but_an_enclave_is_kept() -> None:
     assert shape.area == pytest.approx(8.0)
     # four squares that almost meet leave a tiny gap in the middle: a sliver, closed
     eps = 1e-7
-    near = [box(0, 0, 1 - eps, 1 - eps), box(1 + eps, 0, 2, 1 - eps), box(0, 1 + eps, 1 - eps, 2), box(1 + eps, 1 + eps, 2, 2)]
+    near = [
+        box(0, 0, 1 - eps, 1 - eps),
+        box(1 + eps, 0, 2, 1 - eps),
+        box(0, 1 + eps, 1 - eps, 2),
+        box(1 + eps, 1 + eps, 2, 2),
+    ]
     rs2 = _square_set(near, ["a", "b", "c", "d"])
-    shape2 = custom_regions(rs2, pd.DataFrame({"base": ["a", "b", "c", "d"], "region": "all"})).geometry.loc["all"].geometry
+    shape2 = (
+        custom_regions(rs2, pd.DataFrame({"base": ["a", "b", "c", "d"], "region": "all"})).geometry.loc["all"].geometry
+    )
     assert all(len(p.interiors) == 0 for p in shapely.get_parts(shape2))
 
 
 def test_mapping_errors_are_one_line_with_the_fix() -> None:
     rs = load_region_set(TOY)
-    with pytest.raises(RegionSetError, match=r"names 1 base regions that are not in 'toy' \('99999'\); fix: use ids of 'toy'"):
+    with pytest.raises(
+        RegionSetError, match=r"names 1 base regions that are not in 'toy' \('99999'\); fix: use ids of 'toy'"
+    ):
         custom_regions(rs, pd.DataFrame({"base": ["99999"], "region": ["X"]}))
     with pytest.raises(RegionSetError, match=r"base region '01001' is mapped to 2 custom regions \('A', 'B'\)"):
         custom_regions(rs, pd.DataFrame({"base": ["01001", "01001"], "region": ["A", "B"]}))

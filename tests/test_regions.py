@@ -47,7 +47,11 @@ def _write_topojson(gdf: gpd.GeoDataFrame, path: Path) -> None:
         geometries.append(
             {"type": "Polygon", "arcs": [[len(arcs) - 1]], "properties": {"GEOID": row["GEOID"], "name": row["name"]}}
         )
-    topo = {"type": "Topology", "objects": {"r": {"type": "GeometryCollection", "geometries": geometries}}, "arcs": arcs}
+    topo = {
+        "type": "Topology",
+        "objects": {"r": {"type": "GeometryCollection", "geometries": geometries}},
+        "arcs": arcs,
+    }
     path.write_text(json.dumps(topo))
 
 
