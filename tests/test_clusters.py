@@ -74,9 +74,7 @@ def test_strong_clusters_by_hand() -> None:
     result = cluster_analysis(three_regions(), CROSSWALK)
     c = result.clusters
     # Alpha: LQs 1.5, 0.3, 1.2 -> 75th percentile 1.35; employment 100, 20, 80 -> 25th 50; estab 10, 2, 6 -> 4
-    np.testing.assert_allclose(
-        c.loc[("A", "Alpha"), ["lq_p75", "emp_p25", "estab_p25"]].astype(float), [1.35, 50, 4]
-    )
+    np.testing.assert_allclose(c.loc[("A", "Alpha"), ["lq_p75", "emp_p25", "estab_p25"]].astype(float), [1.35, 50, 4])
     # Gamma: LQs 0.75, 0.45, 1.8 -> 1.275; employment 50, 30, 120 -> 40; estab 4, 3, 9 -> 3.5
     np.testing.assert_allclose(
         c.loc[("C", "Gamma"), ["lq_p75", "emp_p25", "estab_p25"]].astype(float), [1.275, 40, 3.5]
@@ -130,9 +128,7 @@ def test_region_without_data_is_an_error_in_profiles() -> None:
 
 
 def test_missing_types_and_unmapped_codes_are_reported() -> None:
-    table = pd.concat(
-        [three_regions(), pd.DataFrame([("A", "999999", 7, 1)], columns=["id", "naics", "emp", "estab"])]
-    )
+    table = pd.concat([three_regions(), pd.DataFrame([("A", "999999", 7, 1)], columns=["id", "naics", "emp", "estab"])])
     result = cluster_analysis(table, CROSSWALK, region_type=pd.Series({"A": "metro", "B": "metro"}))
     assert any(n.startswith("1 regions with industry data have no type") and "C" in n for n in result.notes)
     assert any("1 6-digit NAICS codes" in n and "999999" in n for n in result.notes)
@@ -283,9 +279,7 @@ def test_find_cluster_by_part_of_its_name() -> None:
     ]
     assert find_cluster("apparel", names) == "Apparel"
     assert find_cluster("information-technology", names) == names[0]
-    with pytest.raises(
-        MethodError, match="'services' is ambiguous; it matches: Financial Services; Insurance"
-    ):
+    with pytest.raises(MethodError, match="'services' is ambiguous; it matches: Financial Services; Insurance"):
         find_cluster("services", names)
     with pytest.raises(MethodError, match="unknown cluster 'Toys'; traded clusters are: Apparel; Financial"):
         find_cluster("Toys", names)

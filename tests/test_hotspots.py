@@ -95,9 +95,7 @@ def _exact_pvalues(values: np.ndarray, weights: SpatialWeights, i: int) -> tuple
 @pytest.mark.parametrize("alternative", ["folded", "directed"])
 def test_permutation_pvalues_converge_to_the_exact_ones(grid3: SpatialWeights, alternative: str) -> None:
     values = np.array([3.0, 8.0, 1.0, 9.0, 4.0, 7.0, 2.0, 6.0, 5.0])
-    lag = np.bincount(
-        np.repeat(np.arange(9), grid3.cardinalities), weights=values[grid3.indices], minlength=9
-    )
+    lag = np.bincount(np.repeat(np.arange(9), grid3.cardinalities), weights=values[grid3.indices], minlength=9)
     perms = 40_000
     p = conditional_permutation_pvalues(
         values, grid3, grid3.values, lag, permutations=perms, seed=SEED, alternative=alternative

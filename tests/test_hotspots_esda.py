@@ -15,9 +15,9 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
-from _spatial_data import BUNDLED, us_counties
 from ideopolis.hotspots import hotspots
 from ideopolis.spatial import SpatialWeights, queen_weights
+from tests._spatial_data import BUNDLED, us_counties
 
 esda = pytest.importorskip("esda")
 significance = pytest.importorskip("esda.significance")
@@ -26,9 +26,7 @@ SEED = 20240611
 PERMUTATIONS = 999
 
 pytestmark = [
-    pytest.mark.filterwarnings(
-        "ignore:The alternative hypothesis for conditional randomization:DeprecationWarning"
-    ),
+    pytest.mark.filterwarnings("ignore:The alternative hypothesis for conditional randomization:DeprecationWarning"),
     pytest.mark.filterwarnings("ignore:`row_stack` alias is deprecated:DeprecationWarning"),
     pytest.mark.filterwarnings("ignore:The weights matrix is not fully connected:UserWarning"),
 ]

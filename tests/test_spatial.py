@@ -9,7 +9,6 @@ import pytest
 import shapely
 from shapely.geometry import MultiPolygon, Point, box
 
-from _spatial_data import us_counties
 from ideopolis.errors import MethodError, UnknownMethodError
 from ideopolis.spatial import (
     EARTH_RADIUS_KM,
@@ -20,6 +19,7 @@ from ideopolis.spatial import (
     queen_weights,
     region_points,
 )
+from tests._spatial_data import us_counties
 
 
 def lattice(rows: int, cols: int, *, size: float = 1.0) -> gpd.GeoSeries:

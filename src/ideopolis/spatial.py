@@ -168,9 +168,7 @@ class SpatialWeights:
         key = np.unique(all_i * n + all_j) if n else np.empty(0, dtype=np.int64)
         rows, cols = key // max(n, 1), key % max(n, 1)
         self.indices: IntArray = cols.astype(np.int64)
-        self.indptr: IntArray = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n))]).astype(
-            np.int64
-        )
+        self.indptr: IntArray = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n))]).astype(np.int64)
         self.values: FloatArray = np.ones(self.indices.size, dtype=np.float64)
         self.fallback_only: BoolArray = (self.base_cardinalities == 0) & (self.cardinalities > 0)
 
