@@ -43,7 +43,7 @@ regions without any industry data are left out and reported.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +66,7 @@ __all__ = [
     "industry_table",
     "normalise_naics",
     "read_cluster_crosswalk",
+    "region_set_clusters",
 ]
 
 CITATION = (
@@ -257,8 +258,7 @@ def cluster_crosswalk(frame: pd.DataFrame) -> pd.DataFrame:
         unknown = ~text.isin(["traded", "local", "true", "false"])
         if unknown.any():
             raise DataFileError(
-                f"cluster crosswalk: traded/local column has {text[unknown].iloc[0]!r}; "
-                "expected Traded or Local"
+                f"cluster crosswalk: traded/local column has {text[unknown].iloc[0]!r}; expected Traded or Local"
             )
         traded = text.isin(["traded", "true"])
     out = pd.DataFrame(
@@ -272,16 +272,12 @@ def cluster_crosswalk(frame: pd.DataFrame) -> pd.DataFrame:
     out["cluster"] = out["cluster"].astype(str)
     bad = out["naics"].str.len() != 6
     if bad.any():
-        raise DataFileError(
-            f"cluster crosswalk must map 6-digit NAICS codes; found {out.loc[bad, 'naics'].iloc[0]!r}"
-        )
+        raise DataFileError(f"cluster crosswalk must map 6-digit NAICS codes; found {out.loc[bad, 'naics'].iloc[0]!r}")
     dup = out["naics"].duplicated(keep=False)
     if dup.any():
         clash = out[dup].groupby("naics")["cluster"].nunique()
         if (clash > 1).any():
-            raise DataFileError(
-                f"cluster crosswalk maps NAICS {clash[clash > 1].index[0]} to more than one cluster"
-            )
+            raise DataFileError(f"cluster crosswalk maps NAICS {clash[clash > 1].index[0]} to more than one cluster")
         out = out.drop_duplicates("naics")
     return out.reset_index(drop=True)
 
@@ -550,14 +546,13 @@ def cluster_analysis(
         )
     missing = {"id", "naics", "emp", "estab"} - set(industry.columns)
     if missing:
-        raise DataFileError(
-            f"industry table lacks {sorted(missing)}; build it with ideopolis.clusters.industry_table"
-        )
+        raise DataFileError(f"industry table lacks {sorted(missing)}; build it with ideopolis.clusters.industry_table")
     notes: list[str] = []
     if suppressed == "allocate":
         detail, report = allocate_suppressed(industry)
         levels = report["levels"]
         if len(levels) < 2:
+            suppressed = "published"
             notes.append(
                 "the industry table has one NAICS level only, so cells CBP does not publish "
                 "(fewer than 3 establishments) cannot be allocated: figures are published cells only"
@@ -750,3 +745,83 @@ def _sector_lqs(industry: pd.DataFrame, detail: pd.DataFrame, regions: pd.Index)
     sec["lq"] = (share_r / share_n.replace(0.0, np.nan)).fillna(0.0)
     sec.insert(0, "title", sec.index.get_level_values("sector").map(lambda c: SECTOR_TITLES.get(c, c)))
     return sec
+
+
+# --------------------------------------------------------------------------- region sets
+INDUSTRY_TABLES = ("industry_employment", "industry")
+"""Long-table names searched for employment by NAICS, in order."""
+
+CROSSWALK_TABLE = "naics_clusters"
+CROSSWALK_FILE = "clusters.parquet"
+
+
+def region_set_clusters(
+    rs: Any,
+    *,
+    suppressed: str = "allocate",
+    crosswalk: pd.DataFrame | str | Path | None = None,
+    type_column: str = "cbsa_type",
+) -> ClusterResult:
+    """Run :func:`cluster_analysis` on a loaded region set.
+
+    Parameters
+    ----------
+    rs : ideopolis.regions.RegionSet
+        A set with a long table of employment by NAICS (``industry_employment``).
+    suppressed : {"allocate", "published"}
+        How unpublished cells are handled.
+    crosswalk : DataFrame or path, optional
+        NAICS -> cluster table; default: the set's reference table ``naics_clusters`` or its
+        ``clusters.parquet`` file.
+    type_column : str, default "cbsa_type"
+        Group column holding the region type (metro/micro); all regions form one type without it.
+
+    Returns
+    -------
+    ClusterResult
+
+    Raises
+    ------
+    DataFileError
+        When the set has no industry table or no crosswalk.
+    """
+    names = list(getattr(rs, "long_table_names", []))
+    table_name = next((n for n in INDUSTRY_TABLES if n in names), None)
+    if table_name is None:
+        raise DataFileError(
+            f"region set {rs.name!r} has no industry employment table (long table "
+            f"'{INDUSTRY_TABLES[0]}'); clusters need employment and establishments by NAICS"
+        )
+    industry = industry_table(rs.long_table(table_name))
+    if crosswalk is None:
+        crosswalk = _region_set_crosswalk(rs)
+    elif not isinstance(crosswalk, pd.DataFrame):
+        crosswalk = read_cluster_crosswalk(crosswalk)
+    else:
+        crosswalk = cluster_crosswalk(crosswalk)
+    groups = getattr(rs, "groups", pd.DataFrame())
+    region_type = groups[type_column] if type_column in groups.columns else None
+    result = cluster_analysis(industry, crosswalk, region_type=region_type, suppressed=suppressed)
+    without = pd.Index(rs.ids).difference(result.summary.index)
+    if len(without):
+        labels = ", ".join(str(rs.label(i)) for i in without[:6])
+        more = f" and {len(without) - 6:,} more" if len(without) > 6 else ""
+        note = f"{len(without):,} regions of {rs.name} have no industry data: {labels}{more}"
+        result = replace(result, notes=(*result.notes, note))
+    return result
+
+
+def _region_set_crosswalk(rs: Any) -> pd.DataFrame:
+    reader = getattr(rs, "reference_table", None)
+    if callable(reader):
+        try:
+            return cluster_crosswalk(reader(CROSSWALK_TABLE))
+        except (KeyError, ValueError, LookupError):
+            pass
+    folder = getattr(rs, "path", None)
+    if folder is not None and (Path(folder) / CROSSWALK_FILE).exists():
+        return cluster_crosswalk(pd.read_parquet(Path(folder) / CROSSWALK_FILE))
+    raise DataFileError(
+        f"region set {rs.name!r} has no NAICS -> cluster crosswalk (reference table '{CROSSWALK_TABLE}' "
+        f"or file {CROSSWALK_FILE}); fix: pass one with --crosswalk FILE"
+    )

@@ -240,9 +240,7 @@ def permutations_needed(tests: int, alpha: float, correction: str = "fdr_bh") ->
     return math.ceil(Fraction(m) / Fraction(str(alpha))) - 1
 
 
-def permutation_limits(
-    tests: int, permutations: int, correction: str, levels: tuple[float, ...]
-) -> list[str]:
+def permutation_limits(tests: int, permutations: int, correction: str, levels: tuple[float, ...]) -> list[str]:
     """Say, in plain words, which significance levels the permutations run cannot reach.
 
     Parameters
@@ -269,9 +267,7 @@ def permutation_limits(
     out: list[str] = []
     impossible = [a for a in levels if p_min > Fraction(str(a))]
     if impossible:
-        need = "; ".join(
-            f"{_pct(a)} needs at least {permutations_needed(1, a, 'none'):,}" for a in impossible
-        )
+        need = "; ".join(f"{_pct(a)} needs at least {permutations_needed(1, a, 'none'):,}" for a in impossible)
         out.append(f"{smallest}, so no region can be significant at {_levels(impossible)} ({need})")
     possible = [a for a in levels if a not in impossible]
     if key == "none" or m == 1:
@@ -378,9 +374,7 @@ def gi_star(y: FloatArray | pd.Series, weights: SpatialWeights) -> tuple[FloatAr
     return g, z
 
 
-def local_moran(
-    y: FloatArray | pd.Series, weights: SpatialWeights
-) -> tuple[FloatArray, FloatArray, np.ndarray]:
+def local_moran(y: FloatArray | pd.Series, weights: SpatialWeights) -> tuple[FloatArray, FloatArray, np.ndarray]:
     """Local Moran's I on row-standardised weights, with the spatial lag and the quadrant of each region.
 
     Parameters
@@ -503,9 +497,7 @@ def conditional_permutation_pvalues(
     abs_w = np.bincount(_rows(weights), weights=np.abs(link_weights), minlength=n)
 
     # exact expectation of the permuted lag: the weights times the mean of the other regions' values
-    centres = np.bincount(_rows(weights), weights=link_weights, minlength=n) * (
-        (values.sum() - values) / (n - 1)
-    )
+    centres = np.bincount(_rows(weights), weights=link_weights, minlength=n) * ((values.sum() - values) / (n - 1))
     order = np.argsort(cards, kind="stable")
     order = order[cards[order] > 0]
     start = 0
@@ -605,8 +597,8 @@ class HotspotResult:
             "correction": self.correction,
             "alternative": self.alternative,
             "levels": list(self.levels),
-            "regions": len(self.table),
-            "tested": self.n_tested,
+            "n_regions": len(self.table),
+            "n_tested": self.n_tested,
             "method_note": self.method_note,
             "warnings": list(self.warnings),
         }
@@ -665,19 +657,15 @@ def hotspots(
     indicator = indicator if indicator is not None else (str(values.name) if values.name else None)
     values = values.copy()
     values.index = values.index.astype(str)
-    unknown = values.index.difference(weights.ids)
-    if len(unknown):
-        raise MethodError(
-            f"{len(unknown):,} regions have values but no place in the weights, e.g. {list(unknown[:5])}"
-        )
     numeric = pd.to_numeric(values, errors="coerce").astype(np.float64)
     bad = numeric.isna() & values.notna()
     if bad.any():
-        raise MethodError(
-            f"{indicator or 'the values'} must be numeric; non-numeric in {list(values.index[bad][:5])}"
-        )
+        raise MethodError(f"{indicator or 'the values'} must be numeric; non-numeric in {list(values.index[bad][:5])}")
     numeric[~np.isfinite(numeric)] = np.nan
     has_data = numeric.notna()
+    unknown = numeric.index[has_data.to_numpy()].difference(weights.ids)
+    if len(unknown):
+        raise MethodError(f"{len(unknown):,} regions have values but no place in the weights, e.g. {list(unknown[:5])}")
     ids_with_data = [i for i in weights.ids if i in has_data.index and has_data.loc[i]]
     w = weights if len(ids_with_data) == weights.n else weights.subset(ids_with_data)
     y = numeric.reindex(w.ids).to_numpy()
@@ -714,8 +702,9 @@ def hotspots(
         notes.append(f"{len(w.unlocated_ids):,} regions have no geometry and no neighbours: {labels}")
     missing = int((~has_data).sum())
     if missing:
-        example = ", ".join(str(i) for i in has_data.index[~has_data][:8])
-        notes.append(f"{missing:,} regions have no value for {indicator or 'the values'}: {example}")
+        example = ", ".join(weights.label(str(i)) for i in has_data.index[~has_data][:8])
+        more = f" and {missing - 8:,} more" if missing > 8 else ""
+        notes.append(f"{missing:,} regions have no value for {indicator or 'the values'}: {example}{more}")
     if key == "gi_star" and (y < 0).any():
         notes.append(
             "Gi* values (G) assume non-negative data and this indicator has negative values; "
