@@ -135,6 +135,7 @@ CLASS_COLOURS: dict[str, str] = {
 
 _CHUNK_ELEMENTS = 6_000_000  # simulated values held at once (about 50 MB of float64 per temporary)
 _TIE_RTOL = 1e-9
+_REGIONS_PER_CHUNK = 512  # correction work grows with the chunk, per-chunk overhead with their number
 
 
 # --------------------------------------------------------------------------- registries
@@ -493,39 +494,39 @@ def conditional_permutation_pvalues(
     table = _draw_table(n - 1, k_max, permutations, rng)
     # position a among "the others of i" is region a when a < i and region a + 1 otherwise
     low, high = values[table], values[np.minimum(table + 1, n - 1)]
+    step = high - low
     scale = np.abs(values - values.mean()).max()
-    abs_w = np.bincount(_rows(weights), weights=np.abs(link_weights), minlength=n)
-
+    rows = _rows(weights)
+    abs_w = np.bincount(rows, weights=np.abs(link_weights), minlength=n)
     # exact expectation of the permuted lag: the weights times the mean of the other regions' values
-    centres = np.bincount(_rows(weights), weights=link_weights, minlength=n) * ((values.sum() - values) / (n - 1))
-    order = np.argsort(cards, kind="stable")
-    order = order[cards[order] > 0]
-    start = 0
-    while start < len(order):
-        # regions sorted by cardinality: the last region of a chunk has its largest k
-        stop = min(len(order), start + max(1, chunk_elements // (permutations * cards[order[start]])))
-        k = int(cards[order[stop - 1]])
-        if (stop - start) * permutations * k > chunk_elements:
-            stop = start + max(1, chunk_elements // (permutations * k))
-            k = int(cards[order[stop - 1]])
-        chunk = order[start:stop]
-        w_chunk = np.zeros((len(chunk), k))
-        lengths = cards[chunk]
-        slot = np.arange(k)[None, :] < lengths[:, None]
-        src = (weights.indptr[chunk][:, None] + np.arange(k)[None, :])[slot]
-        w_chunk[slot] = link_weights[src]
-        above = table[None, :, :k] >= chunk[:, None, None]
-        sims = np.where(above, high[None, :, :k], low[None, :, :k])
-        lags = np.matmul(sims, w_chunk[:, :, None])[:, :, 0]  # (regions, permutations)
-        obs = observed_lag[chunk][:, None]
-        tol = _TIE_RTOL * (abs_w[chunk] * scale + 1e-300)[:, None]
+    centres = np.bincount(rows, weights=link_weights, minlength=n) * ((values.sum() - values) / (n - 1))
+    dense = np.zeros((n, k_max))  # the weights of each region's neighbours, padded with zeros
+    dense[rows, np.arange(len(rows)) - weights.indptr[rows]] = link_weights
+
+    # Regions i0 <= i < i1 at a time. A draw a >= i1 is region a + 1 for all of them, a < i0 is region a
+    # for all of them: one (permutations x k) table of values serves the whole chunk (a matrix product).
+    # Only draws falling inside [i0, i1) depend on the region; they are few and added as corrections.
+    size = max(1, min(n, _REGIONS_PER_CHUNK, chunk_elements // permutations))
+    for i0 in range(0, n, size):
+        i1 = min(n, i0 + size)
+        w_chunk = dense[i0:i1]
+        lags = w_chunk @ np.where(table >= i1, high, low).T  # (regions, permutations)
+        p_ev, k_ev = np.nonzero((table >= i0) & (table < i1))
+        if len(p_ev):
+            region_side = np.arange(i0, i1)[:, None] <= table[p_ev, k_ev][None, :]
+            correction = region_side * w_chunk[:, k_ev] * step[p_ev, k_ev][None, :]
+            # np.nonzero lists the draws permutation by permutation: sum each permutation's run of columns
+            perms, starts = np.unique(p_ev, return_index=True)
+            lags[:, perms] += np.add.reduceat(correction, starts, axis=1)
+        obs = observed_lag[i0:i1, None]
+        tol = _TIE_RTOL * (abs_w[i0:i1] * scale + 1e-300)[:, None]
         if alternative == "folded":
-            centre = centres[chunk][:, None]
+            centre = centres[i0:i1, None]
             extreme = (np.abs(lags - centre) >= np.abs(obs - centre) - tol).sum(axis=1)
         else:
             extreme = np.minimum((lags >= obs - tol).sum(axis=1), (lags <= obs + tol).sum(axis=1))
-        p_out[chunk] = (extreme + 1.0) / (permutations + 1.0)
-        start = stop
+        p_out[i0:i1] = (extreme + 1.0) / (permutations + 1.0)
+    p_out[cards == 0] = np.nan
     return p_out
 
 
@@ -666,8 +667,8 @@ def hotspots(
     unknown = numeric.index[has_data.to_numpy()].difference(weights.ids)
     if len(unknown):
         raise MethodError(f"{len(unknown):,} regions have values but no place in the weights, e.g. {list(unknown[:5])}")
-    ids_with_data = [i for i in weights.ids if i in has_data.index and has_data.loc[i]]
-    w = weights if len(ids_with_data) == weights.n else weights.subset(ids_with_data)
+    keep = has_data.reindex(weights.ids, fill_value=False).to_numpy(dtype=bool)
+    w = weights if keep.all() else weights.subset(weights.ids[keep])
     y = numeric.reindex(w.ids).to_numpy()
     levels = GI_LEVELS if key == "gi_star" else (float(alpha),)
 
