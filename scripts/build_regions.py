@@ -36,9 +36,7 @@ def default_shared() -> Path:
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Parse the command line."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--shared", type=Path, default=None, help="raw data root (default: ../shared/data)"
-    )
+    parser.add_argument("--shared", type=Path, default=None, help="raw data root (default: ../shared/data)")
     parser.add_argument("--only", default=",".join(SETS), help="comma-separated sets to build")
     parser.add_argument("--out", type=Path, default=REPO / "data" / "regions", help="output root")
     return parser.parse_args(argv)
