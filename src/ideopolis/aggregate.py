@@ -68,8 +68,8 @@ def a_genmean(x: np.ndarray, w: np.ndarray, p: float = 2.0) -> np.ndarray:
         return (np.nansum(ww * x**p, axis=1) / ww.sum(axis=1)) ** (1.0 / p)
 
 
-def _reflected(framework: Framework, code: str) -> bool:
-    """An aggregate with direction -1 enters its parent reflected (indicators are flipped earlier)."""
+def reflected(framework: Framework, code: str) -> bool:
+    """Tell whether ``code`` enters its parent reflected (a -1 aggregate; indicators flip earlier)."""
     node = framework.node(code)
     return not node.indicator and node.direction == -1
 
@@ -109,11 +109,11 @@ class AggregateSpec:
     threshold_by_node: Mapping[str, float] = field(default_factory=dict)
 
     def method_for(self, fw: Framework, code: str) -> str:
-        """The method name used for aggregate ``code``."""
+        """Return the method name used for aggregate ``code``."""
         return self.by_node.get(code, self.by_level.get(fw.level(code), self.method))
 
     def threshold_for(self, fw: Framework, code: str) -> float | None:
-        """The availability threshold used for aggregate ``code``."""
+        """Return the availability threshold used for aggregate ``code``."""
         if code in self.threshold_by_node:
             return self.threshold_by_node[code]
         return self.threshold_by_level.get(fw.level(code), self.threshold)
@@ -155,12 +155,13 @@ def aggregate(
     AggregateResult
     """
     spec = spec or AggregateSpec()
-    for name, value in [("threshold", spec.threshold), *spec.threshold_by_level.items(),
-                        *spec.threshold_by_node.items()]:  # fmt: skip
+    for name, value in [
+        ("threshold", spec.threshold),
+        *spec.threshold_by_level.items(),
+        *spec.threshold_by_node.items(),
+    ]:
         if value is not None and not 0 <= float(value) <= 1:
-            raise MethodError(
-                f"aggregation threshold for {name} is {value}; use a share between 0 and 1"
-            )
+            raise MethodError(f"aggregation threshold for {name} is {value}; use a share between 0 and 1")
     unknown = [c for c in spec.by_node if c not in framework.aggregates]
     unknown += [c for c in spec.threshold_by_node if c not in framework.aggregates]
     if unknown:
@@ -174,20 +175,13 @@ def aggregate(
             f"indicator {missing[0]!r} of the framework is not in the data; "
             "add the column or remove it from the framework"
         )
-    cols: dict[str, np.ndarray] = {
-        c: normalised[c].to_numpy(dtype=float) for c in framework.indicators
-    }
+    cols: dict[str, np.ndarray] = {c: normalised[c].to_numpy(dtype=float) for c in framework.indicators}
     per_region = isinstance(weights, pd.DataFrame)
     lo, hi = bounds
     methods: dict[str, str] = {}
     for agg in framework.aggregates:
         kids = list(framework.children(agg))
-        x = np.column_stack(
-            [
-                (lo + hi - cols[k]) if _reflected(framework, k) else cols[k]
-                for k in kids
-            ]
-        )
+        x = np.column_stack([(lo + hi - cols[k]) if reflected(framework, k) else cols[k] for k in kids])
         if per_region:
             assert isinstance(weights, pd.DataFrame)
             w = weights.reindex(index=normalised.index, columns=kids).to_numpy(dtype=float)
@@ -199,7 +193,7 @@ def aggregate(
                     "give at least one of them a positive weight"
                 )
         else:
-            w = weights.reindex(kids).to_numpy(dtype=float)
+            w = np.asarray(weights.reindex(kids).to_numpy(dtype=float))
             if np.isnan(w).any():
                 raise MethodError(
                     f"no weight for {kids[int(np.flatnonzero(np.isnan(w))[0])]!r} in {agg!r}; "

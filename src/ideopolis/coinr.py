@@ -62,8 +62,7 @@ def read_coinr(idata: pd.DataFrame | str | Path, imeta: pd.DataFrame | str | Pat
     if "Time" in idata.columns and idata["Time"].nunique(dropna=True) > 1:
         times = sorted(idata["Time"].dropna().unique().tolist())
         raise DataFileError(
-            f"iData holds several time points ({', '.join(map(str, times))}); "
-            "pass the rows of one Time"
+            f"iData holds several time points ({', '.join(map(str, times))}); pass the rows of one Time"
         )
     framework = framework_from_imeta(imeta)
     types = imeta.get("Type", pd.Series(dtype=str)).astype(str)
@@ -80,10 +79,7 @@ def read_coinr(idata: pd.DataFrame | str | Path, imeta: pd.DataFrame | str | Pat
     frame = idata.set_index(ids)
     frame.index.name = "uCode"
     data = frame[framework.indicators].apply(pd.to_numeric, errors="coerce")
-    bad = [
-        c for c in framework.indicators
-        if data[c].isna().sum() > frame[c].isna().sum()
-    ]  # fmt: skip
+    bad = [c for c in framework.indicators if data[c].isna().sum() > frame[c].isna().sum()]
     if bad:
         raise DataFileError(
             f"indicator {bad[0]!r} has non-numeric values in iData; fix them "
@@ -101,7 +97,7 @@ def read_coinr(idata: pd.DataFrame | str | Path, imeta: pd.DataFrame | str | Pat
 def coinr_default_config(
     *, impute_group: str | None = _DEFAULT_GROUP, screen_threshold: float = 0.9, winmax: int = 5
 ) -> RunConfig:
-    """The configuration of COINr's ``build_example_coin`` pipeline."""
+    """Return the configuration of COINr's ``build_example_coin`` pipeline."""
     impute = (
         StepConfig("group_mean", MappingProxyType({"group": impute_group}))
         if impute_group
@@ -158,9 +154,7 @@ def run_coinr_default(
             raise DataFileError(f"group column {group!r} is not in iData; choose one of: {have}")
         notes.append(f"no {group} column: missing values imputed by the mean over all units")
         group = None
-    config = coinr_default_config(
-        impute_group=group, screen_threshold=screen_threshold, winmax=winmax
-    )
+    config = coinr_default_config(impute_group=group, screen_threshold=screen_threshold, winmax=winmax)
     run = IndexRun(
         inp.data,
         inp.framework,

@@ -126,9 +126,7 @@ class Framework:
                     f"weight of {node.code!r} is {node.weight}; weights must be finite and >= 0"
                 )
             if node.direction not in (1, -1):
-                raise FrameworkError(
-                    f"direction of {node.code!r} is {node.direction}; use 1 or -1"
-                )
+                raise FrameworkError(f"direction of {node.code!r} is {node.direction}; use 1 or -1")
             by_code[node.code] = node
         if not by_code:
             raise FrameworkError("the framework has no nodes; give it at least one indicator")
@@ -159,15 +157,13 @@ class Framework:
                     "only aggregates can have children: mark it as an aggregate"
                 )
             if not node.indicator and not kids:
-                raise FrameworkError(
-                    f"aggregate {code!r} has no children; give it indicators or remove it"
-                )
+                raise FrameworkError(f"aggregate {code!r} has no children; give it indicators or remove it")
         object.__setattr__(self, "_by_code", by_code)
         object.__setattr__(self, "_children", {k: tuple(v) for k, v in children.items()})
         levels: dict[str, int] = {}
         for code in self._postorder(roots[0]):
-            kids = self._children[code]
-            levels[code] = 1 if not kids else 1 + max(levels[k] for k in kids)
+            kids_of = children[code]
+            levels[code] = 1 if not kids_of else 1 + max(levels[k] for k in kids_of)
         object.__setattr__(self, "_levels", levels)
 
     @staticmethod
@@ -239,7 +235,7 @@ class Framework:
         return self._levels[code]
 
     def descendants(self, code: str) -> list[str]:
-        """Indicator codes under ``code`` (``[code]`` for an indicator)."""
+        """Return the indicator codes under ``code`` (``[code]`` for an indicator)."""
         return [c for c in self._postorder(code) if self._by_code[c].indicator]
 
     def ancestors(self, code: str) -> list[str]:
@@ -252,7 +248,7 @@ class Framework:
         return out
 
     def pillar_of(self, indicator: str) -> str | None:
-        """The aggregate directly above an indicator (``None`` for a one-node framework)."""
+        """Return the aggregate directly above an indicator (``None`` for a one-node framework)."""
         return self.node(indicator).parent
 
     @property
@@ -277,10 +273,7 @@ class Framework:
                 f"framework; valid codes: {', '.join(self._by_code)}"
             )
         return Framework(
-            tuple(
-                replace(n, weight=float(weights[n.code])) if n.code in weights else n
-                for n in self.nodes
-            )
+            tuple(replace(n, weight=float(weights[n.code])) if n.code in weights else n for n in self.nodes)
         )
 
     def restricted_to(self, indicators: Iterable[str]) -> Framework:
@@ -296,7 +289,7 @@ class Framework:
         return Framework(tuple(nodes))
 
     def to_frame(self) -> pd.DataFrame:
-        """The framework as a table in COINr's iMeta spirit (one row per node)."""
+        """Return the framework as a table in COINr's iMeta spirit (one row per node)."""
         rows = [
             {
                 "code": n.code,
@@ -318,9 +311,17 @@ class Framework:
 # -- builders --------------------------------------------------------------------------------------
 
 _RECORD_KEYS = {
-    "code", "parent", "type", "weight", "direction", "label", "unit", "denominator", "target",
+    "code",
+    "parent",
+    "type",
+    "weight",
+    "direction",
+    "label",
+    "unit",
+    "denominator",
+    "target",
     "level",
-}  # fmt: skip
+}
 
 
 def _blank(value: object) -> bool:
@@ -356,16 +357,12 @@ def framework_from_records(records: Sequence[Mapping[str, Any]], *, source: str 
         elif str(kind).lower() in ("aggregate", "agg"):
             indicator = False
         else:
-            raise FrameworkError(
-                f"type of {code!r}{where} is {kind!r}; use 'indicator' or 'aggregate'"
-            )
+            raise FrameworkError(f"type of {code!r}{where} is {kind!r}; use 'indicator' or 'aggregate'")
         weight = rec.get("weight")
         try:
             w = 1.0 if _blank(weight) else float(weight)  # type: ignore[arg-type]
         except (TypeError, ValueError):
-            raise FrameworkError(
-                f"weight of {code!r}{where} is {weight!r}; use a number >= 0"
-            ) from None
+            raise FrameworkError(f"weight of {code!r}{where} is {weight!r}; use a number >= 0") from None
         target = rec.get("target")
         nodes.append(
             Node(
@@ -558,9 +555,7 @@ def default_framework(
         by_pillar.setdefault(str(meta.pillar), []).append(meta)
 
     if not any(p in DEFAULT_PILLARS for p in by_pillar):
-        notes.append(
-            "no indicator is in a default pillar: each pillar sits directly under the index"
-        )
+        notes.append("no indicator is in a default pillar: each pillar sits directly under the index")
         nodes = [Node(INDEX, None, indicator=False, label="Ideopolis index")]
         for pillar, metas in by_pillar.items():
             spec = pillars.get(pillar, {})
@@ -588,9 +583,7 @@ def default_framework(
         parent = str(spec.get("parent", CLUSTER_STRENGTH))
         if parent not in (CLUSTER_STRENGTH, INDEX):
             parent = CLUSTER_STRENGTH
-        nodes.append(
-            Node(pillar, parent, indicator=False, label=str(spec.get("label", pillar)))
-        )
+        nodes.append(Node(pillar, parent, indicator=False, label=str(spec.get("label", pillar))))
         nodes += [ind_node(m, pillar) for m in by_pillar[pillar]]
     if lens:
         nodes.append(
@@ -603,9 +596,7 @@ def default_framework(
             )
         )
         nodes.append(Node(ATTRACTION, BALANCE, indicator=False, label="Attraction (import people)"))
-        nodes.append(
-            Node(EXPOSURE, BALANCE, indicator=False, direction=-1, label="Exposure (export jobs)")
-        )
+        nodes.append(Node(EXPOSURE, BALANCE, indicator=False, direction=-1, label="Exposure (export jobs)"))
         nodes += [ind_node(m, ATTRACTION) for m in by_pillar["import_people"]]
         nodes += [ind_node(m, EXPOSURE, flip=True) for m in by_pillar["export_jobs"]]
     else:
@@ -621,8 +612,7 @@ def default_framework(
                 )
         if not has_attr and not has_expo:
             notes.append(
-                "no import_people or export_jobs indicators: the lens is off; "
-                "the index is cluster strength"
+                "no import_people or export_jobs indicators: the lens is off; the index is cluster strength"
             )
     if not cluster_pillars and not lens:
         raise FrameworkError(
@@ -633,7 +623,7 @@ def default_framework(
 
 
 def flat_framework(indicators: Sequence[str], *, directions: Mapping[str, int] | None = None) -> Framework:
-    """A framework with every indicator directly under the index."""
+    """Return a framework with every indicator directly under the index."""
     directions = directions or {}
     nodes = [Node(INDEX, None, indicator=False, label="Ideopolis index")]
     nodes += [Node(c, INDEX, direction=int(directions.get(c, 1))) for c in indicators]

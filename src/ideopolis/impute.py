@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from ideopolis.errors import MethodError
@@ -50,7 +51,7 @@ def impute_median(data: pd.DataFrame, *, group: pd.Series | None = None) -> pd.D
 def _need_group(group: pd.Series | None, method: str) -> pd.Series:
     if group is None:
         raise MethodError(
-            f"impute method {method!r} needs a grouping column; name one (e.g. group = \"state\")"
+            f'impute method {method!r} needs a grouping column; name one (e.g. group = "state")'
         )
     return group
 
@@ -95,19 +96,18 @@ def impute(
     """
     fn = IMPUTERS.get(method)
     key = IMPUTERS.canonical(method)
-    gser = None
+    gser: pd.Series | None = None
     if group is not None:
         if groups is None or group not in groups.columns:
             have = ", ".join(groups.columns) if groups is not None else "none"
             raise MethodError(
-                f"grouping column {group!r} for imputation is not in the data; "
-                f"choose one of: {have}"
+                f"grouping column {group!r} for imputation is not in the data; choose one of: {have}"
             )
-        gser = groups[group]
+        gser = pd.Series(groups[group])
     out = fn(data, group=gser)
     filled = data.isna() & out.notna()
     stacked = filled.stack()
-    cells = stacked[stacked].index
+    cells = stacked.index[np.asarray(stacked, dtype=bool).ravel()]
     values = out.stack().reindex(cells)
     imputed = pd.DataFrame(
         {

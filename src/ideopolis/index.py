@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from ideopolis import __version__
-from ideopolis.aggregate import AggregateSpec, aggregate
+from ideopolis.aggregate import AggregateSpec, aggregate, reflected
 from ideopolis.denominate import denominate
 from ideopolis.errors import ConfigError, FrameworkError, MethodError
 from ideopolis.framework import (
@@ -76,8 +76,7 @@ class LogRecord:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-data form for JSON/TOML."""
-        return {"step": self.step, "method": self.method, "params": self.params,
-                "summary": self.summary}  # fmt: skip
+        return {"step": self.step, "method": self.method, "params": self.params, "summary": self.summary}
 
 
 def _jsonable(value: Any) -> Any:
@@ -90,6 +89,11 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, float) and not np.isfinite(value):
         return str(value)
     return value
+
+
+def _cell(frame: pd.DataFrame, row: str, col: str) -> float:
+    value = frame.loc[row, col]
+    return float(value)  # type: ignore[arg-type]
 
 
 def _int_keys(mapping: Mapping[Any, Any], what: str) -> dict[int, Any]:
@@ -152,9 +156,7 @@ class IndexRun:
         try:
             raw = raw.astype(float)
         except (TypeError, ValueError):
-            bad = next(
-                c for c in raw.columns if not pd.api.types.is_numeric_dtype(raw[c].dtype)
-            )
+            bad = next(c for c in raw.columns if not pd.api.types.is_numeric_dtype(raw[c].dtype))
             raise MethodError(
                 f"indicator {bad!r} is not numeric; fix the values (missing values read as text?)"
             ) from None
@@ -237,9 +239,12 @@ class IndexRun:
                 if n.indicator and n.denominator is not None
             }
         res = denominate(
-            self._input("denominate"), self.denominators, by=by, method=method,
+            self._input("denominate"),
+            self.denominators,
+            by=by,
+            method=method,
             scale=params.get("scale"),
-        )  # fmt: skip
+        )
         self.datasets["denominated"] = res.data
         self.reports["denominate"] = res
         self.notes.extend(res.notes)
@@ -251,9 +256,11 @@ class IndexRun:
         self.datasets["imputed"] = res.data
         self.reports["impute"] = res
         return LogRecord(
-            "impute", method, params,
+            "impute",
+            method,
+            params,
             {"imputed_cells": len(res.imputed), "still_missing": res.remaining_missing},
-        )  # fmt: skip
+        )
 
     def _step_screen(self) -> LogRecord:
         method, params = self._params("screen")
@@ -282,7 +289,7 @@ class IndexRun:
         ref = params.pop("reference", None)
         res = normalise(
             self._input("normalise"),
-            directions=self.framework.directions.to_dict(),
+            directions={str(k): int(v) for k, v in self.framework.directions.items()},
             method=method,
             params=params,
             per_indicator=per,
@@ -293,20 +300,23 @@ class IndexRun:
         self.datasets["normalised"] = res.data
         self.reports["normalise"] = res
         return LogRecord(
-            "normalise", method, self.config.step("normalise").as_dict() | {"method": method},
+            "normalise",
+            method,
+            self.config.step("normalise").as_dict() | {"method": method},
             {"bounds": list(res.bounds)},
-        )  # fmt: skip
+        )
 
     def _step_weight(self) -> LogRecord:
         method, params = self._params("weight")
         bw = params.pop("balance_weight", None)
-        w = weigh(self.framework, self.datasets["normalised"], method=method, groups=self.groups,
-                  **params)  # fmt: skip
+        w = weigh(self.framework, self.datasets["normalised"], method=method, groups=self.groups, **params)
         fw = self.framework
         lens_on = (
-            BALANCE in fw and CLUSTER_STRENGTH in fw and fw.node(BALANCE).parent == fw.root
+            BALANCE in fw
+            and CLUSTER_STRENGTH in fw
+            and fw.node(BALANCE).parent == fw.root
             and fw.node(CLUSTER_STRENGTH).parent == fw.root
-        )  # fmt: skip
+        )
         if bw is not None and lens_on:
             bw = float(bw)
             if not 0 <= bw <= 1:
@@ -325,9 +335,7 @@ class IndexRun:
         summary: dict[str, Any] = {"notes": list(w.notes)}
         if bw is not None and not lens_on:
             summary["balance_weight"] = "ignored: the framework has no lens"
-        return LogRecord(
-            "weight", method, self.config.step("weight").as_dict() | {"method": method}, summary
-        )
+        return LogRecord("weight", method, self.config.step("weight").as_dict() | {"method": method}, summary)
 
     def _step_aggregate(self) -> LogRecord:
         method, params = self._params("aggregate")
@@ -337,17 +345,21 @@ class IndexRun:
             by_level=_int_keys(params.get("by_level", {}), "aggregate by_level"),
             by_node=dict(params.get("by_node", {})),
             threshold=params.get("threshold"),
-            threshold_by_level=_int_keys(params.get("threshold_by_level", {}),
-                                         "aggregate threshold_by_level"),  # fmt: skip
+            threshold_by_level=_int_keys(
+                params.get("threshold_by_level", {}), "aggregate threshold_by_level"
+            ),
             threshold_by_node=dict(params.get("threshold_by_node", {})),
         )
         normed = self.datasets["normalised"]
         assert self.weights is not None
         bounds = self.reports["normalise"].bounds
         res = aggregate(
-            normed, self.framework, self.weights.for_aggregation(normed.index), spec=spec,
+            normed,
+            self.framework,
+            self.weights.for_aggregation(normed.index),
+            spec=spec,
             bounds=bounds,
-        )  # fmt: skip
+        )
         self.datasets["aggregated"] = res.data
         self.reports["aggregate"] = res
         return LogRecord("aggregate", method, params, {"methods": res.methods})
@@ -363,9 +375,7 @@ class IndexRun:
                 "attraction": self._lens.attraction_threshold,
                 "exposure": self._lens.exposure_threshold,
             }
-            summary["counts"] = {
-                str(k): int(v) for k, v in self._lens.typology.value_counts().items()
-            }
+            summary["counts"] = {str(k): int(v) for k, v in self._lens.typology.value_counts().items()}
         return LogRecord("lens", method, params, summary)
 
     # -- results ----------------------------------------------------------------------------------
@@ -401,7 +411,7 @@ class IndexRun:
 
     @property
     def typology(self) -> pd.Series | None:
-        """magnet / talent_hub / exporter / rooted per region, or ``None`` without a lens."""
+        """Typology: magnet / talent_hub / exporter / rooted per region, or ``None`` without a lens."""
         return None if self._lens is None else self._lens.typology
 
     @property
@@ -423,12 +433,12 @@ class IndexRun:
         return [] if rep is None else list(rep.dropped)
 
     def strengths_weaknesses(self, region: str, n: int = 5) -> pd.DataFrame:
-        """The region's ``n`` best and worst indicators by rank."""
+        """Return the region's ``n`` best and worst indicators by rank."""
         rid = self.find_region(region)
         return strengths_weaknesses(self.indicator_scores, rid, n=n, framework=self.framework)
 
     def find_region(self, query: str) -> str:
-        """A region id from an id or a unique part of a name (case-insensitive)."""
+        """Return a region id from an id or a unique part of a name (case-insensitive)."""
         ids = self._need("aggregated").index
         if query in ids:
             return query
@@ -456,8 +466,9 @@ class IndexRun:
         One row per node in framework order: ``level``, ``parent``, ``label``, ``raw``,
         ``denominated``, ``imputed`` (bool), ``treated`` (value), ``treatment``, ``score``
         (normalised value or aggregate score), ``weight`` (within its parent), ``effective_weight``,
-        ``contribution`` (effective weight x score: the indicator's share of the index under
-        arithmetic aggregation with complete data) and ``rank``.
+        ``enters_as`` (the score as it enters the index: reflected on the scale under a -1 aggregate
+        such as exposure), ``contribution`` (effective weight x enters_as: the indicator's share of
+        the index under arithmetic aggregation with complete data) and ``rank``.
         """
         rid = self.find_region(region)
         fw = self.framework
@@ -471,6 +482,10 @@ class IndexRun:
         else:
             eff_col = eff["all"]
             wnode = self.weights.nodes if self.weights is not None else fw.weights
+        wmap = {
+            str(k): float(v) for k, v in zip(wnode.index, np.asarray(wnode, dtype=float).ravel(), strict=True)
+        }
+        effmap = {str(k): float(v) for k, v in eff_col.items()}
         imputed_cells: set[tuple[str, str]] = set()
         rep_imp = self.reports.get("impute")
         if rep_imp is not None and len(rep_imp.imputed):
@@ -481,6 +496,7 @@ class IndexRun:
         if rep_t is not None and len(rep_t.cells):
             sel = rep_t.cells[rep_t.cells["region"] == rid]
             treated = dict(zip(sel["indicator"], sel["treatment"], strict=True))
+        lo, hi = self.reports["normalise"].bounds
         rows = []
         seen: set[str] = set()
 
@@ -499,13 +515,16 @@ class IndexRun:
             if node.indicator:
                 for ds in ("raw", "denominated", "treated"):
                     frame = self.datasets.get(ds)
-                    row[ds] = float(frame.at[rid, code]) if frame is not None else np.nan
+                    row[ds] = _cell(frame, rid, code) if frame is not None else np.nan
                 row["imputed"] = (rid, code) in imputed_cells
                 row["treatment"] = treated.get(code, "")
-            row["score"] = float(agg.at[rid, code])
-            row["weight"] = float(wnode[code]) if node.parent is not None else 1.0
-            row["effective_weight"] = float(eff_col[code])
-            row["contribution"] = row["effective_weight"] * row["score"] if node.indicator else np.nan
+            row["score"] = _cell(agg, rid, code)
+            row["weight"] = wmap[code] if node.parent is not None else 1.0
+            row["effective_weight"] = effmap[code]
+            if node.indicator:
+                flips = sum(reflected(fw, a) for a in fw.ancestors(code))
+                row["enters_as"] = lo + hi - row["score"] if flips % 2 else row["score"]
+                row["contribution"] = row["effective_weight"] * row["enters_as"]
             row["rank"] = ranks[code]
             rows.append(row)
             for kid in fw.children(code):
@@ -528,7 +547,7 @@ class IndexRun:
 
     # -- the log ----------------------------------------------------------------------------------
     def log_document(self) -> dict[str, Any]:
-        """The run as a profile document plus a ``[log]`` table of what each step did."""
+        """Return the run as a profile document plus a ``[log]`` table of what each step did."""
         doc = self.config.to_dict()
         if self.name and "regions" not in doc:
             doc["regions"] = self.name
@@ -555,11 +574,12 @@ class IndexRun:
         doc["log"] = {
             "ideopolis_version": __version__,
             "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
-            "regions_scored": int(len(self._need("aggregated"))),
+            "regions_scored": (len(self._need("aggregated"))),
             "notes": list(self.notes),
             "steps": [r.to_dict() for r in self.log],
         }
-        return _jsonable(doc)  # type: ignore[no-any-return]
+        out: dict[str, Any] = _jsonable(doc)
+        return out
 
     def save_log(self, path: str | Path) -> Path:
         """Write the log: TOML for ``.toml`` (a profile that reproduces the run), else JSON."""
@@ -592,17 +612,17 @@ def _manifest_pillars(manifest: Any) -> Mapping[str, Any] | None:
     if manifest is None:
         return None
     if isinstance(manifest, Mapping):
-        return manifest.get("pillars")  # type: ignore[no-any-return]
+        return manifest.get("pillars")
     pillars = getattr(manifest, "pillars", None)
     if pillars is None:
         extra = getattr(manifest, "extra", None)
         if isinstance(extra, Mapping):
             pillars = extra.get("pillars")
-    return pillars  # type: ignore[no-any-return]
+    return pillars if isinstance(pillars, Mapping) else None
 
 
 def framework_for(rs: RegionSetLike, config: RunConfig) -> tuple[Framework, list[str]]:
-    """The framework a run of ``rs`` uses: the profile's, or the default one from its metadata."""
+    """Return the framework a run of ``rs`` uses: the profile's, or the default one from its metadata."""
     fw_spec = config.framework
     if fw_spec:
         if "file" in fw_spec:
@@ -651,7 +671,7 @@ def score_region_set(
         if key == "balance_weight":
             config = config.with_step("weight", balance_weight=float(value))
         elif key in ("attraction_threshold", "exposure_threshold"):
-            config = config.with_step("lens", **{key: float(value)})
+            config = config.with_step("lens", None, **{key: float(value)})
         elif aliases.get(key, key) in STEPS:
             step = aliases.get(key, key)
             if isinstance(value, Mapping):

@@ -98,7 +98,7 @@ def lens(
     attraction_threshold: float | None = None,
     exposure_threshold: float | None = None,
 ) -> LensResult | None:
-    """The lens from a run's scores, or ``None`` when the framework has no lens."""
+    """Return the lens from a run's scores, or ``None`` when the framework has no lens."""
     if ATTRACTION not in scores.columns or EXPOSURE not in scores.columns:
         return None
     cats, a_thr, e_thr = typology(

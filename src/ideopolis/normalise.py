@@ -113,7 +113,8 @@ def n_goalposts(
     if len(g) != 3:
         raise MethodError(f"goalposts must be three numbers (low, high, scale); got {list(gposts)}")
     if direction == -1:
-        g = [-v for v in g]
+        # x arrives multiplied by -1, so the posts are too (the scale a is not)
+        g = [-g[0], -g[1], g[2]]
         y = (x - g[1]) / (g[0] - g[1])
     else:
         y = (x - g[0]) / (g[1] - g[0])
@@ -259,9 +260,7 @@ def normalise(
         elif key == "dist2ref":
             ref = kwargs.pop("reference", reference)
             if ref is None or str(ref) not in data.index:
-                raise MethodError(
-                    f"dist2ref needs a reference region that is in the data; got {ref!r}"
-                )
+                raise MethodError(f"dist2ref needs a reference region that is in the data; got {ref!r}")
             kwargs["iref"] = int(data.index.get_loc(str(ref)))  # type: ignore[arg-type]
         try:
             out[col] = NORMALISERS.get(key)(x, **kwargs)

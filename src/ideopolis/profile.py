@@ -91,11 +91,11 @@ STEP_PARAMS: dict[str, frozenset[str]] = {
     "impute": frozenset({"group"}),
     "screen": frozenset({"threshold", "nonzero_threshold", "force_include", "force_exclude"}),
     "treat": frozenset({"winmax", "skew_thresh", "kurt_thresh", "skip"}),
-    "normalise": frozenset({"l_u", "m_sd", "cap_max", "reference", "indicators", "goalposts",
-                            "trunc2posts"}),  # fmt: skip
+    "normalise": frozenset({"l_u", "m_sd", "cap_max", "reference", "indicators", "goalposts", "trunc2posts"}),
     "weight": frozenset({"weights", "group", "balance_weight"}),
-    "aggregate": frozenset({"p", "by_level", "by_node", "threshold", "threshold_by_level",
-                            "threshold_by_node"}),  # fmt: skip
+    "aggregate": frozenset(
+        {"p", "by_level", "by_node", "threshold", "threshold_by_level", "threshold_by_node"}
+    ),
     "lens": frozenset({"attraction_threshold", "exposure_threshold"}),
 }
 
@@ -127,7 +127,7 @@ class StepConfig:
     params: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
     def as_dict(self) -> dict[str, Any]:
-        """``{"method": ..., **params}``."""
+        """Return ``{"method": ..., **params}``."""
         return {"method": self.method, **dict(self.params)}
 
 
@@ -163,11 +163,11 @@ class RunConfig:
     )
 
     def step(self, name: str) -> StepConfig:
-        """The configuration of step ``name``."""
+        """Return the configuration of step ``name``."""
         return self.steps[name]
 
     def with_step(self, name: str, method: str | None = None, **params: Any) -> RunConfig:
-        """A copy with step ``name`` changed.
+        """Return a copy with step ``name`` changed.
 
         A new ``method`` replaces the step's parameters; otherwise ``params`` are merged in.
         """
@@ -187,7 +187,7 @@ class RunConfig:
         return replace(self, steps=MappingProxyType(new))
 
     def to_dict(self) -> dict[str, Any]:
-        """The profile as a plain dict (what :func:`profile_from_dict` reads back)."""
+        """Return the profile as a plain dict (what :func:`profile_from_dict` reads back)."""
         out: dict[str, Any] = {}
         if self.regions is not None:
             out["regions"] = self.regions
@@ -209,17 +209,16 @@ def _plain(value: Any) -> Any:
 _TOP_KEYS = {"regions", "framework", "log"} | set(SECTION_OF.values())
 
 
-def profile_from_dict(doc: Mapping[str, Any], *, where: str = "the profile",
-                      base: Path | None = None) -> RunConfig:  # fmt: skip
+def profile_from_dict(
+    doc: Mapping[str, Any], *, where: str = "the profile", base: Path | None = None
+) -> RunConfig:
     """Validate a parsed profile and return its :class:`RunConfig`.
 
     ``[log]`` (written by :meth:`ideopolis.index.IndexRun.save_log`) is accepted and ignored.
     """
     for key in doc:
         if key not in _TOP_KEYS:
-            raise ConfigError(
-                f"unknown key {key!r} in {where}; valid keys: {', '.join(sorted(_TOP_KEYS))}"
-            )
+            raise ConfigError(f"unknown key {key!r} in {where}; valid keys: {', '.join(sorted(_TOP_KEYS))}")
     steps = {}
     for s in STEPS:
         section = doc.get(SECTION_OF[s])

@@ -24,30 +24,37 @@ def strengths_weaknesses(
     n: int = 5,
     framework: Framework | None = None,
 ) -> pd.DataFrame:
-    """A region's best and worst indicators by rank among all regions.
+    """Return a region's best and worst indicators by rank among all regions.
+
+    With fewer than ``2 n`` indicators the two lists split them (best half, worst half) so no
+    indicator is both a strength and a weakness.
 
     Ranks are on the normalised values, so negative-direction indicators are already flipped (a low
     unemployment rate is a strength). Returns rows ``kind`` (strength / weakness), ``indicator``,
     ``label``, ``rank``, ``of`` (regions with data) and ``score``.
     """
-    ranks = rank_table(normalised).loc[region]
-    valid = normalised.notna().sum()
-    ranks = ranks.dropna().astype(int)
-    ordered = ranks.sort_values(kind="stable")
-    best = ordered.head(n)
-    worst = ordered.tail(n).iloc[::-1]
+    values = normalised.to_numpy(dtype=float)
+    pos = int(normalised.index.get_indexer(pd.Index([region]))[0])
+    ranks = normalised.rank(ascending=False, method="min").to_numpy(dtype=float)[pos]
+    valid = np.count_nonzero(~np.isnan(values), axis=0)
+    cols = [str(c) for c in normalised.columns]
+    have = np.flatnonzero(~np.isnan(ranks))
+    ordered = have[np.argsort(ranks[have], kind="stable")]
     rows = []
+    n_best = min(n, (ordered.size + 1) // 2)
+    n_worst = min(n, ordered.size - n_best)
+    best, worst = ordered[:n_best], ordered[ordered.size - n_worst :][::-1]
     for kind, sel in (("strength", best), ("weakness", worst)):
-        for ind, r in sel.items():
-            label = framework.node(str(ind)).label if framework is not None else ""
+        for j in sel:
+            label = framework.node(cols[j]).label if framework is not None else ""
             rows.append(
                 {
                     "kind": kind,
-                    "indicator": ind,
-                    "label": label or ind,
-                    "rank": int(r),
-                    "of": int(valid[ind]),
-                    "score": float(normalised.at[region, ind]),
+                    "indicator": cols[j],
+                    "label": label or cols[j],
+                    "rank": int(ranks[j]),
+                    "of": int(valid[j]),
+                    "score": float(values[pos, j]),
                 }
             )
     return pd.DataFrame(rows)
@@ -83,9 +90,7 @@ def pillar_statistics(aggregated: pd.DataFrame, framework: Framework) -> pd.Data
         x = aggregated[kids] * sign
         corr = x.corr()
         k = len(kids)
-        mean_r = (
-            float((corr.to_numpy().sum() - k) / (k * (k - 1))) if k > 1 else float("nan")
-        )
+        mean_r = float((corr.to_numpy().sum() - k) / (k * (k - 1))) if k > 1 else float("nan")
         rows.append(
             {
                 "aggregate": agg,

@@ -44,13 +44,9 @@ def by_zeros(summary: pd.DataFrame, threshold: float, nonzero_threshold: float) 
 
 
 @SCREENS.register("by_na_and_zeros", aliases=("byNAandzeros",))
-def by_na_and_zeros(
-    summary: pd.DataFrame, threshold: float, nonzero_threshold: float
-) -> pd.Series:
+def by_na_and_zeros(summary: pd.DataFrame, threshold: float, nonzero_threshold: float) -> pd.Series:
     """Keep regions that pass both rules."""
-    return by_na(summary, threshold, nonzero_threshold) & by_zeros(
-        summary, threshold, nonzero_threshold
-    )
+    return by_na(summary, threshold, nonzero_threshold) & by_zeros(summary, threshold, nonzero_threshold)
 
 
 @SCREENS.register("none", aliases=("no",))
@@ -113,8 +109,7 @@ def screen(
     unknown = [r for r in (*force_include, *force_exclude) if r not in data.index]
     if unknown:
         raise MethodError(
-            f"region {unknown[0]!r} named in force_include/force_exclude is not in the data; "
-            "use a region id"
+            f"region {unknown[0]!r} named in force_include/force_exclude is not in the data; use a region id"
         )
     summary = data_availability(data)
     keep = rule(summary, threshold, nonzero_threshold).astype(bool)

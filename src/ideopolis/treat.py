@@ -145,9 +145,7 @@ def treat_coinr(
         return ColumnTreatment(x.copy(), "unchecked", empty, empty, stats)
     if ok:
         return ColumnTreatment(x.copy(), "ok", empty, empty, {**stats, "passed_after": True})
-    xw, high, low, ok_w = winsorise(
-        x, winmax=winmax, skew_thresh=skew_thresh, kurt_thresh=kurt_thresh
-    )
+    xw, high, low, ok_w = winsorise(x, winmax=winmax, skew_thresh=skew_thresh, kurt_thresh=kurt_thresh)
     stats["n_winsorised"] = int(high.size + low.size)
     stats.update(_stats("winsorised", xw))
     if ok_w is not False or not log_fallback:
@@ -164,9 +162,7 @@ def treat_winsorise(
     x: np.ndarray, *, winmax: int = 5, skew_thresh: float = 2.0, kurt_thresh: float = 3.5
 ) -> ColumnTreatment:
     """Winsorisation only (no log fallback)."""
-    return treat_coinr(
-        x, winmax=winmax, skew_thresh=skew_thresh, kurt_thresh=kurt_thresh, log_fallback=False
-    )
+    return treat_coinr(x, winmax=winmax, skew_thresh=skew_thresh, kurt_thresh=kurt_thresh, log_fallback=False)
 
 
 @TREATMENTS.register("none", aliases=("no",))

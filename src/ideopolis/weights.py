@@ -62,8 +62,7 @@ class Weights:
         groups = self.group_of.reindex(index)
         table = self.by_group.reindex(groups.to_numpy())
         table.index = index
-        fallback = pd.DataFrame([self.nodes.to_numpy()] * len(index), index=index,
-                                columns=self.nodes.index)  # fmt: skip
+        fallback = pd.DataFrame([self.nodes.to_numpy()] * len(index), index=index, columns=self.nodes.index)
         return table.combine_first(fallback)[self.nodes.index]
 
 
@@ -85,7 +84,7 @@ def effective_weights(framework: Framework, weights: pd.Series) -> pd.Series:
 
 @WEIGHTERS.register("framework", aliases=("original", "metadata"))
 def w_framework(framework: Framework, normalised: pd.DataFrame, **_: Any) -> Weights:
-    """The framework's own weights."""
+    """Return the framework's own weights."""
     return Weights(framework.weights)
 
 
@@ -103,7 +102,7 @@ def w_manual(
     weights: Mapping[str, float] | None = None,
     **_: Any,
 ) -> Weights:
-    """The framework's weights with those in ``weights`` replaced."""
+    """Return the framework's weights with those in ``weights`` replaced."""
     return Weights(framework.with_weights(dict(weights or {})).weights)
 
 
@@ -194,8 +193,6 @@ def effective_weights_table(framework: Framework, weights: Weights) -> pd.DataFr
     """Effective weights per node: one column ``all`` or one column per peer group."""
     if weights.by_group is None:
         return effective_weights(framework, weights.nodes).to_frame("all")
-    cols = {
-        str(g): effective_weights(framework, weights.by_group.loc[g]) for g in weights.by_group.index
-    }
+    cols = {str(g): effective_weights(framework, weights.by_group.loc[g]) for g in weights.by_group.index}
     cols["other"] = effective_weights(framework, weights.nodes)
     return pd.DataFrame(cols)
