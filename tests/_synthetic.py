@@ -63,8 +63,7 @@ def make_region_set(n: int = 40, seed: int = SEED, pillars: dict | None = None) 
     if "patents" in data:
         data["patents"] = data["patents"] * data["population"] / 1000
     metas = {
-        name: Meta(name=name, pillar=p, direction=d, label=name.replace("_", " "))
-        for name, (p, d) in pillars.items()
+        name: Meta(name=name, pillar=p, direction=d, label=name.replace("_", " ")) for name, (p, d) in pillars.items()
     }
     if "patents" in metas:
         metas["patents"].denominate_by = "population"

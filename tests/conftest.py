@@ -1,23 +1,58 @@
-"""Shared fixtures: a synthetic region set and the path to COINr's ASEM example."""
+"""Shared fixtures: the toy region set, the raw official data (when present), a CLI runner."""
 
 from __future__ import annotations
 
+import os
+import shutil
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from _synthetic import FakeRegionSet, make_region_set
 
-ASEM = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "coinr-asem"
+ROOT = Path(__file__).resolve().parents[1]
+TESTS = ROOT / "tests"
+TOY = TESTS / "data" / "toy"
+#: The raw official files (never committed); tests that need them skip when they are absent.
+SHARED_DATA = Path(os.environ.get("IDEOPOLIS_SHARED_DATA", ROOT.parent / "shared" / "data"))
+
+
+@pytest.fixture
+def toy_dir(tmp_path: Path) -> Path:
+    """A writable copy of the toy region set."""
+    target = tmp_path / "toy"
+    shutil.copytree(TOY, target)
+    return target
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    """A typer CLI runner."""
+    return CliRunner()
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    """The raw official files in ../shared/data, or skip."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"raw official data not found at {SHARED_DATA}")
+    return SHARED_DATA
+
+
+# -- engine fixtures ------------------------------------------------------------------------------------
 
 
 @pytest.fixture
 def region_set() -> FakeRegionSet:
+    """A synthetic region set with the five default pillars (no files)."""
     return make_region_set()
 
 
 @pytest.fixture
-def asem_paths() -> tuple[Path, Path]:
-    if not (ASEM / "asem_iData.csv").exists():
-        pytest.skip("COINr ASEM example not found in ../shared/data/coinr-asem")
-    return ASEM / "asem_iData.csv", ASEM / "asem_iMeta.csv"
+def asem_paths(shared_data: Path) -> tuple[Path, Path]:
+    """COINr's ASEM example (iData, iMeta) in ../shared/data/coinr-asem, or skip."""
+    asem = shared_data / "coinr-asem"
+    if not (asem / "asem_iData.csv").exists():
+        pytest.skip(f"COINr ASEM example not found at {asem}")
+    return asem / "asem_iData.csv", asem / "asem_iMeta.csv"

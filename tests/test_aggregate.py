@@ -88,9 +88,7 @@ def test_per_region_weights() -> None:
 
 def test_errors() -> None:
     neg = X.assign(a=[-1.0, 2.0, 3.0])
-    with pytest.raises(
-        MethodError, match=r"geometric mean over values <= 0 in 'p': 'a' is -1 for region 'r1'"
-    ):
+    with pytest.raises(MethodError, match=r"geometric mean over values <= 0 in 'p': 'a' is -1 for region 'r1'"):
         aggregate(neg, FW, FW.weights, spec=AggregateSpec(method="geometric"))
     with pytest.raises(MethodError, match="harmonic mean over values <= 0"):
         aggregate(neg, FW, FW.weights, spec=AggregateSpec(method="harmonic"))

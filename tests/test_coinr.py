@@ -32,9 +32,7 @@ def test_default_pipeline_matches_coinr_published_results(asem_paths: tuple[Path
     published = pd.read_csv(PUBLISHED, comment="#").set_index("uCode")
     ours = run.scores.loc[published.index, published.columns.drop("Rank")]
     # COINr prints 2 decimals: every one of the 66 numbers agrees to that precision
-    np.testing.assert_array_less(
-        np.abs(ours.to_numpy() - published.drop(columns="Rank").to_numpy()), 0.005 + 1e-9
-    )
+    np.testing.assert_array_less(np.abs(ours.to_numpy() - published.drop(columns="Rank").to_numpy()), 0.005 + 1e-9)
     top = run.ranks["Index"].sort_values().head(6)
     assert list(top.index) == list(published.index)
     assert top.tolist() == published["Rank"].tolist()

@@ -188,9 +188,7 @@ def test_default_framework_flat_and_custom_pillars() -> None:
     built = default_framework({"a": Meta("a"), "b": Meta("b", direction=-1)})
     assert built.framework.children(INDEX) == ("a", "b")
     assert "flat" in built.notes[0]
-    custom = default_framework(
-        {"a": Meta("a", "amenity"), "b": Meta("b", "amenity"), "c": Meta("c", "climate")}
-    )
+    custom = default_framework({"a": Meta("a", "amenity"), "b": Meta("b", "amenity"), "c": Meta("c", "climate")})
     assert custom.framework.children(INDEX) == ("amenity", "climate")
     extra = default_framework(
         {**full_metas(), "parks": Meta("parks", "amenity")},

@@ -182,9 +182,7 @@ def _toy_run(values: np.ndarray) -> IndexRun:
     return IndexRun(df, fw, config=cfg).run()
 
 
-matrix = st.lists(
-    st.tuples(*[st.floats(0, 1000, allow_nan=False) for _ in range(3)]), min_size=4, max_size=12
-)
+matrix = st.lists(st.tuples(*[st.floats(0, 1000, allow_nan=False) for _ in range(3)]), min_size=4, max_size=12)
 
 
 @settings(max_examples=60, deadline=None)

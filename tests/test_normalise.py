@@ -109,9 +109,7 @@ finite = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False, allow_infinit
     shift=st.floats(min_value=-1e3, max_value=1e3),
     method=st.sampled_from(["minmax", "zscore"]),
 )
-def test_unit_of_an_indicator_does_not_matter(
-    values: np.ndarray, scale: float, shift: float, method: str
-) -> None:
+def test_unit_of_an_indicator_does_not_matter(values: np.ndarray, scale: float, shift: float, method: str) -> None:
     if np.ptp(values) < 1e-3 * (1 + np.abs(values).max()):
         return
     df = pd.DataFrame({"x": values})

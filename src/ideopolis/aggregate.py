@@ -196,8 +196,7 @@ def aggregate(
             w = np.asarray(weights.reindex(kids).to_numpy(dtype=float))
             if np.isnan(w).any():
                 raise MethodError(
-                    f"no weight for {kids[int(np.flatnonzero(np.isnan(w))[0])]!r} in {agg!r}; "
-                    "give every node a weight"
+                    f"no weight for {kids[int(np.flatnonzero(np.isnan(w))[0])]!r} in {agg!r}; give every node a weight"
                 )
             if w.sum() == 0:
                 raise MethodError(

@@ -72,9 +72,7 @@ def read_coinr(idata: pd.DataFrame | str | Path, imeta: pd.DataFrame | str | Pat
     denom_cols = [c for c in codes[types == "Denominator"] if c in idata.columns]
     missing = [c for c in framework.indicators if c not in idata.columns]
     if missing:
-        raise FrameworkError(
-            f"iMeta indicator {missing[0]!r} is not a column of iData; add the column or the row"
-        )
+        raise FrameworkError(f"iMeta indicator {missing[0]!r} is not a column of iData; add the column or the row")
     ids = idata["uCode"].astype(str)
     frame = idata.set_index(ids)
     frame.index.name = "uCode"
@@ -82,8 +80,7 @@ def read_coinr(idata: pd.DataFrame | str | Path, imeta: pd.DataFrame | str | Pat
     bad = [c for c in framework.indicators if data[c].isna().sum() > frame[c].isna().sum()]
     if bad:
         raise DataFileError(
-            f"indicator {bad[0]!r} has non-numeric values in iData; fix them "
-            "(missing values must be empty, not text)"
+            f"indicator {bad[0]!r} has non-numeric values in iData; fix them (missing values must be empty, not text)"
         )
     return CoinrInput(
         data=data,
@@ -98,11 +95,7 @@ def coinr_default_config(
     *, impute_group: str | None = _DEFAULT_GROUP, screen_threshold: float = 0.9, winmax: int = 5
 ) -> RunConfig:
     """Return the configuration of COINr's ``build_example_coin`` pipeline."""
-    impute = (
-        StepConfig("group_mean", MappingProxyType({"group": impute_group}))
-        if impute_group
-        else StepConfig("mean")
-    )
+    impute = StepConfig("group_mean", MappingProxyType({"group": impute_group})) if impute_group else StepConfig("mean")
     steps: dict[str, StepConfig] = {
         "denominate": StepConfig("by_metadata"),
         "impute": impute,

@@ -70,8 +70,7 @@ def by_metadata(
     for ind, col in by.items():
         if ind not in data.columns:
             raise MethodError(
-                f"denominator given for {ind!r}, which is not an indicator of the data; "
-                "remove it from the denominators"
+                f"denominator given for {ind!r}, which is not an indicator of the data; remove it from the denominators"
             )
         if col not in denominators.columns:
             raise MethodError(

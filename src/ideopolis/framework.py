@@ -91,9 +91,7 @@ def _norm_direction(value: object, code: str) -> int:
     table = {"1": 1, "+1": 1, "+": 1, "positive": 1, "1.0": 1, "-1": -1, "-": -1, "negative": -1}
     table["-1.0"] = -1
     if text not in table:
-        raise FrameworkError(
-            f"direction of {code!r} is {value!r}; use 1 (more is better) or -1 (less is better)"
-        )
+        raise FrameworkError(f"direction of {code!r} is {value!r}; use 1 (more is better) or -1 (less is better)")
     return table[text]
 
 
@@ -118,13 +116,9 @@ class Framework:
         by_code: dict[str, Node] = {}
         for node in nodes:
             if node.code in by_code:
-                raise FrameworkError(
-                    f"framework node {node.code!r} is defined twice; give each node a unique code"
-                )
+                raise FrameworkError(f"framework node {node.code!r} is defined twice; give each node a unique code")
             if not np.isfinite(node.weight) or node.weight < 0:
-                raise FrameworkError(
-                    f"weight of {node.code!r} is {node.weight}; weights must be finite and >= 0"
-                )
+                raise FrameworkError(f"weight of {node.code!r} is {node.weight}; weights must be finite and >= 0")
             if node.direction not in (1, -1):
                 raise FrameworkError(f"direction of {node.code!r} is {node.direction}; use 1 or -1")
             by_code[node.code] = node
@@ -179,9 +173,7 @@ class Framework:
             if code is not None and state.get(code) == 1:
                 cycle = [*path[path.index(code) :], code]
                 raise FrameworkError(
-                    "the framework has a cycle: "
-                    + " -> ".join(cycle)
-                    + f"; change the parent of {cycle[0]!r}"
+                    "the framework has a cycle: " + " -> ".join(cycle) + f"; change the parent of {cycle[0]!r}"
                 )
             for c in path:
                 state[c] = 2
@@ -217,9 +209,7 @@ class Framework:
         try:
             return self._by_code[code]
         except KeyError:
-            raise FrameworkError(
-                f"{code!r} is not in the framework; valid codes: {', '.join(self._by_code)}"
-            ) from None
+            raise FrameworkError(f"{code!r} is not in the framework; valid codes: {', '.join(self._by_code)}") from None
 
     def __contains__(self, code: object) -> bool:
         return code in self._by_code
@@ -405,9 +395,7 @@ def framework_from_mapping(doc: Mapping[str, Any], *, source: str = "") -> Frame
     """Build a framework from a parsed TOML document (``{"nodes": {code: {...}}}``)."""
     extra = set(doc) - {"nodes"}
     if extra:
-        raise ConfigError(
-            f"unknown key {sorted(extra)[0]!r} in framework {source}; a framework has only [nodes.*]"
-        )
+        raise ConfigError(f"unknown key {sorted(extra)[0]!r} in framework {source}; a framework has only [nodes.*]")
     nodes = doc.get("nodes")
     if not isinstance(nodes, Mapping) or not nodes:
         raise ConfigError(f"framework {source} has no [nodes.CODE] tables; add one per node")
@@ -443,9 +431,7 @@ def framework_from_imeta(imeta: pd.DataFrame) -> Framework:
     """
     missing = [c for c in ("iCode", "Parent", "Type") if c not in imeta.columns]
     if missing:
-        raise FrameworkError(
-            f"iMeta is missing column {missing[0]!r}; COINr's iMeta needs iCode, Parent and Type"
-        )
+        raise FrameworkError(f"iMeta is missing column {missing[0]!r}; COINr's iMeta needs iCode, Parent and Type")
     rows = imeta[imeta["Type"].astype(str).isin(["Indicator", "Aggregate"])]
     records = []
     for _, r in rows.iterrows():
@@ -611,9 +597,7 @@ def default_framework(
                     f"off and the {pillar} indicators ({left}) are not scored"
                 )
         if not has_attr and not has_expo:
-            notes.append(
-                "no import_people or export_jobs indicators: the lens is off; the index is cluster strength"
-            )
+            notes.append("no import_people or export_jobs indicators: the lens is off; the index is cluster strength")
     if not cluster_pillars and not lens:
         raise FrameworkError(
             "no indicators left to score: the only pillar present is one side of the lens; "

@@ -50,9 +50,7 @@ def impute_median(data: pd.DataFrame, *, group: pd.Series | None = None) -> pd.D
 
 def _need_group(group: pd.Series | None, method: str) -> pd.Series:
     if group is None:
-        raise MethodError(
-            f'impute method {method!r} needs a grouping column; name one (e.g. group = "state")'
-        )
+        raise MethodError(f'impute method {method!r} needs a grouping column; name one (e.g. group = "state")')
     return group
 
 
@@ -100,9 +98,7 @@ def impute(
     if group is not None:
         if groups is None or group not in groups.columns:
             have = ", ".join(groups.columns) if groups is not None else "none"
-            raise MethodError(
-                f"grouping column {group!r} for imputation is not in the data; choose one of: {have}"
-            )
+            raise MethodError(f"grouping column {group!r} for imputation is not in the data; choose one of: {have}")
         gser = pd.Series(groups[group])
     out = fn(data, group=gser)
     filled = data.isna() & out.notna()

@@ -233,11 +233,7 @@ class IndexRun:
         method, params = self._params("denominate")
         by = params.get("by")
         if by is None:
-            by = {
-                n.code: n.denominator
-                for n in self.framework.nodes
-                if n.indicator and n.denominator is not None
-            }
+            by = {n.code: n.denominator for n in self.framework.nodes if n.indicator and n.denominator is not None}
         res = denominate(
             self._input("denominate"),
             self.denominators,
@@ -267,8 +263,7 @@ class IndexRun:
         res = screen(self._input("screen"), method=method, **params)
         if res.data.empty:
             raise MethodError(
-                f"screening dropped every region (threshold {params.get('threshold')}); "
-                "lower the screen threshold"
+                f"screening dropped every region (threshold {params.get('threshold')}); lower the screen threshold"
             )
         self.datasets["screened"] = res.data
         self.reports["screen"] = res
@@ -345,9 +340,7 @@ class IndexRun:
             by_level=_int_keys(params.get("by_level", {}), "aggregate by_level"),
             by_node=dict(params.get("by_node", {})),
             threshold=params.get("threshold"),
-            threshold_by_level=_int_keys(
-                params.get("threshold_by_level", {}), "aggregate threshold_by_level"
-            ),
+            threshold_by_level=_int_keys(params.get("threshold_by_level", {}), "aggregate threshold_by_level"),
             threshold_by_node=dict(params.get("threshold_by_node", {})),
         )
         normed = self.datasets["normalised"]
@@ -452,9 +445,7 @@ class IndexRun:
                 return str(hits.index[0])
             if len(hits) > 1:
                 shown = "; ".join(f"{i} ({n})" for i, n in hits.head(8).items())
-                raise ConfigError(
-                    f"{query!r} matches {len(hits)} regions: {shown}; give the id or more of the name"
-                )
+                raise ConfigError(f"{query!r} matches {len(hits)} regions: {shown}; give the id or more of the name")
         dropped = self.dropped
         if query in dropped:
             raise ConfigError(f"region {query!r} was dropped by screening (too little data)")
@@ -482,9 +473,7 @@ class IndexRun:
         else:
             eff_col = eff["all"]
             wnode = self.weights.nodes if self.weights is not None else fw.weights
-        wmap = {
-            str(k): float(v) for k, v in zip(wnode.index, np.asarray(wnode, dtype=float).ravel(), strict=True)
-        }
+        wmap = {str(k): float(v) for k, v in zip(wnode.index, np.asarray(wnode, dtype=float).ravel(), strict=True)}
         effmap = {str(k): float(v) for k, v in eff_col.items()}
         imputed_cells: set[tuple[str, str]] = set()
         rep_imp = self.reports.get("impute")

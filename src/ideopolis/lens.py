@@ -84,9 +84,9 @@ def typology(
     a = attraction.to_numpy(dtype=float)
     e = exposure.reindex(attraction.index).to_numpy(dtype=float)
     hi_a, hi_e = a > a_thr, e > e_thr
-    cat = np.select(
-        [hi_a & ~hi_e, hi_a & hi_e, ~hi_a & hi_e], ["magnet", "talent_hub", "exporter"], "rooted"
-    ).astype(object)
+    cat = np.select([hi_a & ~hi_e, hi_a & hi_e, ~hi_a & hi_e], ["magnet", "talent_hub", "exporter"], "rooted").astype(
+        object
+    )
     cat[np.isnan(a) | np.isnan(e)] = None
     out = pd.Series(cat, index=attraction.index, name="typology", dtype="string")
     return out, a_thr, e_thr

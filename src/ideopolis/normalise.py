@@ -105,9 +105,7 @@ def n_dist2targ(x: np.ndarray, *, targ: float, cap_max: bool = False) -> np.ndar
 
 
 @NORMALISERS.register("goalposts", aliases=("n_goalposts", "goalpost"))
-def n_goalposts(
-    x: np.ndarray, *, gposts: Sequence[float], direction: int = 1, trunc2posts: bool = True
-) -> np.ndarray:
+def n_goalposts(x: np.ndarray, *, gposts: Sequence[float], direction: int = 1, trunc2posts: bool = True) -> np.ndarray:
     """Goalposts ``(l, u, a)``: share of the way from l to u, times a, truncated to [0, a]."""
     g = [float(v) for v in gposts]
     if len(g) != 3:
@@ -230,9 +228,7 @@ def normalise(
         spec = dict(per_indicator.get(col, {"method": method, **params}))
         spec["method"] = NORMALISERS.canonical(str(spec.get("method", method)))
         specs[col] = spec
-    check_indicators(
-        data, step="normalise", spread=[c for c, s in specs.items() if s["method"] in _SPREAD_METHODS]
-    )
+    check_indicators(data, step="normalise", spread=[c for c, s in specs.items() if s["method"] in _SPREAD_METHODS])
     out = {}
     for col in data.columns:
         spec = specs[col]

@@ -93,9 +93,7 @@ STEP_PARAMS: dict[str, frozenset[str]] = {
     "treat": frozenset({"winmax", "skew_thresh", "kurt_thresh", "skip"}),
     "normalise": frozenset({"l_u", "m_sd", "cap_max", "reference", "indicators", "goalposts", "trunc2posts"}),
     "weight": frozenset({"weights", "group", "balance_weight"}),
-    "aggregate": frozenset(
-        {"p", "by_level", "by_node", "threshold", "threshold_by_level", "threshold_by_node"}
-    ),
+    "aggregate": frozenset({"p", "by_level", "by_node", "threshold", "threshold_by_level", "threshold_by_node"}),
     "lens": frozenset({"attraction_threshold", "exposure_threshold"}),
 }
 
@@ -175,9 +173,7 @@ class RunConfig:
             raise ConfigError(f"unknown step {name!r}; steps: {', '.join(STEPS)}")
         old = self.steps[name]
         if method is not None and method != old.method:
-            merged: dict[str, Any] = {
-                k: v for k, v in old.params.items() if name == "weight" and k == "balance_weight"
-            }
+            merged: dict[str, Any] = {k: v for k, v in old.params.items() if name == "weight" and k == "balance_weight"}
             merged.update(params)
             spec = {"method": method, **merged}
         else:
@@ -209,9 +205,7 @@ def _plain(value: Any) -> Any:
 _TOP_KEYS = {"regions", "framework", "log"} | set(SECTION_OF.values())
 
 
-def profile_from_dict(
-    doc: Mapping[str, Any], *, where: str = "the profile", base: Path | None = None
-) -> RunConfig:
+def profile_from_dict(doc: Mapping[str, Any], *, where: str = "the profile", base: Path | None = None) -> RunConfig:
     """Validate a parsed profile and return its :class:`RunConfig`.
 
     ``[log]`` (written by :meth:`ideopolis.index.IndexRun.save_log`) is accepted and ignored.
@@ -240,9 +234,7 @@ def profile_from_dict(
             raise ConfigError(f"[framework] in {where} must be a table")
         bad = set(fw) - {"file", "nodes"}
         if bad:
-            raise ConfigError(
-                f"unknown key {sorted(bad)[0]!r} in [framework] of {where}; valid keys: file, nodes"
-            )
+            raise ConfigError(f"unknown key {sorted(bad)[0]!r} in [framework] of {where}; valid keys: file, nodes")
         fw = dict(fw)
         if "file" in fw and base is not None:
             fw["file"] = str((base / str(fw["file"])).resolve())

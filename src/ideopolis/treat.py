@@ -152,9 +152,7 @@ def treat_coinr(
         return ColumnTreatment(xw, "winsorised", high, low, {**stats, "passed_after": ok_w})
     xl = log_ct(x)
     stats.update(_stats("log", xl))
-    return ColumnTreatment(
-        xl, "log", empty, empty, {**stats, "passed_after": passes(xl, skew_thresh, kurt_thresh)}
-    )
+    return ColumnTreatment(xl, "log", empty, empty, {**stats, "passed_after": passes(xl, skew_thresh, kurt_thresh)})
 
 
 @TREATMENTS.register("winsorise", aliases=("winsorize", "winsorise_only"))
@@ -221,10 +219,8 @@ def treat(
     rows = []
     for col in data.columns:
         x = data[col].to_numpy(dtype=float)
-        if col in skip:
-            res = treat_none(x)
-        else:
-            res = fn(x, winmax=winmax, skew_thresh=skew_thresh, kurt_thresh=kurt_thresh)
+        fn_col = treat_none if col in skip else fn
+        res = fn_col(x, winmax=winmax, skew_thresh=skew_thresh, kurt_thresh=kurt_thresh)
         out[col] = res.values
         rows.append({"indicator": col, "status": res.status, **res.stats})
         if res.status == "log":
