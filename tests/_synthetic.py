@@ -49,7 +49,7 @@ PILLARS = {
     "ki_density": ("knowledge_jobs", 1),
     "net_migration": ("import_people", 1),
     "intl_migration": ("import_people", 1),
-    "telework_share": ("export_jobs", -1),
+    "telework_share": ("export_jobs", 1),
 }
 
 

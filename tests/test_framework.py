@@ -155,7 +155,7 @@ def full_metas() -> dict[str, Meta]:
         "inc": Meta("inc", "capital"),
         "ki": Meta("ki", "knowledge_jobs"),
         "mig": Meta("mig", "import_people"),
-        "tele": Meta("tele", "export_jobs", direction=-1),
+        "tele": Meta("tele", "export_jobs", direction=1),
         "pop": Meta("pop"),
     }
 
@@ -170,7 +170,7 @@ def test_default_framework_shape() -> None:
     assert fw.weights[BALANCE] == pytest.approx(0.3)
     assert fw.children(BALANCE) == (ATTRACTION, EXPOSURE)
     assert fw.directions[EXPOSURE] == -1
-    # teleworkable share is -1 for the index, so +1 (more exposed) inside exposure
+    # direction is relative to the pillar: teleworkable share +1 = more exposed; exposure is -1 in balance
     assert fw.directions["tele"] == 1
     assert "pop" not in fw
 

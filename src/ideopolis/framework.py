@@ -476,7 +476,7 @@ def default_framework(
     indicator_metas: Mapping[str, IndicatorMetaLike],
     *,
     balance_weight: float = DEFAULT_BALANCE_WEIGHT,
-    pillars: Mapping[str, Mapping[str, Any]] | None = None,
+    pillars: Mapping[str, Any] | None = None,
 ) -> DefaultFramework:
     """Build the default framework of DESIGN section 3 from a region set's indicator metadata.
 
@@ -488,8 +488,9 @@ def default_framework(
     balance_weight : float
         Weight ``w`` of the balance in the index; cluster strength gets ``1 - w``.
     pillars : mapping, optional
-        Extra pillars declared in the manifest: name -> ``{"label": ..., "parent": ...}``; the
-        parent defaults to ``cluster_strength`` (or the index in a framework without it).
+        Pillars declared in the manifest: name -> ``{"label": ..., "parent": ...}`` or an object with
+        ``label`` and ``parent`` (``PillarSpec``). A parent ``index``/``ideopolis_index`` puts the
+        pillar directly under the index; anything else under ``cluster_strength``.
 
     Returns
     -------
@@ -499,30 +500,40 @@ def default_framework(
 
     Notes
     -----
-    Exposure indicators (pillar ``export_jobs``) carry their manifest direction relative to the
-    *index* (DESIGN: "-" for the index: more remotely doable jobs is worse). Inside the ``exposure``
-    pillar they are oriented so that a higher exposure score means *more exposed*: the indicator
-    direction is the negative of the manifest's. The exposure pillar then enters ``balance`` with
-    direction -1, so its net effect on the index is the manifest's direction.
+    A manifest direction is relative to the indicator's *pillar* (``IndicatorMeta``: "1 when more is
+    better for the pillar"). For ``export_jobs`` that means +1 = more exposed (the teleworkable share
+    of jobs). The ``exposure`` pillar enters ``balance`` with direction -1, which gives export jobs the
+    "-" for the index of DESIGN section 3.
 
     When none of the scored indicators has a default pillar, the framework is built from the
     pillars that are there (each under the index) with pillar-less indicators directly under the
     index; with no pillars at all it is flat (every indicator under the index).
     """
+
+    def spec_of(pillar: str) -> tuple[str, str]:
+        spec = (pillars or {}).get(pillar)
+        if spec is None:
+            return pillar, CLUSTER_STRENGTH
+        if isinstance(spec, Mapping):
+            label, parent = spec.get("label", pillar), spec.get("parent", CLUSTER_STRENGTH)
+        else:
+            label, parent = getattr(spec, "label", pillar), getattr(spec, "parent", CLUSTER_STRENGTH)
+        top = str(parent) in (INDEX, "index")
+        return str(label or pillar), INDEX if top else CLUSTER_STRENGTH
+
     if not 0 <= balance_weight <= 1:
         raise ConfigError(f"balance weight is {balance_weight}; use a number between 0 and 1")
-    pillars = dict(pillars or {})
     scored = {k: m for k, m in indicator_metas.items() if m.pillar}
     notes: list[str] = []
 
-    def ind_node(meta: IndicatorMetaLike, parent: str, flip: bool = False) -> Node:
+    def ind_node(meta: IndicatorMetaLike, parent: str) -> Node:
         d = _norm_direction(meta.direction, meta.name)
         return Node(
             code=meta.name,
             parent=parent,
             indicator=True,
             weight=float(meta.weight if meta.weight is not None else 1.0),
-            direction=-d if flip else d,
+            direction=d,
             label=meta.label or meta.name,
             unit=meta.unit or "",
             denominator=meta.denominate_by,
@@ -544,8 +555,7 @@ def default_framework(
         notes.append("no indicator is in a default pillar: each pillar sits directly under the index")
         nodes = [Node(INDEX, None, indicator=False, label="Ideopolis index")]
         for pillar, metas in by_pillar.items():
-            spec = pillars.get(pillar, {})
-            nodes.append(Node(pillar, INDEX, indicator=False, label=str(spec.get("label", pillar))))
+            nodes.append(Node(pillar, INDEX, indicator=False, label=spec_of(pillar)[0]))
             nodes += [ind_node(m, pillar) for m in metas]
         return DefaultFramework(Framework(tuple(nodes)), tuple(notes), lens=False)
 
@@ -565,11 +575,8 @@ def default_framework(
             )
         )
     for pillar in cluster_pillars:
-        spec = pillars.get(pillar, {})
-        parent = str(spec.get("parent", CLUSTER_STRENGTH))
-        if parent not in (CLUSTER_STRENGTH, INDEX):
-            parent = CLUSTER_STRENGTH
-        nodes.append(Node(pillar, parent, indicator=False, label=str(spec.get("label", pillar))))
+        label, parent = spec_of(pillar)
+        nodes.append(Node(pillar, parent, indicator=False, label=label))
         nodes += [ind_node(m, pillar) for m in by_pillar[pillar]]
     if lens:
         nodes.append(
@@ -584,7 +591,7 @@ def default_framework(
         nodes.append(Node(ATTRACTION, BALANCE, indicator=False, label="Attraction (import people)"))
         nodes.append(Node(EXPOSURE, BALANCE, indicator=False, direction=-1, label="Exposure (export jobs)"))
         nodes += [ind_node(m, ATTRACTION) for m in by_pillar["import_people"]]
-        nodes += [ind_node(m, EXPOSURE, flip=True) for m in by_pillar["export_jobs"]]
+        nodes += [ind_node(m, EXPOSURE) for m in by_pillar["export_jobs"]]
     else:
         for have, pillar, other in (
             (has_attr, "import_people", "export_jobs"),
