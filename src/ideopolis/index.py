@@ -428,7 +428,23 @@ class IndexRun:
     def strengths_weaknesses(self, region: str, n: int = 5) -> pd.DataFrame:
         """Return the region's ``n`` best and worst indicators by rank."""
         rid = self.find_region(region)
-        return strengths_weaknesses(self.indicator_scores, rid, n=n, framework=self.framework)
+        return strengths_weaknesses(self.oriented_indicator_scores, rid, n=n, framework=self.framework)
+
+    @property
+    def oriented_indicator_scores(self) -> pd.DataFrame:
+        """Normalised indicators as they enter the index (reflected under a -1 aggregate).
+
+        Higher is always better for the index, so an exposure indicator counts as a strength when the
+        region is *little* exposed.
+        """
+        normed = self.indicator_scores
+        lo, hi = self.reports["normalise"].bounds
+        flip = [c for c in normed.columns if sum(reflected(self.framework, a) for a in self.framework.ancestors(c)) % 2]
+        if not flip:
+            return normed
+        out = normed.copy()
+        out[flip] = lo + hi - out[flip]
+        return out
 
     def find_region(self, query: str) -> str:
         """Return a region id from an id or a unique part of a name (case-insensitive)."""
@@ -589,12 +605,29 @@ class IndexRun:
 class RegionSetLike(Protocol):
     """What :func:`score_region_set` reads from a region set (see ``ideopolis.regions``)."""
 
-    name: str
-    data: pd.DataFrame
-    groups: pd.DataFrame
-    names: pd.Series
-    indicators: Mapping[str, Any]
-    manifest: Any
+    @property
+    def name(self) -> str:
+        """Short name of the set."""
+
+    @property
+    def data(self) -> pd.DataFrame:
+        """Indicator values (index = region id)."""
+
+    @property
+    def groups(self) -> pd.DataFrame:
+        """Grouping columns."""
+
+    @property
+    def names(self) -> pd.Series:
+        """Region names."""
+
+    @property
+    def indicators(self) -> Mapping[str, Any]:
+        """Indicator metadata by column name."""
+
+    @property
+    def manifest(self) -> Any:
+        """The manifest (for declared ``pillars``)."""
 
 
 def _manifest_pillars(manifest: Any) -> Mapping[str, Any] | None:
@@ -682,6 +715,16 @@ def score_region_set(
         names=rs.names,
         config=config,
         notes=notes,
-        name=rs.name,
+        name=_region_set_ref(rs),
     )
     return run.run()
+
+
+def _region_set_ref(rs: RegionSetLike) -> str:
+    """How a profile names ``rs``: its bundled name, else its folder."""
+    from ideopolis.datasets import is_bundled_name
+
+    folder = getattr(rs, "path", None)
+    if folder is None or is_bundled_name(rs.name):
+        return rs.name
+    return str(Path(folder).resolve())
