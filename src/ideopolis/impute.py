@@ -101,18 +101,17 @@ def impute(
             raise MethodError(f"grouping column {group!r} for imputation is not in the data; choose one of: {have}")
         gser = pd.Series(groups[group])
     out = fn(data, group=gser)
-    filled = data.isna() & out.notna()
-    stacked = filled.stack()
-    cells = stacked.index[np.asarray(stacked, dtype=bool).ravel()]
-    values = out.stack().reindex(cells)
+    before = data.to_numpy(dtype=float)
+    after = out.to_numpy(dtype=float)
+    rows, cols = np.nonzero(np.isnan(before) & ~np.isnan(after))
     imputed = pd.DataFrame(
         {
-            "region": cells.get_level_values(0).astype(str),
-            "indicator": cells.get_level_values(1).astype(str),
-            "value": values.to_numpy(dtype=float),
+            "region": data.index.astype(str).to_numpy()[rows],
+            "indicator": data.columns.astype(str).to_numpy()[cols],
+            "value": after[rows, cols],
             "method": key,
         }
     )
     if gser is not None:
         imputed["group"] = gser.reindex(imputed["region"]).astype("string").to_numpy()
-    return ImputeResult(out, imputed, int(out.isna().sum().sum()))
+    return ImputeResult(out, imputed, int(np.isnan(after).sum()))

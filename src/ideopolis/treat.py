@@ -31,33 +31,46 @@ TreatColumnFn = Callable[..., "ColumnTreatment"]
 TREATMENTS: Registry[TreatColumnFn] = Registry("treat")
 
 
-def skewness(x: np.ndarray) -> float:
-    """Sample skewness, bias-corrected (e1071 type 2; Excel SKEW), NaNs ignored."""
+def skew_kurt(x: np.ndarray) -> tuple[float, float]:
+    """Sample skewness and excess kurtosis, both bias-corrected (e1071 type 2; Excel SKEW and KURT).
+
+    Missing values are ignored. Skewness needs 3 values and kurtosis 4; either is NaN below that or for
+    a constant column.
+    """
     v = x[~np.isnan(x)]
     n = v.size
     if n < 3:
-        return float("nan")
-    d = v - v.mean()
-    m2 = float(np.dot(d, d))
-    if m2 == 0:
-        return float("nan")
-    g1 = np.sqrt(n) * float(np.sum(d**3)) / m2**1.5
-    return float(g1 * np.sqrt(n * (n - 1)) / (n - 2))
-
-
-def kurtosis(x: np.ndarray) -> float:
-    """Sample excess kurtosis, bias-corrected (e1071 type 2; Excel KURT), NaNs ignored."""
-    v = x[~np.isnan(x)]
-    n = v.size
-    if n < 4:
-        return float("nan")
+        return float("nan"), float("nan")
     d = v - v.mean()
     d2 = d * d
     m2 = float(d2.sum())
     if m2 == 0:
-        return float("nan")
-    r = n * float(np.dot(d2, d2)) / m2**2
-    return float(((n + 1) * (r - 3) + 6) * (n - 1) / ((n - 2) * (n - 3)))
+        return float("nan"), float("nan")
+    # plain ufunc reductions, not np.dot: a BLAS call may wait on its thread pool on a busy machine
+    m3 = float((d2 * d).sum())
+    g1 = np.sqrt(n) * m3 / m2**1.5
+    skew = float(g1 * np.sqrt(n * (n - 1)) / (n - 2))
+    if n < 4:
+        return skew, float("nan")
+    r = n * float((d2 * d2).sum()) / m2**2
+    kurt = float(((n + 1) * (r - 3) + 6) * (n - 1) / ((n - 2) * (n - 3)))
+    return skew, kurt
+
+
+def skewness(x: np.ndarray) -> float:
+    """Sample skewness, bias-corrected (e1071 type 2; Excel SKEW), NaNs ignored."""
+    return skew_kurt(x)[0]
+
+
+def kurtosis(x: np.ndarray) -> float:
+    """Sample excess kurtosis, bias-corrected (e1071 type 2; Excel KURT), NaNs ignored."""
+    return skew_kurt(x)[1]
+
+
+def _check(sk: float, kt: float, skew_thresh: float, kurt_thresh: float) -> bool | None:
+    if np.isnan(sk) or np.isnan(kt):
+        return None
+    return bool(abs(sk) < skew_thresh or kt < kurt_thresh)
 
 
 def passes(x: np.ndarray, skew_thresh: float = 2.0, kurt_thresh: float = 3.5) -> bool | None:
@@ -65,10 +78,7 @@ def passes(x: np.ndarray, skew_thresh: float = 2.0, kurt_thresh: float = 3.5) ->
 
     Returns ``None`` when skew or kurtosis cannot be computed (fewer than 4 values, zero variance).
     """
-    sk, kt = skewness(x), kurtosis(x)
-    if np.isnan(sk) or np.isnan(kt):
-        return None
-    return bool(abs(sk) < skew_thresh or kt < kurt_thresh)
+    return _check(*skew_kurt(x), skew_thresh, kurt_thresh)
 
 
 def log_ct(x: np.ndarray) -> np.ndarray:
@@ -89,7 +99,8 @@ class ColumnTreatment:
 
 
 def _stats(prefix: str, x: np.ndarray) -> dict[str, float]:
-    return {f"skew_{prefix}": skewness(x), f"kurt_{prefix}": kurtosis(x)}
+    sk, kt = skew_kurt(x)
+    return {f"skew_{prefix}": sk, f"kurt_{prefix}": kt}
 
 
 def winsorise(
@@ -105,9 +116,10 @@ def winsorise(
     x = x.astype(float, copy=True)
     empty = np.array([], dtype=np.intp)
     high, low = empty, empty
-    ok = passes(x, skew_thresh, kurt_thresh)
+    sk, kt = skew_kurt(x)
+    ok = _check(sk, kt, skew_thresh, kurt_thresh)
     while ok is False and high.size + low.size < winmax:
-        if skewness(x) >= 0:
+        if sk >= 0:
             top = np.nanmax(x)
             at = np.flatnonzero(x == top)
             rest = x[(x != top) & ~np.isnan(x)]
@@ -123,7 +135,8 @@ def winsorise(
                 break
             x[at] = rest.min()
             low = at
-        ok = passes(x, skew_thresh, kurt_thresh)
+        sk, kt = skew_kurt(x)
+        ok = _check(sk, kt, skew_thresh, kurt_thresh)
     return x, high, low, ok
 
 
@@ -139,7 +152,7 @@ def treat_coinr(
     """COINr's default treatment of one column (see the module docstring)."""
     empty = np.array([], dtype=np.intp)
     stats: dict[str, Any] = _stats("before", x)
-    ok = passes(x, skew_thresh, kurt_thresh)
+    ok = _check(stats["skew_before"], stats["kurt_before"], skew_thresh, kurt_thresh)
     stats["passed_before"] = ok
     if ok is None:
         return ColumnTreatment(x.copy(), "unchecked", empty, empty, stats)
@@ -147,7 +160,7 @@ def treat_coinr(
         return ColumnTreatment(x.copy(), "ok", empty, empty, {**stats, "passed_after": True})
     xw, high, low, ok_w = winsorise(x, winmax=winmax, skew_thresh=skew_thresh, kurt_thresh=kurt_thresh)
     stats["n_winsorised"] = int(high.size + low.size)
-    stats.update(_stats("winsorised", xw))
+    stats.update(_stats("winsorised", xw))  # (winsorise computed these last; recomputing is cheap)
     if ok_w is not False or not log_fallback:
         return ColumnTreatment(xw, "winsorised", high, low, {**stats, "passed_after": ok_w})
     xl = log_ct(x)
@@ -217,8 +230,9 @@ def treat(
     ids = data.index.astype(str).to_numpy()
     cell_frames = []
     rows = []
-    for col in data.columns:
-        x = data[col].to_numpy(dtype=float)
+    columns = np.ascontiguousarray(data.to_numpy(dtype=float).T)  # one contiguous row per indicator
+    for j, col in enumerate(data.columns):
+        x = columns[j]
         fn_col = treat_none if col in skip else fn
         res = fn_col(x, winmax=winmax, skew_thresh=skew_thresh, kurt_thresh=kurt_thresh)
         out[col] = res.values
