@@ -20,8 +20,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ideopolis.index import IndexRun, score_region_set
 from ideopolis.framework import default_framework
+from ideopolis.index import score_region_set
 
 PILLARS = ("talent", "capital", "knowledge_jobs", "import_people", "export_jobs")
 TARGETS = {"us-counties": 0.2, "100k": 3.0}
@@ -136,7 +136,7 @@ def bench(label: str, rs: Any, repeat: int) -> None:
     peak = peak_memory(lambda: score_region_set(rs))
     data_bytes = rs.data.memory_usage(index=False).sum()
     target = TARGETS.get(label)
-    verdict = "" if target is None else (" (target < %.1f s: %s)" % (target, "met" if t_engine < target else "MISSED"))
+    verdict = "" if target is None else f" (target < {target:.1f} s: {'met' if t_engine < target else 'MISSED'})"
     print(f"{label}: {n:,} regions x {k} columns")
     print(f"  engine, whole run      {t_engine * 1000:8.1f} ms{verdict}")
     print(f"  plain pandas, same     {t_plain * 1000:8.1f} ms   ratio engine/plain = {t_engine / t_plain:.2f}")
@@ -154,7 +154,7 @@ def main() -> None:
 
         rs: Any = load_region_set(args.regions)
         label = args.regions
-    except Exception as exc:  # noqa: BLE001 - a missing bundled set falls back to synthetic data
+    except Exception as exc:
         print(f"({args.regions} not available: {exc}; using a synthetic set of the same size)")
         rs = synthetic(3_222)
         label = "us-counties"
