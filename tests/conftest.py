@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from _synthetic import FakeRegionSet, make_region_set
+from ._synthetic import FakeRegionSet, make_region_set
 
 ROOT = Path(__file__).resolve().parents[1]
 TESTS = ROOT / "tests"

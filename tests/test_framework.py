@@ -5,7 +5,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from _synthetic import Meta
 from ideopolis.errors import ConfigError, FrameworkError
 from ideopolis.framework import (
     ATTRACTION,
@@ -22,6 +21,8 @@ from ideopolis.framework import (
     framework_from_records,
     framework_from_toml,
 )
+
+from ._synthetic import Meta
 
 
 def small() -> Framework:

@@ -10,11 +10,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from _synthetic import FakeRegionSet, make_region_set
 from ideopolis.errors import ConfigError, FrameworkError, MethodError
 from ideopolis.framework import flat_framework, framework_from_records
 from ideopolis.index import IndexRun, score_region_set
 from ideopolis.profile import RunConfig, load_profile
+
+from ._synthetic import FakeRegionSet, make_region_set
 
 RESULT_COLUMNS = {
     "talent", "capital", "knowledge_jobs", "cluster_strength", "attraction", "exposure",
