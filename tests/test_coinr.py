@@ -73,3 +73,19 @@ def test_coinr_input_errors(tmp_path: Path, asem_paths: tuple[Path, Path]) -> No
         run_coinr_default(idata, imeta, impute_group="Region_group")
     with pytest.raises(DataFileError, match=r"iData file .* not found"):
         read_coinr(tmp_path / "nope.csv", imeta)
+
+
+REFERENCE = Path(__file__).parent / "data" / "coinr_asem_reference.csv"
+TREATMENT = Path(__file__).parent / "data" / "coinr_asem_treatment.csv"
+
+
+def test_every_unit_and_column_matches_the_r_reference(asem_paths: tuple[Path, Path]) -> None:
+    run = run_coinr_default(*asem_paths)
+    ref = pd.read_csv(REFERENCE, comment="#").set_index("uCode")
+    ours = run.datasets["aggregated"].loc[ref.index, ref.columns]
+    assert ours.shape == (51, 60)
+    np.testing.assert_allclose(ours.to_numpy(), ref.to_numpy(), rtol=1e-12, atol=1e-9)
+    treat = pd.read_csv(TREATMENT, comment="#").set_index("iCode")
+    table = run.reports["treat"].table
+    assert (table["status"].reindex(treat.index) == treat["treatment"]).all()
+    assert (table["n_winsorised"].fillna(0).reindex(treat.index) == treat["nwin"]).all()
