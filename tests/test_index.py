@@ -215,3 +215,34 @@ def test_permuting_regions_permutes_results(rows: list[tuple[float, float, float
     other = IndexRun(df.iloc[perm], fw, config=run.config).run()
     pd.testing.assert_frame_equal(other.scores.loc[run.scores.index], run.scores)
     pd.testing.assert_frame_equal(other.ranks.loc[run.ranks.index], run.ranks)
+
+
+def test_weights_summing_to_zero_name_the_aggregate(region_set: FakeRegionSet) -> None:
+    with pytest.raises(MethodError, match=r"weights of the children of 'talent' \(ba_share, grad_share\) sum to zero"):
+        score_region_set(region_set, weights={"method": "manual", "weights": {"ba_share": 0, "grad_share": 0}})
+    with pytest.raises(FrameworkError, match="weight given for 'no_such_indicator'"):
+        score_region_set(region_set, weights={"method": "manual", "weights": {"no_such_indicator": 2}})
+
+
+def test_profile_with_an_inline_framework(region_set: FakeRegionSet, tmp_path: Path) -> None:
+    prof = tmp_path / "run.toml"
+    prof.write_text(
+        "[framework.nodes.idx]\ntype = 'aggregate'\n"
+        "[framework.nodes.ba_share]\nparent = 'idx'\nweight = 3\n"
+        "[framework.nodes.income_pc]\nparent = 'idx'\n"
+        "[aggregate]\nmethod = 'geometric'\n[normalise]\nmethod = 'minmax'\nl_u = [1, 100]\n"
+    )
+    run = score_region_set(region_set, prof)
+    assert list(run.scores.columns) == ["idx"]
+    n = run.indicator_scores
+    expected = np.exp((3 * np.log(n["ba_share"]) + np.log(n["income_pc"])) / 4)
+    np.testing.assert_allclose(run.scores["idx"], expected)
+
+
+def test_aggregation_threshold_through_the_run() -> None:
+    rs = make_region_set()
+    rs.data.loc["00004", "ba_share"] = np.nan
+    run = score_region_set(rs, aggregate={"method": "arithmetic", "threshold_by_node": {"talent": 1.0}})
+    assert np.isnan(run.scores.at["00004", "talent"])
+    assert not np.isnan(run.scores.at["00004", "cluster_strength"])  # mean over the available pillars
+    assert not np.isnan(run.scores.at["00005", "talent"])
