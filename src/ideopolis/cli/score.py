@@ -18,6 +18,7 @@ from ideopolis.cli._app import (
     NameColumnOption,
     RegionsOption,
     app,
+    find_region,
     one_line,
     resolve_region_set,
 )
@@ -220,22 +221,31 @@ def score(
         ),
     ] = None,
     normalise: Annotated[
-        str | None, typer.Option("--normalise", help="minmax, zscore, rank, prank, dist2max, ... (default minmax).")
+        str | None,
+        typer.Option(
+            "--normalise", metavar="METHOD", help="minmax, zscore, rank, prank, dist2max, ... (default minmax)."
+        ),
     ] = None,
     impute: Annotated[
-        str | None, typer.Option("--impute", help="none, mean, median, group_mean, group_median (default none).")
+        str | None,
+        typer.Option("--impute", metavar="METHOD", help="none, mean, median, group_mean, group_median (default none)."),
     ] = None,
     impute_group: Annotated[
         str | None, typer.Option("--impute-group", metavar="COLUMN", help="Group column for group imputation.")
     ] = None,
     weights: Annotated[
-        str | None, typer.Option("--weights", help="framework, equal or pca (others through --profile).")
+        str | None,
+        typer.Option("--weights", metavar="METHOD", help="framework, equal or pca (others through --profile)."),
     ] = None,
     aggregate: Annotated[
         str | None,
-        typer.Option("--aggregate", help="arithmetic, geometric, harmonic or generalised (default arithmetic)."),
+        typer.Option(
+            "--aggregate", metavar="METHOD", help="arithmetic, geometric, harmonic or generalised (default arithmetic)."
+        ),
     ] = None,
-    treat: Annotated[str | None, typer.Option("--treat", help="coinr (default), winsorise or none.")] = None,
+    treat: Annotated[
+        str | None, typer.Option("--treat", metavar="METHOD", help="coinr (default), winsorise or none.")
+    ] = None,
     screen_threshold: Annotated[
         float | None,
         typer.Option("--screen-threshold", min=0.0, max=1.0, help="Drop regions with less data than this share."),
@@ -275,6 +285,7 @@ def score(
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", IdeopolisWarning)
         geo = None
+        rs = None
         if coinr_data is not None or coinr_meta is not None:
             if coinr_data is None or coinr_meta is None:
                 raise ConfigError("COINr input needs both --coinr-data IDATA.CSV and --coinr-meta IMETA.CSV")
@@ -325,7 +336,10 @@ def score(
         shown = ", ".join(run.dropped[:10]) + (f" and {len(run.dropped) - 10} more" if len(run.dropped) > 10 else "")
         typer.echo(f"note: screening dropped {len(run.dropped)} region(s) with too little data: {shown}", err=True)
     if explain is not None:
-        typer.echo(explain_text(run, explain))
+        region = explain
+        if rs is not None and explain not in run.dropped:
+            region = find_region(rs, explain)  # the set's own lookup: suggestions for near misses
+        typer.echo(explain_text(run, region))
     else:
         typer.echo(format_table(top_table(run, top, sort)))
     if out is not None:
