@@ -18,7 +18,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
 
 import pandas as pd
 
@@ -117,7 +116,6 @@ def run_coinr_default(
     impute_group: str | None = _DEFAULT_GROUP,
     screen_threshold: float = 0.9,
     winmax: int = 5,
-    **_: Any,
 ) -> IndexRun:
     """Run COINr's default (example) pipeline on iData/iMeta in one call.
 

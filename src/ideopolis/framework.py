@@ -237,10 +237,6 @@ class Framework:
             parent = self._by_code[parent].parent
         return out
 
-    def pillar_of(self, indicator: str) -> str | None:
-        """Return the aggregate directly above an indicator (``None`` for a one-node framework)."""
-        return self.node(indicator).parent
-
     @property
     def weights(self) -> pd.Series:
         """Node weights (relative to siblings), indexed by code."""

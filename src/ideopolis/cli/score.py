@@ -23,6 +23,7 @@ from ideopolis.cli._app import (
     resolve_region_set,
 )
 from ideopolis.errors import ConfigError, IdeopolisWarning
+from ideopolis.lens import DESCRIPTIONS
 
 #: output formats by file suffix
 FORMATS = {
@@ -98,7 +99,8 @@ def explain_text(run: Any, region: str) -> str:
     root = run.framework.root
     lines.append(f"{root}: {table.at[root, 'score']:.2f}  rank {table.at[root, 'rank']} of {n}")
     if run.typology is not None:
-        lines.append(f"typology: {run.typology.get(rid)}")
+        kind = run.typology.get(rid)
+        lines.append(f"typology: {kind} ({DESCRIPTIONS.get(str(kind), 'no lens value')})")
     lines.append("")
     cols = ["level", "raw", "denominated", "treated", "score", "weight", "effective_weight", "contribution", "rank"]
     view = table.reindex(columns=cols).copy()
