@@ -50,7 +50,10 @@ def impute_median(data: pd.DataFrame, *, group: pd.Series | None = None) -> pd.D
 
 def _need_group(group: pd.Series | None, method: str) -> pd.Series:
     if group is None:
-        raise MethodError(f'impute method {method!r} needs a grouping column; name one (e.g. group = "state")')
+        raise MethodError(
+            f"impute method {method!r} needs a grouping column; name one "
+            '(--impute-group COLUMN, or group = "state" under [impute] in a profile)'
+        )
     return group
 
 
