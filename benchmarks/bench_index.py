@@ -22,29 +22,21 @@ import pandas as pd
 
 from ideopolis.framework import default_framework
 from ideopolis.index import score_region_set
+from ideopolis.manifest import IndicatorMeta
 
 PILLARS = ("talent", "capital", "knowledge_jobs", "import_people", "export_jobs")
 TARGETS = {"us-counties": 0.2, "100k": 3.0}
 
 
 @dataclass
-class Meta:
-    name: str
-    pillar: str | None = None
-    direction: int = 1
-    weight: float = 1.0
-    label: str = ""
-    unit: str = ""
-    denominate_by: str | None = None
-
-
-@dataclass
 class Synthetic:
+    """What ``score_region_set`` reads from a region set, built in memory."""
+
     name: str
     data: pd.DataFrame
     groups: pd.DataFrame
     names: pd.Series
-    indicators: dict[str, Meta]
+    indicators: dict[str, IndicatorMeta]
     manifest: dict[str, Any] = field(default_factory=dict)
 
 
@@ -56,9 +48,19 @@ def synthetic(n: int, k: int = 20, seed: int = 1) -> Synthetic:
     data = pd.DataFrame(cols, index=ids)
     data = data.mask(rng.random(data.shape) < 0.02)
     data["population"] = rng.integers(1_000, 5_000_000, n).astype(float)
-    metas = {c: Meta(c, PILLARS[j % 5], direction=1 if j % 7 else -1) for j, c in enumerate(cols)}
-    metas["ind00"].denominate_by = "population"
-    metas["population"] = Meta("population")
+    metas = {
+        c: IndicatorMeta(
+            c,
+            c,
+            "",
+            "level",
+            pillar=PILLARS[j % 5],
+            direction=1 if j % 7 else -1,
+            denominate_by="population" if j == 0 else None,
+        )
+        for j, c in enumerate(cols)
+    }
+    metas["population"] = IndicatorMeta("population", "Population", "persons", "count")
     groups = pd.DataFrame({"state": [f"S{i % 50:02d}" for i in range(n)]}, index=ids)
     names = pd.Series([f"Region {i}" for i in range(n)], index=ids)
     return Synthetic(f"synthetic-{n}", data, groups, names, metas)

@@ -8,20 +8,24 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ideopolis.manifest import IndicatorMeta
+
 SEED = 20240607
 
 
-@dataclass
-class Meta:
-    """A stand-in for ``ideopolis.regions.IndicatorMeta`` with the fields the engine reads."""
-
-    name: str
-    pillar: str | None = None
-    direction: int = 1
-    weight: float = 1.0
-    label: str = ""
-    unit: str = ""
-    denominate_by: str | None = None
+def meta(
+    name: str, pillar: str | None = None, direction: int = 1, *, denominate_by: str | None = None
+) -> IndicatorMeta:
+    """Real region-set indicator metadata with the fields the engine reads."""
+    return IndicatorMeta(
+        name=name,
+        label=name.replace("_", " "),
+        unit="",
+        kind="level",
+        pillar=pillar,
+        direction=direction,
+        denominate_by=denominate_by,
+    )
 
 
 @dataclass
@@ -32,7 +36,7 @@ class FakeRegionSet:
     data: pd.DataFrame
     groups: pd.DataFrame
     names: pd.Series
-    indicators: dict[str, Meta]
+    indicators: dict[str, IndicatorMeta]
     manifest: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -63,11 +67,10 @@ def make_region_set(n: int = 40, seed: int = SEED, pillars: dict | None = None) 
     if "patents" in data:
         data["patents"] = data["patents"] * data["population"] / 1000
     metas = {
-        name: Meta(name=name, pillar=p, direction=d, label=name.replace("_", " ")) for name, (p, d) in pillars.items()
+        name: meta(name, p, d, denominate_by="population" if name == "patents" else None)
+        for name, (p, d) in pillars.items()
     }
-    if "patents" in metas:
-        metas["patents"].denominate_by = "population"
-    metas["population"] = Meta(name="population", label="Population")
+    metas["population"] = meta("population")
     groups = pd.DataFrame({"state": [("AA", "BB", "CC")[i % 3] for i in range(n)]}, index=ids)
     names = pd.Series([f"Region {i} City" for i in range(n)], index=ids)
     return FakeRegionSet("synthetic", data, groups, names, metas)

@@ -21,8 +21,9 @@ from ideopolis.framework import (
     framework_from_records,
     framework_from_toml,
 )
+from ideopolis.manifest import IndicatorMeta
 
-from ._synthetic import Meta
+from ._synthetic import meta
 
 
 def small() -> Framework:
@@ -150,14 +151,14 @@ def test_imeta_builder_ignores_groups_and_denominators() -> None:
     assert fw.node("y").label == "Y"
 
 
-def full_metas() -> dict[str, Meta]:
+def full_metas() -> dict[str, IndicatorMeta]:
     return {
-        "ba": Meta("ba", "talent"),
-        "inc": Meta("inc", "capital"),
-        "ki": Meta("ki", "knowledge_jobs"),
-        "mig": Meta("mig", "import_people"),
-        "tele": Meta("tele", "export_jobs", direction=1),
-        "pop": Meta("pop"),
+        "ba": meta("ba", "talent"),
+        "inc": meta("inc", "capital"),
+        "ki": meta("ki", "knowledge_jobs"),
+        "mig": meta("mig", "import_people"),
+        "tele": meta("tele", "export_jobs", direction=1),
+        "pop": meta("pop"),
     }
 
 
@@ -186,13 +187,13 @@ def test_default_framework_without_export_jobs_has_no_lens() -> None:
 
 
 def test_default_framework_flat_and_custom_pillars() -> None:
-    built = default_framework({"a": Meta("a"), "b": Meta("b", direction=-1)})
+    built = default_framework({"a": meta("a"), "b": meta("b", direction=-1)})
     assert built.framework.children(INDEX) == ("a", "b")
     assert "flat" in built.notes[0]
-    custom = default_framework({"a": Meta("a", "amenity"), "b": Meta("b", "amenity"), "c": Meta("c", "climate")})
+    custom = default_framework({"a": meta("a", "amenity"), "b": meta("b", "amenity"), "c": meta("c", "climate")})
     assert custom.framework.children(INDEX) == ("amenity", "climate")
     extra = default_framework(
-        {**full_metas(), "parks": Meta("parks", "amenity")},
+        {**full_metas(), "parks": meta("parks", "amenity")},
         pillars={"amenity": {"label": "Amenities", "parent": "cluster_strength"}},
     )
     assert extra.framework.node("amenity").parent == CLUSTER_STRENGTH
@@ -202,7 +203,7 @@ def test_default_framework_errors() -> None:
     with pytest.raises(ConfigError, match="balance weight is 2"):
         default_framework(full_metas(), balance_weight=2)
     with pytest.raises(FrameworkError, match="no indicators left to score"):
-        default_framework({"m": Meta("m", "import_people")})
+        default_framework({"m": meta("m", "import_people")})
 
 
 def test_flat_framework() -> None:

@@ -119,21 +119,16 @@ def winsorise(
     sk, kt = skew_kurt(x)
     ok = _check(sk, kt, skew_thresh, kurt_thresh)
     while ok is False and high.size + low.size < winmax:
-        if sk >= 0:
-            top = np.nanmax(x)
-            at = np.flatnonzero(x == top)
-            rest = x[(x != top) & ~np.isnan(x)]
-            if rest.size == 0:
-                break
-            x[at] = rest.max()
+        top_side = sk >= 0  # positive skew: the outliers are high
+        extreme = np.nanmax(x) if top_side else np.nanmin(x)
+        at = np.flatnonzero(x == extreme)  # earlier winsorised points sit here too
+        rest = x[(x != extreme) & ~np.isnan(x)]
+        if rest.size == 0:
+            break
+        x[at] = rest.max() if top_side else rest.min()
+        if top_side:
             high = at
         else:
-            bottom = np.nanmin(x)
-            at = np.flatnonzero(x == bottom)
-            rest = x[(x != bottom) & ~np.isnan(x)]
-            if rest.size == 0:
-                break
-            x[at] = rest.min()
             low = at
         sk, kt = skew_kurt(x)
         ok = _check(sk, kt, skew_thresh, kurt_thresh)
