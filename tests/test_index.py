@@ -246,3 +246,13 @@ def test_aggregation_threshold_through_the_run() -> None:
     assert np.isnan(run.scores.at["00004", "talent"])
     assert not np.isnan(run.scores.at["00004", "cluster_strength"])  # mean over the available pillars
     assert not np.isnan(run.scores.at["00005", "talent"])
+
+
+def test_notes_are_not_repeated_by_reruns() -> None:
+    rs = make_region_set()
+    rs.data.loc["00002", "population"] = 0.0  # patents per person undefined there
+    run = score_region_set(rs)
+    assert sum("denominator 'population'" in n for n in run.notes) == 1
+    run.rerun("denominate")
+    run.rerun("treat", method="none")
+    assert sum("denominator 'population'" in n for n in run.notes) == 1

@@ -168,7 +168,8 @@ class IndexRun:
         self.denominators = den.set_axis(den.index.astype(str))
         self.names = None if names is None else names.set_axis(names.index.astype(str))
         self.config = config or RunConfig()
-        self.notes: list[str] = list(notes)
+        self._framework_notes = list(notes)
+        self._step_notes: dict[str, list[str]] = {}
         self.datasets: dict[str, pd.DataFrame] = {"raw": raw}
         self.reports: dict[str, Any] = {}
         self.log: list[LogRecord] = []
@@ -211,6 +212,7 @@ class IndexRun:
         for step in STEPS[i:]:
             self.datasets.pop(DATASET_OF.get(step, ""), None)
             self.reports.pop(step, None)
+            self._step_notes.pop(step, None)
         self.log = [r for r in self.log if STEPS.index(r.step) < i]
         for step in STEPS[i:]:
             record = getattr(self, f"_step_{step}")()
@@ -243,7 +245,7 @@ class IndexRun:
         )
         self.datasets["denominated"] = res.data
         self.reports["denominate"] = res
-        self.notes.extend(res.notes)
+        self._step_notes["denominate"] = list(res.notes)
         return LogRecord("denominate", method, params, {"denominated": res.applied})
 
     def _step_impute(self) -> LogRecord:
@@ -326,7 +328,7 @@ class IndexRun:
             w = Weights(nodes, by_group=by_group, group_of=w.group_of, notes=w.notes)
         self.weights = w
         self.reports["weight"] = w
-        self.notes.extend(w.notes)
+        self._step_notes["weight"] = list(w.notes)
         summary: dict[str, Any] = {"notes": list(w.notes)}
         if bw is not None and not lens_on:
             summary["balance_weight"] = "ignored: the framework has no lens"
@@ -372,6 +374,14 @@ class IndexRun:
         return LogRecord("lens", method, params, summary)
 
     # -- results ----------------------------------------------------------------------------------
+    @property
+    def notes(self) -> list[str]:
+        """What a user should know: how the framework was built, then notes of the steps as run."""
+        out = list(self._framework_notes)
+        for step in STEPS:
+            out.extend(self._step_notes.get(step, []))
+        return out
+
     def _need(self, name: str) -> pd.DataFrame:
         if name not in self.datasets:
             raise ConfigError(f"the run has no {name!r} dataset yet; call run() first")
