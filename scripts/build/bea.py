@@ -68,9 +68,7 @@ def census_to_bea_key(combos: dict[str, list[str]]) -> dict[str, str]:
     return {member: key for key, members in combos.items() for member in members}
 
 
-def split_combinations(
-    values: pd.DataFrame, combos: dict[str, list[str]], weights: pd.Series
-) -> pd.DataFrame:
+def split_combinations(values: pd.DataFrame, combos: dict[str, list[str]], weights: pd.Series) -> pd.DataFrame:
     """Replace combination-area rows by member rows, splitting counts by population share.
 
     Parameters

@@ -26,7 +26,9 @@ LEGACY = ["09001", "09003", "09005", "09007", "09009", "09011", "09013", "09015"
 REGIONS = ["09110", "09120", "09130", "09140", "09150", "09160", "09170", "09180", "09190"]
 
 
-def ipf(seed: np.ndarray, rows: np.ndarray, cols: np.ndarray, tol: float = 1e-10, max_iter: int = 200_000) -> tuple[np.ndarray, int, float]:
+def ipf(
+    seed: np.ndarray, rows: np.ndarray, cols: np.ndarray, tol: float = 1e-10, max_iter: int = 200_000
+) -> tuple[np.ndarray, int, float]:
     """Fit a non-negative matrix to row and column totals by iterative proportional fitting.
 
     Parameters

@@ -38,19 +38,36 @@ def render(
         The document, ending with a newline.
     """
     n = len(table)
-    lines = [f"# {region_set.title}", "", f"Region set `{region_set.name}`: {n:,} regions, id column "
-             f"`{region_set.id_column}` (a string, leading zeros kept), name column `{region_set.name_column}`.",
-             "", intro.strip(), "", "Licence of the set: " + region_set.license + ".", ""]
-    lines += ["## Files", "", "| file | content |", "|---|---|",
-              "| `manifest.toml` | metadata of every file, group and indicator |",
-              "| `geometry.parquet` | GeoParquet 1.1, EPSG:4326, one (multi)polygon per region |",
-              "| `indicators.csv` | one row per region: id, name, group columns, indicators |"]
+    lines = [
+        f"# {region_set.title}",
+        "",
+        f"Region set `{region_set.name}`: {n:,} regions, id column "
+        f"`{region_set.id_column}` (a string, leading zeros kept), name column `{region_set.name_column}`.",
+        "",
+        intro.strip(),
+        "",
+        "Licence of the set: " + region_set.license + ".",
+        "",
+    ]
+    lines += [
+        "## Files",
+        "",
+        "| file | content |",
+        "|---|---|",
+        "| `manifest.toml` | metadata of every file, group and indicator |",
+        "| `geometry.parquet` | GeoParquet 1.1, EPSG:4326, one (multi)polygon per region |",
+        "| `indicators.csv` | one row per region: id, name, group columns, indicators |",
+    ]
     for t in [*region_set.long_tables, *region_set.reference_tables]:
         lines.append(f"| `{t.file}` | {_cell(t.description)} |")
     lines += ["| `DATASHEET.md` | this file |", ""]
 
-    lines += ["## Indicators at a glance", "",
-              "| column | label | pillar | kind | unit | vintage | regions with a value |", "|---|---|---|---|---|---|---|"]
+    lines += [
+        "## Indicators at a glance",
+        "",
+        "| column | label | pillar | kind | unit | vintage | regions with a value |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for ind in region_set.indicators:
         have = int(table[ind.column].notna().sum())
         pillar = f"{ind.pillar} ({'+' if ind.direction == 1 else '-'})" if ind.pillar else "auxiliary"
@@ -86,8 +103,11 @@ def render(
         lines += ["## Group columns", "", "| column | label | values | definition |", "|---|---|---|---|"]
         for g in region_set.groups:
             counts = table[g.column].fillna("").astype(str).value_counts().sort_index()
-            shown = ", ".join(f"{k or '(blank)'}: {v}" for k, v in counts.items()) if len(counts) <= 12 else (
-                f"{len(counts)} distinct values")
+            shown = (
+                ", ".join(f"{k or '(blank)'}: {v}" for k, v in counts.items())
+                if len(counts) <= 12
+                else (f"{len(counts)} distinct values")
+            )
             lines.append(f"| `{g.column}` | {_cell(g.label)} | {_cell(shown)} | {_cell(g.definition)} |")
         lines.append("")
 

@@ -189,7 +189,9 @@ def to_equal_area(geoms: GeomArray) -> np.ndarray:
         Geometries in EPSG:6933 (metres).
     """
     transformer = pyproj.Transformer.from_crs("EPSG:4326", EQUAL_AREA, always_xy=True)
-    return shapely.transform(np.asarray(geoms, dtype=object), lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])))
+    return shapely.transform(
+        np.asarray(geoms, dtype=object), lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1]))
+    )
 
 
 def coverage_quality(geoms: GeomArray) -> dict[str, float]:
@@ -240,7 +242,9 @@ def _from_plane(xy: np.ndarray) -> np.ndarray:
     return xy / np.array([CT_K, 1.0])
 
 
-def _halfplane(sp: np.ndarray, sq: np.ndarray, wp: float, wq: float, big: float) -> tuple[shapely.Polygon, shapely.LineString]:
+def _halfplane(
+    sp: np.ndarray, sq: np.ndarray, wp: float, wq: float, big: float
+) -> tuple[shapely.Polygon, shapely.LineString]:
     """Half-plane of points closer (in power distance) to site p than to q, and its border line."""
     n = sq - sp
     norm = math.sqrt(n @ n)
@@ -282,7 +286,10 @@ class PowerSplit:
         if len(regions) == 1:
             return regions[0]
         x = _to_plane(np.array([point.x, point.y]))
-        power = [float((x - self.sites[r]) @ (x - self.sites[r])) - w for r, w in zip(regions, self.weights[legacy], strict=True)]
+        power = [
+            float((x - self.sites[r]) @ (x - self.sites[r])) - w
+            for r, w in zip(regions, self.weights[legacy], strict=True)
+        ]
         return regions[int(np.argmin(power))]
 
 
@@ -337,7 +344,10 @@ def power_split(
         centre = np.array(poly.representative_point().coords[0])
         w = np.array([float((centre - p) @ (centre - p)) for p in pts])
         w -= w.mean()
-        def piece_areas(weights: np.ndarray, pts: list[np.ndarray] = pts, poly: shapely.Geometry = poly) -> np.ndarray:
+
+        def piece_areas(
+            weights: np.ndarray, pts: list[np.ndarray] = pts, poly: shapely.Geometry = poly, big: float = big
+        ) -> np.ndarray:
             areas = []
             for i in range(len(pts)):
                 cell = poly
@@ -373,9 +383,7 @@ def power_split(
     return PowerSplit(sites, members, weights, lines, worst)
 
 
-def assign_faces(
-    faces: Faces, relabel: Callable[[str, shapely.Geometry], str]
-) -> np.ndarray:
+def assign_faces(faces: Faces, relabel: Callable[[str, shapely.Geometry], str]) -> np.ndarray:
     """Relabel face owners (e.g. a Connecticut legacy-county face to its planning region).
 
     Parameters

@@ -83,7 +83,7 @@ def _format_values(values: pd.Series, decimals: int | None) -> list[str]:
         if np.isnan(value):
             cells.append("")
         elif decimals == 0:
-            cells.append(str(int(round(value))))
+            cells.append(str(round(value)))
         elif decimals is not None:
             cells.append(f"{round(value, decimals) + 0.0:.{decimals}f}")
         else:
@@ -94,9 +94,7 @@ def _format_values(values: pd.Series, decimals: int | None) -> list[str]:
     return cells
 
 
-def write_indicators_csv(
-    df: pd.DataFrame, region_set: RegionSet, path: Path, leading: Sequence[str]
-) -> None:
+def write_indicators_csv(df: pd.DataFrame, region_set: RegionSet, path: Path, leading: Sequence[str]) -> None:
     """Write the indicator table as UTF-8 CSV with fixed column order and number formats.
 
     Parameters

@@ -35,8 +35,11 @@ def read_gisco_nuts2_2021(shared: Path) -> gpd.GeoDataFrame:
     path = shared / EU / "gisco_nuts2_polygons" / "NUTS_RG_03M_2021_4326_LEVL_2.geojson.gz"
     raw = gpd.read_file(f"/vsigzip/{path}", engine="pyogrio")
     out = gpd.GeoDataFrame(
-        {"nuts_id": raw["NUTS_ID"].astype(str), "name": raw["NAME_LATN"].astype(str),
-         "country": raw["CNTR_CODE"].astype(str)},
+        {
+            "nuts_id": raw["NUTS_ID"].astype(str),
+            "name": raw["NAME_LATN"].astype(str),
+            "country": raw["CNTR_CODE"].astype(str),
+        },
         geometry=raw.geometry.to_numpy(),
         crs="EPSG:4326",
     )
@@ -103,7 +106,11 @@ def read_ballatore_tgs(shared: Path) -> pd.DataFrame:
     path = shared / EU / "eurostat_tgs_nuts2_2007_2018_ballatore" / "eurostat_tgs_nuts2_2007_2018.csv"
     raw = pd.read_csv(path, dtype={"NUTS_ID": str})
     out = pd.DataFrame(
-        {"nuts_id": raw["NUTS_ID"], "year": raw["year"].astype(int), "patents": raw["patents"].astype(float),
-         "population": raw["region_population"].astype(float)}
+        {
+            "nuts_id": raw["NUTS_ID"],
+            "year": raw["year"].astype(int),
+            "patents": raw["patents"].astype(float),
+            "population": raw["region_population"].astype(float),
+        }
     )
     return out.sort_values(["nuts_id", "year"]).reset_index(drop=True)

@@ -6,7 +6,6 @@ Paths are relative to the shared data root (``../shared/data`` by default).
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import geopandas as gpd
@@ -246,10 +245,7 @@ def read_cagdp2_counties(shared: Path) -> pd.DataFrame:
         Wide table: one row per BEA county key, one column per LineCode (int) with 2021 GDP in
         thousands of current dollars; suppressed '(D)' and '(NA)' cells are NaN (never 0).
     """
-    path = (
-        shared / US / "bea_cagdp2_county_gdp_by_industry_2001_2021"
-        / "cagdp2_county_industry_2017_2021_fips5.csv.gz"
-    )
+    path = shared / US / "bea_cagdp2_county_gdp_by_industry_2001_2021" / "cagdp2_county_industry_2017_2021_fips5.csv.gz"
     raw = pd.read_csv(path, dtype={"fips5": str, "flag_2021": str})
     raw = raw[~raw["fips5"].str.endswith("000")]
     wide = raw.pivot(index="fips5", columns="linecode", values="gdp_2021")
@@ -271,9 +267,7 @@ def read_cagdp2_msa(shared: Path) -> pd.DataFrame:
         Wide table: one row per BEA MSA code (pre-2023 delineation), one column per LineCode with 2021
         GDP in thousands of current dollars ('(D)' -> NaN), plus ``msa_name``.
     """
-    path = (
-        shared / US / "bea_cagdp2_county_gdp_by_industry_2001_2021" / "raw" / "CAGDP2_MSA_2001_2021.csv.gz"
-    )
+    path = shared / US / "bea_cagdp2_county_gdp_by_industry_2001_2021" / "raw" / "CAGDP2_MSA_2001_2021.csv.gz"
     raw = pd.read_csv(path, dtype=str, encoding="latin-1", skipinitialspace=True)
     raw = raw[raw["LineCode"].notna()]
     raw["msa"] = raw["GeoFIPS"].str.strip().str.strip('"').str.strip()
@@ -299,9 +293,7 @@ def read_uspto(shared: Path) -> pd.DataFrame:
         ``fips5, patents_2000_2015`` for county rows; the 16 "Undetermined County" rows (state code
         ``ss000``/``00000``) are returned separately by :func:`read_uspto_undetermined`.
     """
-    path = (
-        shared / US / "uspto_patents_by_county_2000_2015" / "uspto_utility_patents_by_county_2000_2015_fips5.csv"
-    )
+    path = shared / US / "uspto_patents_by_county_2000_2015" / "uspto_utility_patents_by_county_2000_2015_fips5.csv"
     raw = pd.read_csv(path, dtype={"fips5": str})
     raw = raw[~raw["fips5"].str.endswith("000")]
     out = pd.DataFrame({"fips5": raw["fips5"], "patents_2000_2015": raw["Total"].astype(float)})
@@ -321,9 +313,7 @@ def read_uspto_undetermined(shared: Path) -> int:
     int
         Sum of the "Undetermined County" rows.
     """
-    path = (
-        shared / US / "uspto_patents_by_county_2000_2015" / "uspto_utility_patents_by_county_2000_2015_fips5.csv"
-    )
+    path = shared / US / "uspto_patents_by_county_2000_2015" / "uspto_utility_patents_by_county_2000_2015_fips5.csv"
     raw = pd.read_csv(path, dtype={"fips5": str})
     return int(raw.loc[raw["fips5"].str.endswith("000"), "Total"].sum())
 
@@ -486,19 +476,3 @@ def _polygonal(geom: shapely.Geometry) -> shapely.Geometry:
         return geom
     parts = [p for p in shapely.get_parts(geom) if isinstance(p, shapely.Polygon | shapely.MultiPolygon)]
     return shapely.union_all(parts)
-
-
-def read_text(path: Path) -> str:
-    """Read a small UTF-8 text file (used for checks in tests and the DATASHEET).
-
-    Parameters
-    ----------
-    path : pathlib.Path
-        File to read.
-
-    Returns
-    -------
-    str
-        Its text.
-    """
-    return io.open(path, encoding="utf-8").read()

@@ -9,10 +9,7 @@ Kind = Literal["count", "rate", "share", "level"]
 
 PUBLIC_DOMAIN = "Public domain (U.S. Government work)"
 EUROSTAT_LICENSE = "CC BY 4.0 (Eurostat, Commission Decision 2011/833/EU); cite Eurostat"
-DN_LICENSE = (
-    "Published research data (Dingel & Neiman 2020, replication repository under GPL-3.0); "
-    "cite the paper"
-)
+DN_LICENSE = "Published research data (Dingel & Neiman 2020, replication repository under GPL-3.0); cite the paper"
 
 
 @dataclass(frozen=True)
@@ -101,9 +98,7 @@ class Indicator:
             value = getattr(self, key)
             if value is not None:
                 entry[key] = _number(value)
-        entry.update(
-            {"source": self.source, "table": self.table, "vintage": self.vintage, "license": self.license}
-        )
+        entry.update({"source": self.source, "table": self.table, "vintage": self.vintage, "license": self.license})
         return entry
 
 

@@ -112,6 +112,7 @@ def knowledge_gdp(lines: pd.DataFrame) -> pd.Series:
     pandas.Series
         Knowledge-intensive GDP (same units as the input), NaN where it cannot be known.
     """
+
     def nonneg(s: pd.Series) -> pd.Series:
         return s.where(s >= 0)
 
@@ -160,9 +161,7 @@ def bea_counts(src: UsSources) -> tuple[pd.DataFrame, pd.DataFrame]:
         }
     )
     gdp = src.cagdp2
-    y2021 = y2021.join(
-        pd.DataFrame({"gdp_2021_k": gdp[1], "gdp_knowledge_2021_k": knowledge_gdp(gdp)}), how="outer"
-    )
+    y2021 = y2021.join(pd.DataFrame({"gdp_2021_k": gdp[1], "gdp_knowledge_2021_k": knowledge_gdp(gdp)}), how="outer")
     years = [f"bea_pop_{y}" for y in range(2000, 2016)]
     # Mean over the years BEA publishes: counties created during the period (Broomfield, CO, 2001; Alaska's
     # 2007-2013 boroughs) are averaged over their own years instead of being left out.
@@ -399,8 +398,6 @@ def counties_2017(src: UsSources) -> pd.DataFrame:
     keys = pd.Index(sorted(src.atlas["fips5"]), name="fips5")
     census = to_2017(census_counts(src), src)
     frame_2021, old = legacy_counts(src)
-    out = pd.concat(
-        [census.reindex(keys), to_2017(frame_2021, src).reindex(keys), old.reindex(keys)], axis=1
-    )
+    out = pd.concat([census.reindex(keys), to_2017(frame_2021, src).reindex(keys), old.reindex(keys)], axis=1)
     out["patents_2000_2015"] = out["patents_2000_2015"].fillna(0.0)
     return out

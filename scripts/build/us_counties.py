@@ -43,13 +43,25 @@ def region_set() -> RegionSet:
         sources=["U.S. Census Bureau", "BEA", "BLS", "USDA ERS", "USPTO", "OMB"],
         groups=[
             Group("state", "State or territory (USPS code)", None, "From the FIPS state code."),
-            Group("cbsa_code", "Core-based statistical area (OMB July 2023)", None,
-                  "5-digit CBSA code; blank outside CBSAs. Connecticut legacy counties: CBSA of the dominant "
-                  "planning region."),
-            Group("cbsa_type", "Metropolitan / micropolitan / outside CBSAs", ("metro", "micro", "noncore"),
-                  "OMB July 2023; noncore = in no CBSA (also the island areas, which OMB does not delineate)."),
-            Group("rucc_2023", "Rural-Urban Continuum Code 2023", tuple(str(i) for i in range(1, 10)),
-                  "USDA ERS RUCC 2023 (1-3 metro by size, 4-9 nonmetro); blank where not applicable."),
+            Group(
+                "cbsa_code",
+                "Core-based statistical area (OMB July 2023)",
+                None,
+                "5-digit CBSA code; blank outside CBSAs. Connecticut legacy counties: CBSA of the dominant "
+                "planning region.",
+            ),
+            Group(
+                "cbsa_type",
+                "Metropolitan / micropolitan / outside CBSAs",
+                ("metro", "micro", "noncore"),
+                "OMB July 2023; noncore = in no CBSA (also the island areas, which OMB does not delineate).",
+            ),
+            Group(
+                "rucc_2023",
+                "Rural-Urban Continuum Code 2023",
+                tuple(str(i) for i in range(1, 10)),
+                "USDA ERS RUCC 2023 (1-3 metro by size, 4-9 nonmetro); blank where not applicable.",
+            ),
         ],
         indicators=indicators,
         vintage="2000-2023 (see DATASHEET.md per indicator)",
@@ -139,8 +151,9 @@ def build(src: UsSources, faces: UsFaces, out_dir: Path) -> dict[str, float]:
     n_vertices = int(shapely.get_num_coordinates(simplified).sum())
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    output.write_indicators_csv(final, rs, out_dir / "indicators.csv", ["fips", "name", "state", "cbsa_code",
-                                                                        "cbsa_type", "rucc_2023"])
+    output.write_indicators_csv(
+        final, rs, out_dir / "indicators.csv", ["fips", "name", "state", "cbsa_code", "cbsa_type", "rucc_2023"]
+    )
     output.write_geoparquet(list(keys), simplified, "fips", out_dir / "geometry.parquet")
     output.write_manifest(rs, out_dir / "manifest.toml")
     sections = [
@@ -173,8 +186,10 @@ def _territories(final: pd.DataFrame) -> str:
     pr = final[final["fips"].str.startswith("72")]
     isl = final[final["fips"].str[:2].isin(ISLAND_AREAS)]
     cols = ["pop_2023", "pop_2020", "ba_plus_share", "income_per_capita", "unemployment_rate", "patents_2000_2015"]
+
     def have(frame: pd.DataFrame) -> str:
         return ", ".join(f"`{c}` {int(frame[c].notna().sum())}" for c in cols)
+
     return f"""
 The 2017 polygons include the 78 Puerto Rico municipios and 11 island-area units, so they are regions here.
 Puerto Rico is in ERS, Gazetteer, RUCC, LAUS, CBSA and USPTO but not in PopEst or BEA; the island areas are only in

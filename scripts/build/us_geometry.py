@@ -78,9 +78,7 @@ def build_faces(src: UsSources) -> UsFaces:
     points = gaz.loc[ct.REGIONS, ["lon", "lat"]].to_numpy(dtype=float)
     sites = {k: (float(x), float(y)) for k, (x, y) in zip(ct.REGIONS, points, strict=True)}
     split = geo.power_split(legacy_polys, sites, targets)
-    faces = geo.node_faces(
-        list(geoms.index), list(geoms.to_numpy()), extra_lines=split.lines, priority=[FALLS_CHURCH]
-    )
+    faces = geo.node_faces(list(geoms.index), list(geoms.to_numpy()), extra_lines=split.lines, priority=[FALLS_CHURCH])
     legacy = set(ct.LEGACY)
 
     def relabel(owner: str, face: shapely.Geometry) -> str:

@@ -43,12 +43,24 @@ def region_set() -> RegionSet:
         id_column="cbsa",
         name_column="name",
         license="Public domain (U.S. Government works) except Dingel & Neiman shares (cite); see DATASHEET.md",
-        sources=["U.S. Census Bureau", "BEA", "BLS", "USDA ERS", "USPTO", "OMB", "Dingel & Neiman (2020)",
-                 "U.S. Cluster Mapping Project (Delgado, Porter & Stern 2016)"],
+        sources=[
+            "U.S. Census Bureau",
+            "BEA",
+            "BLS",
+            "USDA ERS",
+            "USPTO",
+            "OMB",
+            "Dingel & Neiman (2020)",
+            "U.S. Cluster Mapping Project (Delgado, Porter & Stern 2016)",
+        ],
         groups=[
             Group("cbsa_type", "Metropolitan / micropolitan", ("metro", "micro"), "OMB July 2023."),
-            Group("state", "Principal state (USPS code)", None,
-                  "First state in the CBSA title (e.g. NY for 'New York-Newark-Jersey City, NY-NJ')."),
+            Group(
+                "state",
+                "Principal state (USPS code)",
+                None,
+                "First state in the CBSA title (e.g. NY for 'New York-Newark-Jersey City, NY-NJ').",
+            ),
             Group("csa", "Combined statistical area (OMB July 2023)", None, "3-digit CSA code; blank if none."),
         ],
         indicators=indicators,
@@ -56,14 +68,17 @@ def region_set() -> RegionSet:
         default_indicator="ba_plus_share",
         long_tables=[
             SideTable(
-                "industry_employment", "industry.parquet",
+                "industry_employment",
+                "industry.parquet",
                 "CBP 2019 paid employment and establishments by 6-digit NAICS (2017) for the 2023 CBSAs whose "
                 "code is in CBP 2019; unpublished cells (fewer than 3 establishments) are absent, not 0.",
                 id_column="cbsa",
-                columns=(("cbsa", "CBSA code (5-character string)"),
-                         ("naics", "6-digit NAICS 2017 code (6-character string)"),
-                         ("emp", "paid employees, pay period including March 12, 2019 (noise-infused)"),
-                         ("estab", "establishments")),
+                columns=(
+                    ("cbsa", "CBSA code (5-character string)"),
+                    ("naics", "6-digit NAICS 2017 code (6-character string)"),
+                    ("emp", "paid employees, pay period including March 12, 2019 (noise-infused)"),
+                    ("estab", "establishments"),
+                ),
                 source="U.S. Census Bureau, County Business Patterns 2019 (Census API 'cbp', NAICS2017)",
                 vintage="2019",
                 license="Public domain (U.S. Government work)",
@@ -71,19 +86,25 @@ def region_set() -> RegionSet:
         ],
         reference_tables=[
             SideTable(
-                "naics_clusters", "clusters.parquet",
+                "naics_clusters",
+                "clusters.parquet",
                 "NAICS -> U.S. Cluster Mapping Project cluster crosswalk (Delgado, Porter & Stern 2016; "
                 "clustermapping.us): traded/local, cluster, subcluster. Not keyed by region, so it is not "
                 "declared in manifest.toml (the format has no place for it yet; a [[reference_tables]] section "
                 "is proposed in docs/region-set-format.md): read it from this folder by name.",
                 key_column="naics",
-                columns=(("naics", "6-digit NAICS code (string)"),
-                         ("traded_local", "'traded' or 'local'"),
-                         ("cluster", "cluster name (51 traded and 19 local clusters)"),
-                         ("subcluster", "subcluster name"),
-                         ("naics_title", "NAICS title"),
-                         ("naics_2017_only", "True for the 16 codes the source flags as non-standard that are "
-                          "NAICS 2017 codes used by CBP 2019 (kept; see 'Industry tables')")),
+                columns=(
+                    ("naics", "6-digit NAICS code (string)"),
+                    ("traded_local", "'traded' or 'local'"),
+                    ("cluster", "cluster name (51 traded and 19 local clusters)"),
+                    ("subcluster", "subcluster name"),
+                    ("naics_title", "NAICS title"),
+                    (
+                        "naics_2017_only",
+                        "True for the 16 codes the source flags as non-standard that are "
+                        "NAICS 2017 codes used by CBP 2019 (kept; see 'Industry tables')",
+                    ),
+                ),
             )
         ],
     )
@@ -103,7 +124,7 @@ def _cbp_indicators(cbp: pd.DataFrame, dn: pd.DataFrame, keys: pd.Index) -> pd.D
     out = pd.DataFrame(index=keys)
     out["emp_total_2019"] = sectors["00"]
     for naics in CBP_SECTORS:
-        out[us_spec.sector_column(naics)] = sectors[naics] if naics in sectors else np.nan
+        out[us_spec.sector_column(naics)] = sectors.get(naics, np.nan)
     know = sectors[KNOWLEDGE_NAICS]
     out["emp_knowledge_2019"] = know.sum(axis=1).where(know.notna().all(axis=1))
     tw = dn.set_index("naics")["teleworkable_emp"]
@@ -207,8 +228,11 @@ def build(src: UsSources, faces: UsFaces, shared: Path, out_dir: Path) -> dict[s
     valid = final[["teleworkable_share", "dn_msa_teleworkable_share"]].dropna()
     stats["dn_corr"] = float(np.corrcoef(valid.iloc[:, 0], valid.iloc[:, 1])[0, 1])
     sections = [
-        ("Geometry", us_text.geometry_notes(faces, quality, TOLERANCE, n_vertices)
-         + "\nCBSA polygons are unions of their 2023 counties' faces (Connecticut: planning-region pieces, below)."),
+        (
+            "Geometry",
+            us_text.geometry_notes(faces, quality, TOLERANCE, n_vertices)
+            + "\nCBSA polygons are unions of their 2023 counties' faces (Connecticut: planning-region pieces, below).",
+        ),
         ("Connecticut", us_text.connecticut(src, faces, "metros")),
         (
             "GDP of metros",
@@ -234,8 +258,13 @@ def build(src: UsSources, faces: UsFaces, shared: Path, out_dir: Path) -> dict[s
         "(list1_2023.xlsx); rates are recomputed from the summed counts. This is the default region set."
     )
     (out_dir / "DATASHEET.md").write_text(datasheet.render(rs, final, intro, sections), encoding="utf-8")
-    return {"regions": float(len(final)), "vertices": float(n_vertices), "industry_rows": float(industry.num_rows),
-            **{k: float(v) for k, v in stats.items()}, **quality}
+    return {
+        "regions": float(len(final)),
+        "vertices": float(n_vertices),
+        "industry_rows": float(industry.num_rows),
+        **{k: float(v) for k, v in stats.items()},
+        **quality,
+    }
 
 
 def _industry_table(cbp: pd.DataFrame, keys: pd.Index) -> pa.Table:
@@ -302,14 +331,14 @@ def _largest_missing(final: pd.DataFrame, column: str, n: int = 10) -> str:
 
 def _gdp_text(stats: dict[str, float]) -> str:
     return f"""
-BEA publishes GDP for counties and, in a separate file, for 384 MSAs, {stats['msa_codes']} of whose codes are 2023
+BEA publishes GDP for counties and, in a separate file, for 384 MSAs, {stats["msa_codes"]} of whose codes are 2023
 CBSA codes (pre-2023 delineation; micropolitan areas are not published). The MSA file is used where it
 covers the 2023 metro: same code **and** its 2021 all-industry GDP within {MSA_MATCH:.1%} of the sum of the 2023
-member counties (so the extent did not change) - true for {stats['msa_same_extent']} metros. There, GDP is the
+member counties (so the extent did not change) - true for {stats["msa_same_extent"]} metros. There, GDP is the
 MSA value and knowledge-intensive GDP is taken from the MSA file when published there (filling
-{stats['k_from_msa']} metros whose county sum had a suppressed cell). Elsewhere both are sums of the member
+{stats["k_from_msa"]} metros whose county sum had a suppressed cell). Elsewhere both are sums of the member
 counties, and knowledge GDP is missing when any member county's is unknown ('(D)' is never 0). Result: knowledge GDP
-known for {stats['k_total']} CBSAs.
+known for {stats["k_total"]} CBSAs.
 """
 
 
@@ -318,9 +347,9 @@ def _cbp_text(stats: dict[str, float], keys: pd.Index, cbp_codes: set[str], fina
     k55 = int((final["emp_total_2019"].notna() & final["emp_55"].isna()).sum())
     return f"""
 County Business Patterns 2019 by CBSA (Census API, via Brookings Metro's data warehouse) uses the OMB September 2018
-delineation. Its codes are matched to 2023 CBSA codes: {stats['cbp_matched']} of {len(keys)} 2023 CBSAs have CBP data;
+delineation. Its codes are matched to 2023 CBSA codes: {stats["cbp_matched"]} of {len(keys)} 2023 CBSAs have CBP data;
 {len(missing)} CBSAs created or renumbered by 2023 have none (their employment indicators are missing):
-{', '.join(missing)}. A CBSA whose extent changed between 2018 and 2023 keeps its 2018 extent in the CBP columns.
+{", ".join(missing)}. A CBSA whose extent changed between 2018 and 2023 keeps its 2018 extent in the CBP columns.
 
 CBP publishes no cell with fewer than 3 establishments; such sectors are missing, never 0. NAICS 55 (management of
 companies) is unpublished in {k55} CBSAs with CBP data, which makes their knowledge-intensive employment (51 + 52 +
@@ -330,10 +359,10 @@ companies) is unpublished in {k55} CBSAs with CBP data, which makes their knowle
 published sectors among the 19 that Dingel & Neiman rate (`NAICS_workfromhome.csv`, `teleworkable_emp`; their
 NAICS 99 is government, CBP's 99 is 'not classified', so 99 is left out). Occupation mix within sectors is national.
 
-**Dingel & Neiman's own metro share** (`MSA_workfromhome.csv`, OES May 2018 areas): {stats['dn_matched']} of their
-{stats['dn_codes']} area codes equal a 2023 CBSA code and are joined; the others are NECTA/renumbered/dropped
-areas, and micropolitan areas have none. Over the {stats['dn_matched']} matches the sector-mix estimate correlates
-r = {stats['dn_corr']:.2f} with it. It is stored as an auxiliary level (no pillar) to check or replace the sector-mix
+**Dingel & Neiman's own metro share** (`MSA_workfromhome.csv`, OES May 2018 areas): {stats["dn_matched"]} of their
+{stats["dn_codes"]} area codes equal a 2023 CBSA code and are joined; the others are NECTA/renumbered/dropped
+areas, and micropolitan areas have none. Over the {stats["dn_matched"]} matches the sector-mix estimate correlates
+r = {stats["dn_corr"]:.2f} with it. It is stored as an auxiliary level (no pillar) to check or replace the sector-mix
 estimate.
 """
 
@@ -345,20 +374,20 @@ for location quotients and traded clusters. Only published cells are present; su
 of sector totals where cells are unpublished.
 
 `clusters.parquet` is derived from the U.S. Cluster Mapping Project crosswalk 'NAICS_crosswalks_to_Cluster_system.xlsx'
-(sheet 'Emsi NAICS to Porter Cluster'; {int(c['rows_source'])} rows; cluster definitions of Delgado, Porter & Stern
+(sheet 'Emsi NAICS to Porter Cluster'; {int(c["rows_source"])} rows; cluster definitions of Delgado, Porter & Stern
 (2016), 'Defining clusters of related industries', Journal of Economic Geography 16(1), published by the U.S.
 Cluster Mapping Project, clustermapping.us; cite both wherever clusters are shown). Columns are renamed and values
-trimmed; traded/local is lower-cased. Of the {int(c['flagged'])} rows the source flags as non-standard ('Emsi'
-codes), {int(c['flagged'] - c['kept_2017'])} are dropped (Emsi aggregates such as 111000 and 90xxxx government
+trimmed; traded/local is lower-cased. Of the {int(c["flagged"])} rows the source flags as non-standard ('Emsi'
+codes), {int(c["flagged"] - c["kept_2017"])} are dropped (Emsi aggregates such as 111000 and 90xxxx government
 codes, and codes outside CBP's scope such as 482110 rail, 491110 postal service, 525xxx funds). **Deviation from
-the issue, on purpose:** the other {int(c['kept_2017'])} flagged codes are genuine NAICS 2017 codes that CBP 2019
+the issue, on purpose:** the other {int(c["kept_2017"])} flagged codes are genuine NAICS 2017 codes that CBP 2019
 publishes (e.g. 541713-541715 research and development, 452210/452311/452319 general merchandise, 517311/517312
 telecommunications, 211120 crude petroleum extraction); the source's NAICS 2012 basis lacks their predecessors, so
 dropping them would leave research and development out of the 'Education and Knowledge Creation' cluster. They are
-kept with `naics_2017_only = True`; filter them out to apply the issue's rule literally. Result: {int(c['rows'])}
-codes, {int(c['traded'])} traded, {int(c['clusters'])} clusters. Of the {int(c['cbp_codes'])} 6-digit codes in CBP
-2019, {int(c['cbp_codes_mapped'])} map to a cluster, covering {c['emp_share_mapped']:.2%} of 6-digit employment
-({c['emp_share_mapped_std_only']:.2%} without the kept NAICS 2017 codes).
+kept with `naics_2017_only = True`; filter them out to apply the issue's rule literally. Result: {int(c["rows"])}
+codes, {int(c["traded"])} traded, {int(c["clusters"])} clusters. Of the {int(c["cbp_codes"])} 6-digit codes in CBP
+2019, {int(c["cbp_codes_mapped"])} map to a cluster, covering {c["emp_share_mapped"]:.2%} of 6-digit employment
+({c["emp_share_mapped_std_only"]:.2%} without the kept NAICS 2017 codes).
 """
 
 

@@ -92,7 +92,9 @@ def connecticut(src: UsSources, faces: UsFaces | None, level: str) -> str:
     alloc = src.ct_alloc
     a = alloc.a_region_given_legacy
     dominant = alloc.dominant_region()
-    dom = ", ".join(f"{c} -> {r} ({float(a.to_numpy()[ct.REGIONS.index(r), ct.LEGACY.index(c)]):.0%})" for c, r in dominant.items())
+    dom = ", ".join(
+        f"{c} -> {r} ({float(a.to_numpy()[ct.REGIONS.index(r), ct.LEGACY.index(c)]):.0%})" for c, r in dominant.items()
+    )
     text = f"""
 Sources from 2022 on (PopEst V2023, ACS/ERS 2019-23, RUCC 2023, CBSA 2023, Gazetteer 2024) use Connecticut's nine
 planning regions (09110-09190); the 2017 polygons, BEA 2021, LAUS 2022 and USPTO use the eight legacy counties
@@ -102,7 +104,7 @@ planning regions (09110-09190); the 2017 polygons, BEA 2021, LAUS 2022 and USPTO
 **Method: iterative proportional fitting.** A 9 x 8 matrix of persons, supported only on the 19 region x county
 pairs that share towns (seed = number of shared towns), is fitted so that its row sums equal the PopEst planning-region
 populations of July 1, 2021 and its column sums the BEA CAINC1 2021 legacy-county populations (rescaled by
-{src.popest.set_index('fips5')['POPESTIMATE2021'].reindex(ct.REGIONS).sum() / src.cainc1.set_index('bea_key')['bea_pop_2021'].reindex(ct.LEGACY).sum():.6f}
+{src.popest.set_index("fips5")["POPESTIMATE2021"].reindex(ct.REGIONS).sum() / src.cainc1.set_index("bea_key")["bea_pop_2021"].reindex(ct.LEGACY).sum():.6f}
 to the same state total). IPF converged in {alloc.iterations:,} iterations to a largest relative margin error of
 {alloc.margin_error:.1e}. Fitted persons:
 
@@ -191,9 +193,9 @@ centred on its Gazetteer internal point and cut out of its neighbours.
 Polygons are dissolved from faces, then the whole coverage is simplified at once with `shapely.coverage_simplify`
 (tolerance {tolerance} degrees, boundaries included), which keeps shared borders identical. Written: {n_vertices:,}
 vertices. Measured on the written polygons in an equal-area projection (EPSG:6933): overlap = (sum of areas -
-area of union) / sum of areas = {quality['overlap_share']:.1e}; small interior gaps (holes < 1 km2 in the union) =
-{quality['gap_share']:.1e} of the area; `shapely.coverage_is_valid` = {bool(quality['coverage_valid'])}; invalid
-geometries = {int(quality['invalid'])}. The polygons are for maps and contiguity; areas come from the Gazetteer.
+area of union) / sum of areas = {quality["overlap_share"]:.1e}; small interior gaps (holes < 1 km2 in the union) =
+{quality["gap_share"]:.1e} of the area; `shapely.coverage_is_valid` = {bool(quality["coverage_valid"])}; invalid
+geometries = {int(quality["invalid"])}. The polygons are for maps and contiguity; areas come from the Gazetteer.
 """
 
 
@@ -227,7 +229,7 @@ def bea_combinations(src: UsSources, final: pd.DataFrame | None = None) -> str:
             f"combination value by at most ${worst:,.2f})"
         )
     return f"""
-BEA's county statistics (CAINC1, CAGDP2) merge {sum(k.startswith('51') for k in src.combos)} groups of Virginia
+BEA's county statistics (CAINC1, CAGDP2) merge {sum(k.startswith("51") for k in src.combos)} groups of Virginia
 independent cities with a surrounding county (519xx) and Maui with Kalawao (15901). Members are read from BEA's own
 area names and matched to PopEst county names. Every **count** of a combination (personal income, population, GDP,
 knowledge GDP, mean 2000-2015 population) is split to its members in proportion to their PopEst population of
