@@ -24,9 +24,11 @@ Statistics (:data:`STATISTICS`)
 Inference
 ---------
 Conditional permutation (Anselin 1995): region *i* keeps its own value while the values at its ``k_i``
-neighbours are drawn, without replacement, from the other ``n - 1`` regions, ``permutations`` times. As in
-esda, one table of draws (seeded by ``seed``) is shared by every region, each region mapping the draws onto
-the regions other than itself, so each region's test is exact and a run is reproducible. The pseudo p-value
+neighbours are drawn, without replacement, from the other ``n - 1`` regions, ``permutations`` times. Each
+block of 64 consecutive regions shares one table of draws from its own seeded stream, each region mapping
+the draws onto the regions other than itself: each region's test is exact and a run is reproducible. esda
+shares one table among all regions; that is as valid for each region but makes the Monte Carlo errors of
+all regions move together, so how many regions pass a false-discovery-rate cut-off can swing with the seed. The pseudo p-value
 is ``(M + 1) / (P + 1)`` where ``P`` is the number of permutations and ``M`` counts simulated statistics at
 least as extreme as the observed one:
 
@@ -85,6 +87,7 @@ __all__ = [
     "UNTESTED_CLASSES",
     "HotspotResult",
     "adjust_pvalues",
+    "check_options",
     "conditional_permutation_pvalues",
     "gi_star",
     "hotspots",
@@ -135,7 +138,7 @@ CLASS_COLOURS: dict[str, str] = {
 
 _CHUNK_ELEMENTS = 6_000_000  # simulated values held at once (about 50 MB of float64 per temporary)
 _TIE_RTOL = 1e-9
-_REGIONS_PER_CHUNK = 512  # correction work grows with the chunk, per-chunk overhead with their number
+_BLOCK = 64  # regions sharing one table of draws (blocks make the Monte Carlo errors of regions independent)
 
 
 # --------------------------------------------------------------------------- registries
@@ -470,7 +473,7 @@ def conditional_permutation_pvalues(
     permutations : int, default 999
         Number of conditional permutations ``P``.
     seed : int, default 12345
-        Seed of the random draws (a run is reproducible, independent of chunking).
+        Seed of the random draws (a run is reproducible, whatever ``chunk_elements``).
     alternative : {"folded", "directed"}
         See the module docstring.
     chunk_elements : int
@@ -490,11 +493,6 @@ def conditional_permutation_pvalues(
     k_max = int(cards.max()) if n else 0
     if k_max == 0:
         return p_out
-    rng = np.random.default_rng(seed)
-    table = _draw_table(n - 1, k_max, permutations, rng)
-    # position a among "the others of i" is region a when a < i and region a + 1 otherwise
-    low, high = values[table], values[np.minimum(table + 1, n - 1)]
-    step = high - low
     scale = np.abs(values - values.mean()).max()
     rows = _rows(weights)
     abs_w = np.bincount(rows, weights=np.abs(link_weights), minlength=n)
@@ -503,28 +501,45 @@ def conditional_permutation_pvalues(
     dense = np.zeros((n, k_max))  # the weights of each region's neighbours, padded with zeros
     dense[rows, np.arange(len(rows)) - weights.indptr[rows]] = link_weights
 
-    # Regions i0 <= i < i1 at a time. A draw a >= i1 is region a + 1 for all of them, a < i0 is region a
-    # for all of them: one (permutations x k) table of values serves the whole chunk (a matrix product).
-    # Only draws falling inside [i0, i1) depend on the region; they are few and added as corrections.
-    size = max(1, min(n, _REGIONS_PER_CHUNK, chunk_elements // permutations))
-    for i0 in range(0, n, size):
-        i1 = min(n, i0 + size)
-        w_chunk = dense[i0:i1]
-        lags = w_chunk @ np.where(table >= i1, high, low).T  # (regions, permutations)
-        p_ev, k_ev = np.nonzero((table >= i0) & (table < i1))
-        if len(p_ev):
-            region_side = np.arange(i0, i1)[:, None] <= table[p_ev, k_ev][None, :]
-            correction = region_side * w_chunk[:, k_ev] * step[p_ev, k_ev][None, :]
-            # np.nonzero lists the draws permutation by permutation: sum each permutation's run of columns
-            perms, starts = np.unique(p_ev, return_index=True)
-            lags[:, perms] += np.add.reduceat(correction, starts, axis=1)
+    # Blocks of regions i0 <= i < i1, each with its own table of draws (one seeded stream per block, so
+    # results do not depend on memory settings). Position a among "the others of i" is region a when a < i
+    # and region a + 1 otherwise: a draw a >= i1 is region a + 1 for every region of the block and a < i0
+    # is region a, so one (permutations x k) table of values serves the whole block (a matrix product);
+    # only draws inside [i0, i1) depend on the region, and they are added as corrections.
+    streams = np.random.SeedSequence(seed).spawn(-(-n // _BLOCK))
+    batch = max(1, min(permutations, chunk_elements // _BLOCK))
+    for block, i0 in enumerate(range(0, n, _BLOCK)):
+        i1 = min(n, i0 + _BLOCK)
+        k = int(cards[i0:i1].max())
+        if k == 0:
+            continue
+        table = _draw_table(n - 1, k, permutations, np.random.default_rng(streams[block]))
+        w_block = dense[i0:i1, :k]
         obs = observed_lag[i0:i1, None]
         tol = _TIE_RTOL * (abs_w[i0:i1] * scale + 1e-300)[:, None]
-        if alternative == "folded":
-            centre = centres[i0:i1, None]
-            extreme = (np.abs(lags - centre) >= np.abs(obs - centre) - tol).sum(axis=1)
-        else:
-            extreme = np.minimum((lags >= obs - tol).sum(axis=1), (lags <= obs + tol).sum(axis=1))
+        centre = centres[i0:i1, None]
+        extreme = np.zeros(i1 - i0)
+        at_least = np.zeros(i1 - i0)
+        at_most = np.zeros(i1 - i0)
+        for p0 in range(0, permutations, batch):
+            draws = table[p0 : p0 + batch]
+            low, high = values[draws], values[np.minimum(draws + 1, n - 1)]
+            lags = w_block @ np.where(draws >= i1, high, low).T  # (regions, permutations)
+            p_ev, k_ev = np.nonzero((draws >= i0) & (draws < i1))
+            if len(p_ev):
+                region_side = np.arange(i0, i1)[:, None] <= draws[p_ev, k_ev][None, :]
+                step = (high - low)[p_ev, k_ev]
+                correction = region_side * w_block[:, k_ev] * step[None, :]
+                # np.nonzero lists the draws permutation by permutation: sum each permutation's columns
+                perms, starts = np.unique(p_ev, return_index=True)
+                lags[:, perms] += np.add.reduceat(correction, starts, axis=1)
+            if alternative == "folded":
+                extreme += (np.abs(lags - centre) >= np.abs(obs - centre) - tol).sum(axis=1)
+            else:
+                at_least += (lags >= obs - tol).sum(axis=1)
+                at_most += (lags <= obs + tol).sum(axis=1)
+        if alternative != "folded":
+            extreme = np.minimum(at_least, at_most)
         p_out[i0:i1] = (extreme + 1.0) / (permutations + 1.0)
     p_out[cards == 0] = np.nan
     return p_out
@@ -648,13 +663,9 @@ def hotspots(
     -------
     HotspotResult
     """
-    key = STATISTICS.canonical(statistic)
-    corr = CORRECTIONS.canonical(correction)
-    _check_permutations(permutations)
-    if alternative not in ALTERNATIVES:
-        raise MethodError(f"unknown alternative {alternative!r}; choose one of: {', '.join(ALTERNATIVES)}")
-    if not 0 < alpha < 1:
-        raise MethodError(f"alpha must lie strictly between 0 and 1, got {alpha}")
+    key, corr = check_options(
+        statistic=statistic, permutations=permutations, correction=correction, alternative=alternative, alpha=alpha
+    )
     indicator = indicator if indicator is not None else (str(values.name) if values.name else None)
     values = values.copy()
     values.index = values.index.astype(str)
@@ -726,6 +737,28 @@ def hotspots(
         method_note=note,
         warnings=tuple(notes),
     )
+
+
+def check_options(
+    *, statistic: str, permutations: int, correction: str, alternative: str, alpha: float
+) -> tuple[str, str]:
+    """Check the options of :func:`hotspots` before any work; return the canonical statistic and correction.
+
+    Raises
+    ------
+    UnknownMethodError
+        For an unknown statistic or correction (listing the valid names).
+    MethodError
+        For permutations < 1, an unknown alternative or alpha outside (0, 1).
+    """
+    key = STATISTICS.canonical(statistic)
+    corr = CORRECTIONS.canonical(correction)
+    _check_permutations(permutations)
+    if alternative not in ALTERNATIVES:
+        raise MethodError(f"unknown alternative {alternative!r}; choose one of: {', '.join(ALTERNATIVES)}")
+    if not 0 < alpha < 1:
+        raise MethodError(f"alpha must lie strictly between 0 and 1, got {alpha}")
+    return key, corr
 
 
 @STATISTICS.register("gi_star", aliases=("gi*", "gistar", "g_star", "getis_ord", "getis_ord_gi*"))

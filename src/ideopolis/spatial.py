@@ -57,6 +57,7 @@ __all__ = [
     "WEIGHTS",
     "SpatialWeights",
     "build_weights",
+    "check_weight_options",
     "distance_band_weights",
     "knn_weights",
     "queen_weights",
@@ -640,15 +641,38 @@ def build_weights(
     -------
     SpatialWeights
     """
+    key = check_weight_options(method, k=k, threshold_km=threshold_km, fallback_k=fallback_k)
+    if key == "knn":
+        return knn_weights(geometry, k=DEFAULT_KNN_K if k is None else k, names=names)
+    if key == "distance_band":
+        assert threshold_km is not None
+        return distance_band_weights(geometry, threshold_km=threshold_km, fallback_k=fallback_k, names=names)
+    return queen_weights(geometry, fallback_k=fallback_k, names=names)
+
+
+def check_weight_options(
+    method: str, *, k: int | None = None, threshold_km: float | None = None, fallback_k: int = DEFAULT_FALLBACK_K
+) -> str:
+    """Check a weights request before any geometry is read; return the canonical scheme name.
+
+    Raises
+    ------
+    UnknownMethodError
+        For an unknown scheme (listing the valid names).
+    MethodError
+        For options that do not belong to the scheme or a missing distance band.
+    """
     key = WEIGHTS.canonical(method)
     if key != "knn" and k is not None:
         raise MethodError(f"k applies to knn weights only, not to {key}")
     if key != "distance_band" and threshold_km is not None:
         raise MethodError(f"threshold_km applies to distance_band weights only, not to {key}")
-    if key == "knn":
-        return knn_weights(geometry, k=DEFAULT_KNN_K if k is None else k, names=names)
-    if key == "distance_band":
-        if threshold_km is None:
-            raise MethodError("distance_band weights need a threshold in km (threshold_km / --threshold-km)")
-        return distance_band_weights(geometry, threshold_km=threshold_km, fallback_k=fallback_k, names=names)
-    return queen_weights(geometry, fallback_k=fallback_k, names=names)
+    if key == "distance_band" and threshold_km is None:
+        raise MethodError("distance_band weights need a threshold in km (threshold_km / --threshold-km)")
+    if key == "distance_band" and threshold_km is not None and not threshold_km > 0:
+        raise MethodError(f"distance band weights need threshold_km > 0; got {threshold_km}")
+    if key == "knn" and k is not None and k < 1:
+        raise MethodError(f"knn weights need k >= 1; got k={k}")
+    if fallback_k < 0:
+        raise MethodError(f"fallback_k must be 0 or more, got {fallback_k}")
+    return key

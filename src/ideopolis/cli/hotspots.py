@@ -17,9 +17,10 @@ from ideopolis.cli._app import (
     NameColumnOption,
     RegionsOption,
     app,
+    one_line,
     resolve_region_set,
 )
-from ideopolis.errors import ConfigError, DataFileError
+from ideopolis.errors import ConfigError, DataFileError, IdeopolisError
 from ideopolis.regions import RegionSet
 
 #: The score tested when --indicator is not given and the composite-index engine is installed.
@@ -73,10 +74,15 @@ def hotspots(
     custom: CustomOption = None,
 ) -> None:
     """Find statistically significant hot and cold spots (Gi*) or clusters and outliers (local Moran)."""
+    from ideopolis.hotspots import check_options
     from ideopolis.hotspots import hotspots as run_hotspots
-    from ideopolis.spatial import build_weights
+    from ideopolis.spatial import build_weights, check_weight_options
 
     _check_outputs(out, png)
+    check_options(
+        statistic=statistic, permutations=permutations, correction=correction, alternative=alternative, alpha=alpha
+    )
+    check_weight_options(weights, k=k, threshold_km=threshold_km, fallback_k=fallback_k)
     rs = resolve_region_set(
         regions,
         geometry=geometry,
@@ -162,16 +168,29 @@ def indicator_values(rs: RegionSet, indicator: str | None) -> tuple[pd.Series, s
         return scores
 
     if indicator is None:
-        found = engine_scores()
+        default = rs.manifest.default_indicator or next(iter(rs.scored_indicators), None)
+        try:
+            found = engine_scores()
+        except IdeopolisError as exc:
+            if default is None:
+                raise
+            typer.echo(
+                f"note: the Ideopolis index cannot be computed for {rs.name} ({one_line(str(exc))}); "
+                f"testing {default} instead",
+                err=True,
+            )
+            found = None
         if found is not None and DEFAULT_SCORE in found.columns:
             return found[DEFAULT_SCORE].rename(DEFAULT_SCORE), DEFAULT_SCORE
-        default = rs.manifest.default_indicator or next(iter(rs.scored_indicators), None)
         if default is None or default not in rs.data.columns:
             raise ConfigError(f"region set {rs.name!r} has no default indicator; fix: pass --indicator NAME")
         return rs.data[default].rename(default), default
     if indicator in rs.data.columns:
         return rs.data[indicator].rename(indicator), indicator
-    found = engine_scores()
+    try:
+        found = engine_scores()
+    except IdeopolisError:
+        found = None
     if found is not None and indicator in found.columns:
         return found[indicator].rename(indicator), indicator
     choices = list(rs.data.columns) + ([] if found is None else list(found.columns))
