@@ -28,6 +28,9 @@ def test_hotspots_prints_classes_method_and_notes(lattice: Path, runner: CliRunn
     assert "Hot spot 90%" in out and "Fallback neighbours only" in out and "No data" in out
     assert "r1c1" in out  # in the hot corner, listed among the strongest
     err = result.stderr
+    # the lattice's indicators do not make an index: the set's default indicator is tested instead
+    assert err.startswith("note: the Ideopolis index cannot be computed for lattice (")
+    assert "testing demo instead" in err
     assert "note: with 199 permutations the smallest pseudo p-value is 0.005" in err
     assert "Isle of Test (isle)" in err and "flagged, not reported as significant" in err
     assert "1 regions have no value for demo: Cell 9 0 (r9c0)" in err
@@ -99,3 +102,10 @@ def test_hotspots_help_names_the_options(runner: CliRunner) -> None:
     result = runner.invoke(app, ["hotspots", "--help"])
     for option in ("--regions", "--indicator", "--statistic", "--weights", "--permutations", "--correction"):
         assert option in result.stdout
+
+
+def test_default_is_the_ideopolis_index_on_a_bundled_set(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["hotspots", "-r", "us-counties", "-p", "99", "--top", "3"])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith("Hot and cold spots (Getis-Ord Gi*) of ideopolis_index on us-counties")
+    assert "Honolulu County, HI (15003)" in result.stderr
