@@ -116,7 +116,16 @@ def test_ranks_and_profile_views() -> None:
     valley = result.cluster("gam")
     assert valley.index.tolist() == ["C", "A", "B"]
     indicators = result.indicators()
-    assert list(indicators.columns) == ["n_strong_traded_clusters", "strong_traded_cluster_emp_share"]
+    assert list(indicators.columns) == [
+        "n_strong_traded_clusters",
+        "strong_traded_cluster_emp_share",
+        "strong_traded_cluster_emp",
+        "traded_emp",
+    ]
+    np.testing.assert_allclose(
+        indicators["strong_traded_cluster_emp"] / indicators["traded_emp"],
+        indicators["strong_traded_cluster_emp_share"],
+    )
     assert "Delgado, Porter & Stern (2016)" in CITATION and "clustermapping.us" in CITATION
     assert result.citation == CITATION
 

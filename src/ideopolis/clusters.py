@@ -466,13 +466,15 @@ class ClusterResult:
     def indicators(self) -> pd.DataFrame:
         """Return the columns that feed the knowledge_jobs pillar, by region id.
 
-        ``n_strong_traded_clusters`` and ``strong_traded_cluster_emp_share`` (share of traded employment in
-        strong traded clusters).
+        ``n_strong_traded_clusters`` (a level: recompute, do not sum, for custom regions),
+        ``strong_traded_cluster_emp_share`` (a share) with its numerator ``strong_traded_cluster_emp`` and
+        denominator ``traded_emp`` (counts), as a region set's indicator table wants them.
         """
-        return self.summary[["n_strong_traded", "strong_traded_emp_share"]].rename(
+        return self.summary[["n_strong_traded", "strong_traded_emp_share", "strong_traded_emp", "traded_emp"]].rename(
             columns={
                 "n_strong_traded": "n_strong_traded_clusters",
                 "strong_traded_emp_share": "strong_traded_cluster_emp_share",
+                "strong_traded_emp": "strong_traded_cluster_emp",
             }
         )
 
