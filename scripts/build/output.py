@@ -214,8 +214,13 @@ def write_manifest(region_set: RegionSet, path: Path) -> None:
             table_entry.update({k: v for k in ("source", "vintage", "license") if (v := getattr(t, k))})
             entries.append(table_entry)
         doc["long_tables"] = entries
-    # Reference tables (not keyed by region, e.g. the NAICS -> cluster crosswalk) are proposed in
-    # docs/region-set-format.md but not yet accepted by the validator: they are listed in the DATASHEET only.
+    if region_set.reference_tables:
+        refs = []
+        for t in region_set.reference_tables:
+            ref_entry = {"name": t.name, "file": t.file, "key_column": t.key_column, "description": t.description}
+            ref_entry.update({k: v for k in ("source", "vintage", "license") if (v := getattr(t, k))})
+            refs.append(ref_entry)
+        doc["reference_tables"] = refs
     groups: dict[str, Any] = {}
     for group in region_set.groups:
         entry: dict[str, Any] = {"label": group.label}

@@ -89,9 +89,7 @@ def region_set() -> RegionSet:
                 "naics_clusters",
                 "clusters.parquet",
                 "NAICS -> U.S. Cluster Mapping Project cluster crosswalk (Delgado, Porter & Stern 2016; "
-                "clustermapping.us): traded/local, cluster, subcluster. Not keyed by region, so it is not "
-                "declared in manifest.toml (the format has no place for it yet; a [[reference_tables]] section "
-                "is proposed in docs/region-set-format.md): read it from this folder by name.",
+                "clustermapping.us): traded/local, cluster, subcluster; a reference table (not keyed by region).",
                 key_column="naics",
                 columns=(
                     ("naics", "6-digit NAICS code (string)"),
