@@ -814,12 +814,9 @@ def region_set_clusters(
 
 
 def _region_set_crosswalk(rs: Any) -> pd.DataFrame:
-    reader = getattr(rs, "reference_table", None)
-    if callable(reader):
-        try:
-            return cluster_crosswalk(reader(CROSSWALK_TABLE))
-        except (KeyError, ValueError, LookupError):
-            pass
+    declared = [t.name for t in getattr(getattr(rs, "manifest", None), "reference_tables", [])]
+    if CROSSWALK_TABLE in declared:
+        return cluster_crosswalk(rs.reference_table(CROSSWALK_TABLE))
     folder = getattr(rs, "path", None)
     if folder is not None and (Path(folder) / CROSSWALK_FILE).exists():
         return cluster_crosswalk(pd.read_parquet(Path(folder) / CROSSWALK_FILE))
