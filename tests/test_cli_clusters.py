@@ -95,3 +95,18 @@ def test_san_jose_on_the_bundled_metros(runner: CliRunner) -> None:
     assert result.exit_code == 0, result.stderr
     assert result.stdout.startswith("San Jose-Sunnyvale-Santa Clara, CA (41940), metro:")
     assert "Information Technology and Analytical Instruments" in result.stdout
+
+
+def test_strong_cluster_counts_on_the_bundled_metros() -> None:
+    if not (BUNDLED / "us-metros" / "manifest.toml").exists():
+        pytest.skip("bundled region set us-metros not built yet")
+    from ideopolis.clusters import region_set_clusters
+    from ideopolis.regions import load_region_set
+
+    result = region_set_clusters(load_region_set("us-metros"))
+    # as found: the bundled table holds published 6-digit cells only, so these are published-cell counts
+    assert result.suppressed == "published"
+    counts = result.summary["n_strong_traded"]
+    assert counts[["41940", "14460", "42660", "19820"]].tolist() == [8, 10, 8, 12]
+    assert "Automotive" in result.strong("19820").index
+    assert "Aerospace Vehicles and Defense" in result.strong("42660").index

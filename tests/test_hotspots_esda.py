@@ -131,11 +131,11 @@ def test_agreement_on_the_bundled_us_counties(statistic: str) -> None:
     folder = BUNDLED / "us-counties"
     if not (folder / "manifest.toml").exists():
         pytest.skip("bundled region set us-counties not built yet")
-    from ideopolis.regions import load_region_set  # type: ignore[import-not-found]
+    from ideopolis.regions import load_region_set
 
     rs = load_region_set(str(folder))
     w = queen_weights(rs.geometry, names=rs.names)
-    column = rs.data.columns[0]
+    column = rs.manifest.default_indicator or rs.scored_indicators[0]
     values = rs.data[column].dropna()
     w = w.subset([i for i in w.ids if i in values.index])
     check(compare(w, values.rename(column), statistic, "folded"))
