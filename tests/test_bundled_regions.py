@@ -182,10 +182,24 @@ def test_industry_long_table() -> None:
     ind = pd.read_parquet(REGIONS / "us-metros" / "industry.parquet")
     assert list(ind.columns) == ["cbsa", "naics", "emp", "estab"]
     naics = ind["naics"].astype(str)
-    assert naics.str.fullmatch(r"\d{6}").all()
+    # every level CBP publishes: the total, the 20 sectors (with ranges) and 3- to 6-digit industries
+    assert naics.str.fullmatch(r"00|\d{2}|\d{2}-\d{2}|\d{3,6}").all()
+    assert set(naics.str.len()) == {2, 3, 4, 5, 6}
+    assert (naics == "00").sum() == ind["cbsa"].nunique()  # one all-sector total per CBSA
     assert set(ind["cbsa"].astype(str)) <= set(table("us-metros")["cbsa"])
-    assert (ind["emp"] >= 0).all() and (ind["estab"] >= 3).all()
+    assert (ind["emp"] >= 0).all() and (ind["estab"] >= 1).all()  # a published cell, never a filled-in zero
     assert not ind.duplicated(["cbsa", "naics"]).any()
+
+
+def test_strong_cluster_indicators_feed_knowledge_jobs() -> None:
+    t = table("us-metros").set_index("cbsa")
+    meta = manifest("us-metros")["indicators"]
+    assert meta["n_strong_traded_clusters"]["pillar"] == "knowledge_jobs"
+    assert meta["strong_traded_cluster_emp_share"]["numerator"] == "strong_traded_cluster_emp"
+    share = t["strong_traded_cluster_emp"] / t["traded_emp"]
+    np.testing.assert_allclose(t["strong_traded_cluster_emp_share"], share, rtol=1e-6)
+    assert t.loc["41940", "n_strong_traded_clusters"] >= 5  # San Jose
+    assert t["n_strong_traded_clusters"].notna().sum() == 872  # the CBSAs with CBP 2019 data
 
 
 def test_cluster_crosswalk() -> None:

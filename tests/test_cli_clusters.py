@@ -104,9 +104,9 @@ def test_strong_cluster_counts_on_the_bundled_metros() -> None:
     from ideopolis.regions import load_region_set
 
     result = region_set_clusters(load_region_set("us-metros"))
-    # as found: the bundled table holds published 6-digit cells only, so these are published-cell counts
-    assert result.suppressed == "published"
+    # the bundled table keeps every NAICS level, so unpublished cells are allocated from their parents
+    assert result.suppressed == "allocate"
     counts = result.summary["n_strong_traded"]
-    assert counts[["41940", "14460", "42660", "19820"]].tolist() == [8, 10, 8, 12]
+    assert counts[["41940", "14460", "42660", "19820"]].tolist() == [8, 10, 8, 6]
     assert "Automotive" in result.strong("19820").index
     assert "Aerospace Vehicles and Defense" in result.strong("42660").index

@@ -32,6 +32,7 @@ def region_set() -> RegionSet:
         + us_spec.migration_indicators("metros")
         + us_spec.bea_indicators("metros")
         + us_spec.cbp_indicators()
+        + us_spec.cluster_indicators()
     )
     return RegionSet(
         name="us-metros",
@@ -198,7 +199,10 @@ def build(src: UsSources, faces: UsFaces, shared: Path, out_dir: Path) -> dict[s
         },
         index=keys,
     )
-    table = pd.concat([groups, counts, cbp_table, dn_col], axis=1)
+    industry = _industry_table(cbp, keys)
+    clusters, cluster_stats = _cluster_table(shared, cbp)
+    cluster_cols = _cluster_indicators(industry, clusters, groups["cbsa_type"], keys)
+    table = pd.concat([groups, counts, cbp_table, dn_col, cluster_cols], axis=1)
     table.index.name = "cbsa"
     final = output.finalize_indicators(table.reset_index(), rs)
 
@@ -213,9 +217,7 @@ def build(src: UsSources, faces: UsFaces, shared: Path, out_dir: Path) -> dict[s
     out_dir.mkdir(parents=True, exist_ok=True)
     output.write_indicators_csv(final, rs, out_dir / "indicators.csv", ["cbsa", "name", "cbsa_type", "state", "csa"])
     output.write_geoparquet(list(keys), simplified, "cbsa", out_dir / "geometry.parquet")
-    industry = _industry_table(cbp, keys)
     output.write_parquet(industry, out_dir / "industry.parquet")
-    clusters, cluster_stats = _cluster_table(shared, cbp)
     output.write_parquet(clusters, out_dir / "clusters.parquet")
     output.write_manifest(rs, out_dir / "manifest.toml")
 
@@ -265,9 +267,23 @@ def build(src: UsSources, faces: UsFaces, shared: Path, out_dir: Path) -> dict[s
     }
 
 
+def _cluster_indicators(industry: pa.Table, clusters: pa.Table, cbsa_type: pd.Series, keys: pd.Index) -> pd.DataFrame:
+    """Strong traded clusters per CBSA, by the project's own method (ideopolis.clusters), as indicator columns."""
+    from ideopolis.clusters import cluster_analysis, cluster_crosswalk
+    from ideopolis.clusters import industry_table as to_industry
+
+    result = cluster_analysis(
+        to_industry(industry.to_pandas()), cluster_crosswalk(clusters.to_pandas()), region_type=cbsa_type
+    )
+    return result.indicators().reindex(keys)
+
+
 def _industry_table(cbp: pd.DataFrame, keys: pd.Index) -> pa.Table:
-    """The 6-digit NAICS long table for the 2023 CBSAs present in CBP 2019."""
-    six = cbp[(cbp["digits"] == 6) & cbp["cbsa"].isin(keys)].sort_values(["cbsa", "naics"])
+    """The NAICS long table (all levels: total, sectors, 3- to 6-digit) for the 2023 CBSAs present in CBP 2019.
+
+    All levels are kept so that cells CBP does not publish can be bounded by their published parents.
+    """
+    six = cbp[cbp["cbsa"].isin(keys)].sort_values(["cbsa", "naics"])
     return pa.table(
         {
             "cbsa": pa.array(six["cbsa"].tolist(), type=pa.string()).dictionary_encode(),
@@ -367,9 +383,11 @@ estimate.
 
 def _industry_text(industry: pa.Table, c: dict[str, float]) -> str:
     return f"""
-`industry.parquet` holds {industry.num_rows:,} CBSA x 6-digit NAICS rows of CBP 2019 (employment and establishments)
-for location quotients and traded clusters. Only published cells are present; sums over 6-digit codes fall short
-of sector totals where cells are unpublished.
+`industry.parquet` holds {industry.num_rows:,} CBSA x NAICS rows of CBP 2019 (employment and establishments) at every
+level CBP publishes: the all-sector total (`00`), the 20 sectors (incl. `31-33`, `44-45`, `48-49`) and 3- to 6-digit
+industries, for location quotients and traded clusters. Only published cells are present (never a 0 for an
+unpublished one); because every level is kept, the employment hidden in unpublished 6-digit cells is bounded by
+their published parents, and `ideopolis.clusters` allocates it (see the cluster indicators above).
 
 `clusters.parquet` is derived from the U.S. Cluster Mapping Project crosswalk 'NAICS_crosswalks_to_Cluster_system.xlsx'
 (sheet 'Emsi NAICS to Porter Cluster'; {int(c["rows_source"])} rows; cluster definitions of Delgado, Porter & Stern

@@ -716,3 +716,78 @@ def cbp_indicators() -> list[Indicator]:
         ),
     ]
     return out
+
+
+CLUSTERS = (
+    "U.S. Census Bureau, County Business Patterns 2019; U.S. Cluster Mapping Project cluster definitions "
+    "(Delgado, Porter & Stern 2016)"
+)
+CLUSTERS_TABLE = CBP_TABLE + "; NAICS_crosswalks_to_Cluster_system.xlsx (clustermapping.us)"
+CLUSTER_METHOD = (
+    "Strong traded cluster (ideopolis.clusters, US Cluster Mapping convention): location quotient against "
+    "national traded employment >= 1, at or above the 75th percentile among regions of the same type "
+    "(metro/micro), and employment and establishments above the 25th percentile. Unpublished CBP cells are "
+    "filled in from their published parent totals in proportion to national employment, but a cluster is "
+    "only strong on the employment known to be in it."
+)
+
+
+def cluster_indicators() -> list[Indicator]:
+    """Strong traded clusters (computed by ideopolis.clusters from CBP 2019): the knowledge_jobs pillar."""
+    common = {"source": CLUSTERS, "table": CLUSTERS_TABLE, "vintage": "2019 (employment); 2016 (definitions)"}
+    return [
+        Indicator(
+            "traded_emp",
+            "Paid employment in traded industries, 2019",
+            "jobs",
+            "count",
+            1,
+            "Employment in the 51 traded clusters' industries (published CBP cells plus the share of "
+            "unpublished cells allocated to them).",
+            license=PUBLIC_DOMAIN,
+            **common,
+        ),
+        Indicator(
+            "strong_traded_cluster_emp",
+            "Paid employment in the region's strong traded clusters, 2019",
+            "jobs",
+            "count",
+            1,
+            "Employment known to be in the clusters that are strong in this region. " + CLUSTER_METHOD,
+            license=PUBLIC_DOMAIN,
+            caveats="For custom regions the sum over members counts each member's own strong clusters.",
+            **common,
+        ),
+        Indicator(
+            "strong_traded_cluster_emp_share",
+            "Share of traded employment in strong traded clusters, 2019",
+            "share of traded employment",
+            "share",
+            6,
+            "strong_traded_cluster_emp / traded_emp.",
+            license=PUBLIC_DOMAIN,
+            pillar="knowledge_jobs",
+            direction=1,
+            numerator="strong_traded_cluster_emp",
+            denominator="traded_emp",
+            scale=1,
+            caveats="Missing for the 63 CBSAs without CBP 2019 data (new or renumbered codes).",
+            **common,
+        ),
+        Indicator(
+            "n_strong_traded_clusters",
+            "Number of strong traded clusters, 2019",
+            "clusters (of 51)",
+            "level",
+            0,
+            "How many of the 51 traded clusters are strong in the region. " + CLUSTER_METHOD,
+            license=PUBLIC_DOMAIN,
+            pillar="knowledge_jobs",
+            direction=1,
+            caveats=(
+                "Not aggregatable: a custom region must rerun the cluster analysis (strength is relative to "
+                "other regions), so custom regions leave it missing. Missing for the 63 CBSAs without CBP data."
+            ),
+            **common,
+        ),
+    ]
