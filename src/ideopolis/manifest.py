@@ -437,60 +437,14 @@ def parse_manifest(raw: Mapping[str, Any], report: ValidationReport, *, folder: 
                 )
             )
 
-    long_tables: list[LongTableSpec] = []
-    raw_long = raw.get("long_tables", [])
-    if not isinstance(raw_long, list) or not all(isinstance(t, dict) for t in raw_long):
-        report.error("bad-type", f, "long_tables", "must be an array of tables", "write [[long_tables]] sections")
-    else:
-        for i, t in enumerate(raw_long, start=1):
-            where = f"[[long_tables]] #{i}"
-            _unknown_keys(t, _LONG_TABLE_KEYS, where, report)
-            lname = _string(t, "name", where, report, required=True)
-            lfile = _string(t, "file", where, report, required=True)
-            if lname is None or lfile is None:
-                continue
-            _check_suffix(lfile, TABLE_SUFFIXES, f"{where} file", report)
-            long_tables.append(
-                LongTableSpec(
-                    lname,
-                    lfile,
-                    _string(t, "id_column", where, report) or id_column or "",
-                    _string(t, "sheet", where, report),
-                    _string(t, "description", where, report),
-                    _string(t, "source", where, report),
-                    _string(t, "vintage", where, report),
-                    _string(t, "license", where, report),
-                )
-            )
-
-    reference_tables: list[ReferenceTableSpec] = []
-    raw_ref = raw.get("reference_tables", [])
-    if not isinstance(raw_ref, list) or not all(isinstance(t, dict) for t in raw_ref):
-        report.error(
-            "bad-type", f, "reference_tables", "must be an array of tables", "write [[reference_tables]] sections"
-        )
-    else:
-        for i, t in enumerate(raw_ref, start=1):
-            where = f"[[reference_tables]] #{i}"
-            _unknown_keys(t, _REFERENCE_TABLE_KEYS, where, report)
-            rname = _string(t, "name", where, report, required=True)
-            rfile = _string(t, "file", where, report, required=True)
-            rkey = _string(t, "key_column", where, report, required=True)
-            if rname is None or rfile is None or rkey is None:
-                continue
-            _check_suffix(rfile, TABLE_SUFFIXES, f"{where} file", report)
-            reference_tables.append(
-                ReferenceTableSpec(
-                    rname,
-                    rfile,
-                    rkey,
-                    _string(t, "sheet", where, report),
-                    _string(t, "description", where, report),
-                    _string(t, "source", where, report),
-                    _string(t, "vintage", where, report),
-                    _string(t, "license", where, report),
-                )
-            )
+    long_tables = [
+        LongTableSpec(str(t["name"]), str(t["file"]), t["id_column"] or id_column or "", t["sheet"], *_provenance(t))
+        for t in _side_tables(raw, "long_tables", _LONG_TABLE_KEYS, ("name", "file"), report)
+    ]
+    reference_tables = [
+        ReferenceTableSpec(str(t["name"]), str(t["file"]), str(t["key_column"]), t["sheet"], *_provenance(t))
+        for t in _side_tables(raw, "reference_tables", _REFERENCE_TABLE_KEYS, ("name", "file", "key_column"), report)
+    ]
 
     groups: dict[str, GroupSpec] = {}
     for gname, g in (_table(raw, "groups", report) or {}).items():
@@ -571,6 +525,30 @@ def parse_manifest(raw: Mapping[str, Any], report: ValidationReport, *, folder: 
         framework=framework,
         folder=folder,
     )
+
+
+def _side_tables(
+    raw: Mapping[str, Any], key: str, known: set[str], required: tuple[str, ...], report: ValidationReport
+) -> list[dict[str, str | None]]:
+    """Check ``[[long_tables]]``-like sections; return each usable entry's string values by key."""
+    entries = raw.get(key, [])
+    if not isinstance(entries, list) or not all(isinstance(t, dict) for t in entries):
+        report.error("bad-type", MANIFEST_NAME, key, "must be an array of tables", f"write [[{key}]] sections")
+        return []
+    out = []
+    for i, t in enumerate(entries, start=1):
+        where = f"[[{key}]] #{i}"
+        _unknown_keys(t, known, where, report)
+        values = {k: _string(t, k, where, report, required=k in required) for k in sorted(known)}
+        if any(values[k] is None for k in required):
+            continue
+        _check_suffix(str(values["file"]), TABLE_SUFFIXES, f"{where} file", report)
+        out.append(values)
+    return out
+
+
+def _provenance(entry: Mapping[str, str | None]) -> tuple[str | None, str | None, str | None, str | None]:
+    return entry["description"], entry["source"], entry["vintage"], entry["license"]
 
 
 def _parse_indicator(
