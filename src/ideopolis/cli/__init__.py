@@ -1,0 +1,16 @@
+"""The ``ideopolis`` command line: a thin typer layer over the library.
+
+Each command module registers its commands on :data:`ideopolis.cli._app.app` when imported here.
+"""
+
+from __future__ import annotations
+
+from ideopolis.cli import data as _data  # noqa: F401  (registers datasets, validate, custom)
+from ideopolis.cli._app import app
+
+__all__ = ["app", "main"]
+
+
+def main() -> None:
+    """Run the ``ideopolis`` command line."""
+    app()

@@ -1,0 +1,745 @@
+"""The region-set manifest (``manifest.toml``): what the files are and what every indicator means.
+
+The format is documented in ``docs/region-set-format.md``. :func:`read_manifest` parses the TOML and checks
+its keys and values, collecting every problem into a :class:`~ideopolis.problems.ValidationReport` instead of
+stopping at the first one. Checks that need the data (does a column exist, are the values numeric) live in
+:mod:`ideopolis.regions`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Literal
+
+from ideopolis.problems import ValidationReport
+
+Kind = Literal["count", "rate", "share", "level"]
+KINDS: tuple[str, ...] = ("count", "rate", "share", "level")
+
+#: The pillars of the default framework (DESIGN section 3) and the sub-index each feeds.
+DEFAULT_PILLARS: dict[str, tuple[str, str]] = {
+    "talent": ("Talent", "cluster_strength"),
+    "capital": ("Capital", "cluster_strength"),
+    "knowledge_jobs": ("Knowledge jobs", "cluster_strength"),
+    "import_people": ("Import people (attraction)", "balance"),
+    "export_jobs": ("Export jobs (exposure)", "balance"),
+}
+
+#: How a ``level`` indicator may be combined into custom regions.
+AGGREGATE_RULES: tuple[str, ...] = ("sum", "mean", "weighted_mean", "min", "max")
+
+MANIFEST_NAME = "manifest.toml"
+GEOMETRY_SUFFIXES = (".parquet", ".geoparquet", ".gpkg", ".geojson", ".json", ".shp", ".topojson")
+TABLE_SUFFIXES = (".csv", ".parquet", ".xlsx")
+
+_TOP_KEYS = {
+    "format_version",
+    "region_set",
+    "geometry",
+    "tables",
+    "long_tables",
+    "groups",
+    "pillars",
+    "indicators",
+    "framework",
+}
+_REGION_SET_KEYS = {
+    "name",
+    "title",
+    "description",
+    "id_column",
+    "name_column",
+    "crs",
+    "license",
+    "sources",
+    "datasheet",
+    "vintage",
+    "default_indicator",
+}
+_GEOMETRY_KEYS = {"file", "layer", "id_column"}
+_TABLE_KEYS = {"file", "sheet", "id_column"}
+_LONG_TABLE_KEYS = {"name", "file", "id_column", "sheet", "description", "source", "vintage", "license"}
+_GROUP_KEYS = {"label", "values"}
+_PILLAR_KEYS = {"label", "parent"}
+_INDICATOR_KEYS = {
+    "label",
+    "unit",
+    "kind",
+    "pillar",
+    "direction",
+    "numerator",
+    "denominator",
+    "scale",
+    "weight",
+    "aggregate",
+    "weight_by",
+    "denominate_by",
+    "min",
+    "max",
+    "source",
+    "table",
+    "vintage",
+    "license",
+    "description",
+}
+_DIRECTIONS: dict[object, int] = {
+    1: 1,
+    -1: -1,
+    "1": 1,
+    "-1": -1,
+    "+": 1,
+    "-": -1,
+    "+1": 1,
+    "positive": 1,
+    "negative": -1,
+}
+
+
+@dataclass(frozen=True)
+class IndicatorMeta:
+    """Metadata of one indicator column.
+
+    Attributes
+    ----------
+    name : str
+        The column name.
+    label, unit : str
+        Human-readable name and unit of the stored value.
+    kind : {"count", "rate", "share", "level"}
+        Counts are summable; rates and shares are ``numerator / denominator * scale``; levels (a median,
+        an index) are not summable.
+    pillar : str or None
+        The pillar the indicator feeds; ``None`` for auxiliary columns (numerators, denominators).
+    direction : {1, -1}
+        1 when more is better for the pillar, -1 when less is.
+    numerator, denominator : str or None
+        For rates and shares: the count columns the value is computed from.
+    scale : float
+        Multiplier of a rate (1000 for "per 1,000").
+    weight : float
+        Weight inside the pillar.
+    aggregate, weight_by : str or None
+        For levels: how custom regions combine them; ``None`` means not aggregatable.
+    denominate_by : str or None
+        A column to divide by in the engine's *denominate* step (COINr's ``Denominator``).
+    min, max : float or None
+        Valid range of the values.
+    source, table, vintage, license, description : str or None
+        Provenance.
+    """
+
+    name: str
+    label: str
+    unit: str
+    kind: Kind
+    pillar: str | None = None
+    direction: int = 1
+    numerator: str | None = None
+    denominator: str | None = None
+    scale: float = 1.0
+    weight: float = 1.0
+    aggregate: str | None = None
+    weight_by: str | None = None
+    denominate_by: str | None = None
+    min: float | None = None
+    max: float | None = None
+    source: str | None = None
+    table: str | None = None
+    vintage: str | None = None
+    license: str | None = None
+    description: str | None = None
+
+    @property
+    def scored(self) -> bool:
+        """True when the indicator feeds a pillar (it is not auxiliary)."""
+        return self.pillar is not None
+
+    def valid_range(self) -> tuple[float, float]:
+        """The closed range of valid values: shares [0, 1]; counts >= 0 unless ``min`` says otherwise."""
+        lo = -math.inf if self.min is None else self.min
+        hi = math.inf if self.max is None else self.max
+        if self.kind == "share":
+            lo, hi = max(lo, 0.0), min(hi, 1.0)
+        elif self.kind == "count" and self.min is None:
+            lo = 0.0  # counts are non-negative unless min says otherwise (net flows)
+        return lo, hi
+
+
+@dataclass(frozen=True)
+class GeometrySpec:
+    """Where the region shapes are."""
+
+    file: str
+    id_column: str
+    layer: str | None = None
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """One indicator table (one row per region)."""
+
+    file: str
+    id_column: str
+    sheet: str | None = None
+
+
+@dataclass(frozen=True)
+class LongTableSpec:
+    """A long table (several rows per region), e.g. employment by industry."""
+
+    name: str
+    file: str
+    id_column: str
+    sheet: str | None = None
+    description: str | None = None
+    source: str | None = None
+    vintage: str | None = None
+    license: str | None = None
+
+
+@dataclass(frozen=True)
+class GroupSpec:
+    """A grouping column (state, country, metro/micro, urban/rural class)."""
+
+    name: str
+    label: str
+    values: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class PillarSpec:
+    """A pillar: a default one or one declared under ``[pillars]``."""
+
+    name: str
+    label: str
+    parent: str
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """A parsed ``manifest.toml``.
+
+    Attributes
+    ----------
+    name : str
+        Short name used by ``--regions``.
+    id_column, name_column : str
+        Region id and name columns.
+    geometry : GeometrySpec or None
+        The geometry file (``None`` only for a table-only set built from a user's files).
+    tables, long_tables : tuple
+        The indicator tables and the long tables.
+    groups : dict
+        Grouping columns by name.
+    pillars : dict
+        Every usable pillar (the five default ones plus those declared) by name.
+    indicators : dict
+        Indicator metadata by column name.
+    framework : dict
+        The raw ``[framework]`` table, interpreted by the engine.
+    folder : Path or None
+        The region-set folder; files are relative to it.
+    """
+
+    name: str
+    id_column: str
+    name_column: str
+    geometry: GeometrySpec | None
+    tables: tuple[TableSpec, ...]
+    title: str = ""
+    description: str = ""
+    crs: str | None = None
+    license: str | None = None
+    sources: tuple[str, ...] = ()
+    datasheet: str | None = None
+    vintage: str | None = None
+    default_indicator: str | None = None
+    long_tables: tuple[LongTableSpec, ...] = ()
+    groups: Mapping[str, GroupSpec] = field(default_factory=dict)
+    pillars: Mapping[str, PillarSpec] = field(default_factory=dict)
+    indicators: Mapping[str, IndicatorMeta] = field(default_factory=dict)
+    framework: Mapping[str, Any] = field(default_factory=dict)
+    folder: Path | None = None
+
+    def path(self, file: str) -> Path:
+        """Resolve a file named in the manifest against the region-set folder."""
+        p = Path(file)
+        if p.is_absolute() or self.folder is None:
+            return p
+        return self.folder / p
+
+    def with_indicators(self, indicators: Mapping[str, IndicatorMeta]) -> Manifest:
+        """Return a copy with other indicator metadata."""
+        return replace(self, indicators=dict(indicators))
+
+
+def default_pillars() -> dict[str, PillarSpec]:
+    """Return the five pillars of the default framework."""
+    return {n: PillarSpec(n, label, parent) for n, (label, parent) in DEFAULT_PILLARS.items()}
+
+
+def parse_direction(value: object) -> int | None:
+    """Read a direction written as 1, -1, "+", "-", "positive" or "negative"; ``None`` if unknown."""
+    key = value.strip().lower() if isinstance(value, str) else value
+    if isinstance(key, float) and key in (1.0, -1.0):
+        key = int(key)
+    return _DIRECTIONS.get(key)
+
+
+def read_manifest(folder: Path, report: ValidationReport) -> Manifest | None:
+    """Read and check ``folder/manifest.toml``.
+
+    Parameters
+    ----------
+    folder : Path
+        The region-set folder.
+    report : ValidationReport
+        Problems are appended here.
+
+    Returns
+    -------
+    Manifest or None
+        ``None`` when the manifest is missing or cannot be parsed at all.
+    """
+    path = folder / MANIFEST_NAME
+    if not path.is_file():
+        report.error(
+            "manifest-missing",
+            MANIFEST_NAME,
+            "",
+            f"there is no {MANIFEST_NAME} in {folder}",
+            "write one (see docs/region-set-format.md), or pass --geometry, --indicators and --id",
+        )
+        return None
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = exc.object[: exc.start].count(b"\n") + 1
+        report.error(
+            "encoding",
+            MANIFEST_NAME,
+            f"line {line}",
+            "the file is not valid UTF-8",
+            "re-save it as UTF-8",
+        )
+        return None
+    except OSError as exc:
+        report.error("unreadable", MANIFEST_NAME, "", f"cannot be read ({exc.strerror})", "check permissions")
+        return None
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        report.error(
+            "toml-syntax",
+            MANIFEST_NAME,
+            "",
+            f"is not valid TOML ({exc})",
+            "correct the TOML syntax at that line",
+        )
+        return None
+    return parse_manifest(raw, report, folder=folder)
+
+
+def parse_manifest(raw: Mapping[str, Any], report: ValidationReport, *, folder: Path | None = None) -> Manifest | None:
+    """Check a manifest already parsed from TOML and turn it into a :class:`Manifest`.
+
+    Parameters
+    ----------
+    raw : mapping
+        The TOML document as a dict.
+    report : ValidationReport
+        Problems are appended here.
+    folder : Path, optional
+        The region-set folder.
+
+    Returns
+    -------
+    Manifest or None
+        ``None`` when a required part is missing, so nothing can be read.
+    """
+    f = MANIFEST_NAME
+    _unknown_keys(raw, _TOP_KEYS, "top level", report)
+    rs = _table(raw, "region_set", report, required=True)
+    if rs is None:
+        return None
+    _unknown_keys(rs, _REGION_SET_KEYS, "[region_set]", report)
+    name = _string(rs, "name", "[region_set]", report, required=True) or (folder.name if folder else "region-set")
+    id_column = _string(rs, "id_column", "[region_set]", report, required=True)
+    name_column = _string(rs, "name_column", "[region_set]", report, required=True)
+
+    geometry: GeometrySpec | None = None
+    geo = _table(raw, "geometry", report, required=True)
+    if geo is not None:
+        _unknown_keys(geo, _GEOMETRY_KEYS, "[geometry]", report)
+        gfile = _string(geo, "file", "[geometry]", report, required=True)
+        if gfile is not None:
+            _check_suffix(gfile, GEOMETRY_SUFFIXES, "[geometry] file", report)
+            geometry = GeometrySpec(
+                gfile,
+                _string(geo, "id_column", "[geometry]", report) or id_column or "",
+                _string(geo, "layer", "[geometry]", report),
+            )
+
+    tables: list[TableSpec] = []
+    raw_tables = raw.get("tables")
+    if raw_tables is None:
+        report.error(
+            "missing-key",
+            f,
+            "[[tables]]",
+            "no indicator table is named",
+            "add a [[tables]] entry with file = '<your table>.csv'",
+        )
+    elif not isinstance(raw_tables, list) or not all(isinstance(t, dict) for t in raw_tables):
+        report.error(
+            "bad-type",
+            f,
+            "tables",
+            "must be an array of tables",
+            "write each table as a [[tables]] section with a file key",
+        )
+    else:
+        for i, t in enumerate(raw_tables, start=1):
+            where = f"[[tables]] #{i}"
+            _unknown_keys(t, _TABLE_KEYS, where, report)
+            tfile = _string(t, "file", where, report, required=True)
+            if tfile is None:
+                continue
+            _check_suffix(tfile, TABLE_SUFFIXES, f"{where} file", report)
+            tables.append(
+                TableSpec(
+                    tfile,
+                    _string(t, "id_column", where, report) or id_column or "",
+                    _string(t, "sheet", where, report),
+                )
+            )
+
+    long_tables: list[LongTableSpec] = []
+    raw_long = raw.get("long_tables", [])
+    if not isinstance(raw_long, list) or not all(isinstance(t, dict) for t in raw_long):
+        report.error("bad-type", f, "long_tables", "must be an array of tables", "write [[long_tables]] sections")
+    else:
+        for i, t in enumerate(raw_long, start=1):
+            where = f"[[long_tables]] #{i}"
+            _unknown_keys(t, _LONG_TABLE_KEYS, where, report)
+            lname = _string(t, "name", where, report, required=True)
+            lfile = _string(t, "file", where, report, required=True)
+            if lname is None or lfile is None:
+                continue
+            _check_suffix(lfile, TABLE_SUFFIXES, f"{where} file", report)
+            long_tables.append(
+                LongTableSpec(
+                    lname,
+                    lfile,
+                    _string(t, "id_column", where, report) or id_column or "",
+                    _string(t, "sheet", where, report),
+                    _string(t, "description", where, report),
+                    _string(t, "source", where, report),
+                    _string(t, "vintage", where, report),
+                    _string(t, "license", where, report),
+                )
+            )
+
+    groups: dict[str, GroupSpec] = {}
+    for gname, g in (_table(raw, "groups", report) or {}).items():
+        where = f"[groups.{gname}]"
+        if not isinstance(g, dict):
+            report.error("bad-type", f, where, "must be a table", f"write {gname} = {{ label = '...' }}")
+            continue
+        _unknown_keys(g, _GROUP_KEYS, where, report)
+        values = g.get("values")
+        if values is not None and not (isinstance(values, list) and all(isinstance(v, str) for v in values)):
+            report.error("bad-type", f, f"{where} values", "must be a list of strings", "write values = ['a', 'b']")
+            values = None
+        groups[gname] = GroupSpec(
+            gname,
+            _string(g, "label", where, report) or gname,
+            tuple(values) if values is not None else None,
+        )
+
+    pillars = default_pillars()
+    for pname, p in (_table(raw, "pillars", report) or {}).items():
+        where = f"[pillars.{pname}]"
+        if not isinstance(p, dict):
+            report.error("bad-type", f, where, "must be a table", f"write {pname} = {{ label = '...' }}")
+            continue
+        _unknown_keys(p, _PILLAR_KEYS, where, report)
+        pillars[pname] = PillarSpec(
+            pname,
+            _string(p, "label", where, report) or pname,
+            _string(p, "parent", where, report) or "cluster_strength",
+        )
+
+    indicators: dict[str, IndicatorMeta] = {}
+    raw_ind = _table(raw, "indicators", report)
+    if not raw_ind:
+        report.error(
+            "no-indicators",
+            f,
+            "[indicators]",
+            "no indicator is described",
+            "add an [indicators.<column>] section for every indicator column",
+        )
+    for col, meta in (raw_ind or {}).items():
+        ind = _parse_indicator(col, meta, pillars, report)
+        if ind is not None:
+            indicators[col] = ind
+
+    sources = rs.get("sources", [])
+    if isinstance(sources, str):
+        sources = [sources]
+    if not isinstance(sources, list):
+        report.error("bad-type", f, "[region_set] sources", "must be a list of strings", "sources = ['...']")
+        sources = []
+    framework = raw.get("framework", {})
+    if not isinstance(framework, dict):
+        report.error("bad-type", f, "[framework]", "must be a table", "see docs/method.md")
+        framework = {}
+    if id_column is None or name_column is None:
+        return None
+    return Manifest(
+        name=name,
+        id_column=id_column,
+        name_column=name_column,
+        geometry=geometry,
+        tables=tuple(tables),
+        title=_string(rs, "title", "[region_set]", report) or name,
+        description=_string(rs, "description", "[region_set]", report) or "",
+        crs=_string(rs, "crs", "[region_set]", report),
+        license=_string(rs, "license", "[region_set]", report),
+        sources=tuple(str(s) for s in sources),
+        datasheet=_string(rs, "datasheet", "[region_set]", report),
+        vintage=_string(rs, "vintage", "[region_set]", report),
+        default_indicator=_string(rs, "default_indicator", "[region_set]", report),
+        long_tables=tuple(long_tables),
+        groups=groups,
+        pillars=pillars,
+        indicators=indicators,
+        framework=framework,
+        folder=folder,
+    )
+
+
+def _parse_indicator(
+    col: str, meta: object, pillars: Mapping[str, PillarSpec], report: ValidationReport
+) -> IndicatorMeta | None:
+    f = MANIFEST_NAME
+    where = f"[indicators.{col}]"
+    if not isinstance(meta, dict):
+        report.error("bad-type", f, where, "must be a table", f"write [indicators.{col}] with label, unit, kind")
+        return None
+    _unknown_keys(meta, _INDICATOR_KEYS, where, report)
+    label = _string(meta, "label", where, report, required=True) or col
+    unit = _string(meta, "unit", where, report, required=True) or ""
+    kind = _string(meta, "kind", where, report, required=True)
+    if kind is not None and kind not in KINDS:
+        report.error(
+            "unknown-kind",
+            f,
+            f"{where} kind",
+            f"unknown kind {kind!r}",
+            f"use one of {', '.join(KINDS)}{_suggest(kind, KINDS)}",
+        )
+        kind = None
+    pillar = _string(meta, "pillar", where, report)
+    if pillar is not None and pillar not in pillars:
+        report.error(
+            "unknown-pillar",
+            f,
+            f"{where} pillar",
+            f"unknown pillar {pillar!r}",
+            f"use one of {', '.join(pillars)}{_suggest(pillar, list(pillars))}, or declare it under [pillars]",
+        )
+    direction = 1
+    if "direction" in meta:
+        parsed = parse_direction(meta["direction"])
+        if parsed is None:
+            report.error(
+                "unknown-direction",
+                f,
+                f"{where} direction",
+                f"unknown direction {meta['direction']!r}",
+                "use 1 (more is better) or -1 (less is better)",
+            )
+        else:
+            direction = parsed
+    elif pillar is not None:
+        report.warning(
+            "missing-direction",
+            f,
+            where,
+            "has a pillar but no direction; 1 (more is better) is assumed",
+            "add direction = 1 or direction = -1",
+        )
+    numerator = _string(meta, "numerator", where, report)
+    denominator = _string(meta, "denominator", where, report)
+    if kind in ("rate", "share") and (numerator is None) != (denominator is None):
+        report.error(
+            "half-ratio",
+            f,
+            where,
+            "names only one of numerator and denominator",
+            "name both columns, or neither",
+        )
+    aggregate = _string(meta, "aggregate", where, report)
+    if aggregate is not None and aggregate not in AGGREGATE_RULES:
+        report.error(
+            "unknown-aggregate",
+            f,
+            f"{where} aggregate",
+            f"unknown aggregation rule {aggregate!r}",
+            f"use one of {', '.join(AGGREGATE_RULES)}",
+        )
+        aggregate = None
+    weight_by = _string(meta, "weight_by", where, report)
+    if aggregate == "weighted_mean" and weight_by is None:
+        report.error(
+            "missing-key",
+            f,
+            where,
+            "aggregate = 'weighted_mean' needs weight_by",
+            "add weight_by = '<a count column such as population>'",
+        )
+    scale = _number(meta, "scale", where, report, default=1.0)
+    weight = _number(meta, "weight", where, report, default=1.0)
+    if weight is not None and weight < 0:
+        report.error("negative-weight", f, f"{where} weight", f"weight {weight} is negative", "use weight >= 0")
+    lo = _number(meta, "min", where, report)
+    hi = _number(meta, "max", where, report)
+    if lo is not None and hi is not None and lo > hi:
+        report.error("bad-range", f, where, f"min {lo} is above max {hi}", "swap min and max")
+    if kind is None:
+        return None
+    return IndicatorMeta(
+        name=col,
+        label=label,
+        unit=unit,
+        kind=kind,  # type: ignore[arg-type]
+        pillar=pillar if pillar in pillars else None,
+        direction=direction,
+        numerator=numerator,
+        denominator=denominator,
+        scale=scale if scale is not None else 1.0,
+        weight=weight if weight is not None else 1.0,
+        aggregate=aggregate,
+        weight_by=weight_by,
+        denominate_by=_string(meta, "denominate_by", where, report),
+        min=lo,
+        max=hi,
+        source=_string(meta, "source", where, report),
+        table=_string(meta, "table", where, report),
+        vintage=_string(meta, "vintage", where, report, coerce=True),
+        license=_string(meta, "license", where, report),
+        description=_string(meta, "description", where, report),
+    )
+
+
+def _suggest(word: str, options: list[str] | tuple[str, ...]) -> str:
+    close = difflib.get_close_matches(word, list(options), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _unknown_keys(table: Mapping[str, Any], known: set[str], where: str, report: ValidationReport) -> None:
+    for key in table:
+        if key not in known:
+            report.error(
+                "unknown-key",
+                MANIFEST_NAME,
+                where,
+                f"unknown key {key!r}{_suggest(key, sorted(known))}",
+                f"remove it or use one of {', '.join(sorted(known))}",
+            )
+
+
+def _table(
+    raw: Mapping[str, Any], key: str, report: ValidationReport, *, required: bool = False
+) -> dict[str, Any] | None:
+    value = raw.get(key)
+    if value is None:
+        if required:
+            report.error(
+                "missing-key",
+                MANIFEST_NAME,
+                f"[{key}]",
+                f"the [{key}] section is missing",
+                f"add a [{key}] section (see docs/region-set-format.md)",
+            )
+        return None
+    if not isinstance(value, dict):
+        report.error("bad-type", MANIFEST_NAME, f"[{key}]", "must be a table", f"write it as a [{key}] section")
+        return None
+    return value
+
+
+def _string(
+    table: Mapping[str, Any],
+    key: str,
+    where: str,
+    report: ValidationReport,
+    *,
+    required: bool = False,
+    coerce: bool = False,
+) -> str | None:
+    value = table.get(key)
+    if value is None:
+        if required:
+            report.error(
+                "missing-key",
+                MANIFEST_NAME,
+                where,
+                f"the required key {key!r} is missing",
+                f"add {key} = '...' to {where}",
+            )
+        return None
+    if coerce and isinstance(value, int | float):
+        return str(value)
+    if not isinstance(value, str) or not value.strip():
+        report.error(
+            "bad-type",
+            MANIFEST_NAME,
+            f"{where} {key}",
+            f"must be a non-empty string, not {value!r}",
+            "quote it",
+        )
+        return None
+    return value.strip()
+
+
+def _number(
+    table: Mapping[str, Any],
+    key: str,
+    where: str,
+    report: ValidationReport,
+    *,
+    default: float | None = None,
+) -> float | None:
+    value = table.get(key)
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        report.error(
+            "bad-type",
+            MANIFEST_NAME,
+            f"{where} {key}",
+            f"must be a finite number, not {value!r}",
+            f"write {key} = <number> without quotes",
+        )
+        return default
+    return float(value)
+
+
+def _check_suffix(file: str, allowed: tuple[str, ...], where: str, report: ValidationReport) -> None:
+    suffix = Path(file).suffix.lower()
+    if suffix not in allowed:
+        report.error(
+            "unsupported-format",
+            MANIFEST_NAME,
+            where,
+            f"{file!r} has an unsupported format {suffix or '(no suffix)'}",
+            f"convert it to one of {', '.join(allowed)}",
+        )

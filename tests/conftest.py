@@ -1,0 +1,38 @@
+"""Shared fixtures: the toy region set, the raw official data (when present), a CLI runner."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+ROOT = Path(__file__).resolve().parents[1]
+TESTS = ROOT / "tests"
+TOY = TESTS / "data" / "toy"
+#: The raw official files (never committed); tests that need them skip when they are absent.
+SHARED_DATA = Path(os.environ.get("IDEOPOLIS_SHARED_DATA", ROOT.parent / "shared" / "data"))
+
+
+@pytest.fixture
+def toy_dir(tmp_path: Path) -> Path:
+    """A writable copy of the toy region set."""
+    target = tmp_path / "toy"
+    shutil.copytree(TOY, target)
+    return target
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    """A typer CLI runner."""
+    return CliRunner()
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    """The raw official files in ../shared/data, or skip."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"raw official data not found at {SHARED_DATA}")
+    return SHARED_DATA
