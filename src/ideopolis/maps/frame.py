@@ -95,9 +95,7 @@ def group_regions(
     return Groups(labels, frozenset(main))
 
 
-def bounds_of(
-    geometry: gpd.GeoSeries, mask: NDArray[np.bool_] | None = None
-) -> tuple[float, float, float, float]:
+def bounds_of(geometry: gpd.GeoSeries, mask: NDArray[np.bool_] | None = None) -> tuple[float, float, float, float]:
     """Return ``(minx, miny, maxx, maxy)`` of the shapes selected by ``mask`` (default: all).
 
     The whole world when nothing is selected.

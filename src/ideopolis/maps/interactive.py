@@ -16,10 +16,8 @@ from __future__ import annotations
 import html
 import json
 import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, cast
 
 import folium
@@ -30,8 +28,8 @@ from branca.element import Element, Figure, MacroElement
 from folium.template import Template
 
 from ideopolis import __version__
-from ideopolis.errors import ConfigError, IdeopolisError
-from ideopolis.maps.encode import EncodedGeometry, encode_geometry, prepare_geometry
+from ideopolis.errors import ConfigError
+from ideopolis.maps.encode import EncodedGeometry, PreparedGeometry, encode_geometry, prepare_geometry
 from ideopolis.maps.frame import pad_bounds
 from ideopolis.maps.layers import (
     ClassifiedLayer,
@@ -41,6 +39,7 @@ from ideopolis.maps.layers import (
     round_half_up,
 )
 from ideopolis.maps.offline import inline_assets, leaflet_version
+from ideopolis.maps.output import write_atomic
 
 #: Light basemap of the online map (none offline).
 BASEMAP = "Esri.WorldGrayCanvas"
@@ -51,10 +50,6 @@ _SCHEME_NAMES = {
     "equal_interval": "equal intervals",
     "user_defined": "user-defined bins",
 }
-
-
-class MapWriteError(IdeopolisError, OSError):
-    """The map file cannot be written where it was asked to go."""
 
 
 @dataclass(frozen=True)
@@ -146,6 +141,48 @@ def _numbers(values: pd.Series | Sequence[float | None], decimals: int) -> list[
     return out
 
 
+@dataclass(frozen=True)
+class MapInputs:
+    """Everything a map of a region set shows, aligned on the map's region order and classified.
+
+    Built once by :func:`prepare_map`; both the interactive page (:func:`interactive_map`) and the
+    print map (:func:`ideopolis.maps.static.static_map`) draw from it.
+
+    Attributes
+    ----------
+    ids : list of str
+        Region ids in map order (the geometry's order).
+    names : list of str
+        Region names in the same order.
+    prepared : PreparedGeometry
+        Repaired, unwrapped, simplified shapes with their main body and outlying groups.
+    layers : list of ClassifiedLayer
+        The classified layers, in switcher order.
+    popup : dict or None
+        Popup fields and values (JSON-ready).
+    title, subtitle, source, id_label : str
+        Texts of the map.
+    """
+
+    ids: list[str]
+    names: list[str]
+    prepared: PreparedGeometry
+    layers: list[ClassifiedLayer]
+    popup: dict[str, Any] | None
+    title: str
+    subtitle: str
+    source: str
+    id_label: str
+
+    def layer(self, key: str) -> ClassifiedLayer:
+        """Return the layer ``key`` or raise :class:`ConfigError` listing the valid keys."""
+        for layer in self.layers:
+            if layer.key == key:
+                return layer
+        keys = ", ".join(layer.key for layer in self.layers)
+        raise ConfigError(f"unknown layer {key!r}; choose one of: {keys}")
+
+
 @dataclass
 class RegionMap:
     """A built interactive map.
@@ -154,24 +191,33 @@ class RegionMap:
     ----------
     map : folium.Map
         The folium map (render it with ``map.get_root().render()``).
-    layers : list of ClassifiedLayer
-        The classified layers, in switcher order.
-    geometry : geopandas.GeoSeries
-        The prepared (repaired, unwrapped, simplified) shapes, in map order.
+    inputs : MapInputs
+        What the map shows.
     encoded : EncodedGeometry
         The packed shapes.
-    view : tuple of float
-        ``(minx, miny, maxx, maxy)`` the map opens on (the main body).
     run : dict
         The run's parameters, also embedded in the page.
     """
 
     map: folium.Map
-    layers: list[ClassifiedLayer]
-    geometry: gpd.GeoSeries
+    inputs: MapInputs
     encoded: EncodedGeometry
-    view: tuple[float, float, float, float]
     run: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def layers(self) -> list[ClassifiedLayer]:
+        """The classified layers."""
+        return self.inputs.layers
+
+    @property
+    def geometry(self) -> gpd.GeoSeries:
+        """The prepared shapes in map order."""
+        return self.inputs.prepared.shapes
+
+    @property
+    def view(self) -> tuple[float, float, float, float]:
+        """``(minx, miny, maxx, maxy)`` the map opens on (the main body)."""
+        return self.inputs.prepared.view
 
     def html(self) -> str:
         """Return the page."""
@@ -179,16 +225,6 @@ class RegionMap:
 
     def save(self, path: str | os.PathLike[str]) -> int:
         """Write the page atomically (temporary file, then rename) and return its size in bytes.
-
-        Parameters
-        ----------
-        path : str or path-like
-            Where to write; missing parent folders are created.
-
-        Returns
-        -------
-        int
-            Bytes written.
 
         Raises
         ------
@@ -198,48 +234,7 @@ class RegionMap:
         return write_atomic(path, self.html())
 
 
-def write_atomic(path: str | os.PathLike[str], text: str) -> int:
-    """Write ``text`` (UTF-8) to ``path`` through a temporary file in the same folder and a rename.
-
-    Parameters
-    ----------
-    path : str or path-like
-        Destination.
-    text : str
-        Content.
-
-    Returns
-    -------
-    int
-        Bytes written.
-
-    Raises
-    ------
-    MapWriteError
-        When the destination is a folder or cannot be written.
-    """
-    target = Path(path)
-    if target.is_dir():
-        raise MapWriteError(f"--out {target} is a folder; give a file name such as {target / 'map.html'}")
-    data = text.encode("utf-8")
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            Path(tmp).chmod(0o644)
-            Path(tmp).replace(target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    except OSError as exc:
-        reason = exc.strerror or exc.__class__.__name__
-        raise MapWriteError(f"cannot write {target}: {reason}; choose a writable path with --out") from None
-    return len(data)
-
-
-def build_map(
+def prepare_map(
     geometry: gpd.GeoSeries,
     values: pd.DataFrame,
     layers: Sequence[MapLayer],
@@ -251,14 +246,10 @@ def build_map(
     title: str = "ideopolis",
     subtitle: str = "",
     source: str = "",
-    active: str | None = None,
-    offline: bool = False,
-    tolerance: float | None = None,
     id_label: str = "ID",
-    style: MapStyle | None = None,
-    run: Mapping[str, Any] | None = None,
-) -> RegionMap:
-    """Build the interactive map of a region set's layers.
+    tolerance: float | None = None,
+) -> MapInputs:
+    """Align, prepare and classify what a map shows.
 
     Parameters
     ----------
@@ -278,18 +269,81 @@ def build_map(
     popup_fields : sequence of PopupField
         Which ``popup_values`` columns to show, with their labels, units and vintages.
     title, subtitle : str
-        Shown in the top-left box and as the page title.
+        The map's title and subtitle.
     source : str
         The source line (data vintages and method).
+    id_label : str, default "ID"
+        Name of the id shown in popups (e.g. "CBSA").
+    tolerance : float, optional
+        Simplification tolerance in degrees (default: automatic; 0 keeps every vertex).
+
+    Returns
+    -------
+    MapInputs
+
+    Raises
+    ------
+    ConfigError
+        When there is no layer, a layer's column is missing or two layers share a key.
+    """
+    if not layers:
+        raise ConfigError("a map needs at least one layer")
+    keys = [layer.key for layer in layers]
+    if len(set(keys)) != len(keys):
+        raise ConfigError(f"layer keys repeat: {keys}; give each layer its own key")
+    missing = [k for k in keys if k not in values.columns]
+    if missing:
+        raise ConfigError(f"no column for layer(s) {missing}; available: {', '.join(map(str, values.columns))}")
+
+    ids = pd.Index(geometry.index.astype(str))
+    geometry = gpd.GeoSeries(geometry.array, index=ids, crs=geometry.crs)
+    values = values.set_axis(values.index.astype(str)).reindex(ids)
+    prepared = prepare_geometry(geometry, tolerance=tolerance)
+    if ranks is not None:
+        ranks = ranks.set_axis(ranks.index.astype(str))
+    classified: list[ClassifiedLayer] = []
+    for spec in layers:
+        layer_ranks = None
+        if ranks is not None and spec.key in ranks.columns:
+            layer_ranks = ranks[spec.key].reindex(ids)
+        classified.append(classify_layer(spec, values[spec.key], ranks=layer_ranks))
+    aligned_names = names.set_axis(names.index.astype(str)).reindex(ids) if names is not None else None
+    name_list = [
+        str(aligned_names.iloc[i]) if aligned_names is not None and pd.notna(aligned_names.iloc[i]) else ids[i]
+        for i in range(len(ids))
+    ]
+    return MapInputs(
+        ids=[str(i) for i in ids],
+        names=name_list,
+        prepared=prepared,
+        layers=classified,
+        popup=_popup_payload(popup_values, popup_fields, ids),
+        title=title,
+        subtitle=subtitle,
+        source=source,
+        id_label=id_label,
+    )
+
+
+def interactive_map(
+    inputs: MapInputs,
+    *,
+    active: str | None = None,
+    offline: bool = False,
+    style: MapStyle | None = None,
+    run: Mapping[str, Any] | None = None,
+) -> RegionMap:
+    """Build the interactive page from prepared inputs.
+
+    Parameters
+    ----------
+    inputs : MapInputs
+        From :func:`prepare_map`.
     active : str, optional
         Layer shown first (default: the first layer).
     offline : bool, default False
-        Leave out the basemap (scripts and styles are always inlined, so an offline map makes no
-        request at all).
-    tolerance : float, optional
-        Simplification tolerance in degrees (default: automatic; 0 keeps every vertex).
-    id_label : str, default "ID"
-        Name of the id shown in popups (e.g. "CBSA").
+        Leave out the basemap. Scripts and styles are always inlined, so an offline map makes no
+        request at all.
     style : MapStyle, optional
         Outline and opacity.
     run : mapping, optional
@@ -302,59 +356,27 @@ def build_map(
     Raises
     ------
     ConfigError
-        When a layer's column is missing, two layers share a key or ``active`` names no layer.
+        When ``active`` names no layer.
     """
-    if not layers:
-        raise ConfigError("a map needs at least one layer")
-    keys = [layer.key for layer in layers]
-    if len(set(keys)) != len(keys):
-        raise ConfigError(f"layer keys repeat: {keys}; give each layer its own key")
-    missing = [k for k in keys if k not in values.columns]
-    if missing:
-        raise ConfigError(
-            f"no column for layer(s) {missing}; available: {', '.join(map(str, values.columns))}"
-        )
-    active = active or keys[0]
-    if active not in keys:
-        raise ConfigError(f"unknown layer {active!r}; choose one of: {', '.join(keys)}")
+    active = inputs.layer(active).key if active else inputs.layers[0].key
     style = style or MapStyle()
-
-    ids = pd.Index(geometry.index.astype(str))
-    geometry = gpd.GeoSeries(geometry.array, index=ids, crs=geometry.crs)
-    values = values.set_axis(values.index.astype(str)).reindex(ids)
-    prep = prepare_geometry(geometry, tolerance=tolerance)
-    prepared, tolerance_used, view = prep.shapes, prep.tolerance, prep.view
-    quantization = _auto_quantization(prepared, tolerance_used)
-    encoded = encode_geometry(prepared, quantization=quantization)
-
-    if ranks is not None:
-        ranks = ranks.set_axis(ranks.index.astype(str))
-    classified: list[ClassifiedLayer] = []
-    for spec in layers:
-        layer_ranks = None
-        if ranks is not None and spec.key in ranks.columns:
-            layer_ranks = ranks[spec.key].reindex(ids)
-        classified.append(classify_layer(spec, values[spec.key], ranks=layer_ranks))
-
-    region_names = names.set_axis(names.index.astype(str)).reindex(ids) if names is not None else None
-    name_list = [
-        str(region_names.iloc[i]) if region_names is not None and pd.notna(region_names.iloc[i]) else ids[i]
-        for i in range(len(ids))
-    ]
+    prepared = inputs.prepared
+    quantization = _auto_quantization(prepared.shapes, prepared.tolerance)
+    encoded = encode_geometry(prepared.shapes, quantization=quantization)
     payload = {
         "v": 1,
-        "title": title,
-        "subtitle": subtitle,
-        "source": source,
-        "idLabel": id_label,
-        "view": list(pad_bounds(view, 0.01)),
-        "ids": list(ids),
-        "names": name_list,
+        "title": inputs.title,
+        "subtitle": inputs.subtitle,
+        "source": inputs.source,
+        "idLabel": inputs.id_label,
+        "view": list(pad_bounds(prepared.view, 0.01)),
+        "ids": inputs.ids,
+        "names": inputs.names,
         "geometry": encoded.payload,
-        "layers": [_layer_payload(layer, ranks is not None) for layer in classified],
-        "tooltip": keys,
+        "layers": [_layer_payload(layer) for layer in inputs.layers],
+        "tooltip": [layer.key for layer in inputs.layers],
         "active": active,
-        "popup": _popup_payload(popup_values, popup_fields, ids),
+        "popup": inputs.popup,
         "style": {
             "weight": style.weight,
             "outline": style.outline,
@@ -367,28 +389,16 @@ def build_map(
         "ideopolis": __version__,
         "leaflet": leaflet_version(),
         "offline": offline,
-        "regions": len(ids),
-        "regions_drawn": int(sum(g is not None for g in prepared.array)),
-        "simplify_tolerance_deg": tolerance_used,
+        "regions": len(inputs.ids),
+        "regions_drawn": int(sum(g is not None for g in prepared.shapes.array)),
+        "simplify_tolerance_deg": prepared.tolerance,
         "quantization": quantization,
         "arcs": encoded.n_arcs,
         "points": encoded.n_points,
         "active_layer": active,
-        "layers": [
-            {
-                "key": layer.key,
-                "kind": layer.spec.kind,
-                "scheme": None if layer.spec.kind == "categorical" else layer.spec.scheme,
-                "k": len(layer.legend),
-                "bins": [e.upper for e in layer.legend] if layer.spec.kind != "categorical" else None,
-                "palette": layer.spec.palette,
-                "midpoint": layer.spec.midpoint,
-            }
-            for layer in classified
-        ],
+        "layers": [_layer_run(layer) for layer in inputs.layers],
         **dict(run or {}),
     }
-
     fmap = _Map(
         location=None,
         tiles=None if offline else BASEMAP,
@@ -398,15 +408,59 @@ def build_map(
         zoom_snap=0.25,
     )
     root = cast(Figure, fmap.get_root())
-    root.title = html.escape(title)
+    root.title = html.escape(inputs.title)
     root.header.add_child(Element(inline_assets()), name="ideopolis_assets")
     fmap.add_child(_RegionLayers(to_script_json(payload), to_script_json(run_params)))
-    return RegionMap(fmap, classified, prepared, encoded, view, run_params)
+    return RegionMap(fmap, inputs, encoded, run_params)
 
 
-def _auto_quantization(prepared: gpd.GeoSeries, tolerance: float) -> int:
+def build_map(
+    geometry: gpd.GeoSeries,
+    values: pd.DataFrame,
+    layers: Sequence[MapLayer],
+    *,
+    active: str | None = None,
+    offline: bool = False,
+    style: MapStyle | None = None,
+    run: Mapping[str, Any] | None = None,
+    **prepare: Any,
+) -> RegionMap:
+    """Prepare and build an interactive map in one call.
+
+    Parameters
+    ----------
+    geometry, values, layers :
+        See :func:`prepare_map`.
+    active, offline, style, run :
+        See :func:`interactive_map`.
+    **prepare :
+        Further keyword arguments of :func:`prepare_map` (``names``, ``ranks``, ``popup_values``,
+        ``popup_fields``, ``title``, ``subtitle``, ``source``, ``id_label``, ``tolerance``).
+
+    Returns
+    -------
+    RegionMap
+    """
+    inputs = prepare_map(geometry, values, layers, **prepare)
+    return interactive_map(inputs, active=active, offline=offline, style=style, run=run)
+
+
+def _layer_run(layer: ClassifiedLayer) -> dict[str, Any]:
+    numeric = layer.spec.kind != "categorical"
+    return {
+        "key": layer.key,
+        "kind": layer.spec.kind,
+        "scheme": layer.spec.scheme if numeric else None,
+        "k": len(layer.legend),
+        "bins": [e.upper for e in layer.legend] if numeric else None,
+        "palette": layer.spec.palette,
+        "midpoint": layer.spec.midpoint,
+    }
+
+
+def _auto_quantization(shapes: gpd.GeoSeries, tolerance: float) -> int:
     """Grid size whose step is a quarter of the simplification tolerance (10^4 to 10^6)."""
-    present = [g for g in prepared.array if g is not None]
+    present = [g for g in shapes.array if g is not None]
     if not present or tolerance <= 0:
         return 1_000_000
     minx, miny, maxx, maxy = gpd.GeoSeries(present).total_bounds
@@ -414,7 +468,7 @@ def _auto_quantization(prepared: gpd.GeoSeries, tolerance: float) -> int:
     return int(min(1_000_000, max(10_000, round(extent / (tolerance / 4)))))
 
 
-def _layer_payload(layer: ClassifiedLayer, with_ranks: bool) -> dict[str, Any]:
+def _layer_payload(layer: ClassifiedLayer) -> dict[str, Any]:
     spec = layer.spec
     classes = np.where(layer.classes >= 0, _CLASS_DIGITS[np.clip(layer.classes, 0, 35)], ".")
     out: dict[str, Any] = {

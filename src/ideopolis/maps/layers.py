@@ -10,11 +10,11 @@ legend, which is all the page needs to restyle the shapes in the browser.
 Examples
 --------
 >>> import pandas as pd
->>> layer = classify_layer(MapLayer("talent", "Talent", unit="score"), pd.Series([1.0, 2, 3, 4, None]))
+>>> layer = classify_layer(MapLayer("talent", "Talent", k=2), pd.Series([10.0, 20, 30, 40, None]))
 >>> layer.classes.tolist()
-[0, 1, 2, 3, -1]
+[0, 0, 1, 1, -1]
 >>> [entry.label for entry in layer.legend]
-['1.00 – 1.00', '1.00 – 2.00', '2.00 – 3.00', '3.00 – 4.00']
+['10.0 – 25.0', '25.0 – 40.0']
 """
 
 from __future__ import annotations
@@ -301,10 +301,15 @@ def round_half_up(value: float, decimals: int) -> float:
     return math.copysign(out, value) if out else 0.0
 
 
+def _legend_number(value: float, decimals: int) -> str:
+    """Format a class bound for a legend, with a typographic minus sign."""
+    return format_value(value, decimals).replace("-", "\u2212")
+
+
 def _legend_label(lower: float | None, upper: float, decimals: int) -> str:
     if lower is None:
-        return f"≤ {format_value(upper, decimals)}"
-    return f"{format_value(lower, decimals)} – {format_value(upper, decimals)}"
+        return f"\u2264 {_legend_number(upper, decimals)}"
+    return f"{_legend_number(lower, decimals)} \u2013 {_legend_number(upper, decimals)}"
 
 
 def _distinct_decimals(edges: Sequence[float], decimals: int) -> int:
@@ -387,9 +392,7 @@ def classify_layer(spec: MapLayer, values: pd.Series, *, ranks: pd.Series | None
             lowers.append(float(bins[i - 1]))
     edges = [b for b in [lowers[0], *bins.tolist()] if b is not None]
     label_decimals = _distinct_decimals(edges, decimals)
-    bounds = [
-        (lo if lo is not None else float(bins[0]), float(hi)) for lo, hi in zip(lowers, bins, strict=True)
-    ]
+    bounds = [(lo if lo is not None else float(bins[0]), float(hi)) for lo, hi in zip(lowers, bins, strict=True)]
     if spec.kind == "diverging":
         midpoint = spec.midpoint
         if midpoint is None:
@@ -410,31 +413,41 @@ def classify_layer(spec: MapLayer, values: pd.Series, *, ranks: pd.Series | None
         )
         for i, (lo, hi) in enumerate(zip(lowers, bins, strict=True))
     )
-    return ClassifiedLayer(
-        spec, rounded, classes, legend, decimals, ranks, int((~finite).sum()), tuple(colours)
-    )
+    return ClassifiedLayer(spec, rounded, classes, legend, decimals, ranks, int((~finite).sum()), tuple(colours))
+
+
+def category_label(value: object) -> str:
+    """Return the display form of a category: ``"talent_hub"`` -> ``"talent hub"``."""
+    return str(value).replace("_", " ").strip()
+
+
+#: Category labels that mean "no value" (drawn with the no-data style).
+NO_DATA_LABELS = frozenset({"", "no data", "nan", "none", "<na>"})
 
 
 def _classify_categorical(spec: MapLayer, values: pd.Series, ranks: pd.Series | None) -> ClassifiedLayer:
-    labels = values.astype(object).where(values.notna(), None)
-    present = [str(v) for v in labels if v is not None and str(v) != ""]
-    order = list(spec.categories or ())
-    order += sorted(set(present) - set(order))
+    labels = [None if pd.isna(v) or category_label(v).lower() in NO_DATA_LABELS else category_label(v) for v in values]
+    order = [category_label(c) for c in (spec.categories or ())]
+    order += sorted({v for v in labels if v is not None} - set(order))
     if len(order) > MAX_CLASSES:
-        raise ConfigError(
-            f"layer {spec.key!r} has {len(order)} categories; a map layer shows at most {MAX_CLASSES}"
-        )
+        raise ConfigError(f"layer {spec.key!r} has {len(order)} categories; a map layer shows at most {MAX_CLASSES}")
     position = {c: i for i, c in enumerate(order)}
-    classes = np.array(
-        [position[str(v)] if v is not None and str(v) != "" else -1 for v in labels], dtype=np.int64
-    )
-    if spec.palette == "hotspots":
-        colours = palettes.hotspot_colours(order)
-    else:
-        colours = palettes.categorical(len(order))
+    classes = np.array([position[v] if v is not None else -1 for v in labels], dtype=np.int64)
     counts = np.bincount(classes[classes >= 0], minlength=len(order))
+    if spec.categories:
+        # Listed categories always show (a hotspot class with no region still belongs in the legend
+        # of a test); unlisted ones only when present.
+        keep = [i for i, c in enumerate(order) if counts[i] > 0 or i < len(spec.categories)]
+    else:
+        keep = list(range(len(order)))
+    if len(keep) != len(order):
+        order = [order[i] for i in keep]
+        position = {c: i for i, c in enumerate(order)}
+        classes = np.array([position[v] if v is not None else -1 for v in labels], dtype=np.int64)
+        counts = np.bincount(classes[classes >= 0], minlength=len(order))
+    colours = palettes.hotspot_colours(order) if spec.palette == "hotspots" else palettes.categorical(len(order))
     legend = tuple(LegendEntry(c, colours[i], int(counts[i])) for i, c in enumerate(order))
-    text = pd.Series([str(v) if v is not None else None for v in labels], index=values.index)
+    text = pd.Series(labels, index=values.index, dtype=object)
     return ClassifiedLayer(spec, text, classes, legend, 0, ranks, int((classes < 0).sum()), tuple(colours))
 
 
@@ -478,8 +491,10 @@ def standard_layers(
     bins: Sequence[float] | None = None,
     palette: str | None = None,
     diverging_palette: str | None = None,
+    balance_midpoint: float | None = None,
     typology: bool = False,
     hotspots: str | None = None,
+    hotspot_classes: Sequence[str] = HOTSPOT_ORDER,
 ) -> list[MapLayer]:
     """Return the layer specs for an index run's score columns (known scores first, then the rest).
 
@@ -493,10 +508,15 @@ def standard_layers(
         Classification of the sequential layers (and ``scheme``, ``k``, ``bins`` of the balance).
     diverging_palette : str, optional
         Palette of the balance.
+    balance_midpoint : float, optional
+        The balance's midpoint (attraction equals exposure): the middle of the score range, e.g. 50
+        for scores on 0-100; default: 0 when the values straddle 0, else their median.
     typology : bool, default False
         Add the categorical typology layer.
     hotspots : str, optional
-        Add a hotspot layer; the string names what was tested (e.g. "Ideopolis index, Gi*").
+        Add a hotspot layer; the string describes the test (shown under the legend title).
+    hotspot_classes : sequence of str
+        Hotspot classes in legend order (default: the Gi* classes).
 
     Returns
     -------
@@ -518,6 +538,7 @@ def standard_layers(
                     k=k,
                     bins=tuple(bins) if bins else None,
                     palette=diverging_palette,
+                    midpoint=balance_midpoint,
                     group=group,
                     description="above the midpoint: attraction outweighs exposure",
                 )
@@ -552,7 +573,7 @@ def standard_layers(
                 "hotspots",
                 "Hotspots",
                 kind="categorical",
-                categories=HOTSPOT_ORDER,
+                categories=tuple(hotspot_classes),
                 palette="hotspots",
                 group="Hotspots",
                 description=hotspots,

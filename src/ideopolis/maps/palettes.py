@@ -8,9 +8,9 @@ uses, and "not significant" (hotspots) as a plain light grey.
 Examples
 --------
 >>> sequential("ylgnbu", 3)
-['#c7e9b4', '#41b6c4', '#081d58']
+['#c6e9b4', '#1d90c0', '#081d58']
 >>> diverging_for_classes([(-2.0, -1.0), (-1.0, 1.0), (1.0, 2.0)], midpoint=0.0, name="puor")[1]
-'#f7f7f7'
+'#e6e6e6'
 """
 
 from __future__ import annotations
@@ -40,6 +40,10 @@ NO_DATA_FILL = "#f0f0f0"
 NO_DATA_HATCH = "#9e9e9e"
 #: Fill of a region tested and found "not significant" (hotspots).
 NOT_SIGNIFICANT = "#d9d9d9"
+#: Fill of a region that could not be tested (no neighbours, or only fallback neighbours).
+NOT_TESTED = "#efefef"
+#: Colour of a diverging class that straddles the midpoint (light grey: visible on a white page).
+DIVERGING_CENTRE = "#e6e6e6"
 #: Outline of every region.
 OUTLINE = "#ffffff"
 
@@ -134,6 +138,7 @@ def diverging_for_classes(
     above = [i for i, (lo, _) in enumerate(bounds) if lo >= midpoint and i not in below]
     side = max(len(below), len(above), 1)
     ramp = DIVERGING.get(name)(2 * side + 1)
+    ramp[side] = DIVERGING_CENTRE
     colours = [ramp[side]] * len(bounds)
     for step, i in enumerate(reversed(below), start=1):
         colours[i] = ramp[side - step]
@@ -177,17 +182,22 @@ def hotspot_colours(labels: Sequence[str]) -> list[str]:
     """
     reds = {"99": "#b2182b", "95": "#ef8a62", "90": "#fddbc7"}
     blues = {"99": "#2166ac", "95": "#67a9cf", "90": "#d1e5f0"}
+    lisa = {"high-high": "#d7191c", "low-low": "#2c7bb6", "high-low": "#fdae61", "low-high": "#abd9e9"}
     out: list[str] = []
     extra = iter(OKABE_ITO)
     for label in labels:
         low = label.lower()
         level = "".join(ch for ch in low if ch.isdigit())[:2]
-        if low.startswith(("hot", "high-high")):
+        if low in lisa:
+            out.append(lisa[low])
+        elif low.startswith("hot"):
             out.append(reds.get(level, reds["95"]))
-        elif low.startswith(("cold", "low-low")):
+        elif low.startswith("cold"):
             out.append(blues.get(level, blues["95"]))
         elif "not significant" in low or "insignificant" in low:
             out.append(NOT_SIGNIFICANT)
+        elif "neighbour" in low or "neighbor" in low:
+            out.append(NOT_TESTED)
         else:
             out.append(next(extra, "#777777"))
     return out

@@ -1,0 +1,246 @@
+"""Static maps for print (matplotlib): one layer, its legend, a title, a source line, and insets.
+
+The main body of the region set is drawn in an Albers equal-area projection fitted to it (standard
+parallels at one sixth and five sixths of its latitude range, close to EPSG:5070 for the conterminous
+US). Every outlying group that has data in the layer (Alaska, Hawaii and Puerto Rico for a US set) gets
+an inset in its own Albers projection; outlying groups without any data are named in a note instead.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from io import BytesIO
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+from numpy.typing import NDArray
+
+from ideopolis.maps import palettes
+from ideopolis.maps.encode import PreparedGeometry
+from ideopolis.maps.frame import bounds_of, group_regions
+from ideopolis.maps.layers import ClassifiedLayer
+from ideopolis.maps.output import write_atomic_bytes
+
+#: Outlying groups closer than this (degrees) share an inset (all of Alaska; Guam with the Marianas).
+INSET_LINK_DISTANCE = 10.0
+#: Most insets drawn; further outlying groups are named in the note.
+MAX_INSETS = 6
+
+
+@dataclass(frozen=True)
+class StaticStyle:
+    """Size and lines of a static map."""
+
+    width_in: float = 11.0
+    height_in: float = 7.5
+    dpi: int = 200
+    outline: str = "#ffffff"
+    linewidth: float = 0.15
+
+
+def albers_for(bounds: Sequence[float]) -> str:
+    """Return a PROJ string of an Albers equal-area projection fitted to ``bounds`` (degrees).
+
+    Parameters
+    ----------
+    bounds : sequence of float
+        ``(minx, miny, maxx, maxy)`` in longitude/latitude.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> albers_for((-124.7, 24.5, -67.0, 49.4))
+    '+proj=aea +lat_0=36.95 +lon_0=-95.85 +lat_1=28.65 +lat_2=45.25 +datum=WGS84 +units=m +no_defs'
+    """
+    minx, miny, maxx, maxy = bounds
+    span = maxy - miny
+    lat_1 = miny + span / 6
+    lat_2 = maxy - span / 6
+    if abs(lat_1 - lat_2) < 1e-6:
+        lat_2 = lat_1 + 1
+    lon_0 = (minx + maxx) / 2
+    lat_0 = (miny + maxy) / 2
+    return (
+        f"+proj=aea +lat_0={lat_0:.2f} +lon_0={lon_0:.2f} +lat_1={lat_1:.2f} +lat_2={lat_2:.2f} "
+        "+datum=WGS84 +units=m +no_defs"
+    )
+
+
+def _colours(layer: ClassifiedLayer, idx: NDArray[np.int64]) -> list[str]:
+    return [layer.legend[c].colour if c >= 0 else palettes.NO_DATA_FILL for c in layer.classes[idx]]
+
+
+def _mid_lon(shapes: gpd.GeoSeries, members: NDArray[np.int64]) -> float:
+    mask = np.zeros(len(shapes), dtype=bool)
+    mask[members] = True
+    minx, _, maxx, _ = bounds_of(shapes, mask)
+    return (minx + maxx) / 2
+
+
+def _draw(
+    ax: Axes,
+    shapes: gpd.GeoSeries,
+    layer: ClassifiedLayer,
+    idx: NDArray[np.int64],
+    crs: str,
+    style: StaticStyle,
+) -> None:
+    """Draw the regions ``idx`` of ``layer`` on ``ax`` in ``crs``; no-data regions hatched."""
+    idx = np.array([i for i in idx if shapes.array[i] is not None], dtype=np.int64)
+    if idx.size == 0:
+        return
+    projected = gpd.GeoSeries(shapes.array[idx], crs=shapes.crs).to_crs(crs)
+    has_data = layer.classes[idx] >= 0
+    if has_data.any():
+        projected[has_data].plot(
+            ax=ax,
+            color=_colours(layer, idx[has_data]),
+            edgecolor=style.outline,
+            linewidth=style.linewidth,
+        )
+    if (~has_data).any():
+        projected[~has_data].plot(
+            ax=ax,
+            color=palettes.NO_DATA_FILL,
+            edgecolor=palettes.NO_DATA_HATCH,
+            linewidth=style.linewidth,
+            hatch="//////",
+        )
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+
+
+def static_map(
+    prepared: PreparedGeometry,
+    layer: ClassifiedLayer,
+    *,
+    title: str,
+    subtitle: str = "",
+    source: str = "",
+    style: StaticStyle | None = None,
+) -> Figure:
+    """Draw one layer as a print map.
+
+    Parameters
+    ----------
+    prepared : PreparedGeometry
+        The map's shapes (from :func:`ideopolis.maps.encode.prepare_geometry`).
+    layer : ClassifiedLayer
+        The classified layer, in the same region order.
+    title, subtitle : str
+        Printed above the map.
+    source : str
+        Printed below the map (data vintages and method).
+    style : StaticStyle, optional
+        Size, resolution and outlines.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    style = style or StaticStyle()
+    shapes = prepared.shapes
+    groups = prepared.groups
+    fig = Figure(figsize=(style.width_in, style.height_in), dpi=style.dpi)
+    fig.patch.set_facecolor("white")
+    main_ax = fig.add_axes((0.02, 0.1, 0.96, 0.76))
+    main_ax.set_axis_off()
+    main_idx = np.flatnonzero(groups.main_mask())
+    main_crs = albers_for(prepared.view)
+    _draw(main_ax, shapes, layer, main_idx, main_crs, style)
+    main_ax.set_aspect("equal")
+
+    # Outlying groups with data, merged when close (all of Alaska in one inset).
+    out_idx = np.flatnonzero(~groups.main_mask() & (groups.labels >= 0))
+    insets: list[NDArray[np.int64]] = []
+    not_shown = 0
+    if out_idx.size:
+        sub = group_regions(
+            gpd.GeoSeries(shapes.array[out_idx], crs=shapes.crs),
+            link_distance=INSET_LINK_DISTANCE,
+            min_share=2.0,
+        )
+        for g in range(int(sub.labels.max()) + 1):
+            members = out_idx[sub.labels == g]
+            if (layer.classes[members] >= 0).any() and len(insets) < MAX_INSETS:
+                insets.append(members)
+            else:
+                not_shown += members.size
+        # West to east, as on the globe: Alaska, Hawaii, Puerto Rico.
+        insets.sort(key=lambda m: _mid_lon(shapes, m))
+    width = 0.17
+    for k, members in enumerate(insets):
+        ax = fig.add_axes((0.03 + k * (width + 0.01), 0.11, width, 0.17))
+        ax.set_xticks([])
+        ax.set_yticks([])
+        for spine in ax.spines.values():
+            spine.set_edgecolor("#bbbbbb")
+            spine.set_linewidth(0.6)
+        ax.set_facecolor("white")
+        mask = np.zeros(len(shapes), dtype=bool)
+        mask[members] = True
+        _draw(ax, shapes, layer, members, albers_for(bounds_of(shapes, mask)), style)
+        ax.set_aspect("equal")
+        ax.margins(0.05)
+
+    spec = layer.spec
+    handles = [Patch(facecolor=e.colour, edgecolor="#999999", linewidth=0.4) for e in layer.legend]
+    labels = [f"{e.label}  ({e.count:,})" for e in layer.legend]
+    if layer.no_data:
+        handles.append(
+            Patch(
+                facecolor=palettes.NO_DATA_FILL,
+                edgecolor=palettes.NO_DATA_HATCH,
+                hatch="//////",
+                linewidth=0.4,
+            )
+        )
+        labels.append(f"No data  ({layer.no_data:,})")
+    legend_title = spec.title + (f"\n{spec.unit}" if spec.unit else "")
+    legend = main_ax.legend(
+        handles,
+        labels,
+        title=legend_title,
+        loc="lower right",
+        fontsize=8,
+        title_fontsize=9,
+        frameon=True,
+        framealpha=0.95,
+        edgecolor="#cccccc",
+    )
+    legend.get_title().set_horizontalalignment("left")
+
+    fig.text(0.02, 0.955, title, fontsize=16, fontweight="bold", va="top")
+    if subtitle:
+        fig.text(0.02, 0.91, subtitle, fontsize=10.5, color="#444444", va="top")
+    note = source
+    if not_shown:
+        note += f" {not_shown:,} outlying regions without data are not shown."
+    fig.text(0.02, 0.03, note.strip(), fontsize=7.5, color="#444444", va="bottom", wrap=True)
+    return fig
+
+
+def save_png(fig: Figure, path: str | os.PathLike[str]) -> int:
+    """Write a figure as PNG atomically and return the size in bytes.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+    path : str or path-like
+
+    Returns
+    -------
+    int
+    """
+    buffer = BytesIO()
+    fig.savefig(buffer, format="png", dpi=fig.dpi, facecolor="white")
+    return write_atomic_bytes(Path(path), buffer.getvalue())
