@@ -6,6 +6,7 @@ Each command module registers its commands on :data:`ideopolis.cli._app.app` whe
 from __future__ import annotations
 
 from ideopolis.cli import data as _data  # noqa: F401  (registers datasets, validate, custom)
+from ideopolis.cli import map as _map  # noqa: F401  (registers map)
 from ideopolis.cli._app import app
 
 __all__ = ["app", "main"]

@@ -1,0 +1,188 @@
+"""``ideopolis map``: the interactive HTML map of a region set's results, or a PNG of one layer."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any
+
+import pandas as pd
+import typer
+
+from ideopolis.cli._app import RegionsOption, app, human_size, progress, resolve_region_set
+from ideopolis.errors import ConfigError
+from ideopolis.maps.layers import HOTSPOT_ORDER, SCHEMES, parse_bins
+
+MAPS_DIR = Path("maps")
+
+
+@dataclass
+class MapResults:
+    """The results a map shows, as plain tables (what the engine and the hotspot test produce)."""
+
+    scores: pd.DataFrame
+    ranks: pd.DataFrame | None = None
+    typology: pd.Series | None = None
+    hotspots: pd.Series | None = None
+    hotspot_note: str | None = None
+    hotspot_classes: tuple[str, ...] = HOTSPOT_ORDER
+    method: str | None = None
+    balance_midpoint: float | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+def compute_results(rs: Any, *, hotspots: bool) -> MapResults:
+    """Score a region set with the index engine (and test the index for hotspots).
+
+    Parameters
+    ----------
+    rs : RegionSet
+        The loaded region set.
+    hotspots : bool
+        Also run the Gi* hotspot test on the Ideopolis index.
+
+    Returns
+    -------
+    MapResults
+    """
+    if importlib.util.find_spec("ideopolis.index") is None:  # pragma: no cover - until the engine lands
+        raise ConfigError("this build of ideopolis has no index engine (ideopolis.index); install a full build")
+    engine = importlib.import_module("ideopolis.index")
+    run = engine.score_region_set(rs)
+    scores = run.scores
+    result = MapResults(scores=scores, ranks=run.ranks, typology=run.typology)
+    l_u = _score_range(run)
+    if l_u is not None:
+        result.balance_midpoint = (l_u[0] + l_u[1]) / 2
+    has_test = importlib.util.find_spec("ideopolis.hotspots") is not None
+    if hotspots and has_test and "ideopolis_index" in scores.columns and rs.geometry is not None:
+        hs = importlib.import_module("ideopolis.hotspots")
+        spatial = importlib.import_module("ideopolis.spatial")
+        weights = spatial.build_weights(rs.geometry, "queen", names=rs.names)
+        test = hs.hotspots(scores["ideopolis_index"], weights, indicator="the Ideopolis index")
+        result.hotspots = test.table["cls"]
+        result.hotspot_note = test.method_note
+        result.hotspot_classes = tuple(c for c in test.classes if c != "No data")
+    return result
+
+
+def _score_range(run: Any) -> tuple[float, float] | None:
+    """Return the (lower, upper) range of min-max normalised scores, when the run used one."""
+    try:
+        step = run.config.step("normalise")
+    except (AttributeError, KeyError):
+        return None
+    if str(getattr(step, "method", "")).replace("_", "").replace("-", "") not in {"minmax", ""}:
+        return None
+    l_u = getattr(step, "params", {}).get("l_u", (0.0, 100.0))
+    return float(l_u[0]), float(l_u[1])
+
+
+@app.command("map")
+def map_command(
+    regions: RegionsOption = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            metavar="PATH",
+            help="Where to write the map; default maps/<region set>.html (maps/<set>-<layer>.png with --png).",
+        ),
+    ] = None,
+    offline: Annotated[
+        bool,
+        typer.Option("--offline", help="No basemap: one self-contained file that makes no network request."),
+    ] = False,
+    png: Annotated[
+        bool, typer.Option("--png", help="Write a static PNG of one layer (see --layer) for print.")
+    ] = False,
+    layer: Annotated[
+        str | None,
+        typer.Option(
+            "--layer", "-l", metavar="KEY", help="Layer shown first (HTML) or drawn (PNG); default the index."
+        ),
+    ] = None,
+    scheme: Annotated[
+        str,
+        typer.Option(
+            "--scheme",
+            metavar="NAME",
+            help=f"Classification of the score layers: {', '.join(SCHEMES.names())}.",
+        ),
+    ] = "quantiles",
+    k: Annotated[int, typer.Option("-k", "--classes", metavar="N", help="Number of classes.")] = 5,
+    bins: Annotated[
+        str | None,
+        typer.Option("--bins", metavar="B1,B2,...", help="Upper class bounds (implies --scheme user_defined)."),
+    ] = None,
+    palette: Annotated[
+        str | None, typer.Option("--palette", metavar="NAME", help="Sequential palette (ylgnbu, viridis, cividis...).")
+    ] = None,
+    title: Annotated[str | None, typer.Option("--title", metavar="TEXT", help="Map title.")] = None,
+    with_hotspots: Annotated[
+        bool, typer.Option("--hotspots/--no-hotspots", help="Add the Gi* hotspot layer of the index.")
+    ] = True,
+) -> None:
+    """Map the region set's results: every score as a layer, the typology, the hotspots."""
+    from ideopolis.maps.api import MapOptions, region_set_map_inputs, write_html, write_png
+
+    bin_values = parse_bins(bins) if bins is not None else None
+    if bin_values is not None:
+        if scheme not in ("quantiles", "user_defined") and SCHEMES.canonical(scheme) != "user_defined":
+            raise ConfigError(f"--bins goes with --scheme user_defined, not {scheme!r}; drop one of them")
+        scheme = "user_defined"
+    elif SCHEMES.canonical(scheme) == "user_defined":
+        raise ConfigError("--scheme user_defined needs --bins, e.g. --bins 20,40,60,80")
+    if not 1 <= k <= 36:
+        raise ConfigError(f"-k {k} is out of range; use 1 to 36 classes")
+
+    steps = ["loading the region set", "scoring", "preparing the map", "writing"]
+    with progress(steps) as advance:
+        advance(steps[0])
+        rs = resolve_region_set(regions)
+        advance(steps[1])
+        results = compute_results(rs, hotspots=with_hotspots)
+        advance(steps[2])
+        options = MapOptions(
+            scheme=scheme,
+            k=k,
+            bins=bin_values,
+            palette=palette,
+            balance_midpoint=results.balance_midpoint,
+            title=title,
+        )
+        inputs = region_set_map_inputs(
+            rs,
+            results.scores,
+            ranks=results.ranks,
+            typology=results.typology,
+            hotspots=results.hotspots,
+            hotspot_note=results.hotspot_note,
+            hotspot_classes=results.hotspot_classes,
+            **({"method": results.method} if results.method else {}),
+            options=options,
+        )
+        chosen = inputs.layer(layer).key if layer else inputs.layers[0].key
+        advance(steps[3])
+        if png:
+            target = out or MAPS_DIR / f"{rs.name}-{chosen}.png"
+            size = write_png(inputs, target, layer=chosen)
+            what = f"{chosen} layer"
+        else:
+            target = out or MAPS_DIR / f"{rs.name}.html"
+            run = {
+                "region_set": rs.name,
+                "scheme": SCHEMES.canonical(scheme),
+                "k": k,
+                "bins": list(bin_values) if bin_values else None,
+                "palette": palette,
+                "hotspots": results.hotspot_note,
+                **results.params,
+            }
+            region_map, size = write_html(inputs, target, offline=offline, active=chosen, run=run)
+            what = f"{len(region_map.layers)} layers" + (", offline" if offline else "")
+    drawn = int(sum(g is not None for g in inputs.prepared.shapes.array))
+    typer.echo(f"{target} ({human_size(size)}, {size:,} bytes; {drawn:,} regions, {what})")
