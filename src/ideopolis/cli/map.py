@@ -14,6 +14,7 @@ import typer
 from ideopolis.cli._app import RegionsOption, app, human_size, progress, resolve_region_set
 from ideopolis.errors import ConfigError
 from ideopolis.maps.layers import HOTSPOT_ORDER, SCHEMES, parse_bins
+from ideopolis.maps.palettes import SEQUENTIAL
 
 MAPS_DIR = Path("maps")
 
@@ -129,15 +130,18 @@ def map_command(
     """Map the region set's results: every score as a layer, the typology, the hotspots."""
     from ideopolis.maps.api import MapOptions, region_set_map_inputs, write_html, write_png
 
+    scheme = SCHEMES.canonical(scheme)
     bin_values = parse_bins(bins) if bins is not None else None
     if bin_values is not None:
-        if scheme not in ("quantiles", "user_defined") and SCHEMES.canonical(scheme) != "user_defined":
+        if scheme not in ("quantiles", "user_defined"):
             raise ConfigError(f"--bins goes with --scheme user_defined, not {scheme!r}; drop one of them")
         scheme = "user_defined"
-    elif SCHEMES.canonical(scheme) == "user_defined":
+    elif scheme == "user_defined":
         raise ConfigError("--scheme user_defined needs --bins, e.g. --bins 20,40,60,80")
     if not 1 <= k <= 36:
         raise ConfigError(f"-k {k} is out of range; use 1 to 36 classes")
+    if palette is not None:
+        SEQUENTIAL.canonical(palette)
 
     steps = ["loading the region set", "scoring", "preparing the map", "writing"]
     with progress(steps) as advance:
@@ -175,7 +179,7 @@ def map_command(
             target = out or MAPS_DIR / f"{rs.name}.html"
             run = {
                 "region_set": rs.name,
-                "scheme": SCHEMES.canonical(scheme),
+                "scheme": scheme,
                 "k": k,
                 "bins": list(bin_values) if bin_values else None,
                 "palette": palette,

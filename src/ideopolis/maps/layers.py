@@ -44,7 +44,7 @@ NATURAL_BREAKS_SEED = 20060101
 MAX_CLASSES = 36
 
 Scheme = Callable[[NDArray[np.float64], int, Sequence[float] | None], NDArray[np.float64]]
-SCHEMES: Registry[Scheme] = Registry("classification scheme")
+SCHEMES: Registry[Scheme] = Registry("classification")
 
 
 @contextmanager

@@ -231,14 +231,27 @@
       return box;
     }
 
+    /* The hovered or selected region is outlined by one extra, non-interactive shape in a pane above
+       the regions: re-ordering the region paths themselves (bringToFront) would swallow the browser's
+       mouseout and leave tooltips open. */
+    var pane = map.createPane("idoHighlight");
+    pane.style.zIndex = 450;
+    pane.style.pointerEvents = "none";
+    var outline = L.polygon([], {
+      renderer: L.svg({ pane: "idoHighlight" }),
+      interactive: false,
+      fill: false,
+      weight: style.hoverWeight,
+      color: style.hoverColour,
+    }).addTo(map);
+
     function highlight(path) {
-      path.setStyle({ weight: style.hoverWeight, color: style.hoverColour });
-      path.bringToFront();
+      outline.setLatLngs(path.getLatLngs());
     }
 
     function unhighlight(path) {
       if (path === selected) return;
-      path.setStyle({ weight: style.weight, color: style.outline });
+      outline.setLatLngs(selected ? selected.getLatLngs() : []);
     }
 
     /* Title, search, zoom (top left); layer switcher (top right); legend; source line. */
@@ -251,8 +264,9 @@
 
     var searchInput;
     var searchNote;
+    var searchBox = el("div", "ido-search");
     control("topleft", function () {
-      var box = el("div", "ido-search");
+      var box = searchBox;
       var listId = "ido-names";
       searchInput = el("input");
       searchInput.type = "search";
@@ -308,9 +322,7 @@
     }
 
     function select(k) {
-      var previous = selected;
       selected = paths[k];
-      if (previous) unhighlight(previous);
       highlight(selected);
       map.fitBounds(selected.getBounds(), { maxZoom: 9, padding: [40, 40] });
       selected.openPopup();
@@ -398,15 +410,19 @@
     active = layersByKey[data.active];
     renderLegend(active);
     var v = data.view;
-    var right = Math.max(legendBox.offsetWidth, layersBox.offsetWidth) + 20;
-    var left = Math.max(titleBox.offsetWidth, 0) + 20;
-    var size = map.getSize();
-    var pad = size.x > 2 * (right + left) + 200;
-    map.fitBounds([[v[1], v[0]], [v[3], v[2]]], {
-      animate: false,
-      paddingTopLeft: [10, pad ? Math.min(titleBox.offsetHeight + 20, size.y / 4) : 10],
-      paddingBottomRight: [pad ? right : 10, 10],
-    });
+    function home() {
+      var size = map.getSize();
+      var right = Math.max(legendBox.offsetWidth, layersBox.offsetWidth) + 20;
+      var left = titleBox.offsetWidth + 20;
+      var roomy = size.x > 2 * (right + left) + 200;
+      var top = searchBox.offsetTop + searchBox.offsetHeight + 10;
+      map.fitBounds([[v[1], v[0]], [v[3], v[2]]], {
+        animate: false,
+        paddingTopLeft: [10, roomy ? Math.min(top, size.y / 4) : 10],
+        paddingBottomRight: [roomy ? right : 10, 10],
+      });
+    }
+    home();
 
     for (var i = 0; i < n; i++) {
       indexById[data.ids[i]] = i;
@@ -449,6 +465,7 @@
       paths: paths,
       setLayer: setLayer,
       find: find,
+      home: home,
       indexOf: function (id) {
         return id in indexById ? indexById[id] : -1;
       },
