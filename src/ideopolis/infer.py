@@ -28,10 +28,10 @@ from ideopolis.problems import ValidationReport
 from ideopolis.regions import RegionSet, build_region_set
 
 _PILLAR_WORDS: tuple[tuple[str, str], ...] = (
-    ("talent", r"bachelor|degree|tertiary|educ|graduat|college|skill|hrst|ba_?plus|attain"),
+    ("talent", r"bachelor|degree|tertiary|educ|graduat|college|skill|hrst|(^|_)ba(_|$)|ba_?plus|attain"),
     ("capital", r"income|gdp|patent|r_?and_?d|rnd|gerd|invest|wage|earn|capital|venture"),
     ("knowledge_jobs", r"knowledge|tech|kis|stem|cluster|professional|scien|information"),
-    ("import_people", r"migra|inflow|movers|foreign|immigr|newcomer|attract"),
+    ("import_people", r"migr|(^|_)mig(_|$)|inflow|movers|foreign|newcomer|attract"),
     ("export_jobs", r"telework|remote|offshor|wfh|work_?from_?home|exposure|automat"),
 )
 _NEGATIVE_WORDS = r"unemploy|poverty|crime|cost|vacan|debt|jobless"
@@ -102,6 +102,10 @@ def region_set_from_files(
         return None, report
 
     notes: list[str] = []
+    if name_column is None and geometry is not None:
+        name_column = next((c for c in _geometry_columns(geometry) if c.lower() in _NAME_WORDS), None)
+        if name_column is not None:
+            notes.append(f"{name_column}: region names (in {geometry.name})")
     metas: dict[str, IndicatorMeta] = {}
     groups: list[str] = []
     guessed_name: str | None = name_column
@@ -152,6 +156,20 @@ def region_set_from_files(
     if rs is not None:
         rs.notes.extend(f"inferred {n}" for n in notes)
     return rs, report
+
+
+def _geometry_columns(path: Path) -> list[str]:
+    """The attribute columns of a geometry file, without reading its shapes."""
+    try:
+        if path.suffix.lower() in (".parquet", ".geoparquet"):
+            import pyarrow.parquet as pq
+
+            return [str(n) for n in pq.read_schema(path).names]
+        import pyogrio
+
+        return [str(f) for f in pyogrio.read_info(path)["fields"]]
+    except Exception:  # an unreadable file is reported when the set is built
+        return []
 
 
 def infer_indicator(column: str, values: pd.Series) -> IndicatorMeta:
@@ -214,6 +232,8 @@ def _numeric(s: pd.Series) -> pd.Series | None:
     present = text.dropna()
     if present.empty:
         return None
+    if present.str.fullmatch(r"0\d+").any():
+        return None  # digits with a leading zero are codes (FIPS, state), not numbers
     numbers = pd.to_numeric(present, errors="coerce")
     if numbers.notna().mean() < 0.9:
         return None

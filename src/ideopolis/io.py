@@ -287,4 +287,5 @@ def write_frame(frame: pd.DataFrame, target: Path) -> Path:
     if suffix == ".parquet":
         return write_atomic(target, lambda p: out.to_parquet(p, index=False))
     driver = GEO_OUTPUT_SUFFIXES[suffix]
-    return write_atomic(target, lambda p: out.to_file(p, driver=driver, engine="pyogrio"))
+    layer = target.stem if driver == "GPKG" else None
+    return write_atomic(target, lambda p: out.to_file(p, driver=driver, engine="pyogrio", layer=layer))

@@ -535,7 +535,7 @@ def _parse_indicator(
         return None
     _unknown_keys(meta, _INDICATOR_KEYS, where, report)
     label = _string(meta, "label", where, report, required=True) or col
-    unit = _string(meta, "unit", where, report, required=True) or ""
+    unit = _string(meta, "unit", where, report, required=True, allow_empty=True) or ""
     kind = _string(meta, "kind", where, report, required=True)
     if kind is not None and kind not in KINDS:
         report.error(
@@ -684,6 +684,7 @@ def _string(
     *,
     required: bool = False,
     coerce: bool = False,
+    allow_empty: bool = False,
 ) -> str | None:
     value = table.get(key)
     if value is None:
@@ -698,6 +699,8 @@ def _string(
         return None
     if coerce and isinstance(value, int | float):
         return str(value)
+    if isinstance(value, str) and allow_empty and not value.strip():
+        return ""
     if not isinstance(value, str) or not value.strip():
         report.error(
             "bad-type",

@@ -246,6 +246,7 @@ def build_region_set(manifest: Manifest, report: ValidationReport, *, deep: bool
         ids = tables_ok[0].frame.index
     else:
         return None
+    ids = pd.Index(np.asarray(ids, dtype=object).astype(str), name="id")  # pandas' default string dtype
     for t in tables_ok:
         _cross_check_ids(manifest, geo, t, report)
 
@@ -323,7 +324,7 @@ def build_region_set(manifest: Manifest, report: ValidationReport, *, deep: bool
                     "check the ids, or ignore if these regions are out of scope",
                 )
 
-    geometry = None if geo is None else gpd.GeoDataFrame(geometry=geo.geometry, crs=geo.crs)
+    geometry = None if geo is None else gpd.GeoDataFrame(geometry=geo.geometry.to_numpy(), index=ids, crs=geo.crs)
     return RegionSet(manifest=manifest, data=data, groups=groups, names=names, geometry=geometry, report=report)
 
 
