@@ -12,7 +12,7 @@ import pytest
 
 from ideopolis.cli import app
 from ideopolis.cli import map as map_cli
-from mapdata import SCORE_COLUMNS
+from tests.mapdata import SCORE_COLUMNS
 
 TOY = Path(__file__).resolve().parent / "data" / "toy"
 

@@ -18,8 +18,8 @@ import pytest
 
 from ideopolis.maps.interactive import MapInputs, interactive_map
 from ideopolis.maps.layers import format_value
-from mapdata import EVIL
-from test_maps_html import _inputs
+from tests.mapdata import EVIL
+from tests.test_maps_html import _inputs
 
 pytestmark = pytest.mark.browser
 

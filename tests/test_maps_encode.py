@@ -24,7 +24,7 @@ from ideopolis.maps.encode import (
     unzigzag,
     zigzag,
 )
-from mapdata import synthetic_geometry
+from tests.mapdata import synthetic_geometry
 
 
 @pytest.mark.parametrize("module", [encode, frame, layers, palettes, static], ids=lambda m: m.__name__)

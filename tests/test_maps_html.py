@@ -14,7 +14,7 @@ from ideopolis.errors import ConfigError, IdeopolisError
 from ideopolis.maps import PopupField, build_map, standard_layers
 from ideopolis.maps.interactive import interactive_map, prepare_map
 from ideopolis.maps.output import MapWriteError, write_atomic
-from mapdata import (
+from tests.mapdata import (
     EVIL,
     SCORE_COLUMNS,
     synthetic_geometry,

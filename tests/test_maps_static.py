@@ -9,7 +9,7 @@ import pytest
 from ideopolis.maps.interactive import prepare_map
 from ideopolis.maps.layers import standard_layers
 from ideopolis.maps.static import albers_for, save_png, static_map
-from mapdata import synthetic_geometry, synthetic_names, synthetic_scores
+from tests.mapdata import synthetic_geometry, synthetic_names, synthetic_scores
 
 
 def _inputs(scores: pd.DataFrame | None = None):
