@@ -116,7 +116,6 @@ def source_line(
     *,
     method: str = DEFAULT_METHOD,
     classes: str = "",
-    hotspot_note: str | None = None,
 ) -> str:
     """Compose the map's source line: sources, data vintages, method and classification.
 
@@ -128,8 +127,6 @@ def source_line(
         One line on the method.
     classes : str
         The classification ("quantiles, 5 classes").
-    hotspot_note : str, optional
-        The hotspot engine's method note.
 
     Returns
     -------
@@ -145,8 +142,6 @@ def source_line(
         data += f" (vintages {', '.join(vintages)})"
     parts.append(data + ".")
     parts.append(f"Method: {method.rstrip('.')}.")
-    if hotspot_note:
-        parts.append(f"Hotspots: {hotspot_note.rstrip('.')}.")
     if classes:
         parts.append(f"Classes: {classes}.")
     parts.append("Map: ideopolis.")
@@ -199,7 +194,7 @@ def region_set_map_inputs(
     hotspots : pandas.Series, optional
         Hotspot class label by region id.
     hotspot_note : str, optional
-        What the hotspot layer tested (method note).
+        What the hotspot layer tested (method note, shown in that layer's legend).
     hotspot_classes : sequence of str
         Hotspot classes in legend order.
     method : str
@@ -262,7 +257,7 @@ def region_set_map_inputs(
         popup_fields=popup_fields(rs),
         title=options.title or "Ideopolis index and its ingredients",
         subtitle=rs.title or rs.name,
-        source=source_line(rs, method=method, classes=classes, hotspot_note=hotspot_note),
+        source=source_line(rs, method=method, classes=classes),
         id_label=id_label,
         tolerance=options.tolerance,
     )
