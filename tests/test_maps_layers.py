@@ -102,17 +102,30 @@ def test_class_count_is_bounded():
         classify_layer(MapLayer("x", "X", k=40), pd.Series([1.0, 2.0]))
 
 
-def test_diverging_colours_say_which_side_of_the_midpoint():
+def test_diverging_layers_split_at_the_midpoint_and_colour_each_side():
     values = pd.Series(np.linspace(20, 80, 61))
     layer = classify_layer(
         MapLayer("balance", "Balance", kind="diverging", k=5, midpoint=50.0, scheme="equal_interval"), values
     )
-    # Classes 20-32, 32-44 below; 44-56 straddles; 56-68, 68-80 above.
-    centre = layer.legend[2].colour
-    assert centre == palettes.DIVERGING_CENTRE
-    low, high = palettes.DIVERGING.get("puor")(5)[0], palettes.DIVERGING.get("puor")(5)[-1]
-    assert layer.legend[0].colour == low and layer.legend[4].colour == high
+    # 31 of 61 values are <= 50: three classes below the midpoint, two above, none across it.
+    assert [(e.lower, e.upper) for e in layer.legend] == [(20, 30), (30, 40), (40, 50), (50, 65.5), (65.5, 80)]
+    ramp = palettes.DIVERGING.get("puor")(7)
+    assert list(layer.colours) == [ramp[0], ramp[1], ramp[2], ramp[4], ramp[5]]
     assert layer.spec.midpoint == 50.0
+
+
+def test_a_class_across_the_midpoint_takes_the_neutral_colour():
+    colours = palettes.diverging_for_classes([(-2.0, -1.0), (-1.0, 1.0), (1.0, 2.0)], midpoint=0.0)
+    assert colours[1] == palettes.DIVERGING_CENTRE
+    assert colours[0] != colours[2]
+
+
+def test_quantiles_of_a_skewed_balance_keep_the_low_side_visible():
+    values = pd.Series(np.r_[np.linspace(18, 49, 20), np.linspace(51, 76, 80)])
+    layer = classify_layer(MapLayer("balance", "Balance", kind="diverging", midpoint=50.0), values)
+    below = [e for e in layer.legend if e.upper <= 50]
+    assert len(below) == 1 and below[0].count == 20 and below[0].upper == 50
+    assert below[0].colour != palettes.DIVERGING_CENTRE
 
 
 def test_diverging_midpoint_defaults_to_zero_when_values_straddle_it():

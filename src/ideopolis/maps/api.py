@@ -260,7 +260,19 @@ def region_set_map_inputs(
         source=source_line(rs, method=method, classes=classes),
         id_label=id_label,
         tolerance=options.tolerance,
+        region_labels=_inset_labels(rs),
     )
+
+
+def _inset_labels(rs: RegionSetLike) -> pd.Series | None:
+    """The state (or country) of each region, when the set has such a group: captions print-map insets."""
+    groups = getattr(rs, "groups", None)
+    if not isinstance(groups, pd.DataFrame):
+        return None
+    for column in ("state", "country", "nuts0", "cntr_code"):
+        if column in groups.columns:
+            return groups[column]
+    return None
 
 
 def write_html(
@@ -314,6 +326,15 @@ def write_png(
         Bytes written.
     """
     chosen = inputs.layer(layer) if layer else inputs.layers[0]
-    title = f"{chosen.spec.title}: {inputs.subtitle}" if inputs.subtitle else chosen.spec.title
-    fig = static_map(inputs.prepared, chosen, title=title, subtitle=chosen.spec.description, source=inputs.source)
+    subtitle = inputs.subtitle
+    if chosen.spec.description and chosen.spec.key != "hotspots":
+        subtitle += f" ({chosen.spec.description})" if subtitle else chosen.spec.description
+    fig = static_map(
+        inputs.prepared,
+        chosen,
+        title=chosen.spec.title,
+        subtitle=subtitle,
+        source=inputs.source,
+        labels=inputs.region_labels,
+    )
     return save_png(fig, Path(path))

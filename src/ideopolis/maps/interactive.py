@@ -162,6 +162,8 @@ class MapInputs:
         Popup fields and values (JSON-ready).
     title, subtitle, source, id_label : str
         Texts of the map.
+    region_labels : list of str or None, optional
+        A label per region (its state or country), for the insets of print maps.
     """
 
     ids: list[str]
@@ -173,6 +175,7 @@ class MapInputs:
     subtitle: str
     source: str
     id_label: str
+    region_labels: list[str | None] | None = None
 
     def layer(self, key: str) -> ClassifiedLayer:
         """Return the layer ``key`` or raise :class:`ConfigError` listing the valid keys."""
@@ -248,6 +251,7 @@ def prepare_map(
     source: str = "",
     id_label: str = "ID",
     tolerance: float | None = None,
+    region_labels: pd.Series | None = None,
 ) -> MapInputs:
     """Align, prepare and classify what a map shows.
 
@@ -276,6 +280,8 @@ def prepare_map(
         Name of the id shown in popups (e.g. "CBSA").
     tolerance : float, optional
         Simplification tolerance in degrees (default: automatic; 0 keeps every vertex).
+    region_labels : pandas.Series, optional
+        A label per region id (its state or country) for the insets of print maps.
 
     Returns
     -------
@@ -322,7 +328,15 @@ def prepare_map(
         subtitle=subtitle,
         source=source,
         id_label=id_label,
+        region_labels=_labels(region_labels, ids),
     )
+
+
+def _labels(labels: pd.Series | None, ids: pd.Index) -> list[str | None] | None:
+    if labels is None:
+        return None
+    aligned = labels.set_axis(labels.index.astype(str)).reindex(ids)
+    return [str(v) if pd.notna(v) and str(v) else None for v in aligned]
 
 
 def interactive_map(

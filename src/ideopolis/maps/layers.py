@@ -369,17 +369,16 @@ def classify_layer(spec: MapLayer, values: pd.Series, *, ranks: pd.Series | None
         return ClassifiedLayer(spec, rounded, classes, (), decimals, ranks, int(y.size))
 
     data = y[finite]
-    n_unique = np.unique(data).size
-    if n_unique == 1 and scheme != "user_defined":
-        bins = np.array([data.max()])
+    midpoint: float | None = None
+    if spec.kind == "diverging":
+        midpoint = spec.midpoint
+        if midpoint is None:
+            midpoint = 0.0 if data.min() < 0 < data.max() else float(np.median(data))
+        spec = replace(spec, midpoint=midpoint)
+    if midpoint is not None and scheme != "user_defined" and data.min() < midpoint < data.max():
+        bins = _split_at_midpoint(spec, scheme, data, midpoint)
     else:
-        k = min(spec.k, n_unique)
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", UserWarning)
-                bins = SCHEMES.get(scheme)(data, k, spec.bins)
-        except ValueError as exc:
-            raise MethodError(f"cannot classify layer {spec.key!r} with {scheme}: {exc}") from exc
+        bins = _bins(spec, scheme, data, spec.k)
     bins = np.unique(bins)
     classes[finite] = np.minimum(np.searchsorted(bins, data, side="left"), bins.size - 1)
     counts = np.bincount(classes[finite], minlength=bins.size)
@@ -393,11 +392,7 @@ def classify_layer(spec: MapLayer, values: pd.Series, *, ranks: pd.Series | None
     edges = [b for b in [lowers[0], *bins.tolist()] if b is not None]
     label_decimals = _distinct_decimals(edges, decimals)
     bounds = [(lo if lo is not None else float(bins[0]), float(hi)) for lo, hi in zip(lowers, bins, strict=True)]
-    if spec.kind == "diverging":
-        midpoint = spec.midpoint
-        if midpoint is None:
-            midpoint = 0.0 if data.min() < 0 < data.max() else float(np.median(data))
-        spec = replace(spec, midpoint=midpoint)
+    if midpoint is not None:
         colours = palettes.diverging_for_classes(
             bounds, midpoint=midpoint, name=spec.palette or palettes.DEFAULT_DIVERGING
         )
@@ -423,6 +418,35 @@ def category_label(value: object) -> str:
 
 #: Category labels that mean "no value" (drawn with the no-data style).
 NO_DATA_LABELS = frozenset({"", "no data", "nan", "none", "<na>"})
+
+
+def _bins(spec: MapLayer, scheme: str, data: NDArray[np.float64], k: int) -> NDArray[np.float64]:
+    """Upper class bounds of ``data`` by ``scheme`` (at most ``k`` classes, fewer for few distinct values)."""
+    n_unique = np.unique(data).size
+    if n_unique == 1 and scheme != "user_defined":
+        return np.array([data.max()])
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            return SCHEMES.get(scheme)(data, min(k, n_unique), spec.bins)
+    except ValueError as exc:
+        raise MethodError(f"cannot classify layer {spec.key!r} with {scheme}: {exc}") from exc
+
+
+def _split_at_midpoint(spec: MapLayer, scheme: str, data: NDArray[np.float64], midpoint: float) -> NDArray[np.float64]:
+    """Classify each side of a diverging layer's midpoint on its own, so no class straddles it.
+
+    The ``k`` classes are shared between the sides in proportion to their regions (at least one each);
+    the midpoint itself is always a class bound.
+    """
+    below = data[data <= midpoint]
+    above = data[data > midpoint]
+    k = max(spec.k, 2)
+    k_below = min(k - 1, max(1, round(k * below.size / data.size)))
+    lower = _bins(spec, scheme, below, k_below)
+    lower[-1] = midpoint
+    upper = _bins(spec, scheme, above, k - k_below)
+    return np.concatenate([lower, upper])
 
 
 def _classify_categorical(spec: MapLayer, values: pd.Series, ranks: pd.Series | None) -> ClassifiedLayer:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import shapely
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
@@ -27,8 +28,10 @@ from ideopolis.maps.frame import bounds_of, group_regions
 from ideopolis.maps.layers import ClassifiedLayer
 from ideopolis.maps.output import write_atomic_bytes
 
-#: Outlying groups closer than this (degrees) share an inset (all of Alaska; Guam with the Marianas).
+#: Outlying regions closer than this (degrees) share an inset (Hawaii's islands; Guam with the Marianas).
 INSET_LINK_DISTANCE = 10.0
+#: Outlying groups sharing a label (a state) and closer than this (degrees) share an inset.
+INSET_MERGE_DISTANCE = 25.0
 #: Most insets drawn; further outlying groups are named in the note.
 MAX_INSETS = 6
 
@@ -119,6 +122,77 @@ def _draw(
     ax.set_ylabel("")
 
 
+def outlying_insets(
+    prepared: PreparedGeometry,
+    layer: ClassifiedLayer,
+    *,
+    labels: Sequence[str | None] | None = None,
+) -> tuple[list[tuple[NDArray[np.int64], str | None]], int]:
+    """Choose the insets of a print map: outlying groups with data, west to east.
+
+    Outlying regions within :data:`INSET_LINK_DISTANCE` of each other share an inset; groups that
+    share a label (a state, a country) and lie within :data:`INSET_MERGE_DISTANCE` share one too, so
+    all of Alaska is one inset and the Caribbean and the Indian Ocean are not.
+
+    Parameters
+    ----------
+    prepared : PreparedGeometry
+        The map's shapes and proximity groups.
+    layer : ClassifiedLayer
+        The layer drawn (a group without any data in it gets no inset).
+    labels : sequence of str or None, optional
+        A label per region (e.g. its state), in map order.
+
+    Returns
+    -------
+    (list of (numpy.ndarray, str or None), int)
+        The insets (region numbers and a label when all share one) and the number of outlying
+        regions left out.
+    """
+    shapes = prepared.shapes
+    groups = prepared.groups
+    out_idx = np.flatnonzero(~groups.main_mask() & (groups.labels >= 0))
+    if out_idx.size == 0:
+        return [], 0
+    sub = group_regions(
+        gpd.GeoSeries(shapes.array[out_idx], crs=shapes.crs), link_distance=INSET_LINK_DISTANCE, min_share=2.0
+    )
+    members = [out_idx[sub.labels == g] for g in range(int(sub.labels.max()) + 1)]
+
+    def label_of(m: NDArray[np.int64]) -> str | None:
+        if labels is None:
+            return None
+        found = {labels[i] for i in m if labels[i] is not None}
+        return str(found.pop()) if len(found) == 1 else None
+
+    merged = True
+    while merged and labels is not None:
+        merged = False
+        for a in range(len(members)):
+            for b in range(a + 1, len(members)):
+                la, lb = label_of(members[a]), label_of(members[b])
+                if la is None or la != lb:
+                    continue
+                ha = shapely.convex_hull(shapely.union_all(shapes.array[members[a]]))
+                hb = shapely.convex_hull(shapely.union_all(shapes.array[members[b]]))
+                if ha.distance(hb) <= INSET_MERGE_DISTANCE:
+                    members[a] = np.concatenate([members[a], members[b]])
+                    del members[b]
+                    merged = True
+                    break
+            if merged:
+                break
+    insets: list[tuple[NDArray[np.int64], str | None]] = []
+    not_shown = 0
+    for m in members:
+        if (layer.classes[m] >= 0).any() and len(insets) < MAX_INSETS:
+            insets.append((m, label_of(m)))
+        else:
+            not_shown += m.size
+    insets.sort(key=lambda item: _mid_lon(shapes, item[0]))  # west to east, as on the globe
+    return insets, not_shown
+
+
 def static_map(
     prepared: PreparedGeometry,
     layer: ClassifiedLayer,
@@ -126,6 +200,7 @@ def static_map(
     title: str,
     subtitle: str = "",
     source: str = "",
+    labels: Sequence[str | None] | None = None,
     style: StaticStyle | None = None,
 ) -> Figure:
     """Draw one layer as a print map.
@@ -140,6 +215,9 @@ def static_map(
         Printed above the map.
     source : str
         Printed below the map (data vintages and method).
+    labels : sequence of str or None, optional
+        A label per region (its state or country), used to keep an outlying state in one inset and
+        to caption the insets.
     style : StaticStyle, optional
         Size, resolution and outlines.
 
@@ -159,26 +237,9 @@ def static_map(
     _draw(main_ax, shapes, layer, main_idx, main_crs, style)
     main_ax.set_aspect("equal")
 
-    # Outlying groups with data, merged when close (all of Alaska in one inset).
-    out_idx = np.flatnonzero(~groups.main_mask() & (groups.labels >= 0))
-    insets: list[NDArray[np.int64]] = []
-    not_shown = 0
-    if out_idx.size:
-        sub = group_regions(
-            gpd.GeoSeries(shapes.array[out_idx], crs=shapes.crs),
-            link_distance=INSET_LINK_DISTANCE,
-            min_share=2.0,
-        )
-        for g in range(int(sub.labels.max()) + 1):
-            members = out_idx[sub.labels == g]
-            if (layer.classes[members] >= 0).any() and len(insets) < MAX_INSETS:
-                insets.append(members)
-            else:
-                not_shown += members.size
-        # West to east, as on the globe: Alaska, Hawaii, Puerto Rico.
-        insets.sort(key=lambda m: _mid_lon(shapes, m))
+    insets, not_shown = outlying_insets(prepared, layer, labels=labels)
     width = 0.17
-    for k, members in enumerate(insets):
+    for k, (members, label) in enumerate(insets):
         ax = fig.add_axes((0.03 + k * (width + 0.01), 0.11, width, 0.17))
         ax.set_xticks([])
         ax.set_yticks([])
@@ -191,10 +252,12 @@ def static_map(
         _draw(ax, shapes, layer, members, albers_for(bounds_of(shapes, mask)), style)
         ax.set_aspect("equal")
         ax.margins(0.05)
+        if label:
+            ax.set_title(label, fontsize=8, color="#444444", loc="left", pad=2)
 
     spec = layer.spec
     handles = [Patch(facecolor=e.colour, edgecolor="#999999", linewidth=0.4) for e in layer.legend]
-    labels = [f"{e.label}  ({e.count:,})" for e in layer.legend]
+    legend_labels = [f"{e.label}  ({e.count:,})" for e in layer.legend]
     if layer.no_data:
         handles.append(
             Patch(
@@ -204,11 +267,11 @@ def static_map(
                 linewidth=0.4,
             )
         )
-        labels.append(f"No data  ({layer.no_data:,})")
+        legend_labels.append(f"No data  ({layer.no_data:,})")
     legend_title = spec.title + (f"\n{spec.unit}" if spec.unit else "")
     legend = main_ax.legend(
         handles,
-        labels,
+        legend_labels,
         title=legend_title,
         loc="lower right",
         fontsize=8,
