@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from ._synthetic import FakeRegionSet, make_region_set
+
 ROOT = Path(__file__).resolve().parents[1]
 TESTS = ROOT / "tests"
 TOY = TESTS / "data" / "toy"
@@ -36,3 +38,21 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"raw official data not found at {SHARED_DATA}")
     return SHARED_DATA
+
+
+# -- engine fixtures ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def region_set() -> FakeRegionSet:
+    """A synthetic region set with the five default pillars (no files)."""
+    return make_region_set()
+
+
+@pytest.fixture
+def asem_paths(shared_data: Path) -> tuple[Path, Path]:
+    """COINr's ASEM example (iData, iMeta) in ../shared/data/coinr-asem, or skip."""
+    asem = shared_data / "coinr-asem"
+    if not (asem / "asem_iData.csv").exists():
+        pytest.skip(f"COINr ASEM example not found at {asem}")
+    return asem / "asem_iData.csv", asem / "asem_iMeta.csv"

@@ -39,3 +39,7 @@ class MethodError(IdeopolisError, ValueError):
 
 class ConfigError(IdeopolisError, ValueError):
     """A run profile (TOML) or a command-line option combination is invalid."""
+
+
+class IdeopolisWarning(UserWarning):
+    """Something a user should know about a result that is still usable (PCA loadings disagree in sign)."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from ideopolis.cli import data as _data  # noqa: F401  (registers datasets, validate, custom)
 from ideopolis.cli import map as _map  # noqa: F401  (registers map)
+from ideopolis.cli import score as _score  # noqa: F401  (registers score)
 from ideopolis.cli._app import app
 
 __all__ = ["app", "main"]

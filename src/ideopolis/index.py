@@ -1,0 +1,740 @@
+"""The run object: every intermediate dataset by name, a log of (step, parameters), re-run from a step.
+
+:class:`IndexRun` carries one composite-index run, in the spirit of COINr's "coin". Steps run in order
+
+``denominate -> impute -> screen -> treat -> normalise -> weight -> aggregate -> lens``
+
+and write the datasets ``raw``, ``denominated``, ``imputed``, ``screened``, ``treated``,
+``normalised`` and ``aggregated`` (each a DataFrame, index = region id, one column per indicator;
+``aggregated`` adds one column per aggregate). ``log`` holds one :class:`LogRecord` per step of the
+current pipeline (method, parameters and a summary of what happened); :meth:`IndexRun.rerun` changes a
+step's parameters and recomputes that step and those downstream only; :meth:`IndexRun.save_log` writes
+the log as a profile TOML (or JSON) that :func:`ideopolis.profile.load_profile` reads back.
+
+Result API (what maps, hotspots and the CLI use):
+
+- ``scores``: DataFrame (index = region id), one column per aggregate node. With the default
+  framework: the pillars present (``talent``, ``capital``, ``knowledge_jobs``, extra pillars),
+  ``cluster_strength``, ``attraction``, ``exposure``, ``balance`` and ``ideopolis_index``;
+- ``ranks``: the same columns as ranks (1 = best, Int64);
+- ``typology``: Series of ``magnet`` / ``talent_hub`` / ``exporter`` / ``rooted`` (``None`` without
+  a lens); ``lens``: the full :class:`~ideopolis.lens.LensResult`;
+- ``indicator_scores`` / ``indicator_ranks``: the normalised indicators and their ranks;
+- ``effective_weights``: DataFrame node x (``all`` or one column per peer group);
+- ``strengths_weaknesses(region)``, ``explain(region)``, ``pillar_statistics``, ``results_frame()``.
+
+:func:`score_region_set` builds and runs an :class:`IndexRun` for a region set.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import pandas as pd
+
+from ideopolis import __version__
+from ideopolis.aggregate import AggregateSpec, aggregate, reflected
+from ideopolis.denominate import denominate
+from ideopolis.errors import ConfigError, FrameworkError, MethodError
+from ideopolis.framework import (
+    BALANCE,
+    CLUSTER_STRENGTH,
+    Framework,
+    default_framework,
+    framework_from_csv,
+    framework_from_mapping,
+    framework_from_toml,
+)
+from ideopolis.impute import impute
+from ideopolis.lens import LensResult, lens
+from ideopolis.normalise import check_indicators, normalise
+from ideopolis.profile import DATASET_OF, STEPS, RunConfig, load_profile
+from ideopolis.results import (
+    pillar_statistics,
+    rank_table,
+    strengths_weaknesses,
+)
+from ideopolis.screen import screen
+from ideopolis.treat import treat
+from ideopolis.weights import Weights, effective_weights_table, weigh
+
+
+@dataclass(frozen=True)
+class LogRecord:
+    """One step of a run: its method and parameters as run, and a summary of what it did."""
+
+    step: str
+    method: str
+    params: dict[str, Any]
+    summary: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-data form for JSON/TOML."""
+        return {"step": self.step, "method": self.method, "params": self.params, "summary": self.summary}
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, float) and not np.isfinite(value):
+        return str(value)
+    return value
+
+
+def _cell(frame: pd.DataFrame, row: str, col: str) -> float:
+    value = frame.loc[row, col]
+    return float(value)  # type: ignore[arg-type]
+
+
+def _int_keys(mapping: Mapping[Any, Any], what: str) -> dict[int, Any]:
+    out = {}
+    for k, v in mapping.items():
+        try:
+            out[int(k)] = v
+        except (TypeError, ValueError):
+            raise ConfigError(f"{what} keys are levels (2, 3, ...); got {k!r}") from None
+    return out
+
+
+class IndexRun:
+    """One composite-index run over a table of indicators.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Raw indicator values (index = region id); may hold extra columns (denominators).
+    framework : Framework
+        The indicator tree; its indicators must be columns of ``data``.
+    groups : DataFrame, optional
+        Grouping columns (index = region id), for group imputation and peer-group weights.
+    denominators : DataFrame, optional
+        Denominator columns (index = region id); default: ``data`` itself.
+    names : Series, optional
+        Region names (index = region id), for :meth:`find_region` and tables.
+    config : RunConfig, optional
+        Step methods and parameters (default: :class:`~ideopolis.profile.RunConfig`).
+    notes : sequence of str
+        Notes from building the framework ("no export_jobs indicators: the lens is off").
+    name : str
+        Name of the region set (for the log).
+    """
+
+    def __init__(
+        self,
+        data: pd.DataFrame,
+        framework: Framework,
+        *,
+        groups: pd.DataFrame | None = None,
+        denominators: pd.DataFrame | None = None,
+        names: pd.Series | None = None,
+        config: RunConfig | None = None,
+        notes: Sequence[str] = (),
+        name: str = "",
+    ) -> None:
+        missing = [c for c in framework.indicators if c not in data.columns]
+        if missing:
+            raise FrameworkError(
+                f"indicator {missing[0]!r} of the framework is not a column of the data; "
+                "add the column or remove the indicator from the framework"
+            )
+        index = pd.Index(data.index.astype(str), name=data.index.name or "id")
+        if index.has_duplicates:
+            dup = index[index.duplicated()][0]
+            raise MethodError(f"region id {dup!r} appears twice; give every region a unique id")
+        raw = data[framework.indicators].copy()
+        raw.index = index
+        try:
+            raw = raw.astype(float)
+        except (TypeError, ValueError):
+            bad = next(c for c in raw.columns if not pd.api.types.is_numeric_dtype(raw[c].dtype))
+            raise MethodError(
+                f"indicator {bad!r} is not numeric; fix the values (missing values read as text?)"
+            ) from None
+        check_indicators(raw, step="raw")
+        self.framework = framework
+        self.name = name
+        self.groups = None if groups is None else groups.set_axis(groups.index.astype(str))
+        den = data if denominators is None else denominators
+        self.denominators = den.set_axis(den.index.astype(str))
+        self.names = None if names is None else names.set_axis(names.index.astype(str))
+        self.config = config or RunConfig()
+        self._framework_notes = list(notes)
+        self._step_notes: dict[str, list[str]] = {}
+        self.datasets: dict[str, pd.DataFrame] = {"raw": raw}
+        self.reports: dict[str, Any] = {}
+        self.log: list[LogRecord] = []
+        self.history: list[LogRecord] = []
+        self.executed: list[str] = []
+        self.weights: Weights | None = None
+        self._lens: LensResult | None = None
+
+    # -- running ----------------------------------------------------------------------------------
+    def run(self) -> IndexRun:
+        """Run every step from the start; returns ``self``."""
+        self._run_from(0)
+        return self
+
+    def rerun(self, from_step: str, **params: Any) -> IndexRun:
+        """Change step ``from_step``'s parameters and recompute it and every step after it.
+
+        ``method=`` switches the method (its old parameters are dropped); other keywords are merged
+        into the step's parameters. ``balance_weight`` may be given to ``weight`` or ``lens``.
+        Datasets upstream of ``from_step`` are kept as they are.
+
+        Examples
+        --------
+        >>> run.rerun("normalise", method="zscore")          # doctest: +SKIP
+        >>> run.rerun("weight", balance_weight=0.5)           # doctest: +SKIP
+        """
+        if from_step not in STEPS:
+            raise ConfigError(f"unknown step {from_step!r}; steps: {', '.join(STEPS)}")
+        start = from_step
+        if "balance_weight" in params and from_step != "weight":
+            self.config = self.config.with_step("weight", balance_weight=params.pop("balance_weight"))
+            start = STEPS[min(STEPS.index("weight"), STEPS.index(from_step))]
+        method = params.pop("method", None)
+        if method is not None or params:
+            self.config = self.config.with_step(from_step, method, **params)
+        self._run_from(STEPS.index(start))
+        return self
+
+    def _run_from(self, i: int) -> None:
+        for step in STEPS[i:]:
+            self.datasets.pop(DATASET_OF.get(step, ""), None)
+            self.reports.pop(step, None)
+            self._step_notes.pop(step, None)
+        self.log = [r for r in self.log if STEPS.index(r.step) < i]
+        for step in STEPS[i:]:
+            record = getattr(self, f"_step_{step}")()
+            self.log.append(record)
+            self.history.append(record)
+            self.executed.append(step)
+
+    def _input(self, step: str) -> pd.DataFrame:
+        prev = STEPS[: STEPS.index(step)]
+        for s in reversed(prev):
+            if DATASET_OF.get(s) in self.datasets:
+                return self.datasets[DATASET_OF[s]]
+        return self.datasets["raw"]
+
+    def _params(self, step: str) -> tuple[str, dict[str, Any]]:
+        cfg = self.config.step(step)
+        return cfg.method, dict(cfg.params)
+
+    def _step_denominate(self) -> LogRecord:
+        method, params = self._params("denominate")
+        by = params.get("by")
+        if by is None:
+            by = {n.code: n.denominator for n in self.framework.nodes if n.indicator and n.denominator is not None}
+        res = denominate(
+            self._input("denominate"),
+            self.denominators,
+            by=by,
+            method=method,
+            scale=params.get("scale"),
+        )
+        self.datasets["denominated"] = res.data
+        self.reports["denominate"] = res
+        self._step_notes["denominate"] = list(res.notes)
+        return LogRecord("denominate", method, params, {"denominated": res.applied})
+
+    def _step_impute(self) -> LogRecord:
+        method, params = self._params("impute")
+        res = impute(self._input("impute"), method=method, groups=self.groups, group=params.get("group"))
+        self.datasets["imputed"] = res.data
+        self.reports["impute"] = res
+        return LogRecord(
+            "impute",
+            method,
+            params,
+            {"imputed_cells": len(res.imputed), "still_missing": res.remaining_missing},
+        )
+
+    def _step_screen(self) -> LogRecord:
+        method, params = self._params("screen")
+        res = screen(self._input("screen"), method=method, **params)
+        if res.data.empty:
+            raise MethodError(
+                f"screening dropped every region (threshold {params.get('threshold')}); lower the screen threshold"
+            )
+        self.datasets["screened"] = res.data
+        self.reports["screen"] = res
+        return LogRecord("screen", method, params, {"dropped": res.dropped})
+
+    def _step_treat(self) -> LogRecord:
+        method, params = self._params("treat")
+        res = treat(self._input("treat"), method=method, **params)
+        self.datasets["treated"] = res.data
+        self.reports["treat"] = res
+        counts = res.table["status"].value_counts().to_dict() if len(res.table) else {}
+        return LogRecord("treat", method, params, {"status": counts, "treated_cells": len(res.cells)})
+
+    def _step_normalise(self) -> LogRecord:
+        method, params = self._params("normalise")
+        per = params.pop("indicators", None)
+        gp = params.pop("goalposts", None)
+        ref = params.pop("reference", None)
+        res = normalise(
+            self._input("normalise"),
+            directions={str(k): int(v) for k, v in self.framework.directions.items()},
+            method=method,
+            params=params,
+            per_indicator=per,
+            targets={n.code: n.target for n in self.framework.nodes if n.indicator},
+            goalposts=gp,
+            reference=ref,
+        )
+        self.datasets["normalised"] = res.data
+        self.reports["normalise"] = res
+        return LogRecord(
+            "normalise",
+            method,
+            self.config.step("normalise").as_dict() | {"method": method},
+            {"bounds": list(res.bounds)},
+        )
+
+    def _step_weight(self) -> LogRecord:
+        method, params = self._params("weight")
+        bw = params.pop("balance_weight", None)
+        w = weigh(self.framework, self.datasets["normalised"], method=method, groups=self.groups, **params)
+        fw = self.framework
+        lens_on = (
+            BALANCE in fw
+            and CLUSTER_STRENGTH in fw
+            and fw.node(BALANCE).parent == fw.root
+            and fw.node(CLUSTER_STRENGTH).parent == fw.root
+        )
+        if bw is not None and lens_on:
+            bw = float(bw)
+            if not 0 <= bw <= 1:
+                raise ConfigError(f"balance weight is {bw}; use a number between 0 and 1")
+            stance = {CLUSTER_STRENGTH: 1 - bw, BALANCE: bw}
+            nodes = w.nodes.copy()
+            nodes[list(stance)] = list(stance.values())
+            by_group = w.by_group
+            if by_group is not None:
+                by_group = by_group.copy()
+                by_group[list(stance)] = list(stance.values())
+            w = Weights(nodes, by_group=by_group, group_of=w.group_of, notes=w.notes)
+        self.weights = w
+        self.reports["weight"] = w
+        self._step_notes["weight"] = list(w.notes)
+        summary: dict[str, Any] = {"notes": list(w.notes)}
+        if bw is not None and not lens_on:
+            summary["balance_weight"] = "ignored: the framework has no lens"
+        return LogRecord("weight", method, self.config.step("weight").as_dict() | {"method": method}, summary)
+
+    def _step_aggregate(self) -> LogRecord:
+        method, params = self._params("aggregate")
+        spec = AggregateSpec(
+            method=method,
+            params={"p": params["p"]} if "p" in params else {},
+            by_level=_int_keys(params.get("by_level", {}), "aggregate by_level"),
+            by_node=dict(params.get("by_node", {})),
+            threshold=params.get("threshold"),
+            threshold_by_level=_int_keys(params.get("threshold_by_level", {}), "aggregate threshold_by_level"),
+            threshold_by_node=dict(params.get("threshold_by_node", {})),
+        )
+        normed = self.datasets["normalised"]
+        assert self.weights is not None
+        bounds = self.reports["normalise"].bounds
+        res = aggregate(
+            normed,
+            self.framework,
+            self.weights.for_aggregation(normed.index),
+            spec=spec,
+            bounds=bounds,
+        )
+        self.datasets["aggregated"] = res.data
+        self.reports["aggregate"] = res
+        return LogRecord("aggregate", method, params, {"methods": res.methods})
+
+    def _step_lens(self) -> LogRecord:
+        method, params = self._params("lens")
+        self._lens = lens(self.scores, **params)
+        summary: dict[str, Any] = {}
+        if self._lens is None:
+            summary["lens"] = "off: the framework has no attraction and exposure"
+        else:
+            summary["thresholds"] = {
+                "attraction": self._lens.attraction_threshold,
+                "exposure": self._lens.exposure_threshold,
+            }
+            summary["counts"] = {str(k): int(v) for k, v in self._lens.typology.value_counts().items()}
+        return LogRecord("lens", method, params, summary)
+
+    # -- results ----------------------------------------------------------------------------------
+    @property
+    def notes(self) -> list[str]:
+        """What a user should know: how the framework was built, then notes of the steps as run."""
+        out = list(self._framework_notes)
+        for step in STEPS:
+            out.extend(self._step_notes.get(step, []))
+        return out
+
+    def _need(self, name: str) -> pd.DataFrame:
+        if name not in self.datasets:
+            raise ConfigError(f"the run has no {name!r} dataset yet; call run() first")
+        return self.datasets[name]
+
+    @property
+    def scores(self) -> pd.DataFrame:
+        """Scores of every aggregate (index = region id, one column per aggregate)."""
+        return self._need("aggregated")[self.framework.aggregates]
+
+    @property
+    def ranks(self) -> pd.DataFrame:
+        """Ranks of every aggregate (1 = best)."""
+        return rank_table(self.scores)
+
+    @property
+    def indicator_scores(self) -> pd.DataFrame:
+        """Normalised indicators (direction applied)."""
+        return self._need("normalised")
+
+    @property
+    def indicator_ranks(self) -> pd.DataFrame:
+        """Ranks of the normalised indicators (1 = best)."""
+        return rank_table(self.indicator_scores)
+
+    @property
+    def lens(self) -> LensResult | None:
+        """The lens (attraction, exposure, balance, typology), or ``None``."""
+        return self._lens
+
+    @property
+    def typology(self) -> pd.Series | None:
+        """Typology: magnet / talent_hub / exporter / rooted per region, or ``None`` without a lens."""
+        return None if self._lens is None else self._lens.typology
+
+    @property
+    def effective_weights(self) -> pd.DataFrame:
+        """Effective weight of every node (column ``all``, or one per peer group)."""
+        if self.weights is None:
+            raise ConfigError("the run has no weights yet; call run() first")
+        return effective_weights_table(self.framework, self.weights)
+
+    @property
+    def pillar_statistics(self) -> pd.DataFrame:
+        """Cronbach's alpha and mean correlation of the children of every aggregate."""
+        return pillar_statistics(self._need("aggregated"), self.framework)
+
+    @property
+    def dropped(self) -> list[str]:
+        """Regions dropped by screening."""
+        rep = self.reports.get("screen")
+        return [] if rep is None else list(rep.dropped)
+
+    def strengths_weaknesses(self, region: str, n: int = 5) -> pd.DataFrame:
+        """Return the region's ``n`` best and worst indicators by rank."""
+        rid = self.find_region(region)
+        return strengths_weaknesses(self.oriented_indicator_scores, rid, n=n, framework=self.framework)
+
+    @property
+    def oriented_indicator_scores(self) -> pd.DataFrame:
+        """Normalised indicators as they enter the index (reflected under a -1 aggregate).
+
+        Higher is always better for the index, so an exposure indicator counts as a strength when the
+        region is *little* exposed.
+        """
+        normed = self.indicator_scores
+        lo, hi = self.reports["normalise"].bounds
+        flip = [c for c in normed.columns if sum(reflected(self.framework, a) for a in self.framework.ancestors(c)) % 2]
+        if not flip:
+            return normed
+        out = normed.copy()
+        out[flip] = lo + hi - out[flip]
+        return out
+
+    def find_region(self, query: str) -> str:
+        """Return a region id from an id or a unique part of a name (case-insensitive)."""
+        ids = self._need("aggregated").index
+        if query in ids:
+            return query
+        if self.names is not None:
+            names = self.names.reindex(ids).fillna("")
+            exact = names[names.str.lower() == query.lower()]
+            if len(exact) == 1:
+                return str(exact.index[0])
+            hits = names[names.str.contains(query, case=False, regex=False)]
+            if len(hits) == 1:
+                return str(hits.index[0])
+            if len(hits) > 1:
+                shown = "; ".join(f"{i} ({n})" for i, n in hits.head(8).items())
+                raise ConfigError(f"{query!r} matches {len(hits)} regions: {shown}; give the id or more of the name")
+        dropped = self.dropped
+        if query in dropped:
+            raise ConfigError(f"region {query!r} was dropped by screening (too little data)")
+        raise ConfigError(f"no region with id or name {query!r}; give a region id or part of its name")
+
+    def explain(self, region: str) -> pd.DataFrame:
+        """How the region's index was built, indicator by indicator and aggregate by aggregate.
+
+        One row per node in framework order: ``level``, ``parent``, ``label``, ``raw``,
+        ``denominated``, ``imputed`` (bool), ``treated`` (value), ``treatment``, ``score``
+        (normalised value or aggregate score), ``weight`` (within its parent), ``effective_weight``,
+        ``enters_as`` (the score as it enters the index: reflected on the scale under a -1 aggregate
+        such as exposure), ``contribution`` (effective weight x enters_as: the indicator's share of
+        the index under arithmetic aggregation with complete data) and ``rank``.
+        """
+        rid = self.find_region(region)
+        fw = self.framework
+        agg = self._need("aggregated")
+        ranks = rank_table(agg).loc[rid]
+        eff = self.effective_weights
+        if self.weights is not None and self.weights.by_group is not None:
+            g = self.weights.group_of.get(rid) if self.weights.group_of is not None else None
+            eff_col = eff[str(g)] if g is not None and str(g) in eff.columns else eff["other"]
+            wnode = self.weights.for_aggregation(pd.Index([rid])).loc[rid]
+        else:
+            eff_col = eff["all"]
+            wnode = self.weights.nodes if self.weights is not None else fw.weights
+        wmap = {str(k): float(v) for k, v in zip(wnode.index, np.asarray(wnode, dtype=float).ravel(), strict=True)}
+        effmap = {str(k): float(v) for k, v in eff_col.items()}
+        imputed_cells: set[tuple[str, str]] = set()
+        rep_imp = self.reports.get("impute")
+        if rep_imp is not None and len(rep_imp.imputed):
+            sel = rep_imp.imputed[rep_imp.imputed["region"] == rid]
+            imputed_cells = {(rid, str(i)) for i in sel["indicator"]}
+        treated: dict[str, str] = {}
+        rep_t = self.reports.get("treat")
+        if rep_t is not None and len(rep_t.cells):
+            sel = rep_t.cells[rep_t.cells["region"] == rid]
+            treated = dict(zip(sel["indicator"], sel["treatment"], strict=True))
+        lo, hi = self.reports["normalise"].bounds
+        rows = []
+        seen: set[str] = set()
+
+        def visit(code: str) -> None:
+            if code in seen:
+                return
+            seen.add(code)
+            node = fw.node(code)
+            row: dict[str, Any] = {
+                "node": code,
+                "level": fw.level(code),
+                "parent": node.parent,
+                "label": node.label or code,
+                "direction": node.direction,
+            }
+            if node.indicator:
+                for ds in ("raw", "denominated", "treated"):
+                    frame = self.datasets.get(ds)
+                    row[ds] = _cell(frame, rid, code) if frame is not None else np.nan
+                row["imputed"] = (rid, code) in imputed_cells
+                row["treatment"] = treated.get(code, "")
+            row["score"] = _cell(agg, rid, code)
+            row["weight"] = wmap[code] if node.parent is not None else 1.0
+            row["effective_weight"] = effmap[code]
+            if node.indicator:
+                flips = sum(reflected(fw, a) for a in fw.ancestors(code))
+                row["enters_as"] = lo + hi - row["score"] if flips % 2 else row["score"]
+                row["contribution"] = row["effective_weight"] * row["enters_as"]
+            row["rank"] = ranks[code]
+            rows.append(row)
+            for kid in fw.children(code):
+                visit(kid)
+
+        visit(fw.root)
+        return pd.DataFrame(rows).set_index("node")
+
+    def results_frame(self) -> pd.DataFrame:
+        """Names, scores, ranks (``rank_<node>``) and the typology in one table (for export)."""
+        scores = self.scores
+        out = pd.DataFrame(index=scores.index)
+        if self.names is not None:
+            out["name"] = self.names.reindex(scores.index)
+        out = out.join(scores)
+        out = out.join(self.ranks.add_prefix("rank_"))
+        if self.typology is not None:
+            out["typology"] = self.typology
+        return out
+
+    # -- the log ----------------------------------------------------------------------------------
+    def log_document(self) -> dict[str, Any]:
+        """Return the run as a profile document plus a ``[log]`` table of what each step did."""
+        doc = self.config.to_dict()
+        if self.name and "regions" not in doc:
+            doc["regions"] = self.name
+        if "framework" not in doc:
+            doc["framework"] = {
+                "nodes": {
+                    n.code: {
+                        k: v
+                        for k, v in {
+                            "parent": n.parent,
+                            "type": "indicator" if n.indicator else "aggregate",
+                            "weight": n.weight,
+                            "direction": n.direction,
+                            "label": n.label or None,
+                            "unit": n.unit or None,
+                            "denominator": n.denominator,
+                            "target": n.target,
+                        }.items()
+                        if v is not None
+                    }
+                    for n in self.framework.nodes
+                }
+            }
+        doc["log"] = {
+            "ideopolis_version": __version__,
+            "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+            "regions_scored": (len(self._need("aggregated"))),
+            "notes": list(self.notes),
+            "steps": [r.to_dict() for r in self.log],
+        }
+        out: dict[str, Any] = _jsonable(doc)
+        return out
+
+    def save_log(self, path: str | Path) -> Path:
+        """Write the log: TOML for ``.toml`` (a profile that reproduces the run), else JSON."""
+        import tomli_w
+
+        p = Path(path)
+        doc = self.log_document()
+        if p.suffix.lower() == ".toml":
+            p.write_text(tomli_w.dumps(doc), encoding="utf-8")
+        else:
+            p.write_text(json.dumps(doc, indent=2), encoding="utf-8")
+        return p
+
+
+# -- region sets -----------------------------------------------------------------------------------
+
+
+class RegionSetLike(Protocol):
+    """What :func:`score_region_set` reads from a region set (see ``ideopolis.regions``)."""
+
+    @property
+    def name(self) -> str:
+        """Short name of the set."""
+
+    @property
+    def data(self) -> pd.DataFrame:
+        """Indicator values (index = region id)."""
+
+    @property
+    def groups(self) -> pd.DataFrame:
+        """Grouping columns."""
+
+    @property
+    def names(self) -> pd.Series:
+        """Region names."""
+
+    @property
+    def indicators(self) -> Mapping[str, Any]:
+        """Indicator metadata by column name."""
+
+    @property
+    def manifest(self) -> Any:
+        """The manifest (for declared ``pillars``)."""
+
+
+def _manifest_pillars(manifest: Any) -> Mapping[str, Any] | None:
+    if manifest is None:
+        return None
+    if isinstance(manifest, Mapping):
+        return manifest.get("pillars")
+    pillars = getattr(manifest, "pillars", None)
+    if pillars is None:
+        extra = getattr(manifest, "extra", None)
+        if isinstance(extra, Mapping):
+            pillars = extra.get("pillars")
+    return pillars if isinstance(pillars, Mapping) else None
+
+
+def framework_for(rs: RegionSetLike, config: RunConfig) -> tuple[Framework, list[str]]:
+    """Return the framework a run of ``rs`` uses: the profile's, or the default one from its metadata."""
+    fw_spec = config.framework
+    if fw_spec:
+        if "file" in fw_spec:
+            path = Path(str(fw_spec["file"]))
+            fw = framework_from_csv(path) if path.suffix.lower() == ".csv" else framework_from_toml(path)
+        else:
+            fw = framework_from_mapping({"nodes": fw_spec.get("nodes", {})}, source="the profile")
+        return fw, []
+    bw = config.step("weight").params.get("balance_weight")
+    built = default_framework(
+        rs.indicators,
+        balance_weight=0.25 if bw is None else float(bw),
+        pillars=_manifest_pillars(rs.manifest),
+    )
+    return built.framework, list(built.notes)
+
+
+def score_region_set(
+    rs: RegionSetLike,
+    profile: RunConfig | str | Path | None = None,
+    **options: Any,
+) -> IndexRun:
+    """Build and run the index for a region set.
+
+    Parameters
+    ----------
+    rs : RegionSet
+        A loaded region set (``ideopolis.regions.load_region_set``).
+    profile : RunConfig or path, optional
+        A run profile (default: the default run).
+    **options
+        Step overrides: a step name with a method (``normalise="zscore"``) or a mapping
+        (``impute={"method": "group_mean", "group": "state"}``), or ``balance_weight=``,
+        ``attraction_threshold=``, ``exposure_threshold=``.
+
+    Returns
+    -------
+    IndexRun
+        The finished run.
+    """
+    config = load_profile(profile) if isinstance(profile, str | Path) else (profile or RunConfig())
+    aliases = {"weights": "weight"}
+    for key, value in options.items():
+        if value is None:
+            continue
+        if key == "balance_weight":
+            config = config.with_step("weight", balance_weight=float(value))
+        elif key in ("attraction_threshold", "exposure_threshold"):
+            config = config.with_step("lens", None, **{key: float(value)})
+        elif aliases.get(key, key) in STEPS:
+            step = aliases.get(key, key)
+            if isinstance(value, Mapping):
+                spec = dict(value)
+                config = config.with_step(step, spec.pop("method", None), **spec)
+            else:
+                config = config.with_step(step, str(value))
+        else:
+            raise ConfigError(
+                f"unknown option {key!r}; use a step name ({', '.join(STEPS)}), balance_weight, "
+                "attraction_threshold or exposure_threshold"
+            )
+    framework, notes = framework_for(rs, config)
+    run = IndexRun(
+        rs.data,
+        framework,
+        groups=rs.groups,
+        denominators=rs.data,
+        names=rs.names,
+        config=config,
+        notes=notes,
+        name=_region_set_ref(rs),
+    )
+    return run.run()
+
+
+def _region_set_ref(rs: RegionSetLike) -> str:
+    """How a profile names ``rs``: its bundled name, else its folder."""
+    from ideopolis.datasets import is_bundled_name
+
+    folder = getattr(rs, "path", None)
+    if folder is None or is_bundled_name(rs.name):
+        return rs.name
+    return str(Path(folder).resolve())

@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ideopolis.aggregate import AGGREGATORS, AggregateSpec, a_amean, aggregate
+from ideopolis.errors import MethodError, UnknownMethodError
+from ideopolis.framework import Framework, Node, framework_from_records
+
+FW = framework_from_records(
+    [
+        {"code": "idx"},
+        {"code": "p", "parent": "idx", "weight": 1},
+        {"code": "q", "parent": "idx", "weight": 3},
+        {"code": "a", "parent": "p", "weight": 1},
+        {"code": "b", "parent": "p", "weight": 3},
+        {"code": "c", "parent": "q"},
+    ]
+)
+X = pd.DataFrame(
+    {"a": [10.0, 40.0, np.nan], "b": [20.0, 10.0, 30.0], "c": [100.0, 1.0, np.nan]},
+    index=["r1", "r2", "r3"],
+)
+
+
+def test_weighted_arithmetic_by_hand_with_missing_data() -> None:
+    out = aggregate(X, FW, FW.weights).data
+    assert out.at["r1", "p"] == pytest.approx((10 + 3 * 20) / 4)
+    assert out.at["r3", "p"] == pytest.approx(30.0)  # weights renormalised over available
+    assert np.isnan(out.at["r3", "q"])  # nothing available
+    assert out.at["r1", "idx"] == pytest.approx((17.5 + 3 * 100) / 4)
+    assert out.at["r3", "idx"] == pytest.approx(30.0)
+
+
+def test_geometric_harmonic_generalised_by_hand() -> None:
+    w = FW.weights
+    geo = aggregate(X, FW, w, spec=AggregateSpec(method="geometric")).data
+    assert geo.at["r1", "p"] == pytest.approx(np.exp((np.log(10) + 3 * np.log(20)) / 4))
+    har = aggregate(X, FW, w, spec=AggregateSpec(method="harmonic")).data
+    assert har.at["r2", "p"] == pytest.approx(4 / (1 / 40 + 3 / 10))
+    gen = aggregate(X, FW, w, spec=AggregateSpec(method="generalised", params={"p": 2})).data
+    assert gen.at["r1", "p"] == pytest.approx(np.sqrt((100 + 3 * 400) / 4))
+    assert np.isnan(gen.at["r3", "q"])
+
+
+def test_method_per_level_and_per_node() -> None:
+    spec = AggregateSpec(method="arithmetic", by_level={3: "geometric"}, by_node={"q": "harmonic"})
+    res = aggregate(X, FW, FW.weights, spec=spec)
+    assert res.methods == {"p": "arithmetic", "q": "harmonic", "idx": "geometric"}
+
+
+def test_availability_threshold_per_aggregate() -> None:
+    spec = AggregateSpec(threshold_by_node={"p": 0.75})
+    out = aggregate(X, FW, FW.weights, spec=spec).data
+    assert np.isnan(out.at["r3", "p"]) and out.at["r1", "p"] == pytest.approx(17.5)
+    spec2 = AggregateSpec(threshold=0.5)
+    assert out.at["r2", "p"] == aggregate(X, FW, FW.weights, spec=spec2).data.at["r2", "p"]
+
+
+def test_minus_one_aggregate_is_reflected_on_the_scale() -> None:
+    fw = Framework(
+        (
+            Node("bal", None, indicator=False),
+            Node("att", "bal", indicator=False),
+            Node("exp", "bal", indicator=False, direction=-1),
+            Node("m", "att"),
+            Node("t", "exp"),
+        )
+    )
+    x = pd.DataFrame({"m": [80.0], "t": [30.0]})
+    out = aggregate(x, fw, fw.weights, bounds=(0, 100)).data
+    # balance = attraction - exposure rescaled to [0, 100]: (80 - 30 + 100) / 2
+    assert out.at[0, "bal"] == pytest.approx(75.0)
+    assert out.at[0, "exp"] == pytest.approx(30.0)
+
+
+def test_per_region_weights() -> None:
+    w = pd.DataFrame(
+        {"a": [1.0, 0.0, 1.0], "b": [0.0, 1.0, 1.0], "c": 1.0, "p": 1.0, "q": 1.0, "idx": 1.0},
+        index=X.index,
+    )
+    out = aggregate(X, FW, w).data
+    assert out.at["r1", "p"] == 10.0 and out.at["r2", "p"] == 10.0
+
+
+def test_errors() -> None:
+    neg = X.assign(a=[-1.0, 2.0, 3.0])
+    with pytest.raises(MethodError, match=r"geometric mean over values <= 0 in 'p': 'a' is -1 for region 'r1'"):
+        aggregate(neg, FW, FW.weights, spec=AggregateSpec(method="geometric"))
+    with pytest.raises(MethodError, match="harmonic mean over values <= 0"):
+        aggregate(neg, FW, FW.weights, spec=AggregateSpec(method="harmonic"))
+    zero = FW.weights.copy()
+    zero[["a", "b"]] = 0.0
+    with pytest.raises(MethodError, match=r"weights of the children of 'p' \(a, b\) sum to zero"):
+        aggregate(X, FW, zero)
+    with pytest.raises(MethodError, match="aggregation threshold for threshold is 2"):
+        aggregate(X, FW, FW.weights, spec=AggregateSpec(threshold=2))
+    with pytest.raises(MethodError, match="aggregation setting for 'zz'"):
+        aggregate(X, FW, FW.weights, spec=AggregateSpec(by_node={"zz": "geometric"}))
+    with pytest.raises(MethodError, match="indicator 'c' of the framework is not in the data"):
+        aggregate(X.drop(columns="c"), FW, FW.weights)
+    with pytest.raises(UnknownMethodError, match="unknown aggregate method 'median'"):
+        aggregate(X, FW, FW.weights, spec=AggregateSpec(method="median"))
+
+
+def test_registry_and_direct_call_agree() -> None:
+    x = np.array([[1.0, 2.0], [3.0, np.nan]])
+    np.testing.assert_allclose(AGGREGATORS.get("a_amean")(x, np.ones(2)), a_amean(x, np.ones(2)))
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    values=st.lists(st.floats(0, 100), min_size=3, max_size=3),
+    weights=st.lists(st.floats(0.01, 10), min_size=3, max_size=3),
+    p=st.sampled_from([-1.0, 0.0, 1.0, 2.0, 3.0]),
+)
+def test_power_means_lie_between_min_and_max(values: list[float], weights: list[float], p: float) -> None:
+    x = np.array([values]) + 1.0
+    y = AGGREGATORS.get("generalised")(x, np.array(weights), p=p)[0]
+    assert x.min() - 1e-9 <= y <= x.max() + 1e-9

@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ideopolis.framework import framework_from_records
+from ideopolis.results import (
+    child_parent_correlations,
+    correlations,
+    cronbach_alpha,
+    pillar_statistics,
+    rank_table,
+    strengths_weaknesses,
+)
+
+
+def test_ranks_ties_min_and_missing() -> None:
+    s = pd.DataFrame({"x": [5.0, 7.0, 7.0, np.nan, 1.0]})
+    assert rank_table(s)["x"].tolist() == [3, 1, 1, pd.NA, 4]
+
+
+def test_cronbach_alpha_by_hand() -> None:
+    # items a = (1, 2, 3), b = (2, 3, 5), c = (3, 4, 4): variances 1, 7/3, 1/3;
+    # row sums 6, 9, 12 -> variance 9; alpha = 3/2 (1 - (11/3) / 9) = 8/9
+    x = pd.DataFrame({"a": [1.0, 2, 3], "b": [2.0, 3, 5], "c": [3.0, 4, 4]})
+    expected = 8 / 9
+    assert cronbach_alpha(x) == pytest.approx(expected)
+    assert np.isnan(cronbach_alpha(x[["a"]]))
+    perfect = pd.DataFrame({"a": [1.0, 2, 3], "b": [1.0, 2, 3]})
+    assert cronbach_alpha(perfect) == pytest.approx(1.0)
+
+
+def test_strengths_and_weaknesses_by_rank() -> None:
+    norm = pd.DataFrame(
+        {"a": [1.0, 2, 3], "b": [3.0, 2, 1], "c": [2.0, 3, 1], "d": [0.0, 1, 2]},
+        index=["r1", "r2", "r3"],
+    )
+    sw = strengths_weaknesses(norm, "r1", n=1)
+    assert sw.to_dict("records") == [
+        {"kind": "strength", "indicator": "b", "label": "b", "rank": 1, "of": 3, "score": 3.0},
+        {"kind": "weakness", "indicator": "d", "label": "d", "rank": 3, "of": 3, "score": 0.0},
+    ]
+    both = strengths_weaknesses(norm, "r1", n=5)
+    assert len(both) == 4 and not set(both[both.kind == "strength"].indicator) & set(
+        both[both.kind == "weakness"].indicator
+    )
+
+
+def test_pillar_statistics_and_correlations() -> None:
+    fw = framework_from_records([{"code": "i"}, {"code": "x", "parent": "i"}, {"code": "y", "parent": "i"}])
+    agg = pd.DataFrame({"x": [1.0, 2, 3, 4], "y": [2.0, 4, 6, 8], "i": [1.5, 3, 4.5, 6]})
+    stats = pillar_statistics(agg, fw)
+    assert stats.at["i", "mean_correlation"] == pytest.approx(1.0)
+    assert stats.at["i", "children"] == 2
+    cp = child_parent_correlations(agg, fw)
+    assert cp["correlation"].tolist() == pytest.approx([1.0, 1.0])
+    assert correlations(agg, fw, "i").shape == (3, 3)
