@@ -114,3 +114,18 @@ def test_user_errors_are_one_line(runner, stub_results, tmp_path, monkeypatch, a
     assert len(lines) == 1 and lines[0].startswith("error: ")
     assert message in lines[0]
     assert not Path("maps").exists() or not any(Path("maps").iterdir())
+
+
+def test_map_with_the_engine_on_the_toy_set(runner, tmp_path):
+    out = tmp_path / "toy.html"
+    result = runner.invoke(app, ["map", "-r", str(TOY), "--offline", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    html = out.read_text(encoding="utf-8")
+    payload = json.loads(re.search(r'id="ideopolis-data">(.*?)</script>', html, re.S).group(1))
+    keys = [layer["key"] for layer in payload["layers"]]
+    assert keys[:2] == ["ideopolis_index", "cluster_strength"] and "typology" in keys
+    balance = next(layer for layer in payload["layers"] if layer["key"] == "balance")
+    assert balance["kind"] == "diverging" and "midpoint 50" in balance["scheme"]
+    assert payload["layers"][0]["unit"] == "score, 0-100"
+    assert "min-max to 0-100" in payload["source"] and "0.75 x cluster strength" in payload["source"]
+    assert payload["layers"][0]["rankOf"] == 6

@@ -31,6 +31,7 @@ class MapResults:
     hotspot_classes: tuple[str, ...] = HOTSPOT_ORDER
     method: str | None = None
     balance_midpoint: float | None = None
+    score_unit: str = "score"
     params: dict[str, Any] = field(default_factory=dict)
 
 
@@ -48,15 +49,16 @@ def compute_results(rs: Any, *, hotspots: bool) -> MapResults:
     -------
     MapResults
     """
-    if importlib.util.find_spec("ideopolis.index") is None:  # pragma: no cover - until the engine lands
-        raise ConfigError("this build of ideopolis has no index engine (ideopolis.index); install a full build")
-    engine = importlib.import_module("ideopolis.index")
-    run = engine.score_region_set(rs)
+    from ideopolis.index import score_region_set
+
+    run = score_region_set(rs)
     scores = run.scores
-    result = MapResults(scores=scores, ranks=run.ranks, typology=run.typology)
-    l_u = _score_range(run)
+    result = MapResults(scores=scores, ranks=run.ranks, typology=run.typology, method=method_line(run.config))
+    l_u = _score_range(run.config)
     if l_u is not None:
         result.balance_midpoint = (l_u[0] + l_u[1]) / 2
+        result.score_unit = f"score, {l_u[0]:g}-{l_u[1]:g}"
+    # The hotspot test ships separately; until it is installed the map has no hotspot layer.
     has_test = importlib.util.find_spec("ideopolis.hotspots") is not None
     if hotspots and has_test and "ideopolis_index" in scores.columns and rs.geometry is not None:
         hs = importlib.import_module("ideopolis.hotspots")
@@ -69,16 +71,38 @@ def compute_results(rs: Any, *, hotspots: bool) -> MapResults:
     return result
 
 
-def _score_range(run: Any) -> tuple[float, float] | None:
-    """Return the (lower, upper) range of min-max normalised scores, when the run used one."""
-    try:
-        step = run.config.step("normalise")
-    except (AttributeError, KeyError):
+def _score_range(config: Any) -> tuple[float, float] | None:
+    """Return the (lower, upper) range of min-max normalised scores, when the run used min-max."""
+    step = config.step("normalise")
+    if step.method != "minmax":
         return None
-    if str(getattr(step, "method", "")).replace("_", "").replace("-", "") not in {"minmax", ""}:
-        return None
-    l_u = getattr(step, "params", {}).get("l_u", (0.0, 100.0))
+    l_u = step.params.get("l_u", (0.0, 100.0))
     return float(l_u[0]), float(l_u[1])
+
+
+def method_line(config: Any) -> str:
+    """Say in one line how the scores were made, from the run's configuration.
+
+    Parameters
+    ----------
+    config : RunConfig
+        The run's configuration (``IndexRun.config``).
+
+    Returns
+    -------
+    str
+    """
+    l_u = _score_range(config)
+    normalise = config.step("normalise").method.replace("_", " ")
+    if l_u is not None:
+        normalise = f"min-max to {l_u[0]:g}-{l_u[1]:g}"
+    aggregate = config.step("aggregate").method.replace("_", " ")
+    w = float(config.step("weight").params.get("balance_weight", 0.25))
+    return (
+        f"indicators normalised ({normalise}) and aggregated ({aggregate} mean) into pillars and cluster "
+        f"strength; index = {1 - w:g} x cluster strength + {w:g} x balance of attraction against exposure "
+        "(OECD/JRC composite-indicator method)"
+    )
 
 
 @app.command("map")
@@ -156,6 +180,7 @@ def map_command(
             bins=bin_values,
             palette=palette,
             balance_midpoint=results.balance_midpoint,
+            score_unit=results.score_unit,
             title=title,
         )
         inputs = region_set_map_inputs(
