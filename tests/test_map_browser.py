@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from ideopolis.datasets import bundled_names
 from ideopolis.maps.interactive import MapInputs, interactive_map
 from ideopolis.maps.layers import format_value
 from tests.mapdata import EVIL
@@ -34,8 +35,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-ROOT = Path(__file__).resolve().parents[1]
-BUNDLED = ROOT / "data" / "regions"
 
 
 def _unavailable(reason: str) -> None:
@@ -249,9 +248,9 @@ def test_no_console_errors_and_no_network(synthetic_map: OpenMap, tmp_path: Path
 
 @pytest.mark.parametrize(("name", "region"), [("us-metros", "41940"), ("us-counties", "06085")])
 def test_bundled_set_in_the_browser(browser: Any, tmp_path: Path, name: str, region: str) -> None:
-    if not (BUNDLED / name / "manifest.toml").is_file():
-        pytest.skip(f"bundled region set {name} is not in this checkout")
-    index = pytest.importorskip("ideopolis.index")
+    if name not in bundled_names():
+        pytest.skip(f"bundled region set {name} is not installed")
+    from ideopolis import index
     from ideopolis.maps.api import region_set_map_inputs, write_html
     from ideopolis.regions import load_region_set
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from ideopolis.datasets import bundled_names
 from ideopolis.errors import ConfigError, IdeopolisError
 from ideopolis.maps import PopupField, build_map, standard_layers
 from ideopolis.maps.interactive import interactive_map, prepare_map
@@ -24,9 +24,6 @@ from tests.mapdata import (
     synthetic_scores,
     synthetic_typology,
 )
-
-ROOT = Path(__file__).resolve().parents[1]
-BUNDLED = ROOT / "data" / "regions"
 
 
 def _wiggle(xy):
@@ -171,9 +168,9 @@ def test_atomic_write_and_errors(tmp_path):
     [("us-counties", 2_000_000), ("us-metros", 1_500_000)],
 )
 def test_bundled_offline_maps_meet_their_size_targets(name, limit, tmp_path):
-    if not (BUNDLED / name / "manifest.toml").is_file():
-        pytest.skip(f"bundled region set {name} is not in this checkout")
-    index = pytest.importorskip("ideopolis.index")
+    if name not in bundled_names():
+        pytest.skip(f"bundled region set {name} is not installed")
+    from ideopolis import index
     from ideopolis.maps.api import region_set_map_inputs, write_html
     from ideopolis.regions import load_region_set
 
