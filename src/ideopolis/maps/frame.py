@@ -22,6 +22,8 @@ from scipy.sparse.csgraph import connected_components
 
 #: Shapes closer than this (degrees) belong to the same group.
 LINK_DISTANCE = 3.0
+#: First-pass link distance (degrees): neighbours and near neighbours.
+NEAR = 0.25
 #: A group holding at least this share of the regions is part of the main body.
 MIN_SHARE = 0.05
 
@@ -49,6 +51,15 @@ class Groups:
     def outliers(self) -> list[int]:
         """Return the group numbers outside the main body, largest first."""
         return sorted({int(g) for g in self.labels if g >= 0} - set(self.main))
+
+
+def _components(geoms: NDArray[np.object_], distance: float) -> NDArray[np.int64]:
+    """Connected components of shapes linked when closer than ``distance``."""
+    tree = shapely.STRtree(geoms)
+    left, right = tree.query(geoms, predicate="dwithin", distance=distance)
+    graph = coo_matrix((np.ones(left.size), (left, right)), shape=(geoms.size, geoms.size))
+    _, comp = connected_components(graph, directed=False)
+    return np.asarray(comp, dtype=np.int64)
 
 
 def group_regions(
@@ -79,12 +90,20 @@ def group_regions(
     idx = np.flatnonzero(present)
     if idx.size == 0:
         return Groups(labels, frozenset())
-    # Convex hulls are never farther apart than the shapes, and are fast to compare.
+    # Two passes keep this fast on thousands of regions: neighbours first (hulls nearly touching),
+    # then the few resulting groups linked by the distance between their hulls. A hull is never
+    # farther from anything than the shapes it holds.
     hulls = shapely.convex_hull(geoms[idx])
-    tree = shapely.STRtree(hulls)
-    left, right = tree.query(hulls, predicate="dwithin", distance=link_distance)
-    graph = coo_matrix((np.ones(left.size), (left, right)), shape=(idx.size, idx.size))
-    _, comp = connected_components(graph, directed=False)
+    comp = _components(hulls, min(NEAR, link_distance))
+    if link_distance > NEAR and comp.max() > 0:
+        group_hulls = np.array(
+            [
+                shapely.convex_hull(shapely.multipoints(shapely.get_coordinates(hulls[comp == c])))
+                for c in range(int(comp.max()) + 1)
+            ],
+            dtype=object,
+        )
+        comp = _components(group_hulls, link_distance)[comp]
     sizes = np.bincount(comp)
     order = np.argsort(-sizes, kind="stable")
     rank = np.empty_like(order)
