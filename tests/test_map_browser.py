@@ -119,8 +119,14 @@ def _hover(opened: OpenMap, region_id: str) -> str:
     """Move the mouse onto a point inside the region's shape; return the tooltip text."""
     shape = opened.inputs.prepared.shapes[region_id]
     point = shape.representative_point()
+    # Centre the map on the point first, so no control box covers it.
     xy = opened.page.evaluate(
-        "([lat, lng]) => { const p = window.ideopolis.map.latLngToContainerPoint([lat, lng]); return [p.x, p.y]; }",
+        """([lat, lng]) => {
+            const map = window.ideopolis.map;
+            map.setView([lat, lng], map.getZoom(), {animate: false});
+            const p = map.latLngToContainerPoint([lat, lng]);
+            return [p.x, p.y];
+        }""",
         [point.y, point.x],
     )
     under = opened.page.evaluate("([x, y]) => document.elementFromPoint(x, y).getAttribute('data-region')", xy)
@@ -129,7 +135,8 @@ def _hover(opened: OpenMap, region_id: str) -> str:
     tooltip = opened.page.locator(".leaflet-tooltip")
     tooltip.wait_for(state="visible")
     text: str = tooltip.inner_text()
-    opened.page.mouse.move(2, 790)  # off the shapes: the tooltip fades out and is removed
+    box = opened.page.locator(".ido-legend").bounding_box()
+    opened.page.mouse.move(box["x"] + 5, box["y"] + 5)  # onto the legend: the tooltip fades out and goes
     opened.page.wait_for_function("document.querySelectorAll('.leaflet-tooltip').length === 0")
     return text
 
@@ -271,6 +278,7 @@ def test_bundled_set_in_the_browser(browser: Any, tmp_path: Path, name: str, reg
         before = _fills(opened.page)
         opened.page.locator(".ido-layers input[value='talent']").check()
         assert _fills(opened.page) != before
+        opened.page.evaluate("window.ideopolis.home()")
         _screenshot(opened.page, tmp_path / f"{name}.png")
         assert [m for m in opened.console if m[0] in ("error", "pageerror")] == []
         assert opened.blocked == []

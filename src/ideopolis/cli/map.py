@@ -53,7 +53,12 @@ def compute_results(rs: Any, *, hotspots: bool) -> MapResults:
 
     run = score_region_set(rs)
     scores = run.scores
-    result = MapResults(scores=scores, ranks=run.ranks, typology=run.typology, method=method_line(run.config))
+    result = MapResults(
+        scores=scores,
+        ranks=run.ranks,
+        typology=run.typology,
+        method=method_line(run.config, lens="balance" in scores.columns),
+    )
     l_u = _score_range(run.config)
     if l_u is not None:
         result.balance_midpoint = (l_u[0] + l_u[1]) / 2
@@ -80,13 +85,15 @@ def _score_range(config: Any) -> tuple[float, float] | None:
     return float(l_u[0]), float(l_u[1])
 
 
-def method_line(config: Any) -> str:
+def method_line(config: Any, *, lens: bool = True) -> str:
     """Say in one line how the scores were made, from the run's configuration.
 
     Parameters
     ----------
     config : RunConfig
         The run's configuration (``IndexRun.config``).
+    lens : bool, default True
+        Whether the run has the balance (a set without migration or telework indicators has not).
 
     Returns
     -------
@@ -98,10 +105,14 @@ def method_line(config: Any) -> str:
         normalise = f"min-max to {l_u[0]:g}-{l_u[1]:g}"
     aggregate = config.step("aggregate").method.replace("_", " ")
     w = float(config.step("weight").params.get("balance_weight", 0.25))
+    index = (
+        f"index = {1 - w:g} x cluster strength + {w:g} x balance of attraction against exposure"
+        if lens
+        else "index = cluster strength (no attraction or exposure indicators in this set)"
+    )
     return (
         f"indicators normalised ({normalise}) and aggregated ({aggregate} mean) into pillars and cluster "
-        f"strength; index = {1 - w:g} x cluster strength + {w:g} x balance of attraction against exposure "
-        "(OECD/JRC composite-indicator method)"
+        f"strength; {index} (OECD/JRC composite-indicator method)"
     )
 
 

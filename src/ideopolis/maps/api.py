@@ -22,10 +22,7 @@ from ideopolis.maps.layers import HOTSPOT_ORDER, SCHEMES, standard_layers
 from ideopolis.maps.static import save_png, static_map
 
 #: Method line used when the caller gives none.
-DEFAULT_METHOD = (
-    "indicators normalised to 0-100, aggregated into pillars, cluster strength and the balance of "
-    "attraction against exposure (OECD/JRC composite-indicator method)"
-)
+DEFAULT_METHOD = "composite index of normalised indicators (OECD/JRC composite-indicator method)"
 _SCHEME_WORDS = {
     "quantiles": "quantiles",
     "natural_breaks": "natural breaks",
