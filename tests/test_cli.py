@@ -99,3 +99,15 @@ def test_find_region_unknown_suggests_close_names() -> None:
 @pytest.mark.parametrize(("n", "text"), [(999, "999 B"), (1500, "1.5 kB"), (2_340_000, "2.3 MB")])
 def test_human_size(n: int, text: str) -> None:
     assert human_size(n) == text
+
+
+def test_output_piped_into_head_ends_quietly() -> None:
+    proc = subprocess.run(
+        f"{sys.executable} -m ideopolis score --regions {TOY} --top 6 | head -1",
+        shell=True,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.stdout.startswith("id")
+    assert "Traceback" not in proc.stderr and "Error" not in proc.stderr

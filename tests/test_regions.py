@@ -139,3 +139,18 @@ def test_long_table_is_read_on_demand(toy_dir: Path) -> None:
     assert report.codes() == ["long-table-unknown-ids"]
     with pytest.raises(RegionSetError, match="has no long table 'jobs'; fix: use one of: industry"):
         rs.long_table("jobs")
+
+
+def test_reference_table_is_declared_read_and_validated(toy_dir: Path) -> None:
+    (toy_dir / "codes.csv").write_text("naics,cluster\n541511,IT\n511210,IT\n")
+    with (toy_dir / "manifest.toml").open("a") as f:
+        f.write('\n[[reference_tables]]\nname = "codes"\nfile = "codes.csv"\nkey_column = "naics"\n')
+    rs = load_region_set(toy_dir)
+    assert rs.reference_table("codes")["cluster"].tolist() == ["IT", "IT"]
+    assert validate_region_set(toy_dir).problems == []
+    (toy_dir / "codes.csv").write_text("naics,cluster\n541511,IT\n541511,IT\n")
+    report = validate_region_set(toy_dir)
+    assert report.codes() == ["duplicate-id"]
+    assert "codes.csv: column 'naics': 1 id occurs more than once ('541511' at rows 2, 3)" in report.lines()[0]
+    with pytest.raises(RegionSetError, match="has no reference table 'x'; fix: use one of: codes"):
+        rs.reference_table("x")

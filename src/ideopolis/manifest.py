@@ -43,6 +43,7 @@ _TOP_KEYS = {
     "geometry",
     "tables",
     "long_tables",
+    "reference_tables",
     "groups",
     "pillars",
     "indicators",
@@ -64,6 +65,7 @@ _REGION_SET_KEYS = {
 _GEOMETRY_KEYS = {"file", "layer", "id_column"}
 _TABLE_KEYS = {"file", "sheet", "id_column"}
 _LONG_TABLE_KEYS = {"name", "file", "id_column", "sheet", "description", "source", "vintage", "license"}
+_REFERENCE_TABLE_KEYS = {"name", "file", "key_column", "sheet", "description", "source", "vintage", "license"}
 _GROUP_KEYS = {"label", "values"}
 _PILLAR_KEYS = {"label", "parent"}
 _INDICATOR_KEYS = {
@@ -203,6 +205,20 @@ class LongTableSpec:
 
 
 @dataclass(frozen=True)
+class ReferenceTableSpec:
+    """A lookup table not keyed by region (e.g. a NAICS -> cluster crosswalk)."""
+
+    name: str
+    file: str
+    key_column: str
+    sheet: str | None = None
+    description: str | None = None
+    source: str | None = None
+    vintage: str | None = None
+    license: str | None = None
+
+
+@dataclass(frozen=True)
 class GroupSpec:
     """A grouping column (state, country, metro/micro, urban/rural class)."""
 
@@ -232,8 +248,9 @@ class Manifest:
         Region id and name columns.
     geometry : GeometrySpec or None
         The geometry file (``None`` only for a table-only set built from a user's files).
-    tables, long_tables : tuple
-        The indicator tables and the long tables.
+    tables, long_tables, reference_tables : tuple
+        The indicator tables, the long tables (several rows per region) and the reference tables (lookups
+        not keyed by region).
     groups : dict
         Grouping columns by name.
     pillars : dict
@@ -260,6 +277,7 @@ class Manifest:
     vintage: str | None = None
     default_indicator: str | None = None
     long_tables: tuple[LongTableSpec, ...] = ()
+    reference_tables: tuple[ReferenceTableSpec, ...] = ()
     groups: Mapping[str, GroupSpec] = field(default_factory=dict)
     pillars: Mapping[str, PillarSpec] = field(default_factory=dict)
     indicators: Mapping[str, IndicatorMeta] = field(default_factory=dict)
@@ -445,6 +463,35 @@ def parse_manifest(raw: Mapping[str, Any], report: ValidationReport, *, folder: 
                 )
             )
 
+    reference_tables: list[ReferenceTableSpec] = []
+    raw_ref = raw.get("reference_tables", [])
+    if not isinstance(raw_ref, list) or not all(isinstance(t, dict) for t in raw_ref):
+        report.error(
+            "bad-type", f, "reference_tables", "must be an array of tables", "write [[reference_tables]] sections"
+        )
+    else:
+        for i, t in enumerate(raw_ref, start=1):
+            where = f"[[reference_tables]] #{i}"
+            _unknown_keys(t, _REFERENCE_TABLE_KEYS, where, report)
+            rname = _string(t, "name", where, report, required=True)
+            rfile = _string(t, "file", where, report, required=True)
+            rkey = _string(t, "key_column", where, report, required=True)
+            if rname is None or rfile is None or rkey is None:
+                continue
+            _check_suffix(rfile, TABLE_SUFFIXES, f"{where} file", report)
+            reference_tables.append(
+                ReferenceTableSpec(
+                    rname,
+                    rfile,
+                    rkey,
+                    _string(t, "sheet", where, report),
+                    _string(t, "description", where, report),
+                    _string(t, "source", where, report),
+                    _string(t, "vintage", where, report),
+                    _string(t, "license", where, report),
+                )
+            )
+
     groups: dict[str, GroupSpec] = {}
     for gname, g in (_table(raw, "groups", report) or {}).items():
         where = f"[groups.{gname}]"
@@ -517,6 +564,7 @@ def parse_manifest(raw: Mapping[str, Any], report: ValidationReport, *, folder: 
         vintage=_string(rs, "vintage", "[region_set]", report),
         default_indicator=_string(rs, "default_indicator", "[region_set]", report),
         long_tables=tuple(long_tables),
+        reference_tables=tuple(reference_tables),
         groups=groups,
         pillars=pillars,
         indicators=indicators,

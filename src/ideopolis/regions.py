@@ -31,7 +31,14 @@ from pyproj.exceptions import CRSError
 from ideopolis import datasets
 from ideopolis.errors import DataFileError, RegionSetError
 from ideopolis.io import MISSING_TOKENS, id_strings, read_geometry, read_table
-from ideopolis.manifest import TABLE_SUFFIXES, IndicatorMeta, LongTableSpec, Manifest, read_manifest
+from ideopolis.manifest import (
+    TABLE_SUFFIXES,
+    IndicatorMeta,
+    LongTableSpec,
+    Manifest,
+    ReferenceTableSpec,
+    read_manifest,
+)
 from ideopolis.problems import ValidationReport, count, listing
 
 #: The CRS every region set is held in after loading.
@@ -129,6 +136,30 @@ class RegionSet:
         df = _read_long_table(self.manifest, spec)
         df = df[df["id"].isin(self.data.index)].reset_index(drop=True)
         self._long[name] = df
+        return df
+
+    def reference_table(self, name: str) -> pd.DataFrame:
+        """Read a reference table (a lookup not keyed by region, e.g. NAICS -> cluster), cached.
+
+        Parameters
+        ----------
+        name : str
+            As named in ``[[reference_tables]]``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            The table as stored (text columns stay text).
+        """
+        key = f"reference:{name}"
+        if key in self._long:
+            return self._long[key]
+        spec = next((t for t in self.manifest.reference_tables if t.name == name), None)
+        if spec is None:
+            known = ", ".join(t.name for t in self.manifest.reference_tables) or "none"
+            raise RegionSetError(f"region set {self.name!r} has no reference table {name!r}; fix: use one of: {known}")
+        df, _label, _first = read_table(self.manifest.path(spec.file), sheet=spec.sheet)
+        self._long[key] = df
         return df
 
     def require_geometry(self) -> gpd.GeoDataFrame:
@@ -323,6 +354,10 @@ def build_region_set(manifest: Manifest, report: ValidationReport, *, deep: bool
                     f"{count(len(unknown), 'id', verb=('is', 'are'))} not a region of this set ({listing(unknown)}); they are left out",
                     "check the ids, or ignore if these regions are out of scope",
                 )
+
+    if deep:
+        for ref in manifest.reference_tables:
+            _check_reference_table(manifest, ref, report)
 
     geometry = None if geo is None else gpd.GeoDataFrame(geometry=geo.geometry.to_numpy(), index=ids, crs=geo.crs)
     return RegionSet(manifest=manifest, data=data, groups=groups, names=names, geometry=geometry, report=report)
@@ -826,6 +861,24 @@ def _read_long_table(manifest: Manifest, spec: LongTableSpec) -> pd.DataFrame:
     df = df.drop(columns=[spec.id_column])
     df.insert(0, "id", ids)
     return df
+
+
+def _check_reference_table(manifest: Manifest, spec: ReferenceTableSpec, report: ValidationReport) -> None:
+    try:
+        df, row_label, first = read_table(manifest.path(spec.file), sheet=spec.sheet)
+    except DataFileError as exc:
+        report.error("reference-table", spec.file, "", *_split_fix(str(exc), spec.file))
+        return
+    if spec.key_column not in df.columns:
+        report.error(
+            "missing-id-column",
+            spec.file,
+            f"column {spec.key_column!r}",
+            f"the key column is missing (columns: {listing(list(df.columns), limit=8)})",
+            "set key_column in the [[reference_tables]] entry",
+        )
+        return
+    _check_id_column(id_strings(df[spec.key_column]), spec.file, spec.key_column, row_label, first, report)
 
 
 def _split_fix(message: str, file: str) -> tuple[str, str]:

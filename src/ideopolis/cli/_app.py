@@ -8,6 +8,7 @@ one line on stderr and exit code 1, never a traceback.
 from __future__ import annotations
 
 import difflib
+import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -65,8 +66,12 @@ class IdeopolisGroup(TyperGroup):
                 hint = f" (see '{ctx.command_path} --help')"
             typer.echo(f"error: {one_line(exc.format_message())}{hint}", err=True)
             rv = 1
-        except click.exceptions.Abort:  # type: ignore[attr-defined]
+        except typer.Abort:
             typer.echo("error: aborted", err=True)
+            rv = 1
+        except BrokenPipeError:  # output piped into `head`: stop quietly, without a flush error at exit
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
             rv = 1
         if not standalone_mode:
             return rv

@@ -1,0 +1,398 @@
+"""Assemble the ``us-metros`` region set (the default): every 2023 core-based statistical area."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import shapely
+
+from . import datasheet, geo, output, us_spec, us_text
+from . import readers_us as r
+from .spec import Group, RegionSet, SideTable
+from .us_common import CBP_SECTORS, KNOWLEDGE_NAICS, UsSources, counties_2023, knowledge_gdp
+from .us_geometry import UsFaces
+
+TOLERANCE = 0.01
+MSA_MATCH = 0.001  # BEA MSA total GDP within 0.1% of the sum of the 2023 member counties = same extent
+
+
+def region_set() -> RegionSet:
+    """Metadata of us-metros.
+
+    Returns
+    -------
+    RegionSet
+        Groups, indicators and side tables in their written order.
+    """
+    indicators = (
+        us_spec.population_indicators("metros")
+        + us_spec.migration_indicators("metros")
+        + us_spec.bea_indicators("metros")
+        + us_spec.cbp_indicators()
+    )
+    return RegionSet(
+        name="us-metros",
+        title="US metropolitan and micropolitan statistical areas (OMB July 2023)",
+        description=(
+            "Every 2023 core-based statistical area (metro and micro), geometry dissolved from its counties, "
+            "with talent, capital, knowledge-job, migration and teleworkability indicators."
+        ),
+        id_column="cbsa",
+        name_column="name",
+        license="Public domain (U.S. Government works) except Dingel & Neiman shares (cite); see DATASHEET.md",
+        sources=[
+            "U.S. Census Bureau",
+            "BEA",
+            "BLS",
+            "USDA ERS",
+            "USPTO",
+            "OMB",
+            "Dingel & Neiman (2020)",
+            "U.S. Cluster Mapping Project (Delgado, Porter & Stern 2016)",
+        ],
+        groups=[
+            Group("cbsa_type", "Metropolitan / micropolitan", ("metro", "micro"), "OMB July 2023."),
+            Group(
+                "state",
+                "Principal state (USPS code)",
+                None,
+                "First state in the CBSA title (e.g. NY for 'New York-Newark-Jersey City, NY-NJ').",
+            ),
+            Group("csa", "Combined statistical area (OMB July 2023)", None, "3-digit CSA code; blank if none."),
+        ],
+        indicators=indicators,
+        vintage="2000-2023 (see DATASHEET.md per indicator)",
+        default_indicator="ba_plus_share",
+        long_tables=[
+            SideTable(
+                "industry_employment",
+                "industry.parquet",
+                "CBP 2019 paid employment and establishments by 6-digit NAICS (2017) for the 2023 CBSAs whose "
+                "code is in CBP 2019; unpublished cells (fewer than 3 establishments) are absent, not 0.",
+                id_column="cbsa",
+                columns=(
+                    ("cbsa", "CBSA code (5-character string)"),
+                    ("naics", "6-digit NAICS 2017 code (6-character string)"),
+                    ("emp", "paid employees, pay period including March 12, 2019 (noise-infused)"),
+                    ("estab", "establishments"),
+                ),
+                source="U.S. Census Bureau, County Business Patterns 2019 (Census API 'cbp', NAICS2017)",
+                vintage="2019",
+                license="Public domain (U.S. Government work)",
+            )
+        ],
+        reference_tables=[
+            SideTable(
+                "naics_clusters",
+                "clusters.parquet",
+                "NAICS -> U.S. Cluster Mapping Project cluster crosswalk (Delgado, Porter & Stern 2016; "
+                "clustermapping.us): traded/local, cluster, subcluster; a reference table (not keyed by region).",
+                key_column="naics",
+                columns=(
+                    ("naics", "6-digit NAICS code (string)"),
+                    ("traded_local", "'traded' or 'local'"),
+                    ("cluster", "cluster name (51 traded and 19 local clusters)"),
+                    ("subcluster", "subcluster name"),
+                    ("naics_title", "NAICS title"),
+                    (
+                        "naics_2017_only",
+                        "True for the 16 codes the source flags as non-standard that are "
+                        "NAICS 2017 codes used by CBP 2019 (kept; see 'Industry tables')",
+                    ),
+                ),
+            )
+        ],
+    )
+
+
+def _strict_group_sum(frame: pd.DataFrame, groups: pd.Series) -> pd.DataFrame:
+    """Sum counts per group; a group is missing in a column when any member is missing."""
+    summed = frame.groupby(groups, sort=True).sum(min_count=1)
+    any_missing = frame.isna().groupby(groups, sort=True).any()
+    return summed.mask(any_missing)
+
+
+def _cbp_indicators(cbp: pd.DataFrame, dn: pd.DataFrame, keys: pd.Index) -> pd.DataFrame:
+    """Sector employment, knowledge jobs and the sector-mix teleworkable share by CBSA."""
+    sectors = cbp[cbp["digits"] <= 2].pivot(index="cbsa", columns="naics", values="emp").astype(float)
+    sectors = sectors.reindex(keys)
+    out = pd.DataFrame(index=keys)
+    out["emp_total_2019"] = sectors["00"]
+    for naics in CBP_SECTORS:
+        out[us_spec.sector_column(naics)] = sectors.get(naics, np.nan)
+    know = sectors[KNOWLEDGE_NAICS]
+    out["emp_knowledge_2019"] = know.sum(axis=1).where(know.notna().all(axis=1))
+    tw = dn.set_index("naics")["teleworkable_emp"]
+    tw = tw[[c for c in CBP_SECTORS if c != "99"]]
+    emp = sectors[list(tw.index)]
+    out["emp_telework_base_2019"] = emp.sum(axis=1, min_count=1)
+    out["telework_jobs_2019"] = (emp * tw).sum(axis=1, min_count=1)
+    return out
+
+
+def _principal_state(title: str) -> str:
+    return title.rsplit(", ", 1)[1].split("-")[0]
+
+
+def build(src: UsSources, faces: UsFaces, shared: Path, out_dir: Path) -> dict[str, float]:
+    """Build and write us-metros.
+
+    Parameters
+    ----------
+    src : UsSources
+        Raw county tables.
+    faces : UsFaces
+        The cleaned county coverage with Connecticut pieces.
+    shared : pathlib.Path
+        Shared data root (CBP, Dingel & Neiman and cluster files are read here).
+    out_dir : pathlib.Path
+        Folder to write (created).
+
+    Returns
+    -------
+    dict
+        Numbers for the build report.
+    """
+    rs = region_set()
+    deline = src.delineation
+    metros = deline.drop_duplicates("cbsa").set_index("cbsa").sort_index()
+    keys = pd.Index(metros.index, name="cbsa")
+
+    c23 = counties_2023(src)
+    member_of = deline.set_index("fips5")["cbsa"]
+    counts = _strict_group_sum(c23.reindex(member_of.index), member_of).reindex(keys)
+
+    # GDP: BEA's MSA file where it has the same extent as the 2023 metro, else the counties.
+    msa = src.cagdp2_msa
+    msa_k = knowledge_gdp(msa)
+    stats: dict[str, float] = {"msa_codes": 0, "msa_same_extent": 0, "k_from_msa": 0}
+    for code in keys.intersection(msa.index):
+        stats["msa_codes"] += 1
+        county_sum = counts.loc[code, "gdp_2021_k"]
+        total = msa.loc[code, 1]
+        if np.isnan(county_sum) or abs(total - county_sum) / total > MSA_MATCH:
+            continue
+        stats["msa_same_extent"] += 1
+        counts.loc[code, "gdp_2021_k"] = total
+        if not np.isnan(msa_k[code]):
+            if np.isnan(counts.loc[code, "gdp_knowledge_2021_k"]):
+                stats["k_from_msa"] += 1
+            counts.loc[code, "gdp_knowledge_2021_k"] = msa_k[code]
+    stats["k_total"] = int(counts["gdp_knowledge_2021_k"].notna().sum())
+
+    cbp = r.read_cbp_cbsa(shared)
+    dn = r.read_dn_naics(shared)
+    cbp_table = _cbp_indicators(cbp, dn, keys)
+    dn_msa = r.read_dn_msa(shared).set_index("area")["teleworkable_emp"]
+    dn_col = pd.DataFrame({"dn_msa_teleworkable_share": dn_msa.reindex(keys)})
+
+    groups = pd.DataFrame(
+        {
+            "name": metros["cbsa_title"],
+            "cbsa_type": metros["cbsa_type"],
+            "state": [_principal_state(t) for t in metros["cbsa_title"]],
+            "csa": metros["csa"],
+        },
+        index=keys,
+    )
+    table = pd.concat([groups, counts, cbp_table, dn_col], axis=1)
+    table.index.name = "cbsa"
+    final = output.finalize_indicators(table.reset_index(), rs)
+
+    # Geometry: faces relabelled to 2023 counties (Connecticut pieces), then to CBSAs.
+    cbsa_of_face = np.array([member_of.get(o, "") for o in faces.region_owner], dtype=object)
+    polygons = geo.dissolve(faces.faces.geoms, cbsa_of_face).reindex(keys)
+    assert polygons.notna().all(), polygons[polygons.isna()].index.tolist()
+    simplified = geo.simplify_coverage(polygons.to_numpy(), TOLERANCE)
+    quality = geo.coverage_quality(simplified)
+    n_vertices = int(shapely.get_num_coordinates(simplified).sum())
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    output.write_indicators_csv(final, rs, out_dir / "indicators.csv", ["cbsa", "name", "cbsa_type", "state", "csa"])
+    output.write_geoparquet(list(keys), simplified, "cbsa", out_dir / "geometry.parquet")
+    industry = _industry_table(cbp, keys)
+    output.write_parquet(industry, out_dir / "industry.parquet")
+    clusters, cluster_stats = _cluster_table(shared, cbp)
+    output.write_parquet(clusters, out_dir / "clusters.parquet")
+    output.write_manifest(rs, out_dir / "manifest.toml")
+
+    cbp_codes = set(cbp["cbsa"])
+    stats["cbp_matched"] = sum(k in cbp_codes for k in keys)
+    stats["dn_codes"] = len(dn_msa)
+    stats["dn_matched"] = int(final["dn_msa_teleworkable_share"].notna().sum())
+    valid = final[["teleworkable_share", "dn_msa_teleworkable_share"]].dropna()
+    stats["dn_corr"] = float(np.corrcoef(valid.iloc[:, 0], valid.iloc[:, 1])[0, 1])
+    sections = [
+        (
+            "Geometry",
+            us_text.geometry_notes(faces, quality, TOLERANCE, n_vertices)
+            + "\nCBSA polygons are unions of their 2023 counties' faces (Connecticut: planning-region pieces, below).",
+        ),
+        ("Connecticut", us_text.connecticut(src, faces, "metros")),
+        (
+            "GDP of metros",
+            _gdp_text(stats) + us_text.knowledge_gdp_coverage(src) + _largest_missing(final, "gdp_knowledge_share"),
+        ),
+        (
+            "Employment (CBP 2019) and teleworkability",
+            _cbp_text(stats, keys, cbp_codes, final) + _largest_missing(final, "knowledge_emp_share"),
+        ),
+        ("Industry tables", _industry_text(industry, cluster_stats)),
+        ("BEA combination areas", us_text.bea_combinations(src)),
+        ("Alaska", us_text.alaska("metros")),
+        ("Puerto Rico", _pr_text(final)),
+        ("Vintages", us_text.vintages("metros")),
+        ("Missing values and zeros", us_text.missing_values()),
+        ("Rebuilding", us_text.rebuild()),
+    ]
+    n_metro = int((final["cbsa_type"] == "metro").sum())
+    intro = (
+        f"Every core-based statistical area of the OMB July 2023 delineation (Bulletin 23-01): {n_metro} "
+        f"metropolitan and {len(final) - n_metro} micropolitan statistical areas, including Puerto Rico's, "
+        "flagged by the group column `cbsa_type`. County-based counts are summed over the CBSA's 2023 counties "
+        "(list1_2023.xlsx); rates are recomputed from the summed counts. This is the default region set."
+    )
+    (out_dir / "DATASHEET.md").write_text(datasheet.render(rs, final, intro, sections), encoding="utf-8")
+    return {
+        "regions": float(len(final)),
+        "vertices": float(n_vertices),
+        "industry_rows": float(industry.num_rows),
+        **{k: float(v) for k, v in stats.items()},
+        **quality,
+    }
+
+
+def _industry_table(cbp: pd.DataFrame, keys: pd.Index) -> pa.Table:
+    """The 6-digit NAICS long table for the 2023 CBSAs present in CBP 2019."""
+    six = cbp[(cbp["digits"] == 6) & cbp["cbsa"].isin(keys)].sort_values(["cbsa", "naics"])
+    return pa.table(
+        {
+            "cbsa": pa.array(six["cbsa"].tolist(), type=pa.string()).dictionary_encode(),
+            "naics": pa.array(six["naics"].tolist(), type=pa.string()).dictionary_encode(),
+            "emp": pa.array(six["emp"].to_numpy(), type=pa.int64()),
+            "estab": pa.array(six["estab"].to_numpy(), type=pa.int64()),
+        }
+    )
+
+
+def _cluster_table(shared: Path, cbp: pd.DataFrame) -> tuple[pa.Table, dict[str, float]]:
+    """The NAICS -> cluster crosswalk without the source's non-standard codes (except NAICS 2017 codes)."""
+    xw = r.read_cluster_crosswalk(shared)
+    cbp6 = set(cbp.loc[cbp["digits"] == 6, "naics"])
+    flagged = xw["emsi_nonstandard"]
+    kept_2017 = flagged & xw["naics"].isin(cbp6)
+    out = xw[~flagged | kept_2017].sort_values("naics")
+    assert not out["naics"].duplicated().any()
+    six = cbp[cbp["digits"] == 6]
+    emp_by_code = six.groupby("naics")["emp"].sum()
+    mapped = emp_by_code.index.isin(out["naics"])
+    mapped_std = emp_by_code.index.isin(out.loc[~out["emsi_nonstandard"], "naics"])
+    stats = {
+        "rows_source": float(len(xw)),
+        "flagged": float(flagged.sum()),
+        "kept_2017": float(kept_2017.sum()),
+        "rows": float(len(out)),
+        "cbp_codes": float(len(emp_by_code)),
+        "cbp_codes_mapped": float(mapped.sum()),
+        "emp_share_mapped": float(emp_by_code[mapped].sum() / emp_by_code.sum()),
+        "emp_share_mapped_std_only": float(emp_by_code[mapped_std].sum() / emp_by_code.sum()),
+        "traded": float((out["traded_local"] == "traded").sum()),
+        "clusters": float(out["cluster"].nunique()),
+    }
+    table = pa.table(
+        {
+            "naics": _strings(out["naics"]),
+            "traded_local": _strings(out["traded_local"]).dictionary_encode(),
+            "cluster": _strings(out["cluster"]).dictionary_encode(),
+            "subcluster": _strings(out["subcluster"]),
+            "naics_title": _strings(out["naics_title"]),
+            "naics_2017_only": pa.array(out["emsi_nonstandard"].tolist(), type=pa.bool_()),
+        }
+    )
+    return table, stats
+
+
+def _strings(values: pd.Series) -> pa.Array:
+    """Arrow string array with nulls where the source is blank (e.g. Private Households has no cluster)."""
+    return pa.array([None if pd.isna(v) else str(v) for v in values], type=pa.string())
+
+
+def _largest_missing(final: pd.DataFrame, column: str, n: int = 10) -> str:
+    """A sentence naming the most populous CBSAs without a value."""
+    missing = final[final[column].isna()].sort_values("pop_2020", ascending=False).head(n)
+    names = "; ".join(f"{c} {t}" for c, t in zip(missing["cbsa"], missing["name"], strict=True))
+    return f"\nThe {n} most populous CBSAs (2020 Census) without `{column}`: {names}.\n"
+
+
+def _gdp_text(stats: dict[str, float]) -> str:
+    return f"""
+BEA publishes GDP for counties and, in a separate file, for 384 MSAs, {stats["msa_codes"]} of whose codes are 2023
+CBSA codes (pre-2023 delineation; micropolitan areas are not published). The MSA file is used where it
+covers the 2023 metro: same code **and** its 2021 all-industry GDP within {MSA_MATCH:.1%} of the sum of the 2023
+member counties (so the extent did not change) - true for {stats["msa_same_extent"]} metros. There, GDP is the
+MSA value and knowledge-intensive GDP is taken from the MSA file when published there (filling
+{stats["k_from_msa"]} metros whose county sum had a suppressed cell). Elsewhere both are sums of the member
+counties, and knowledge GDP is missing when any member county's is unknown ('(D)' is never 0). Result: knowledge GDP
+known for {stats["k_total"]} CBSAs.
+"""
+
+
+def _cbp_text(stats: dict[str, float], keys: pd.Index, cbp_codes: set[str], final: pd.DataFrame) -> str:
+    missing = sorted(k for k in keys if k not in cbp_codes)
+    k55 = int((final["emp_total_2019"].notna() & final["emp_55"].isna()).sum())
+    return f"""
+County Business Patterns 2019 by CBSA (Census API, via Brookings Metro's data warehouse) uses the OMB September 2018
+delineation. Its codes are matched to 2023 CBSA codes: {stats["cbp_matched"]} of {len(keys)} 2023 CBSAs have CBP data;
+{len(missing)} CBSAs created or renumbered by 2023 have none (their employment indicators are missing):
+{", ".join(missing)}. A CBSA whose extent changed between 2018 and 2023 keeps its 2018 extent in the CBP columns.
+
+CBP publishes no cell with fewer than 3 establishments; such sectors are missing, never 0. NAICS 55 (management of
+companies) is unpublished in {k55} CBSAs with CBP data, which makes their knowledge-intensive employment (51 + 52 +
+54 + 55), its share and density missing.
+
+**Teleworkable share (sector mix).** For each CBSA, `teleworkable_share` = sum_s emp_s x tw_s / sum_s emp_s over the
+published sectors among the 19 that Dingel & Neiman rate (`NAICS_workfromhome.csv`, `teleworkable_emp`; their
+NAICS 99 is government, CBP's 99 is 'not classified', so 99 is left out). Occupation mix within sectors is national.
+
+**Dingel & Neiman's own metro share** (`MSA_workfromhome.csv`, OES May 2018 areas): {stats["dn_matched"]} of their
+{stats["dn_codes"]} area codes equal a 2023 CBSA code and are joined; the others are NECTA/renumbered/dropped
+areas, and micropolitan areas have none. Over the {stats["dn_matched"]} matches the sector-mix estimate correlates
+r = {stats["dn_corr"]:.2f} with it. It is stored as an auxiliary level (no pillar) to check or replace the sector-mix
+estimate.
+"""
+
+
+def _industry_text(industry: pa.Table, c: dict[str, float]) -> str:
+    return f"""
+`industry.parquet` holds {industry.num_rows:,} CBSA x 6-digit NAICS rows of CBP 2019 (employment and establishments)
+for location quotients and traded clusters. Only published cells are present; sums over 6-digit codes fall short
+of sector totals where cells are unpublished.
+
+`clusters.parquet` is derived from the U.S. Cluster Mapping Project crosswalk 'NAICS_crosswalks_to_Cluster_system.xlsx'
+(sheet 'Emsi NAICS to Porter Cluster'; {int(c["rows_source"])} rows; cluster definitions of Delgado, Porter & Stern
+(2016), 'Defining clusters of related industries', Journal of Economic Geography 16(1), published by the U.S.
+Cluster Mapping Project, clustermapping.us; cite both wherever clusters are shown). Columns are renamed and values
+trimmed; traded/local is lower-cased. Of the {int(c["flagged"])} rows the source flags as non-standard ('Emsi'
+codes), {int(c["flagged"] - c["kept_2017"])} are dropped (Emsi aggregates such as 111000 and 90xxxx government
+codes, and codes outside CBP's scope such as 482110 rail, 491110 postal service, 525xxx funds). **Deviation from
+the issue, on purpose:** the other {int(c["kept_2017"])} flagged codes are genuine NAICS 2017 codes that CBP 2019
+publishes (e.g. 541713-541715 research and development, 452210/452311/452319 general merchandise, 517311/517312
+telecommunications, 211120 crude petroleum extraction); the source's NAICS 2012 basis lacks their predecessors, so
+dropping them would leave research and development out of the 'Education and Knowledge Creation' cluster. They are
+kept with `naics_2017_only = True`; filter them out to apply the issue's rule literally. Result: {int(c["rows"])}
+codes, {int(c["traded"])} traded, {int(c["clusters"])} clusters. Of the {int(c["cbp_codes"])} 6-digit codes in CBP
+2019, {int(c["cbp_codes_mapped"])} map to a cluster, covering {c["emp_share_mapped"]:.2%} of 6-digit employment
+({c["emp_share_mapped_std_only"]:.2%} without the kept NAICS 2017 codes).
+"""
+
+
+def _pr_text(final: pd.DataFrame) -> str:
+    pr = final[final["state"] == "PR"]
+    return f"""
+The {len(pr)} Puerto Rico CBSAs are included. PopEst V2023 and BEA do not cover Puerto Rico, so population 2023,
+migration, income, GDP and patents per capita are missing there; attainment, 2020 population, land area,
+unemployment, patents (counts) and CBP employment are present.
+"""
