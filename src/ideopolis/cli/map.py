@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
@@ -43,7 +41,8 @@ def compute_results(rs: Any, *, hotspots: bool) -> MapResults:
     rs : RegionSet
         The loaded region set.
     hotspots : bool
-        Also run the Gi* hotspot test on the Ideopolis index.
+        Also run the Gi* hotspot test on the Ideopolis index (queen contiguity, 999 permutations,
+        false-discovery-rate control: the hotspot module's defaults).
 
     Returns
     -------
@@ -63,13 +62,12 @@ def compute_results(rs: Any, *, hotspots: bool) -> MapResults:
     if l_u is not None:
         result.balance_midpoint = (l_u[0] + l_u[1]) / 2
         result.score_unit = f"score, {l_u[0]:g}-{l_u[1]:g}"
-    # The hotspot test ships separately; until it is installed the map has no hotspot layer.
-    has_test = importlib.util.find_spec("ideopolis.hotspots") is not None
-    if hotspots and has_test and "ideopolis_index" in scores.columns and rs.geometry is not None:
-        hs = importlib.import_module("ideopolis.hotspots")
-        spatial = importlib.import_module("ideopolis.spatial")
-        weights = spatial.build_weights(rs.geometry, "queen", names=rs.names)
-        test = hs.hotspots(scores["ideopolis_index"], weights, indicator="the Ideopolis index")
+    if hotspots and "ideopolis_index" in scores.columns and rs.geometry is not None:
+        from ideopolis.hotspots import hotspots as run_hotspots
+        from ideopolis.spatial import build_weights
+
+        weights = build_weights(rs.geometry, "queen", names=rs.names)
+        test = run_hotspots(scores["ideopolis_index"], weights, indicator="the Ideopolis index")
         result.hotspots = test.table["cls"]
         result.hotspot_note = test.method_note
         result.hotspot_classes = tuple(c for c in test.classes if c != "No data")
