@@ -439,7 +439,7 @@
       (function (idx, p) {
         p.bindTooltip(function () {
           return tooltipFor(idx);
-        }, { sticky: true, direction: "top", offset: [0, -8], className: "ido-tooltip", opacity: 1 });
+        }, { sticky: true, direction: "auto", offset: [14, 0], className: "ido-tooltip", opacity: 1 });
         p.bindPopup(function () {
           return popupFor(idx);
         }, { maxWidth: 420, className: "ido-popup-wrap" });
