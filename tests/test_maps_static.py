@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from ideopolis.maps import static
 from ideopolis.maps.interactive import prepare_map
 from ideopolis.maps.layers import standard_layers
 from ideopolis.maps.static import albers_for, save_png, static_map
@@ -46,11 +47,15 @@ def test_insets_for_outlying_groups_with_data(tmp_path):
     assert (tmp_path / "print.png").read_bytes()[:4] == b"\x89PNG"
 
 
-def test_outlying_groups_without_data_are_named_not_drawn():
+def test_small_outlying_groups_without_data_are_counted_not_drawn(monkeypatch):
     geometry = synthetic_geometry()
     scores = synthetic_scores(geometry.index)
     scores.loc[["I01", "I02"], :] = np.nan
     inputs = _inputs(scores)
+    # Two islands of 43 regions: large enough for a hatched inset by default, not at a 10% threshold.
+    fig = static_map(inputs.prepared, inputs.layer("ideopolis_index"), title="T", source="Src.")
+    assert len(fig.axes) == 3
+    monkeypatch.setattr(static, "MIN_EMPTY_INSET_SHARE", 0.10)
     fig = static_map(inputs.prepared, inputs.layer("ideopolis_index"), title="T", source="Src.")
     assert len(fig.axes) == 2
     assert "2 outlying regions without data are not shown." in _texts(fig)[-1]

@@ -2,8 +2,9 @@
 
 The main body of the region set is drawn in an Albers equal-area projection fitted to it (standard
 parallels at one sixth and five sixths of its latitude range, close to EPSG:5070 for the conterminous
-US). Every outlying group that has data in the layer (Alaska, Hawaii and Puerto Rico for a US set) gets
-an inset in its own Albers projection; outlying groups without any data are named in a note instead.
+US). Every outlying group that has data in the layer, or holds at least 1% of the regions (Alaska, Hawaii
+and Puerto Rico for a US set), gets an inset in its own Albers projection; smaller outlying groups without
+any data (Guam, American Samoa) are counted in a note instead.
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ from ideopolis.maps.output import write_atomic_bytes
 INSET_LINK_DISTANCE = 10.0
 #: Outlying groups sharing a label (a state) and closer than this (degrees) share an inset.
 INSET_MERGE_DISTANCE = 25.0
+#: An outlying group without data still gets an inset (hatched) when it holds this share of the regions:
+#: Puerto Rico's 78 municipios, not Guam.
+MIN_EMPTY_INSET_SHARE = 0.01
 #: Most insets drawn; further outlying groups are named in the note.
 MAX_INSETS = 6
 
@@ -96,11 +100,14 @@ def _draw(
     idx: NDArray[np.int64],
     crs: str,
     style: StaticStyle,
-) -> None:
-    """Draw the regions ``idx`` of ``layer`` on ``ax`` in ``crs``; no-data regions hatched."""
+) -> gpd.GeoSeries:
+    """Draw the regions ``idx`` of ``layer`` on ``ax`` in ``crs``; no-data regions hatched.
+
+    Returns the projected shapes drawn.
+    """
     idx = np.array([i for i in idx if shapes.array[i] is not None], dtype=np.int64)
     if idx.size == 0:
-        return
+        return gpd.GeoSeries([], crs=crs)
     projected = gpd.GeoSeries(shapes.array[idx], crs=shapes.crs).to_crs(crs)
     has_data = layer.classes[idx] >= 0
     if has_data.any():
@@ -120,6 +127,33 @@ def _draw(
         )
     ax.set_xlabel("")
     ax.set_ylabel("")
+    return projected
+
+
+def _inset_boxes(fig: Figure, main_ax: Axes, drawn: gpd.GeoSeries, n: int) -> list[tuple[float, float, float, float]]:
+    """Place ``n`` inset boxes in a row at the bottom left, clear of the main map's shapes.
+
+    The boxes are as large as they can be without covering a shape of the main map; if even small ones
+    would, the main map shrinks to free a band below it.
+    """
+    main_ax.apply_aspect()
+    to_data = main_ax.transData.inverted()
+    tree = shapely.STRtree(np.asarray(drawn.array, dtype=object)) if len(drawn) else None
+    for width in (0.17, 0.15, 0.13, 0.11, 0.09):
+        height = width
+        boxes = [(0.03 + k * (width + 0.01), 0.11, width, height) for k in range(n)]
+        if tree is None:
+            return boxes
+        clear = True
+        for x, y, w, h in boxes:
+            (x0, y0), (x1, y1) = to_data.transform(fig.transFigure.transform([(x, y), (x + w, y + h)]))
+            if tree.query(shapely.box(x0, y0, x1, y1), predicate="intersects").size:
+                clear = False
+                break
+        if clear:
+            return boxes
+    main_ax.set_position((0.02, 0.3, 0.96, 0.56))
+    return [(0.03 + k * (0.15 + 0.01), 0.1, 0.15, 0.17) for k in range(n)]
 
 
 def outlying_insets(
@@ -128,7 +162,7 @@ def outlying_insets(
     *,
     labels: Sequence[str | None] | None = None,
 ) -> tuple[list[tuple[NDArray[np.int64], str | None]], int]:
-    """Choose the insets of a print map: outlying groups with data, west to east.
+    """Choose the insets of a print map: outlying groups with data (or large ones), west to east.
 
     Outlying regions within :data:`INSET_LINK_DISTANCE` of each other share an inset; groups that
     share a label (a state, a country) and lie within :data:`INSET_MERGE_DISTANCE` share one too, so
@@ -139,7 +173,7 @@ def outlying_insets(
     prepared : PreparedGeometry
         The map's shapes and proximity groups.
     layer : ClassifiedLayer
-        The layer drawn (a group without any data in it gets no inset).
+        The layer drawn (a small group without any data in it gets no inset, only a count in the note).
     labels : sequence of str or None, optional
         A label per region (e.g. its state), in map order.
 
@@ -184,8 +218,11 @@ def outlying_insets(
                 break
     insets: list[tuple[NDArray[np.int64], str | None]] = []
     not_shown = 0
+    n_drawn = int((groups.labels >= 0).sum())
     for m in members:
-        if (layer.classes[m] >= 0).any() and len(insets) < MAX_INSETS:
+        has_data = bool((layer.classes[m] >= 0).any())
+        large = m.size >= MIN_EMPTY_INSET_SHARE * n_drawn
+        if (has_data or large) and len(insets) < MAX_INSETS:
             insets.append((m, label_of(m)))
         else:
             not_shown += m.size
@@ -234,13 +271,13 @@ def static_map(
     main_ax.set_axis_off()
     main_idx = np.flatnonzero(groups.main_mask())
     main_crs = albers_for(prepared.view)
-    _draw(main_ax, shapes, layer, main_idx, main_crs, style)
+    drawn = _draw(main_ax, shapes, layer, main_idx, main_crs, style)
     main_ax.set_aspect("equal")
 
     insets, not_shown = outlying_insets(prepared, layer, labels=labels)
-    width = 0.17
-    for k, (members, label) in enumerate(insets):
-        ax = fig.add_axes((0.03 + k * (width + 0.01), 0.11, width, 0.17))
+    boxes = _inset_boxes(fig, main_ax, drawn, len(insets))
+    for (members, label), box in zip(insets, boxes, strict=True):
+        ax = fig.add_axes(box)
         ax.set_xticks([])
         ax.set_yticks([])
         for spine in ax.spines.values():
