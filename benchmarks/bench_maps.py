@@ -164,9 +164,8 @@ def bench_set(
 
 
 def main() -> None:
-    from ideopolis.index import score_region_set
-
     from ideopolis.datasets import bundled_names
+    from ideopolis.index import score_region_set
     from ideopolis.regions import load_region_set
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
