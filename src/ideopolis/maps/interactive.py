@@ -1,0 +1,542 @@
+"""The interactive map: one folium (Leaflet) page, the region shapes in it once, every layer a restyle.
+
+Stock folium writes one full GeoJSON copy of the shapes per layer and evaluates a Python
+``style_function`` per feature; this page instead holds the shapes once (packed shared arcs, see
+:mod:`ideopolis.maps.encode`) plus, per layer, one class digit per region, its colours and its legend.
+``assets/ideopolis-map.js`` draws each region as one SVG path and recolours the paths when the reader
+picks another layer in the switcher. Tooltips, popups, the legend, the search box, the title and the
+source line are built with DOM text nodes, so no string from the data is ever parsed as HTML.
+
+The run's parameters (region set, layers, scheme, palette, tolerance, versions) are embedded in the page
+as ``<script type="application/json" id="ideopolis-run">``.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from branca.element import Element, Figure, MacroElement
+from folium.template import Template
+
+from ideopolis import __version__
+from ideopolis.errors import ConfigError
+from ideopolis.maps.encode import EncodedGeometry, PreparedGeometry, encode_geometry, prepare_geometry
+from ideopolis.maps.frame import pad_bounds
+from ideopolis.maps.layers import (
+    ClassifiedLayer,
+    MapLayer,
+    auto_decimals,
+    classify_layer,
+    round_half_up,
+)
+from ideopolis.maps.offline import inline_assets, leaflet_version
+from ideopolis.maps.output import write_atomic
+
+#: Light basemap of the online map (none offline).
+BASEMAP = "Esri.WorldGrayCanvas"
+_CLASS_DIGITS = np.array(list("0123456789abcdefghijklmnopqrstuvwxyz"))
+_SCHEME_NAMES = {
+    "quantiles": "quantiles",
+    "natural_breaks": "natural breaks",
+    "equal_interval": "equal intervals",
+    "user_defined": "user-defined bins",
+}
+
+
+@dataclass(frozen=True)
+class PopupField:
+    """An indicator shown in a region's popup.
+
+    Attributes
+    ----------
+    key : str
+        Column of the popup values table.
+    label : str
+        Human-readable name.
+    unit : str
+        Unit of the stored value.
+    vintage : str
+        Year or period of the data.
+    source : str
+        Publisher or table (shown on hover of the label).
+    kind : str
+        ``count``, ``rate``, ``share`` (shown as a percentage) or ``level``.
+    decimals : int, optional
+        Decimals shown; default: three significant digits of a typical value.
+    """
+
+    key: str
+    label: str
+    unit: str = ""
+    vintage: str = ""
+    source: str = ""
+    kind: str = "level"
+    decimals: int | None = None
+
+
+@dataclass(frozen=True)
+class MapStyle:
+    """Outline and opacity of the region shapes."""
+
+    weight: float = 0.5
+    outline: str = "#ffffff"
+    fill_opacity: float = 0.9
+    hover_weight: float = 2.0
+    hover_colour: str = "#222222"
+
+
+class _Map(folium.Map):
+    """A folium ``Map`` that links no external script or stylesheet (they are inlined instead)."""
+
+    # folium declares these as (mutable) attributes; empty lists: nothing to link.
+    default_js: list[tuple[str, str]] = []  # noqa: RUF012
+    default_css: list[tuple[str, str]] = []  # noqa: RUF012
+
+
+class _RegionLayers(MacroElement):
+    """Holds the payload once and starts the page script on the folium map."""
+
+    _template = Template(
+        """
+        {% macro header(this, kwargs) %}
+        <script type="application/json" id="ideopolis-data">{{ this.payload }}</script>
+        <script type="application/json" id="ideopolis-run">{{ this.run }}</script>
+        {% endmacro %}
+        {% macro script(this, kwargs) %}
+        ideopolisMap({{ this._parent.get_name() }}, "ideopolis-data");
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, payload: str, run: str) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self._name = "IdeopolisRegionLayers"
+        self.payload = payload
+        self.run = run
+
+
+def to_script_json(obj: Any) -> str:
+    """Serialise ``obj`` as compact JSON that is safe inside a ``<script>`` element."""
+    text = json.dumps(obj, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _numbers(values: pd.Series | Sequence[float | None], decimals: int) -> list[float | int | None]:
+    out: list[float | int | None] = []
+    for v in values:
+        if v is None or not np.isfinite(v):
+            out.append(None)
+        else:
+            r = round_half_up(float(v), decimals)
+            out.append(int(r) if decimals == 0 else r)
+    return out
+
+
+@dataclass(frozen=True)
+class MapInputs:
+    """Everything a map of a region set shows, aligned on the map's region order and classified.
+
+    Built once by :func:`prepare_map`; both the interactive page (:func:`interactive_map`) and the
+    print map (:func:`ideopolis.maps.static.static_map`) draw from it.
+
+    Attributes
+    ----------
+    ids : list of str
+        Region ids in map order (the geometry's order).
+    names : list of str
+        Region names in the same order.
+    prepared : PreparedGeometry
+        Repaired, unwrapped, simplified shapes with their main body and outlying groups.
+    layers : list of ClassifiedLayer
+        The classified layers, in switcher order.
+    popup : dict or None
+        Popup fields and values (JSON-ready).
+    title, subtitle, source, id_label : str
+        Texts of the map.
+    region_labels : list of str or None, optional
+        A label per region (its state or country), for the insets of print maps.
+    """
+
+    ids: list[str]
+    names: list[str]
+    prepared: PreparedGeometry
+    layers: list[ClassifiedLayer]
+    popup: dict[str, Any] | None
+    title: str
+    subtitle: str
+    source: str
+    id_label: str
+    region_labels: list[str | None] | None = None
+
+    def layer(self, key: str) -> ClassifiedLayer:
+        """Return the layer ``key`` or raise :class:`ConfigError` listing the valid keys."""
+        for layer in self.layers:
+            if layer.key == key:
+                return layer
+        keys = ", ".join(layer.key for layer in self.layers)
+        raise ConfigError(f"unknown layer {key!r}; choose one of: {keys}")
+
+
+@dataclass
+class RegionMap:
+    """A built interactive map.
+
+    Attributes
+    ----------
+    map : folium.Map
+        The folium map (render it with ``map.get_root().render()``).
+    inputs : MapInputs
+        What the map shows.
+    encoded : EncodedGeometry
+        The packed shapes.
+    run : dict
+        The run's parameters, also embedded in the page.
+    """
+
+    map: folium.Map
+    inputs: MapInputs
+    encoded: EncodedGeometry
+    run: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def layers(self) -> list[ClassifiedLayer]:
+        """The classified layers."""
+        return self.inputs.layers
+
+    @property
+    def geometry(self) -> gpd.GeoSeries:
+        """The prepared shapes in map order."""
+        return self.inputs.prepared.shapes
+
+    @property
+    def view(self) -> tuple[float, float, float, float]:
+        """``(minx, miny, maxx, maxy)`` the map opens on (the main body)."""
+        return self.inputs.prepared.view
+
+    def html(self) -> str:
+        """Return the page."""
+        return str(self.map.get_root().render())
+
+    def save(self, path: str | os.PathLike[str]) -> int:
+        """Write the page atomically (temporary file, then rename) and return its size in bytes.
+
+        Raises
+        ------
+        MapWriteError
+            When the folder cannot be created or written.
+        """
+        return write_atomic(path, self.html())
+
+
+def prepare_map(
+    geometry: gpd.GeoSeries,
+    values: pd.DataFrame,
+    layers: Sequence[MapLayer],
+    *,
+    names: pd.Series | None = None,
+    ranks: pd.DataFrame | None = None,
+    popup_values: pd.DataFrame | None = None,
+    popup_fields: Sequence[PopupField] = (),
+    title: str = "ideopolis",
+    subtitle: str = "",
+    source: str = "",
+    id_label: str = "ID",
+    tolerance: float | None = None,
+    region_labels: pd.Series | None = None,
+) -> MapInputs:
+    """Align, prepare and classify what a map shows.
+
+    Parameters
+    ----------
+    geometry : geopandas.GeoSeries
+        Region shapes, index = region id; the map draws them in this order.
+    values : pandas.DataFrame
+        Index = region id; one column per layer key (numbers, or labels for categorical layers).
+        Regions missing from it are drawn with the "no data" style.
+    layers : sequence of MapLayer
+        Layers in switcher order.
+    names : pandas.Series, optional
+        Region names by id (default: the ids).
+    ranks : pandas.DataFrame, optional
+        Ranks by id, one column per layer key that has ranks.
+    popup_values : pandas.DataFrame, optional
+        Indicator values by id, shown on click.
+    popup_fields : sequence of PopupField
+        Which ``popup_values`` columns to show, with their labels, units and vintages.
+    title, subtitle : str
+        The map's title and subtitle.
+    source : str
+        The source line (data vintages and method).
+    id_label : str, default "ID"
+        Name of the id shown in popups (e.g. "CBSA").
+    tolerance : float, optional
+        Simplification tolerance in degrees (default: automatic; 0 keeps every vertex).
+    region_labels : pandas.Series, optional
+        A label per region id (its state or country) for the insets of print maps.
+
+    Returns
+    -------
+    MapInputs
+
+    Raises
+    ------
+    ConfigError
+        When there is no layer, a layer's column is missing or two layers share a key.
+    """
+    if not layers:
+        raise ConfigError("a map needs at least one layer")
+    keys = [layer.key for layer in layers]
+    if len(set(keys)) != len(keys):
+        raise ConfigError(f"layer keys repeat: {keys}; give each layer its own key")
+    missing = [k for k in keys if k not in values.columns]
+    if missing:
+        raise ConfigError(f"no column for layer(s) {missing}; available: {', '.join(map(str, values.columns))}")
+
+    ids = pd.Index(geometry.index.astype(str))
+    geometry = gpd.GeoSeries(geometry.array, index=ids, crs=geometry.crs)
+    values = values.set_axis(values.index.astype(str)).reindex(ids)
+    prepared = prepare_geometry(geometry, tolerance=tolerance)
+    if ranks is not None:
+        ranks = ranks.set_axis(ranks.index.astype(str))
+    classified: list[ClassifiedLayer] = []
+    for spec in layers:
+        layer_ranks = None
+        if ranks is not None and spec.key in ranks.columns:
+            layer_ranks = ranks[spec.key].reindex(ids)
+        classified.append(classify_layer(spec, values[spec.key], ranks=layer_ranks))
+    aligned_names = names.set_axis(names.index.astype(str)).reindex(ids) if names is not None else None
+    name_list = [
+        str(aligned_names.iloc[i]) if aligned_names is not None and pd.notna(aligned_names.iloc[i]) else ids[i]
+        for i in range(len(ids))
+    ]
+    return MapInputs(
+        ids=[str(i) for i in ids],
+        names=name_list,
+        prepared=prepared,
+        layers=classified,
+        popup=_popup_payload(popup_values, popup_fields, ids),
+        title=title,
+        subtitle=subtitle,
+        source=source,
+        id_label=id_label,
+        region_labels=_labels(region_labels, ids),
+    )
+
+
+def _labels(labels: pd.Series | None, ids: pd.Index) -> list[str | None] | None:
+    if labels is None:
+        return None
+    aligned = labels.set_axis(labels.index.astype(str)).reindex(ids)
+    return [str(v) if pd.notna(v) and str(v) else None for v in aligned]
+
+
+def interactive_map(
+    inputs: MapInputs,
+    *,
+    active: str | None = None,
+    offline: bool = False,
+    style: MapStyle | None = None,
+    run: Mapping[str, Any] | None = None,
+) -> RegionMap:
+    """Build the interactive page from prepared inputs.
+
+    Parameters
+    ----------
+    inputs : MapInputs
+        From :func:`prepare_map`.
+    active : str, optional
+        Layer shown first (default: the first layer).
+    offline : bool, default False
+        Leave out the basemap. Scripts and styles are always inlined, so an offline map makes no
+        request at all.
+    style : MapStyle, optional
+        Outline and opacity.
+    run : mapping, optional
+        Extra run parameters to embed in the page.
+
+    Returns
+    -------
+    RegionMap
+
+    Raises
+    ------
+    ConfigError
+        When ``active`` names no layer.
+    """
+    active = inputs.layer(active).key if active else inputs.layers[0].key
+    style = style or MapStyle()
+    prepared = inputs.prepared
+    quantization = _auto_quantization(prepared.shapes, prepared.tolerance)
+    encoded = encode_geometry(prepared.shapes, quantization=quantization)
+    payload = {
+        "v": 1,
+        "title": inputs.title,
+        "subtitle": inputs.subtitle,
+        "source": inputs.source,
+        "idLabel": inputs.id_label,
+        "view": list(pad_bounds(prepared.view, 0.01)),
+        "ids": inputs.ids,
+        "names": inputs.names,
+        "geometry": encoded.payload,
+        "layers": [_layer_payload(layer) for layer in inputs.layers],
+        "tooltip": [layer.key for layer in inputs.layers],
+        "active": active,
+        "popup": inputs.popup,
+        "style": {
+            "weight": style.weight,
+            "outline": style.outline,
+            "fillOpacity": style.fill_opacity,
+            "hoverWeight": style.hover_weight,
+            "hoverColour": style.hover_colour,
+        },
+    }
+    run_params: dict[str, Any] = {
+        "ideopolis": __version__,
+        "leaflet": leaflet_version(),
+        "offline": offline,
+        "regions": len(inputs.ids),
+        "regions_drawn": int(sum(g is not None for g in prepared.shapes.array)),
+        "simplify_tolerance_deg": prepared.tolerance,
+        "quantization": quantization,
+        "arcs": encoded.n_arcs,
+        "points": encoded.n_points,
+        "active_layer": active,
+        "layers": [_layer_run(layer) for layer in inputs.layers],
+        **dict(run or {}),
+    }
+    fmap = _Map(
+        location=None,
+        tiles=None if offline else BASEMAP,
+        zoom_control=False,
+        prefer_canvas=False,
+        font_size="13px",
+        zoom_snap=0.25,
+    )
+    root = cast(Figure, fmap.get_root())
+    root.title = html.escape(inputs.title)
+    root.header.add_child(Element(inline_assets()), name="ideopolis_assets")
+    fmap.add_child(_RegionLayers(to_script_json(payload), to_script_json(run_params)))
+    return RegionMap(fmap, inputs, encoded, run_params)
+
+
+def build_map(
+    geometry: gpd.GeoSeries,
+    values: pd.DataFrame,
+    layers: Sequence[MapLayer],
+    *,
+    active: str | None = None,
+    offline: bool = False,
+    style: MapStyle | None = None,
+    run: Mapping[str, Any] | None = None,
+    **prepare: Any,
+) -> RegionMap:
+    """Prepare and build an interactive map in one call.
+
+    Parameters
+    ----------
+    geometry, values, layers :
+        See :func:`prepare_map`.
+    active, offline, style, run :
+        See :func:`interactive_map`.
+    **prepare :
+        Further keyword arguments of :func:`prepare_map` (``names``, ``ranks``, ``popup_values``,
+        ``popup_fields``, ``title``, ``subtitle``, ``source``, ``id_label``, ``tolerance``).
+
+    Returns
+    -------
+    RegionMap
+    """
+    inputs = prepare_map(geometry, values, layers, **prepare)
+    return interactive_map(inputs, active=active, offline=offline, style=style, run=run)
+
+
+def _layer_run(layer: ClassifiedLayer) -> dict[str, Any]:
+    numeric = layer.spec.kind != "categorical"
+    return {
+        "key": layer.key,
+        "kind": layer.spec.kind,
+        "scheme": layer.spec.scheme if numeric else None,
+        "k": len(layer.legend),
+        "bins": [e.upper for e in layer.legend] if numeric else None,
+        "palette": layer.spec.palette,
+        "midpoint": layer.spec.midpoint,
+    }
+
+
+def _auto_quantization(shapes: gpd.GeoSeries, tolerance: float) -> int:
+    """Grid size whose step is a quarter of the simplification tolerance (10^4 to 10^6)."""
+    present = [g for g in shapes.array if g is not None]
+    if not present or tolerance <= 0:
+        return 1_000_000
+    minx, miny, maxx, maxy = gpd.GeoSeries(present).total_bounds
+    extent = max(maxx - minx, maxy - miny)
+    return int(min(1_000_000, max(10_000, round(extent / (tolerance / 4)))))
+
+
+def _layer_payload(layer: ClassifiedLayer) -> dict[str, Any]:
+    spec = layer.spec
+    classes = np.where(layer.classes >= 0, _CLASS_DIGITS[np.clip(layer.classes, 0, 35)], ".")
+    out: dict[str, Any] = {
+        "key": spec.key,
+        "title": spec.title,
+        "unit": spec.unit,
+        "group": spec.group,
+        "description": spec.description,
+        "kind": spec.kind,
+        "colours": [e.colour for e in layer.legend],
+        "legend": [[e.label, e.count] for e in layer.legend],
+        "classes": "".join(classes.tolist()),
+        "noData": layer.no_data,
+        "decimals": layer.decimals,
+    }
+    if spec.kind != "categorical":
+        out["values"] = _numbers(layer.values, layer.decimals)
+        scheme = _SCHEME_NAMES.get(spec.scheme, spec.scheme)
+        out["scheme"] = f"Classes: {scheme}" + (
+            f", midpoint {spec.midpoint:g}" if spec.kind == "diverging" and spec.midpoint is not None else ""
+        )
+    if layer.ranks is not None:
+        r = pd.to_numeric(layer.ranks, errors="coerce")
+        out["ranks"] = [int(v) if pd.notna(v) else None for v in r]
+        out["rankOf"] = int(r.notna().sum())
+    return out
+
+
+def _popup_payload(
+    popup_values: pd.DataFrame | None, fields: Sequence[PopupField], ids: pd.Index
+) -> dict[str, Any] | None:
+    if popup_values is None or not fields:
+        return None
+    table = popup_values.set_axis(popup_values.index.astype(str)).reindex(ids)
+    out_fields = []
+    out_values = []
+    for f in fields:
+        if f.key not in table.columns:
+            raise ConfigError(f"popup field {f.key!r} is not a column of the indicator table")
+        col = pd.to_numeric(table[f.key], errors="coerce").astype(float)
+        percent = f.kind == "share"
+        if percent:
+            col = col * 100.0
+        decimals = f.decimals if f.decimals is not None else auto_decimals(col.to_numpy())
+        out_fields.append(
+            {
+                "key": f.key,
+                "label": f.label,
+                "unit": f.unit,
+                "vintage": f.vintage,
+                "source": f.source,
+                "decimals": decimals,
+                "percent": percent,
+            }
+        )
+        out_values.append(_numbers(col, decimals))
+    return {"fields": out_fields, "values": out_values}

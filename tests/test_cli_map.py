@@ -1,0 +1,131 @@
+"""``ideopolis map`` on the toy set, with the results stubbed (the engine is tested on its own)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ideopolis.cli import app
+from ideopolis.cli import map as map_cli
+from tests.mapdata import SCORE_COLUMNS
+
+TOY = Path(__file__).resolve().parent / "data" / "toy"
+
+
+@pytest.fixture
+def stub_results(monkeypatch: pytest.MonkeyPatch) -> list[dict]:
+    calls: list[dict] = []
+
+    def fake(rs, *, hotspots):
+        calls.append({"regions": rs.name, "hotspots": hotspots})
+        ids = rs.ids
+        base = np.arange(len(ids), dtype=float)
+        scores = pd.DataFrame({c: base * 10 + k for k, c in enumerate(SCORE_COLUMNS)}, index=ids)
+        typology = pd.Series(["magnet", "talent_hub", "exporter", "rooted", "magnet", None], index=ids)
+        cls = pd.Series(["Hot spot 95%", "Not significant"] * 3, index=ids)
+        return map_cli.MapResults(
+            scores=scores,
+            ranks=scores.rank(ascending=False),
+            typology=typology,
+            hotspots=cls if hotspots else None,
+            hotspot_note="Gi* of the index, queen contiguity, 999 permutations" if hotspots else None,
+            balance_midpoint=50.0,
+        )
+
+    monkeypatch.setattr(map_cli, "compute_results", fake)
+    return calls
+
+
+def test_map_writes_html_and_prints_path_and_size(runner, stub_results, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["map", "--regions", str(TOY)])
+    assert result.exit_code == 0, result.output
+    target = Path("maps") / "toy.html"
+    assert target.is_file()
+    size = target.stat().st_size
+    assert re.fullmatch(rf"maps/toy\.html \([\d.]+ kB, {size:,} bytes; 6 regions, 10 layers\)\n", result.stdout)
+    html = target.read_text(encoding="utf-8")
+    run = json.loads(re.search(r'id="ideopolis-run">(.*?)</script>', html, re.S).group(1))
+    assert run["region_set"] == "toy" and run["scheme"] == "quantiles" and run["k"] == 5
+    assert "arcgisonline" in html  # the online map has a basemap
+    assert stub_results == [{"regions": "toy", "hotspots": True}]
+
+
+def test_offline_and_options(runner, stub_results, tmp_path):
+    out = tmp_path / "m.html"
+    result = runner.invoke(
+        app,
+        [
+            "map",
+            "-r",
+            str(TOY),
+            "--offline",
+            "--out",
+            str(out),
+            "--bins",
+            "20,40",
+            "--layer",
+            "talent",
+            "--no-hotspots",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "offline" in result.stdout and "9 layers" in result.stdout
+    html = out.read_text(encoding="utf-8")
+    assert "arcgisonline" not in html
+    payload = json.loads(re.search(r'id="ideopolis-data">(.*?)</script>', html, re.S).group(1))
+    assert payload["active"] == "talent"
+    index = payload["layers"][0]
+    assert [row[0] for row in index["legend"]] == ["0.0 – 20.0", "20.0 – 40.0", "40.0 – 50.0"]
+
+
+def test_png(runner, stub_results, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["map", "-r", str(TOY), "--png", "--layer", "balance"])
+    assert result.exit_code == 0, result.output
+    target = Path("maps") / "toy-balance.png"
+    assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert result.stdout.startswith("maps/toy-balance.png (")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--layer", "nope"], "unknown layer 'nope'; choose one of: ideopolis_index, cluster_strength"),
+        (["--bins", "3,1"], "must increase strictly"),
+        (["--scheme", "user_defined"], "needs --bins"),
+        (["--scheme", "kmeans"], "unknown classification method 'kmeans'; choose one of: equal_interval"),
+        (["--palette", "rainbow"], "unknown sequential palette method 'rainbow'; choose one of: blues"),
+        (["-k", "0"], "out of range"),
+        (["--out", "/proc/ideopolis/map.html"], "choose a writable path with --out"),
+    ],
+    ids=["layer", "bins", "scheme-without-bins", "scheme", "palette", "k", "unwritable"],
+)
+def test_user_errors_are_one_line(runner, stub_results, tmp_path, monkeypatch, args, message):
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["map", "-r", str(TOY), *args])
+    assert result.exit_code == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ")
+    assert message in lines[0]
+    assert not Path("maps").exists() or not any(Path("maps").iterdir())
+
+
+def test_map_with_the_engine_on_the_toy_set(runner, tmp_path):
+    out = tmp_path / "toy.html"
+    result = runner.invoke(app, ["map", "-r", str(TOY), "--offline", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    html = out.read_text(encoding="utf-8")
+    payload = json.loads(re.search(r'id="ideopolis-data">(.*?)</script>', html, re.S).group(1))
+    keys = [layer["key"] for layer in payload["layers"]]
+    assert keys[:2] == ["ideopolis_index", "cluster_strength"] and "typology" in keys
+    balance = next(layer for layer in payload["layers"] if layer["key"] == "balance")
+    assert balance["kind"] == "diverging" and "midpoint 50" in balance["scheme"]
+    assert payload["layers"][0]["unit"] == "score, 0-100"
+    assert "min-max to 0-100" in payload["source"] and "0.75 x cluster strength" in payload["source"]
+    assert payload["layers"][0]["rankOf"] == 6
