@@ -180,3 +180,19 @@ def test_bundled_offline_maps_meet_their_size_targets(name, limit, tmp_path):
     inputs = region_set_map_inputs(rs, run.scores, ranks=run.ranks, typology=run.typology, hotspots=hotspots)
     _, size = write_html(inputs, tmp_path / f"{name}.html", offline=True)
     assert size < limit
+
+
+def test_source_line_names_the_span_of_data_years() -> None:
+    from types import SimpleNamespace
+
+    from ideopolis.maps.api import source_line
+
+    metas = {
+        "a": SimpleNamespace(pillar="talent", vintage="ACS 2019-2023"),
+        "b": SimpleNamespace(pillar="capital", vintage="2000-2015"),
+        "c": SimpleNamespace(pillar=None, vintage="1990"),  # auxiliary: not what the map shows
+    }
+    rs = SimpleNamespace(manifest=SimpleNamespace(sources=("Census",)), indicators=metas, name="x")
+    line = source_line(rs, method="m", classes="quantiles, 5 classes")
+    assert line.startswith("Data: Census (data years 2000-2023; each indicator's vintage is in the region's popup).")
+    assert line.endswith("Method: m. Classes: quantiles, 5 classes. Map: ideopolis.")

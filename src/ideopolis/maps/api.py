@@ -8,6 +8,7 @@ tested without running the engine.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -99,13 +100,13 @@ class MapOptions:
     title: str | None = None
 
 
-def _vintages(metas: Iterable[Any]) -> list[str]:
-    seen: list[str] = []
-    for m in metas:
-        v = getattr(m, "vintage", None)
-        if v and str(v) not in seen:
-            seen.append(str(v))
-    return sorted(seen)
+def _vintages(metas: Iterable[Any]) -> str:
+    """The span of data years the indicators' vintages name (``"2000-2024"``), or their text if they name none."""
+    texts = [str(v) for m in metas if (v := getattr(m, "vintage", None))]
+    years = sorted({int(y) for t in texts for y in re.findall(r"(?<!\d)(?:19|20)\d{2}(?!\d)", t)})
+    if years:
+        return str(years[0]) if years[0] == years[-1] else f"{years[0]}-{years[-1]}"
+    return ", ".join(sorted(set(texts)))
 
 
 def source_line(
@@ -136,7 +137,7 @@ def source_line(
     parts = []
     data = "Data: " + ("; ".join(sources) if sources else rs.name)
     if vintages:
-        data += f" (vintages {', '.join(vintages)})"
+        data += f" (data years {vintages}; each indicator's vintage is in the region's popup)"
     parts.append(data + ".")
     parts.append(f"Method: {method.rstrip('.')}.")
     if classes:
