@@ -18,6 +18,7 @@ from ideopolis.cli._app import (
     RegionsOption,
     app,
     one_line,
+    progress,
     resolve_region_set,
 )
 from ideopolis.errors import ConfigError, DataFileError, IdeopolisError
@@ -83,35 +84,40 @@ def hotspots(
         statistic=statistic, permutations=permutations, correction=correction, alternative=alternative, alpha=alpha
     )
     check_weight_options(weights, k=k, threshold_km=threshold_km, fallback_k=fallback_k)
-    rs = resolve_region_set(
-        regions,
-        geometry=geometry,
-        indicators=indicators,
-        id_column=id_column,
-        name_column=name_column,
-        custom=custom,
-    )
-    shapes = rs.require_geometry()
-    values, label = indicator_values(rs, indicator)
-    w = build_weights(
-        shapes.reindex(values.dropna().index),
-        weights,
-        k=k,
-        threshold_km=threshold_km,
-        fallback_k=fallback_k,
-        names=rs.names,
-    )
-    result = run_hotspots(
-        values.reindex(rs.ids),
-        w,
-        statistic=statistic,
-        permutations=permutations,
-        correction=correction,
-        alpha=alpha,
-        seed=seed,
-        alternative=alternative,
-        indicator=label,
-    )
+    with progress(["Loading the region set", "Scoring", "Spatial weights", "Permutation test"]) as advance:
+        advance("Loading the region set")
+        rs = resolve_region_set(
+            regions,
+            geometry=geometry,
+            indicators=indicators,
+            id_column=id_column,
+            name_column=name_column,
+            custom=custom,
+        )
+        shapes = rs.require_geometry()
+        advance("Scoring")
+        values, label = indicator_values(rs, indicator)
+        advance("Spatial weights")
+        w = build_weights(
+            shapes.reindex(values.dropna().index),
+            weights,
+            k=k,
+            threshold_km=threshold_km,
+            fallback_k=fallback_k,
+            names=rs.names,
+        )
+        advance("Permutation test")
+        result = run_hotspots(
+            values.reindex(rs.ids),
+            w,
+            statistic=statistic,
+            permutations=permutations,
+            correction=correction,
+            alpha=alpha,
+            seed=seed,
+            alternative=alternative,
+            indicator=label,
+        )
     _print_result(rs, result, top)
     for message in result.warnings:
         typer.echo(f"note: {message}", err=True)

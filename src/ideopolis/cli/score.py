@@ -20,6 +20,7 @@ from ideopolis.cli._app import (
     app,
     find_region,
     one_line,
+    progress,
     resolve_region_set,
 )
 from ideopolis.errors import ConfigError, IdeopolisWarning
@@ -308,28 +309,31 @@ def score(
             config = load_profile(profile) if profile is not None else None
             target = regions if regions is not None else (config.regions if config else None)
             own = geometry is not None or bool(indicators) or id_column is not None
-            rs = resolve_region_set(
-                None if own else target,
-                geometry=geometry,
-                indicators=indicators,
-                id_column=id_column,
-                name_column=name_column,
-                custom=custom,
-            )
+            with progress(["Loading the region set", "Scoring"]) as advance:
+                advance("Loading the region set")
+                rs = resolve_region_set(
+                    None if own else target,
+                    geometry=geometry,
+                    indicators=indicators,
+                    id_column=id_column,
+                    name_column=name_column,
+                    custom=custom,
+                )
+                advance("Scoring")
+                opts = _options(
+                    balance_weight,
+                    normalise,
+                    impute,
+                    impute_group,
+                    weights,
+                    aggregate,
+                    treat,
+                    screen_threshold,
+                    attraction_threshold,
+                    exposure_threshold,
+                )
+                run = score_region_set(rs, config, **opts)
             geo = rs.geometry
-            opts = _options(
-                balance_weight,
-                normalise,
-                impute,
-                impute_group,
-                weights,
-                aggregate,
-                treat,
-                screen_threshold,
-                attraction_threshold,
-                exposure_threshold,
-            )
-            run = score_region_set(rs, config, **opts)
     for w in caught:
         typer.echo(f"warning: {one_line(str(w.message))}", err=True)
     for note in run.notes:
