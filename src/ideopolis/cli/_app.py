@@ -40,8 +40,17 @@ def fail(message: str) -> typer.Exit:
     return typer.Exit(1)
 
 
+#: The order ``ideopolis --help`` lists the commands in: the main job first.
+COMMAND_ORDER = ("map", "score", "hotspots", "clusters", "custom", "datasets", "validate")
+
+
 class IdeopolisGroup(TyperGroup):
     """A typer group that turns user errors into one line and exit code 1."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """List the commands main job first, then any others in registration order."""
+        names = list(super().list_commands(ctx))
+        return sorted(names, key=lambda n: COMMAND_ORDER.index(n) if n in COMMAND_ORDER else len(COMMAND_ORDER))
 
     def invoke(self, ctx: click.Context) -> Any:
         """Run the command; an :class:`IdeopolisError` becomes one line on stderr and exit 1."""

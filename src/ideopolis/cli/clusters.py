@@ -25,7 +25,7 @@ LQ_CLASSES: tuple[tuple[str, float, str], ...] = (
 NO_INDUSTRY_DATA = "no industry data"
 
 
-@app.command()
+@app.command(short_help="A region's strong traded clusters, or a cluster.")
 def clusters(
     region: Annotated[
         str | None,

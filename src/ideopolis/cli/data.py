@@ -19,7 +19,7 @@ from ideopolis.cli._app import (
 from ideopolis.errors import RegionSetError
 
 
-@app.command()
+@app.command(short_help="List the bundled region sets, or describe one.")
 def datasets(regions: RegionsOption = None) -> None:
     """List the bundled region sets, or describe one (--regions NAME)."""
     from ideopolis.datasets import list_datasets
@@ -53,7 +53,7 @@ def datasets(regions: RegionsOption = None) -> None:
         typer.echo(f"\nlong tables: {', '.join(rs.long_table_names)}")
 
 
-@app.command()
+@app.command(short_help="Check a region set, every problem at once.")
 def validate(
     path: Annotated[
         str | None, typer.Argument(metavar="[PATH]", help="A region-set folder or bundled name (default set).")
@@ -91,7 +91,7 @@ def validate(
         raise typer.Exit(1)
 
 
-@app.command()
+@app.command(short_help='Group regions into custom ones ("our counties").')
 def custom(
     mapping: Annotated[
         Path,

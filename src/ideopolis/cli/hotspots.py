@@ -28,7 +28,7 @@ from ideopolis.regions import RegionSet
 DEFAULT_SCORE = "ideopolis_index"
 
 
-@app.command()
+@app.command(short_help="Statistically tested hot and cold spots.")
 def hotspots(
     regions: RegionsOption = None,
     indicator: Annotated[

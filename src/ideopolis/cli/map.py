@@ -114,7 +114,7 @@ def method_line(config: Any, *, lens: bool = True) -> str:
     )
 
 
-@app.command("map")
+@app.command("map", short_help="Map every score as an interactive page (main job).")
 def map_command(
     regions: RegionsOption = None,
     out: Annotated[

@@ -202,7 +202,7 @@ def _options(
     return opts
 
 
-@app.command()
+@app.command(short_help="Score regions: index, pillars, lens, typology.")
 def score(
     regions: RegionsOption = None,
     geometry: GeometryOption = None,
