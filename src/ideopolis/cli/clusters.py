@@ -108,24 +108,31 @@ def clusters(
         write_frame(frame, out)
         typer.echo(f"wrote {out} and {write_run_file(out, params)}")
     if png is not None and name is not None:
-        from ideopolis.cli._spatial_png import category_map_png
+        from ideopolis.maps.api import layer_png
+        from ideopolis.maps.layers import MapLayer
 
         everywhere = result.cluster(name).reindex(rs.ids)
-        classes = everywhere["lq"].map(_lq_class)
-        colours = {label: colour for label, _, colour in LQ_CLASSES} | {NO_INDUSTRY_DATA: "#ffffff"}
-        category_map_png(
-            rs.require_geometry(),
-            classes,
-            colours,
-            [label for label, _, _ in LQ_CLASSES] + [NO_INDUSTRY_DATA],
-            title=f"{name}: location quotient (share of traded employment), {rs.title}",
-            note=(
-                "LQ = the cluster's share of the region's traded employment over its national share; "
-                "outlined: strong clusters (LQ >= 1 and top quarter among regions of the same type, "
-                f"employment and establishments above the bottom quarter). {source}"
+        n_strong = int(everywhere["strong"].fillna(False).astype(bool).sum())
+        layer = MapLayer(
+            key="lq",
+            title=f"{name}: location quotient",
+            unit="LQ (1 = the national share of traded jobs)",
+            scheme="user_defined",
+            bins=tuple(upper for _, upper, _ in LQ_CLASSES[:-1]),
+            palette="oranges",
+            group="Clusters",
+        )
+        layer_png(
+            rs,
+            everywhere["lq"],
+            layer,
+            png,
+            subtitle=f"{rs.title}; strong in {n_strong:,} regions",
+            source=(
+                "LQ = the cluster's share of the region's traded employment over its national share; strong: LQ >= 1 "
+                "and top quarter among regions of the same type, employment and establishments above the bottom "
+                f"quarter. {source}"
             ),
-            path=png,
-            outline=everywhere["strong"].fillna(False).astype(bool),
         )
         typer.echo(f"wrote {png}")
 

@@ -134,20 +134,27 @@ def hotspots(
         sidecar = write_run_file(out, params)
         typer.echo(f"wrote {out} and {sidecar}")
     if png is not None:
-        from ideopolis.cli._spatial_png import category_map_png
-        from ideopolis.hotspots import CLASS_COLOURS
+        from ideopolis.maps.api import layer_png
+        from ideopolis.maps.layers import MapLayer
 
         meta = rs.indicators.get(label)
         what = meta.label if meta is not None else label
-        title = f"{_STAT_TITLE.get(result.statistic, result.statistic)} of {what}, {rs.title}"
-        category_map_png(
-            shapes,
-            result.table["cls"],
-            CLASS_COLOURS,
-            result.classes,
-            title=title,
-            note=f"Method: {result.method_note} Data: {rs.name} ({'; '.join(rs.manifest.sources)}).",
-            path=png,
+        classes = tuple(c for c in result.classes if c != "No data")  # the map draws missing values itself
+        layer = MapLayer(
+            key="hotspots",
+            title=f"{_STAT_TITLE.get(result.statistic, result.statistic)} of {what}",
+            kind="categorical",
+            palette="hotspots",
+            categories=classes,
+            group="Hotspots",
+        )
+        cls = result.table["cls"]
+        layer_png(
+            rs,
+            cls.where(cls != "No data"),
+            layer,
+            png,
+            source=f"Method: {result.method_note} Data: {'; '.join(rs.manifest.sources) or rs.name}. Map: ideopolis.",
         )
         typer.echo(f"wrote {png}")
 

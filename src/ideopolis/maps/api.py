@@ -19,7 +19,7 @@ import pandas as pd
 
 from ideopolis.errors import ConfigError, RegionSetError
 from ideopolis.maps.interactive import MapInputs, PopupField, RegionMap, interactive_map, prepare_map
-from ideopolis.maps.layers import HOTSPOT_ORDER, SCHEMES, standard_layers
+from ideopolis.maps.layers import HOTSPOT_ORDER, SCHEMES, MapLayer, standard_layers
 from ideopolis.maps.static import save_png, static_map
 
 #: Method line used when the caller gives none.
@@ -260,6 +260,54 @@ def region_set_map_inputs(
         tolerance=options.tolerance,
         region_labels=_inset_labels(rs),
     )
+
+
+def layer_png(
+    rs: RegionSetLike,
+    values: pd.Series,
+    layer: MapLayer,
+    path: str | os.PathLike[str],
+    *,
+    subtitle: str | None = None,
+    source: str = "",
+) -> int:
+    """Draw one layer of values that are not index scores (hotspot classes, a cluster's LQ) as a print map.
+
+    Parameters
+    ----------
+    rs : RegionSet
+        Shapes, names and the state/country labels of the insets.
+    values : pandas.Series
+        The layer's values by region id (numbers, or labels for a categorical layer); missing = "no data".
+    layer : MapLayer
+        What the layer shows (its title is the map's title).
+    path : str or path-like
+        The PNG to write (atomically).
+    subtitle : str, optional
+        Default: the region set's title.
+    source : str
+        The source and methods line printed under the map.
+
+    Returns
+    -------
+    int
+        Bytes written.
+    """
+    geometry = rs.geometry
+    if geometry is None:
+        raise RegionSetError(f"region set {rs.name!r} has no geometry, so it cannot be mapped")
+    shapes = geometry.geometry if isinstance(geometry, gpd.GeoDataFrame) else geometry
+    inputs = prepare_map(
+        shapes,
+        values.rename(layer.key).to_frame(),
+        [layer],
+        names=rs.names,
+        title=layer.title,
+        subtitle=rs.title if subtitle is None else subtitle,
+        source=source,
+        region_labels=_inset_labels(rs),
+    )
+    return write_png(inputs, path, layer=layer.key)
 
 
 def _inset_labels(rs: RegionSetLike) -> pd.Series | None:

@@ -81,6 +81,7 @@ for _name, _cmap, _lo, _hi in (
     ("blues", "Blues", 0.2, 1.0),
     ("purples", "Purples", 0.2, 1.0),
     ("greens", "Greens", 0.2, 1.0),
+    ("oranges", "Oranges", 0.2, 1.0),
     ("viridis", "viridis_r", 0.0, 0.95),
     ("cividis", "cividis_r", 0.0, 1.0),
 ):
