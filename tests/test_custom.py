@@ -147,7 +147,7 @@ def test_cli_custom_writes_a_usable_set(tmp_path: Path, runner: CliRunner) -> No
     WEST_EAST.rename(columns={"base": "fips"}).to_csv(mapping, index=False)
     result = runner.invoke(app, ["custom", str(mapping), "--regions", str(TOY), "--out", str(tmp_path / "ours")])
     assert result.exit_code == 0, result.output
-    assert "2 custom regions from 5 regions of toy" in result.stdout
+    assert "2 regions (2 custom, from 5 of toy)" in result.stdout
     assert "median_age" in result.stderr
     check = runner.invoke(app, ["validate", str(tmp_path / "ours")])
     assert check.exit_code == 0
@@ -165,3 +165,27 @@ def test_any_grouping_preserves_totals(assignment: list[str]) -> None:
     total = out.data["ba_plus"].sum() / out.data["adults_25"].sum()
     assert total == pytest.approx(rs.data["ba_plus"].sum() / rs.data["adults_25"].sum())
     assert shapely.area(out.geometry.geometry.to_numpy()).sum() == pytest.approx(6.0)
+
+
+def test_keep_others_compares_a_custom_region_with_the_rest() -> None:
+    rs = load_region_set(TOY)
+    ours = pd.DataFrame({"base": ["01001", "01003"], "region": ["Home"] * 2})
+    out = custom_regions(rs, ours, keep_others=True)
+    assert list(out.ids) == ["Home", "01005", "02001", "02003", "02005"]
+    assert out.names["Home"] == "Home" and out.names["02003"] == "Elm"
+    # a region of one base region keeps its values, levels without a rule included
+    pd.testing.assert_series_equal(out.data.loc["02003"], rs.data.loc["02003"], check_names=False)
+    assert out.data.loc["Home", "population"] == 3000
+    assert np.isnan(out.data.loc["Home", "median_age"])
+    assert shapely.equals(out.geometry.loc["02003"].geometry, rs.geometry.loc["02003"].geometry)
+    assert "4 of 6 base regions are in no custom region and are kept as they are" in out.notes
+    with pytest.raises(RegionSetError, match="custom region '01005' has the id of a base region"):
+        custom_regions(rs, pd.DataFrame({"base": ["01001"], "region": ["01005"]}), keep_others=True)
+
+
+def test_cli_scores_with_a_custom_region_in_context(tmp_path: Path, runner: CliRunner) -> None:
+    mapping = tmp_path / "home.csv"
+    mapping.write_text("fips,region\n01001,Home\n01003,Home\n")
+    result = runner.invoke(app, ["score", "--regions", str(TOY), "--custom", str(mapping), "--explain", "Home"])
+    assert result.exit_code == 0, result.output
+    assert "Home (Home)" in result.stdout and "rank" in result.stdout

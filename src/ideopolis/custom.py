@@ -83,6 +83,7 @@ def custom_regions(
     *,
     name: str = "custom",
     title: str | None = None,
+    keep_others: bool = False,
 ) -> RegionSet:
     """Build a region set whose regions are groups of ``rs``'s regions.
 
@@ -96,12 +97,15 @@ def custom_regions(
         The new set's short name.
     title : str, optional
         The new set's title.
+    keep_others : bool
+        Keep the base regions the mapping does not name as regions of their own (so "our five counties" can
+        be compared with every other county); by default they are left out.
 
     Returns
     -------
     RegionSet
         The aggregated set; ``notes`` say which values could not be aggregated and why, and which base
-        regions were left out.
+        regions were left out. A region of a single base region keeps that region's values unchanged.
 
     Raises
     ------
@@ -124,16 +128,27 @@ def custom_regions(
             "fix: map every base region to exactly one custom region"
         )
     mapping = mapping.drop_duplicates()
+    notes: list[str] = []
+    others = rs.ids.difference(pd.Index(mapping["base"]), sort=False)
+    names_of = dict(zip(mapping["region"], mapping["region"], strict=True))
+    if keep_others and len(others):
+        clash = sorted(set(mapping["region"]) & set(others))
+        if clash:
+            raise RegionSetError(
+                f"custom region {clash[0]!r} has the id of a base region the mapping leaves as it is; "
+                "fix: give the custom region another name"
+            )
+        mapping = pd.concat([mapping, pd.DataFrame({"base": others, "region": others})], ignore_index=True)
+        names_of.update(rs.names.reindex(others).to_dict())
+        notes.append(f"{len(others)} of {len(rs.ids)} base regions are in no custom region and are kept as they are")
+    elif len(others):
+        notes.append(f"{len(others)} of {len(rs.ids)} base regions are in no custom region and are left out")
     member_of = pd.Series(mapping["region"].to_numpy(), index=pd.Index(mapping["base"].to_numpy()))
     region_index = pd.Index(pd.unique(mapping["region"].to_numpy()), name="id")
-    notes: list[str] = []
-    left_out = len(rs.ids) - len(member_of)
-    if left_out:
-        notes.append(f"{left_out} of {len(rs.ids)} base regions are in no custom region and are left out")
 
     data = _aggregate_data(rs, member_of, region_index, notes)
     groups = _aggregate_groups(rs.groups, member_of, region_index)
-    names = pd.Series(region_index, index=region_index, name="name", dtype=object)
+    names = pd.Series([names_of[r] for r in region_index], index=region_index, name="name", dtype=object)
     geometry = _dissolve(rs, member_of, region_index) if rs.geometry is not None else None
     members = mapping.rename(columns={"region": "id"})[["id", "base"]].assign(
         base_name=lambda d: d["base"].map(rs.names)
@@ -193,7 +208,13 @@ def _aggregate_data(rs: RegionSet, member_of: pd.Series, regions: pd.Index, note
                 )
         else:
             out[col] = _aggregate_level(base, key, regions, meta, counts, notes)
-    partial = [c for c in out.columns if any_missing[c].reindex(regions).any() and out[c].isna().any()]
+    sizes = pd.Series(key).value_counts()
+    single = sizes.index[sizes.to_numpy() == 1]
+    if len(single):  # a region of one base region is that region: its values carry over unchanged
+        alone = pd.Series(base.index, index=key).loc[single]
+        out.loc[single, base.columns] = base.loc[alone.to_numpy()].to_numpy()
+    merged = sizes.index[sizes.to_numpy() > 1]
+    partial = [c for c in out.columns if any_missing[c].reindex(merged).any() and out.loc[merged, c].isna().any()]
     if partial:
         notes.append(
             f"{len(partial)} indicators are missing for custom regions with a member that lacks them "
@@ -254,6 +275,9 @@ def _dissolve(rs: RegionSet, member_of: pd.Series, regions: pd.Index) -> gpd.Geo
     out = []
     for region in regions:
         members = geoms[key == region]
+        if len(members) == 1:
+            out.append(members[0])
+            continue
         if shapely.coverage_is_valid(members):
             merged = shapely.coverage_union_all(members)
         else:

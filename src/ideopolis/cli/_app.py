@@ -144,7 +144,7 @@ CustomOption = Annotated[
     typer.Option(
         "--custom",
         metavar="MAPPING",
-        help="A two-column table (base region id, custom region): run on custom regions built from the set.",
+        help="A two-column table (base region id, custom region): run on the set with these regions merged.",
     ),
 ]
 
@@ -215,7 +215,7 @@ def resolve_region_set(
     if custom is not None:
         from ideopolis.custom import custom_regions, read_mapping
 
-        rs = custom_regions(rs, read_mapping(custom), name=custom.stem)
+        rs = custom_regions(rs, read_mapping(custom), name=custom.stem, keep_others=True)
         if not quiet:
             for note in rs.notes:
                 typer.echo(f"note: {note}", err=True)

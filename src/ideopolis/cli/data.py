@@ -108,15 +108,19 @@ def custom(
         str | None, typer.Option("--region-column", help="Column of custom region names (default: the second).")
     ] = None,
     name: Annotated[str | None, typer.Option("--name", help="Short name of the new set (default: the folder).")] = None,
+    keep_others: Annotated[
+        bool,
+        typer.Option("--keep-others", help="Keep the regions the mapping does not name, as they are (to compare)."),
+    ] = False,
 ) -> None:
     """Group a set's regions into custom regions ("our five counties") and write a new set."""
     from ideopolis.custom import custom_regions, read_mapping, write_region_set
 
     base = resolve_region_set(regions)
     table = read_mapping(mapping, base_column=base_column, region_column=region_column)
-    rs = custom_regions(base, table, name=name or out.name)
+    rs = custom_regions(base, table, name=name or out.name, keep_others=keep_others)
     write_region_set(rs, out)
-    typer.echo(f"{out}: {len(rs.ids)} custom regions from {len(table)} regions of {base.name}")
+    typer.echo(f"{out}: {len(rs.ids)} regions ({table['region'].nunique()} custom, from {len(table)} of {base.name})")
     for note in rs.notes:
         typer.echo(f"note: {note}", err=True)
     typer.echo(f"use it with: --regions {out}")
