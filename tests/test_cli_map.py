@@ -129,3 +129,17 @@ def test_map_with_the_engine_on_the_toy_set(runner, tmp_path):
     assert payload["layers"][0]["unit"] == "score, 0-100"
     assert "min-max to 0-100" in payload["source"] and "0.75 x cluster strength" in payload["source"]
     assert payload["layers"][0]["rankOf"] == 6
+
+
+def test_map_takes_custom_regions_and_own_files(tmp_path: Path, runner: CliRunner) -> None:
+    mapping = tmp_path / "home.csv"
+    mapping.write_text("fips,region\n01001,Home\n01003,Home\n")
+    out = tmp_path / "custom.html"
+    result = runner.invoke(app, ["map", "-r", str(TOY), "--custom", str(mapping), "--out", str(out), "--no-hotspots"])
+    assert result.exit_code == 0, result.output
+    assert "5 regions" in result.stdout and out.exists()
+    out2 = tmp_path / "own.html"
+    own = ["--geometry", str(TOY / "regions.geojson"), "--indicators", str(TOY / "indicators.csv"), "--id", "GEOID"]
+    result = runner.invoke(app, ["map", *own, "--out", str(out2), "--no-hotspots"])
+    assert result.exit_code == 0, result.output
+    assert "inferred ba_share: share, pillar talent" in result.stderr and out2.exists()

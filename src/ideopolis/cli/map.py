@@ -9,7 +9,18 @@ from typing import Annotated, Any
 import pandas as pd
 import typer
 
-from ideopolis.cli._app import RegionsOption, app, human_size, progress, resolve_region_set
+from ideopolis.cli._app import (
+    CustomOption,
+    GeometryOption,
+    IdOption,
+    IndicatorsOption,
+    NameColumnOption,
+    RegionsOption,
+    app,
+    human_size,
+    progress,
+    resolve_region_set,
+)
 from ideopolis.errors import ConfigError
 from ideopolis.maps.layers import HOTSPOT_ORDER, SCHEMES, parse_bins
 from ideopolis.maps.palettes import SEQUENTIAL
@@ -159,6 +170,11 @@ def map_command(
     with_hotspots: Annotated[
         bool, typer.Option("--hotspots/--no-hotspots", help="Add the Gi* hotspot layer of the index.")
     ] = True,
+    geometry: GeometryOption = None,
+    indicators: IndicatorsOption = None,
+    id_column: IdOption = None,
+    name_column: NameColumnOption = None,
+    custom: CustomOption = None,
 ) -> None:
     """Map the region set's results: every score as a layer, the typology, the hotspots."""
     from ideopolis.maps.api import MapOptions, region_set_map_inputs, write_html, write_png
@@ -179,7 +195,14 @@ def map_command(
     steps = ["loading the region set", "scoring", "preparing the map", "writing"]
     with progress(steps) as advance:
         advance(steps[0])
-        rs = resolve_region_set(regions)
+        rs = resolve_region_set(
+            regions,
+            geometry=geometry,
+            indicators=indicators,
+            id_column=id_column,
+            name_column=name_column,
+            custom=custom,
+        )
         advance(steps[1])
         results = compute_results(rs, hotspots=with_hotspots)
         advance(steps[2])
