@@ -9,8 +9,31 @@
 - :mod:`~ideopolis.maps.static`: print maps with insets.
 """
 
-from ideopolis.maps.interactive import PopupField, RegionMap, build_map
-from ideopolis.maps.layers import SCHEMES, ClassifiedLayer, MapLayer, classify_layer, standard_layers
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+# Attributes load their module on first use: importing ideopolis.maps.layers (e.g. for the CLI's help text)
+# must not pay for folium, matplotlib or mapclassify.
+_LAZY = {
+    "PopupField": "interactive",
+    "RegionMap": "interactive",
+    "build_map": "interactive",
+    "SCHEMES": "layers",
+    "ClassifiedLayer": "layers",
+    "MapLayer": "layers",
+    "classify_layer": "layers",
+    "standard_layers": "layers",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'ideopolis.maps' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"ideopolis.maps.{module}"), name)
+
 
 __all__ = [
     "SCHEMES",

@@ -25,9 +25,8 @@ import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import Any, Literal
 
-import mapclassify
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
@@ -35,6 +34,14 @@ from numpy.typing import ArrayLike, NDArray
 from ideopolis.errors import ConfigError, MethodError
 from ideopolis.maps import palettes
 from ideopolis.registry import Registry
+
+
+def _mapclassify() -> Any:
+    """Import mapclassify on first use (it pulls in scikit-learn and takes seconds to import)."""
+    import mapclassify
+
+    return mapclassify
+
 
 LayerKind = Literal["sequential", "diverging", "categorical"]
 
@@ -62,20 +69,20 @@ def _seeded(seed: int) -> Iterator[None]:
 @SCHEMES.register("quantiles", aliases=("quantile",))
 def quantiles(y: NDArray[np.float64], k: int, bins: Sequence[float] | None = None) -> NDArray:
     """Upper bounds of ``k`` classes holding (about) equal numbers of regions."""
-    return np.asarray(mapclassify.Quantiles(y, k=k).bins, dtype=float)
+    return np.asarray(_mapclassify().Quantiles(y, k=k).bins, dtype=float)
 
 
 @SCHEMES.register("natural_breaks", aliases=("jenks", "naturalbreaks"))
 def natural_breaks(y: NDArray[np.float64], k: int, bins: Sequence[float] | None = None) -> NDArray:
     """Upper bounds of ``k`` natural-breaks classes (1-D k-means, seeded: the same data, same breaks)."""
     with _seeded(NATURAL_BREAKS_SEED):
-        return np.asarray(mapclassify.NaturalBreaks(y, k=k).bins, dtype=float)
+        return np.asarray(_mapclassify().NaturalBreaks(y, k=k).bins, dtype=float)
 
 
 @SCHEMES.register("equal_interval", aliases=("equal", "equalinterval"))
 def equal_interval(y: NDArray[np.float64], k: int, bins: Sequence[float] | None = None) -> NDArray:
     """Upper bounds of ``k`` classes of equal width between the minimum and the maximum."""
-    return np.asarray(mapclassify.EqualInterval(y, k=k).bins, dtype=float)
+    return np.asarray(_mapclassify().EqualInterval(y, k=k).bins, dtype=float)
 
 
 @SCHEMES.register("user_defined", aliases=("user", "bins", "userdefined"))
@@ -83,7 +90,7 @@ def user_defined(y: NDArray[np.float64], k: int, bins: Sequence[float] | None = 
     """Upper bounds given by the user; a last class up to the maximum is added when needed."""
     if not bins:
         raise ConfigError("the user_defined scheme needs bins, e.g. --bins 20,40,60,80")
-    return np.asarray(mapclassify.UserDefined(y, bins=list(bins)).bins, dtype=float)
+    return np.asarray(_mapclassify().UserDefined(y, bins=list(bins)).bins, dtype=float)
 
 
 def parse_bins(text: str) -> tuple[float, ...]:

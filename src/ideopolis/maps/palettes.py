@@ -18,8 +18,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 import numpy as np
-from matplotlib import colormaps
-from matplotlib.colors import to_hex
 
 from ideopolis.registry import Registry
 
@@ -52,6 +50,9 @@ DIVERGING: Registry[Callable[[int], list[str]]] = Registry("diverging palette")
 
 
 def _sample(cmap_name: str, n: int, lo: float, hi: float) -> list[str]:
+    from matplotlib import colormaps  # imported on first use: the CLI's start-up must not pay for it
+    from matplotlib.colors import to_hex
+
     cmap = colormaps[cmap_name]
     if n == 1:
         return [to_hex(cmap((lo + hi) / 2))]
