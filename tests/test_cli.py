@@ -111,3 +111,14 @@ def test_output_piped_into_head_ends_quietly() -> None:
     )
     assert proc.stdout.startswith("id")
     assert "Traceback" not in proc.stderr and "Error" not in proc.stderr
+
+
+def test_starting_the_cli_does_not_import_heavy_map_libraries() -> None:
+    # a cold CLI call must not pay seconds for libraries only some commands use (see benchmarks/)
+    code = (
+        "import sys, ideopolis.cli; "
+        "print(' '.join(m for m in ('mapclassify', 'sklearn', 'matplotlib', 'folium', 'esda', 'libpysal', 'numba') "
+        "if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
