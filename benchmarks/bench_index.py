@@ -92,7 +92,7 @@ def plain_pandas(rs: Any) -> pd.Series:
                 bot = w.min()
                 hit = w == bot
                 w[hit] = w[~hit].min()
-            nwin = int((w != x).sum())
+            nwin = int(((w != x) & x.notna()).sum())  # NaN != NaN: count changed values only
         df[c] = np.log(x - x.min() + 0.01 * (x.max() - x.min())) if fails(w) else w
     dirs = fw.directions
     df = df * dirs[inds]  # normalise: min-max 0-100 with directions
