@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from typer.testing import CliRunner
 
 from ideopolis.cli import app
 from ideopolis.cli import map as map_cli
