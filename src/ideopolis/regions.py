@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
@@ -889,8 +889,3 @@ def _split_fix(message: str, file: str) -> tuple[str, str]:
             break
     what, _, fix = message.partition("; fix: ")
     return what, fix or "check the file"
-
-
-def with_data(rs: RegionSet, data: pd.DataFrame, indicators: Mapping[str, IndicatorMeta]) -> RegionSet:
-    """Return a copy of ``rs`` with other indicator data and metadata (same regions)."""
-    return replace(rs, manifest=rs.manifest.with_indicators(indicators), data=data, _long=dict(rs._long))
