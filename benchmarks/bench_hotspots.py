@@ -51,8 +51,8 @@ LATTICE = textwrap.dedent(
     import time
     t0 = time.perf_counter()
     import numpy as np, pandas as pd, geopandas as gpd, shapely
-    from ideopolis.spatial import queen_weights
-    from ideopolis.hotspots import hotspots
+    from ideopolis.spatial.weights import queen_weights
+    from ideopolis.spatial.hotspots import hotspots
     t_import = time.perf_counter() - t0
     side = 292  # 85,264 regions
     x, y = np.meshgrid(np.arange(side) * 0.05 - 100, np.arange(side) * 0.05 + 30)
@@ -73,9 +73,9 @@ ESDA = textwrap.dedent(
     """
     import time, warnings
     import numpy as np, pandas as pd
-    from ideopolis.regions import load_region_set
-    from ideopolis.spatial import queen_weights
-    from ideopolis.hotspots import hotspots
+    from ideopolis.regions.model import load_region_set
+    from ideopolis.spatial.weights import queen_weights
+    from ideopolis.spatial.hotspots import hotspots
     rs = load_region_set(REGIONS)
     column = rs.manifest.default_indicator or rs.scored_indicators[0]
     values = rs.data[column].dropna()

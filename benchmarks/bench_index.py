@@ -20,9 +20,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ideopolis.framework import default_framework
-from ideopolis.index import score_region_set
-from ideopolis.manifest import IndicatorMeta
+from ideopolis.index.framework import default_framework
+from ideopolis.index.run import score_region_set
+from ideopolis.regions.manifest import IndicatorMeta
 
 PILLARS = ("talent", "capital", "knowledge_jobs", "import_people", "export_jobs")
 TARGETS = {"us-counties": 0.2, "100k": 3.0}
@@ -152,7 +152,7 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=5)
     args = ap.parse_args()
     try:
-        from ideopolis.regions import load_region_set
+        from ideopolis.regions.model import load_region_set
 
         rs: Any = load_region_set(args.regions)
         label = args.regions

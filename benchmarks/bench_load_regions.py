@@ -13,8 +13,8 @@ import time
 import geopandas as gpd
 import pandas as pd
 
-from ideopolis.datasets import bundled_names, locate
-from ideopolis.regions import load_region_set
+from ideopolis.regions.datasets import bundled_names, locate
+from ideopolis.regions.model import load_region_set
 
 REPEAT = 5
 
@@ -44,7 +44,11 @@ def main() -> None:
         for _ in range(3):
             t0 = time.perf_counter()
             subprocess.run(
-                [sys.executable, "-c", f"from ideopolis.regions import load_region_set; load_region_set({name!r})"],
+                [
+                    sys.executable,
+                    "-c",
+                    f"from ideopolis.regions.model import load_region_set; load_region_set({name!r})",
+                ],
                 check=True,
             )
             cold.append(time.perf_counter() - t0)

@@ -164,9 +164,9 @@ def bench_set(
 
 
 def main() -> None:
-    from ideopolis.datasets import bundled_names
-    from ideopolis.index import score_region_set
-    from ideopolis.regions import load_region_set
+    from ideopolis.index.run import score_region_set
+    from ideopolis.regions.datasets import bundled_names
+    from ideopolis.regions.model import load_region_set
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--regions", nargs="*", help="region sets (names or folders); default: every bundled set")

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ideopolis.manifest import IndicatorMeta
+from ideopolis.regions.manifest import IndicatorMeta
 
 SEED = 20240607
 
@@ -30,7 +30,7 @@ def meta(
 
 @dataclass
 class FakeRegionSet:
-    """A stand-in for ``ideopolis.regions.RegionSet``."""
+    """A stand-in for ``ideopolis.regions.model.RegionSet``."""
 
     name: str
     data: pd.DataFrame

@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ideopolis.aggregate import AGGREGATORS, AggregateSpec, a_amean, aggregate
 from ideopolis.errors import MethodError, UnknownMethodError
-from ideopolis.framework import Framework, Node, framework_from_records
+from ideopolis.index.framework import Framework, Node, framework_from_records
+from ideopolis.index.steps.aggregate import AGGREGATORS, AggregateSpec, a_amean, aggregate
 
 FW = framework_from_records(
     [

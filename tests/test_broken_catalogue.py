@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from ideopolis.cli import app
-from ideopolis.regions import validate_region_set
+from ideopolis.regions.model import validate_region_set
 
 BROKEN = Path(__file__).resolve().parent / "broken"
 CASES = sorted(p.name for p in BROKEN.iterdir() if (p / "expected.toml").is_file())

@@ -12,7 +12,7 @@ import pyproj
 import pytest
 import shapely
 
-from ideopolis.regions import validate_region_set
+from ideopolis.regions.model import validate_region_set
 
 ROOT = Path(__file__).resolve().parents[1]
 REGIONS = ROOT / "data" / "regions"

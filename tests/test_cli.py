@@ -12,7 +12,7 @@ from ideopolis import __version__
 from ideopolis.cli import app
 from ideopolis.cli._app import find_region, human_size
 from ideopolis.errors import RegionSetError
-from ideopolis.regions import load_region_set
+from ideopolis.regions.model import load_region_set
 
 from .conftest import TOY
 

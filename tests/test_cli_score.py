@@ -30,7 +30,7 @@ def test_prints_the_top_regions(runner: CliRunner) -> None:
 
 
 def test_default_region_set_with_no_arguments(runner: CliRunner) -> None:
-    from ideopolis.datasets import list_datasets
+    from ideopolis.regions.datasets import list_datasets
 
     if not list_datasets():
         pytest.skip("no bundled region set installed yet")

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ideopolis.clusters import (
+from ideopolis.clusters.analysis import (
     CITATION,
     SECTOR_TITLES,
     allocate_suppressed,

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ideopolis.coinr import coinr_default_config, read_coinr, run_coinr_default
 from ideopolis.errors import DataFileError, FrameworkError
+from ideopolis.index.coinr import coinr_default_config, read_coinr, run_coinr_default
 
 PUBLISHED = Path(__file__).parent / "data" / "coinr_asem_published.csv"
 pytestmark = pytest.mark.shared_data

@@ -14,11 +14,11 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from ideopolis.cli import app
-from ideopolis.custom import custom_regions, read_mapping, write_region_set
 from ideopolis.errors import RegionSetError
-from ideopolis.manifest import GeometrySpec, IndicatorMeta, Manifest, TableSpec
-from ideopolis.problems import ValidationReport
-from ideopolis.regions import RegionSet, load_region_set
+from ideopolis.regions.custom import custom_regions, read_mapping, write_region_set
+from ideopolis.regions.manifest import GeometrySpec, IndicatorMeta, Manifest, TableSpec
+from ideopolis.regions.model import RegionSet, load_region_set
+from ideopolis.regions.problems import ValidationReport
 
 from .conftest import TOY
 

@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ideopolis.denominate import DENOMINATORS, by_metadata, denominate
 from ideopolis.errors import MethodError, UnknownMethodError
+from ideopolis.index.steps.denominate import DENOMINATORS, by_metadata, denominate
 
 DATA = pd.DataFrame({"gdp": [100.0, 50.0, 30.0], "rate": [0.1, 0.2, 0.3]}, index=["a", "b", "c"])
 DEN = pd.DataFrame({"pop": [10.0, 0.0, 3.0], "area": [2.0, 5.0, np.nan]}, index=["a", "b", "c"])

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from ideopolis.errors import ConfigError, FrameworkError
-from ideopolis.framework import (
+from ideopolis.index.framework import (
     ATTRACTION,
     BALANCE,
     CLUSTER_STRENGTH,
@@ -21,7 +21,7 @@ from ideopolis.framework import (
     framework_from_records,
     framework_from_toml,
 )
-from ideopolis.manifest import IndicatorMeta
+from ideopolis.regions.manifest import IndicatorMeta
 
 from ._synthetic import meta
 

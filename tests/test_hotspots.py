@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from shapely.geometry import box
 
 from ideopolis.errors import MethodError, UnknownMethodError
-from ideopolis.hotspots import (
+from ideopolis.spatial.hotspots import (
     CLASS_COLOURS,
     CORRECTIONS,
     GI_STAR_CLASSES,
@@ -31,7 +31,7 @@ from ideopolis.hotspots import (
     permutation_limits,
     permutations_needed,
 )
-from ideopolis.spatial import SpatialWeights, queen_weights
+from ideopolis.spatial.weights import SpatialWeights, queen_weights
 
 SEED = 20240611
 

@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
-from ideopolis.hotspots import hotspots
-from ideopolis.spatial import SpatialWeights, queen_weights
+from ideopolis.spatial.hotspots import hotspots
+from ideopolis.spatial.weights import SpatialWeights, queen_weights
 from tests._spatial_data import BUNDLED, us_counties
 
 esda = pytest.importorskip("esda")
@@ -131,7 +131,7 @@ def test_agreement_on_the_bundled_us_counties(statistic: str) -> None:
     folder = BUNDLED / "us-counties"
     if not (folder / "manifest.toml").exists():
         pytest.skip("bundled region set us-counties not built yet")
-    from ideopolis.regions import load_region_set
+    from ideopolis.regions.model import load_region_set
 
     rs = load_region_set(str(folder))
     w = queen_weights(rs.geometry, names=rs.names)

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from ideopolis.errors import MethodError, UnknownMethodError
-from ideopolis.impute import IMPUTERS, impute, impute_group_mean
+from ideopolis.index.steps.impute import IMPUTERS, impute, impute_group_mean
 
 IDS = ["a", "b", "c", "d", "e", "f"]
 DATA = pd.DataFrame(

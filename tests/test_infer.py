@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from ideopolis.cli import app
-from ideopolis.infer import infer_indicator, region_set_from_files
+from ideopolis.regions.infer import infer_indicator, region_set_from_files
 
 from .conftest import TOY
 

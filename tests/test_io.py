@@ -10,7 +10,7 @@ import pytest
 import shapely
 
 from ideopolis.errors import DataFileError
-from ideopolis.io import atomic_path, read_table, write_frame, write_text_atomic
+from ideopolis.regions.readers import atomic_path, read_table, write_frame, write_text_atomic
 
 
 def test_atomic_write_leaves_nothing_on_failure(tmp_path: Path) -> None:

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ideopolis.lens import lens, typology
+from ideopolis.index.lens import lens, typology
 
 IDS = ["m", "t", "e", "r", "x"]
 ATTR = pd.Series([90.0, 80.0, 10.0, 20.0, 50.0], index=IDS)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from ideopolis.manifest import IndicatorMeta, parse_direction, parse_manifest, read_manifest
-from ideopolis.problems import ValidationReport
+from ideopolis.regions.manifest import IndicatorMeta, parse_direction, parse_manifest, read_manifest
+from ideopolis.regions.problems import ValidationReport
 
 MINIMAL = {
     "region_set": {"name": "m", "id_column": "id", "name_column": "name"},

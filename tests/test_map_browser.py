@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 
-from ideopolis.datasets import bundled_names
 from ideopolis.maps.interactive import MapInputs, interactive_map
 from ideopolis.maps.layers import format_value
+from ideopolis.regions.datasets import bundled_names
 from tests.mapdata import EVIL
 from tests.test_maps_html import _inputs
 
@@ -257,9 +257,9 @@ def test_no_console_errors_and_no_network(synthetic_map: OpenMap, tmp_path: Path
 def test_bundled_set_in_the_browser(browser: Any, tmp_path: Path, name: str, region: str) -> None:
     if name not in bundled_names():
         pytest.skip(f"bundled region set {name} is not installed")
-    from ideopolis import index
+    from ideopolis.index import run as index
     from ideopolis.maps.api import region_set_map_inputs, write_html
-    from ideopolis.regions import load_region_set
+    from ideopolis.regions.model import load_region_set
 
     rs = load_region_set(name)
     run = index.score_region_set(rs)

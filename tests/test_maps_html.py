@@ -9,11 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ideopolis.datasets import bundled_names
 from ideopolis.errors import ConfigError, IdeopolisError
 from ideopolis.maps import PopupField, build_map, standard_layers
 from ideopolis.maps.interactive import interactive_map, prepare_map
 from ideopolis.maps.output import MapWriteError, write_atomic
+from ideopolis.regions.datasets import bundled_names
 from tests.mapdata import (
     EVIL,
     SCORE_COLUMNS,
@@ -170,9 +170,9 @@ def test_atomic_write_and_errors(tmp_path):
 def test_bundled_offline_maps_meet_their_size_targets(name, limit, tmp_path):
     if name not in bundled_names():
         pytest.skip(f"bundled region set {name} is not installed")
-    from ideopolis import index
+    from ideopolis.index import run as index
     from ideopolis.maps.api import region_set_map_inputs, write_html
-    from ideopolis.regions import load_region_set
+    from ideopolis.regions.model import load_region_set
 
     rs = load_region_set(name)
     run = index.score_region_set(rs)

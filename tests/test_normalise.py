@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from ideopolis.errors import MethodError, UnknownMethodError
-from ideopolis.normalise import NORMALISERS, n_minmax, normalise, scale_bounds
+from ideopolis.index.steps.normalise import NORMALISERS, n_minmax, normalise, scale_bounds
 
 IDS = ["a", "b", "c", "d", "e"]
 X = pd.DataFrame({"up": [1.0, 2.0, 3.0, 4.0, 6.0], "down": [10.0, 20.0, 20.0, 40.0, np.nan]}, index=IDS)

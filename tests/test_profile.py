@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from ideopolis.errors import ConfigError, UnknownMethodError
-from ideopolis.profile import RunConfig, load_profile, profile_from_dict
+from ideopolis.index.profile import RunConfig, load_profile, profile_from_dict
 
 
 def test_full_profile(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ import pytest
 import shapely
 
 from ideopolis.errors import RegionSetError, RegionSetNotFoundError
-from ideopolis.regions import load_region_set, validate_region_set
+from ideopolis.regions.model import load_region_set, validate_region_set
 
 from .conftest import TOY
 

@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ideopolis.framework import framework_from_records
-from ideopolis.results import (
+from ideopolis.index.framework import framework_from_records
+from ideopolis.index.results import (
     child_parent_correlations,
     correlations,
     cronbach_alpha,

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from ideopolis.errors import MethodError
-from ideopolis.screen import screen
+from ideopolis.index.steps.screen import screen
 
 DATA = pd.DataFrame(
     {

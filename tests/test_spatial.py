@@ -10,7 +10,7 @@ import shapely
 from shapely.geometry import MultiPolygon, Point, box
 
 from ideopolis.errors import MethodError, UnknownMethodError
-from ideopolis.spatial import (
+from ideopolis.spatial.weights import (
     EARTH_RADIUS_KM,
     WEIGHTS,
     build_weights,

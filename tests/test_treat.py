@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from ideopolis.treat import (
+from ideopolis.index.steps.treat import (
     TREATMENTS,
     kurtosis,
     log_ct,

@@ -5,8 +5,8 @@ import pandas as pd
 import pytest
 
 from ideopolis.errors import FrameworkError, IdeopolisWarning, MethodError, UnknownMethodError
-from ideopolis.framework import framework_from_records
-from ideopolis.weights import (
+from ideopolis.index.framework import framework_from_records
+from ideopolis.index.steps.weights import (
     WEIGHTERS,
     effective_weights,
     effective_weights_table,

@@ -21,7 +21,7 @@ from typer.core import TyperGroup
 
 from ideopolis import __version__
 from ideopolis.errors import IdeopolisError, RegionSetError
-from ideopolis.regions import RegionSet
+from ideopolis.regions.model import RegionSet
 
 HELP = (
     "How far is a region along the road to becoming a knowledge cluster? Composite cluster scores, "
@@ -183,7 +183,7 @@ def resolve_region_set(
     IdeopolisError
         For anything the user can fix (unknown name, invalid files, conflicting options).
     """
-    from ideopolis.regions import load_region_set
+    from ideopolis.regions.model import load_region_set
 
     own = geometry is not None or bool(indicators) or id_column is not None
     if own:
@@ -194,7 +194,7 @@ def resolve_region_set(
         if not indicators or id_column is None:
             missing = "--indicators" if not indicators else "--id"
             raise RegionSetError(f"your own data needs {missing}; fix: pass --indicators FILE --id COLUMN")
-        from ideopolis.infer import region_set_from_files
+        from ideopolis.regions.infer import region_set_from_files
 
         rs, report = region_set_from_files(
             geometry=geometry, indicators=list(indicators), id_column=id_column, name_column=name_column
@@ -213,7 +213,7 @@ def resolve_region_set(
             err=True,
         )
     if custom is not None:
-        from ideopolis.custom import custom_regions, read_mapping
+        from ideopolis.regions.custom import custom_regions, read_mapping
 
         rs = custom_regions(rs, read_mapping(custom), name=custom.stem, keep_others=True)
         if not quiet:

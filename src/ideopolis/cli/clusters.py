@@ -11,7 +11,7 @@ import typer
 
 from ideopolis.cli._app import RegionsOption, app, find_region, resolve_region_set
 from ideopolis.errors import ConfigError, DataFileError
-from ideopolis.regions import RegionSet
+from ideopolis.regions.model import RegionSet
 
 #: LQ classes of the cluster map, with their fill colours (light to dark).
 LQ_CLASSES: tuple[tuple[str, float, str], ...] = (
@@ -55,7 +55,7 @@ def clusters(
     png: Annotated[Path | None, typer.Option("--png", help="With --cluster: a static map of its LQ (PNG).")] = None,
 ) -> None:
     """List a region's strong traded clusters, or map one cluster's location quotients across regions."""
-    from ideopolis.clusters import CITATION, find_cluster, region_set_clusters
+    from ideopolis.clusters.analysis import CITATION, find_cluster, region_set_clusters
 
     if png is not None and cluster is None:
         raise ConfigError("--png maps one cluster; fix: add --cluster NAME")
@@ -95,7 +95,7 @@ def clusters(
 
     if out is not None:
         from ideopolis.cli.hotspots import write_run_file
-        from ideopolis.io import write_frame
+        from ideopolis.regions.readers import write_frame
 
         frame: pd.DataFrame = table
         if out.suffix.lower() != ".csv":

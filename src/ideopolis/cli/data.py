@@ -22,7 +22,7 @@ from ideopolis.errors import RegionSetError
 @app.command(short_help="List the bundled region sets, or describe one.")
 def datasets(regions: RegionsOption = None) -> None:
     """List the bundled region sets, or describe one (--regions NAME)."""
-    from ideopolis.datasets import list_datasets
+    from ideopolis.regions.datasets import list_datasets
 
     if regions is None:
         infos = list_datasets()
@@ -73,7 +73,7 @@ def validate(
             raise RegionSetError("PATH/--regions and your own files (--indicators/--id) cannot be combined")
         if not indicators or id_column is None:
             raise RegionSetError("your own data needs --indicators FILE and --id COLUMN")
-        from ideopolis.infer import region_set_from_files
+        from ideopolis.regions.infer import region_set_from_files
 
         rs, report = region_set_from_files(
             geometry=geometry, indicators=list(indicators), id_column=id_column, name_column=name_column
@@ -81,7 +81,7 @@ def validate(
         for note in rs.notes if rs is not None else []:
             typer.echo(note, err=True)
     else:
-        from ideopolis.regions import validate_region_set
+        from ideopolis.regions.model import validate_region_set
 
         report = validate_region_set(target)
     for line in report.lines():
@@ -114,7 +114,7 @@ def custom(
     ] = False,
 ) -> None:
     """Group a set's regions into custom regions ("our five counties") and write a new set."""
-    from ideopolis.custom import custom_regions, read_mapping, write_region_set
+    from ideopolis.regions.custom import custom_regions, read_mapping, write_region_set
 
     base = resolve_region_set(regions)
     table = read_mapping(mapping, base_column=base_column, region_column=region_column)

@@ -22,7 +22,7 @@ from ideopolis.cli._app import (
     resolve_region_set,
 )
 from ideopolis.errors import ConfigError, DataFileError, IdeopolisError
-from ideopolis.regions import RegionSet
+from ideopolis.regions.model import RegionSet
 
 #: The score tested when --indicator is not given and the composite-index engine is installed.
 DEFAULT_SCORE = "ideopolis_index"
@@ -75,9 +75,9 @@ def hotspots(
     custom: CustomOption = None,
 ) -> None:
     """Find statistically significant hot and cold spots (Gi*) or clusters and outliers (local Moran)."""
-    from ideopolis.hotspots import check_options
-    from ideopolis.hotspots import hotspots as run_hotspots
-    from ideopolis.spatial import build_weights, check_weight_options
+    from ideopolis.spatial.hotspots import check_options
+    from ideopolis.spatial.hotspots import hotspots as run_hotspots
+    from ideopolis.spatial.weights import build_weights, check_weight_options
 
     _check_outputs(out, png)
     check_options(
@@ -123,7 +123,7 @@ def hotspots(
         typer.echo(f"note: {message}", err=True)
     params = {"region_set": rs.name, **result.params}
     if out is not None:
-        from ideopolis.io import write_frame
+        from ideopolis.regions.readers import write_frame
 
         table: pd.DataFrame = result.table
         if out.suffix.lower() != ".csv":
@@ -174,7 +174,7 @@ def indicator_values(rs: RegionSet, indicator: str | None) -> tuple[pd.Series, s
         nonlocal scores
         if scores is None:
             try:  # the composite-index engine, when installed
-                engine = importlib.import_module("ideopolis.index")
+                engine = importlib.import_module("ideopolis.index.run")
             except ImportError:
                 return None
             scores = engine.score_region_set(rs).scores
@@ -214,7 +214,7 @@ def write_run_file(out: Path, params: dict[str, Any]) -> Path:
     """Write the run's parameters next to ``out`` as ``<out>.run.toml`` (atomically); return its path."""
     import tomli_w
 
-    from ideopolis.io import write_text_atomic
+    from ideopolis.regions.readers import write_text_atomic
 
     clean = {key: value for key, value in params.items() if value is not None}
     target = out.with_name(out.name + ".run.toml")

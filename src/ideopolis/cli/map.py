@@ -59,7 +59,7 @@ def compute_results(rs: Any, *, hotspots: bool) -> MapResults:
     -------
     MapResults
     """
-    from ideopolis.index import score_region_set
+    from ideopolis.index.run import score_region_set
 
     run = score_region_set(rs)
     scores = run.scores
@@ -74,8 +74,8 @@ def compute_results(rs: Any, *, hotspots: bool) -> MapResults:
         result.balance_midpoint = (l_u[0] + l_u[1]) / 2
         result.score_unit = f"score, {l_u[0]:g}-{l_u[1]:g}"
     if hotspots and "ideopolis_index" in scores.columns and rs.geometry is not None:
-        from ideopolis.hotspots import hotspots as run_hotspots
-        from ideopolis.spatial import build_weights
+        from ideopolis.spatial.hotspots import hotspots as run_hotspots
+        from ideopolis.spatial.weights import build_weights
 
         weights = build_weights(rs.geometry, "queen", names=rs.names)
         test = run_hotspots(scores["ideopolis_index"], weights, indicator="the Ideopolis index")

@@ -24,7 +24,7 @@ from ideopolis.cli._app import (
     resolve_region_set,
 )
 from ideopolis.errors import ConfigError, IdeopolisWarning
-from ideopolis.lens import DESCRIPTIONS
+from ideopolis.index.lens import DESCRIPTIONS
 
 #: output formats by file suffix
 FORMATS = {
@@ -294,7 +294,7 @@ def score(
                 raise ConfigError("COINr input needs both --coinr-data IDATA.CSV and --coinr-meta IMETA.CSV")
             if regions or indicators or profile:
                 raise ConfigError("--coinr-data cannot be combined with --regions, --indicators or --profile")
-            from ideopolis.coinr import run_coinr_default
+            from ideopolis.index.coinr import run_coinr_default
 
             kwargs: dict[str, Any] = {}
             if impute_group is not None:
@@ -303,8 +303,8 @@ def score(
                 kwargs["screen_threshold"] = screen_threshold
             run = run_coinr_default(coinr_data, coinr_meta, **kwargs)
         else:
-            from ideopolis.index import score_region_set
-            from ideopolis.profile import load_profile
+            from ideopolis.index.profile import load_profile
+            from ideopolis.index.run import score_region_set
 
             config = load_profile(profile) if profile is not None else None
             target = regions if regions is not None else (config.regions if config else None)

@@ -33,7 +33,7 @@ _SCHEME_WORDS = {
 
 
 class RegionSetLike(Protocol):
-    """What a map reads from a region set (:class:`ideopolis.regions.RegionSet`)."""
+    """What a map reads from a region set (:class:`ideopolis.regions.model.RegionSet`)."""
 
     @property
     def name(self) -> str:

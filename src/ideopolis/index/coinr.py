@@ -22,16 +22,16 @@ from types import MappingProxyType
 import pandas as pd
 
 from ideopolis.errors import DataFileError, FrameworkError
-from ideopolis.framework import Framework, framework_from_imeta
-from ideopolis.index import IndexRun
-from ideopolis.profile import STEPS, RunConfig, StepConfig
+from ideopolis.index.framework import Framework, framework_from_imeta
+from ideopolis.index.profile import STEPS, RunConfig, StepConfig
+from ideopolis.index.run import IndexRun
 
 _DEFAULT_GROUP = "EurAsia_group"
 
 
 @dataclass(frozen=True)
 class CoinrInput:
-    """iData/iMeta split into what an :class:`~ideopolis.index.IndexRun` takes."""
+    """iData/iMeta split into what an :class:`~ideopolis.index.run.IndexRun` takes."""
 
     data: pd.DataFrame
     groups: pd.DataFrame

@@ -22,10 +22,18 @@ from pathlib import Path
 
 import pandas as pd
 
-from ideopolis.io import MISSING_TOKENS, id_strings, read_table
-from ideopolis.manifest import GeometrySpec, GroupSpec, IndicatorMeta, Manifest, PillarSpec, TableSpec, default_pillars
-from ideopolis.problems import ValidationReport
-from ideopolis.regions import RegionSet, build_region_set
+from ideopolis.regions.manifest import (
+    GeometrySpec,
+    GroupSpec,
+    IndicatorMeta,
+    Manifest,
+    PillarSpec,
+    TableSpec,
+    default_pillars,
+)
+from ideopolis.regions.model import RegionSet, build_region_set
+from ideopolis.regions.problems import ValidationReport
+from ideopolis.regions.readers import MISSING_TOKENS, id_strings, read_table
 
 _PILLAR_WORDS: tuple[tuple[str, str], ...] = (
     ("talent", r"bachelor|degree|tertiary|educ|graduat|college|skill|hrst|(^|_)ba(_|$)|ba_?plus|attain"),

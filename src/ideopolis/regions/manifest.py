@@ -1,9 +1,9 @@
 """The region-set manifest (``manifest.toml``): what the files are and what every indicator means.
 
 The format is documented in ``docs/region-set-format.md``. :func:`read_manifest` parses the TOML and checks
-its keys and values, collecting every problem into a :class:`~ideopolis.problems.ValidationReport` instead of
+its keys and values, collecting every problem into a :class:`~ideopolis.regions.problems.ValidationReport` instead of
 stopping at the first one. Checks that need the data (does a column exist, are the values numeric) live in
-:mod:`ideopolis.regions`.
+:mod:`ideopolis.regions.model`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from ideopolis.problems import ValidationReport
+from ideopolis.regions.problems import ValidationReport
 
 Kind = Literal["count", "rate", "share", "level"]
 KINDS: tuple[str, ...] = ("count", "rate", "share", "level")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ideopolis.framework import Framework
+from ideopolis.index.framework import Framework
 
 
 def rank_table(scores: pd.DataFrame) -> pd.DataFrame:

@@ -53,16 +53,16 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from ideopolis.aggregate import AGGREGATORS
-from ideopolis.denominate import DENOMINATORS
 from ideopolis.errors import ConfigError
-from ideopolis.framework import DEFAULT_BALANCE_WEIGHT
-from ideopolis.impute import IMPUTERS
-from ideopolis.normalise import NORMALISERS
+from ideopolis.index.framework import DEFAULT_BALANCE_WEIGHT
+from ideopolis.index.steps.aggregate import AGGREGATORS
+from ideopolis.index.steps.denominate import DENOMINATORS
+from ideopolis.index.steps.impute import IMPUTERS
+from ideopolis.index.steps.normalise import NORMALISERS
+from ideopolis.index.steps.screen import SCREENS
+from ideopolis.index.steps.treat import TREATMENTS
+from ideopolis.index.steps.weights import WEIGHTERS
 from ideopolis.registry import Registry
-from ideopolis.screen import SCREENS
-from ideopolis.treat import TREATMENTS
-from ideopolis.weights import WEIGHTERS
 
 #: pipeline steps in order, and the dataset each writes
 STEPS = ("denominate", "impute", "screen", "treat", "normalise", "weight", "aggregate", "lens")
@@ -208,7 +208,7 @@ _TOP_KEYS = {"regions", "framework", "log"} | set(SECTION_OF.values())
 def profile_from_dict(doc: Mapping[str, Any], *, where: str = "the profile", base: Path | None = None) -> RunConfig:
     """Validate a parsed profile and return its :class:`RunConfig`.
 
-    ``[log]`` (written by :meth:`ideopolis.index.IndexRun.save_log`) is accepted and ignored.
+    ``[log]`` (written by :meth:`ideopolis.index.run.IndexRun.save_log`) is accepted and ignored.
     """
     for key in doc:
         if key not in _TOP_KEYS:

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ideopolis.framework import ATTRACTION, BALANCE, EXPOSURE
+from ideopolis.index.framework import ATTRACTION, BALANCE, EXPOSURE
 
 TYPES = ("magnet", "talent_hub", "exporter", "rooted")
 DESCRIPTIONS = {

@@ -7,7 +7,7 @@ The method can be set per level and per aggregate; a data-availability threshold
 aggregate turns the score of a region with too few available children into a missing value.
 
 A child with direction -1 enters its parent reflected on the normalised scale (``low + high - x``),
-which is how exposure enters the balance (see :mod:`ideopolis.lens`).
+which is how exposure enters the balance (see :mod:`ideopolis.index.lens`).
 
 Weights are either one value per node (a Series) or one row per region (a DataFrame, for weights by
 peer group).
@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from ideopolis.errors import MethodError
-from ideopolis.framework import Framework
+from ideopolis.index.framework import Framework
 from ideopolis.registry import Registry
 
 AggregateFn = Callable[..., np.ndarray]

@@ -9,7 +9,7 @@ and write the datasets ``raw``, ``denominated``, ``imputed``, ``screened``, ``tr
 ``aggregated`` adds one column per aggregate). ``log`` holds one :class:`LogRecord` per step of the
 current pipeline (method, parameters and a summary of what happened); :meth:`IndexRun.rerun` changes a
 step's parameters and recomputes that step and those downstream only; :meth:`IndexRun.save_log` writes
-the log as a profile TOML (or JSON) that :func:`ideopolis.profile.load_profile` reads back.
+the log as a profile TOML (or JSON) that :func:`ideopolis.index.profile.load_profile` reads back.
 
 Result API (what maps, hotspots and the CLI use):
 
@@ -18,7 +18,7 @@ Result API (what maps, hotspots and the CLI use):
   ``cluster_strength``, ``attraction``, ``exposure``, ``balance`` and ``ideopolis_index``;
 - ``ranks``: the same columns as ranks (1 = best, Int64);
 - ``typology``: Series of ``magnet`` / ``talent_hub`` / ``exporter`` / ``rooted`` (``None`` without
-  a lens); ``lens``: the full :class:`~ideopolis.lens.LensResult`;
+  a lens); ``lens``: the full :class:`~ideopolis.index.lens.LensResult`;
 - ``indicator_scores`` / ``indicator_ranks``: the normalised indicators and their ranks;
 - ``effective_weights``: DataFrame node x (``all`` or one column per peer group);
 - ``strengths_weaknesses(region)``, ``explain(region)``, ``pillar_statistics``, ``results_frame()``.
@@ -39,10 +39,8 @@ import numpy as np
 import pandas as pd
 
 from ideopolis import __version__
-from ideopolis.aggregate import AggregateSpec, aggregate, reflected
-from ideopolis.denominate import denominate
 from ideopolis.errors import ConfigError, FrameworkError, MethodError
-from ideopolis.framework import (
+from ideopolis.index.framework import (
     BALANCE,
     CLUSTER_STRENGTH,
     Framework,
@@ -51,18 +49,20 @@ from ideopolis.framework import (
     framework_from_mapping,
     framework_from_toml,
 )
-from ideopolis.impute import impute
-from ideopolis.lens import LensResult, lens
-from ideopolis.normalise import check_indicators, normalise
-from ideopolis.profile import DATASET_OF, STEPS, RunConfig, load_profile
-from ideopolis.results import (
+from ideopolis.index.lens import LensResult, lens
+from ideopolis.index.profile import DATASET_OF, STEPS, RunConfig, load_profile
+from ideopolis.index.results import (
     pillar_statistics,
     rank_table,
     strengths_weaknesses,
 )
-from ideopolis.screen import screen
-from ideopolis.treat import treat
-from ideopolis.weights import Weights, effective_weights_table, weigh
+from ideopolis.index.steps.aggregate import AggregateSpec, aggregate, reflected
+from ideopolis.index.steps.denominate import denominate
+from ideopolis.index.steps.impute import impute
+from ideopolis.index.steps.normalise import check_indicators, normalise
+from ideopolis.index.steps.screen import screen
+from ideopolis.index.steps.treat import treat
+from ideopolis.index.steps.weights import Weights, effective_weights_table, weigh
 
 
 @dataclass(frozen=True)
@@ -122,7 +122,7 @@ class IndexRun:
     names : Series, optional
         Region names (index = region id), for :meth:`find_region` and tables.
     config : RunConfig, optional
-        Step methods and parameters (default: :class:`~ideopolis.profile.RunConfig`).
+        Step methods and parameters (default: :class:`~ideopolis.index.profile.RunConfig`).
     notes : sequence of str
         Notes from building the framework ("no export_jobs indicators: the lens is off").
     name : str
@@ -613,7 +613,7 @@ class IndexRun:
 
 
 class RegionSetLike(Protocol):
-    """What :func:`score_region_set` reads from a region set (see ``ideopolis.regions``)."""
+    """What :func:`score_region_set` reads from a region set (see ``ideopolis.regions.model``)."""
 
     @property
     def name(self) -> str:
@@ -682,7 +682,7 @@ def score_region_set(
     Parameters
     ----------
     rs : RegionSet
-        A loaded region set (``ideopolis.regions.load_region_set``).
+        A loaded region set (``ideopolis.regions.model.load_region_set``).
     profile : RunConfig or path, optional
         A run profile (default: the default run).
     **options
@@ -732,7 +732,7 @@ def score_region_set(
 
 def _region_set_ref(rs: RegionSetLike) -> str:
     """How a profile names ``rs``: its bundled name, else its folder."""
-    from ideopolis.datasets import is_bundled_name
+    from ideopolis.regions.datasets import is_bundled_name
 
     folder = getattr(rs, "path", None)
     if folder is None or is_bundled_name(rs.name):

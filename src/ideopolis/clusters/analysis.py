@@ -548,7 +548,9 @@ def cluster_analysis(
         )
     missing = {"id", "naics", "emp", "estab"} - set(industry.columns)
     if missing:
-        raise DataFileError(f"industry table lacks {sorted(missing)}; build it with ideopolis.clusters.industry_table")
+        raise DataFileError(
+            f"industry table lacks {sorted(missing)}; build it with ideopolis.clusters.analysis.industry_table"
+        )
     notes: list[str] = []
     if suppressed == "allocate":
         detail, report = allocate_suppressed(industry)
@@ -768,7 +770,7 @@ def region_set_clusters(
 
     Parameters
     ----------
-    rs : ideopolis.regions.RegionSet
+    rs : ideopolis.regions.model.RegionSet
         A set with a long table of employment by NAICS (``industry_employment``).
     suppressed : {"allocate", "published"}
         How unpublished cells are handled.

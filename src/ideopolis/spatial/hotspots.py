@@ -51,7 +51,7 @@ Gi*: ``"Hot spot 99%"``, ``"Hot spot 95%"``, ``"Hot spot 90%"`` (adjusted p <= 0
 ``"Not significant"``. Regions that are not tested get:
 
 - ``"Fallback neighbours only"``: every neighbour of the region comes from the island fallback of the weights
-  (:mod:`ideopolis.spatial`); its statistic and p-value are shown but never called significant, and it is not
+  (:mod:`ideopolis.spatial.weights`); its statistic and p-value are shown but never called significant, and it is not
   counted in the multiple-testing correction;
 - ``"No neighbours"``: no neighbour at all (no geometry, or weights without a fallback): no statistic;
 - ``"No data"``: the value is missing; the region is left out of the weights and the statistics.
@@ -72,7 +72,7 @@ import pandas as pd
 
 from ideopolis.errors import MethodError
 from ideopolis.registry import Registry
-from ideopolis.spatial import FloatArray, IntArray, SpatialWeights
+from ideopolis.spatial.weights import FloatArray, IntArray, SpatialWeights
 
 __all__ = [
     "CLASS_COLOURS",

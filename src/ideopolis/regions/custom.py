@@ -25,10 +25,10 @@ import shapely
 import tomli_w
 
 from ideopolis.errors import RegionSetError
-from ideopolis.io import id_strings, read_table, write_atomic, write_text_atomic
-from ideopolis.manifest import MANIFEST_NAME, GeometrySpec, IndicatorMeta, LongTableSpec, Manifest, TableSpec
-from ideopolis.problems import ValidationReport, listing
-from ideopolis.regions import RegionSet
+from ideopolis.regions.manifest import MANIFEST_NAME, GeometrySpec, IndicatorMeta, LongTableSpec, Manifest, TableSpec
+from ideopolis.regions.model import RegionSet
+from ideopolis.regions.problems import ValidationReport, listing
+from ideopolis.regions.readers import id_strings, read_table, write_atomic, write_text_atomic
 
 
 def read_mapping(path: Path, *, base_column: str | None = None, region_column: str | None = None) -> pd.DataFrame:
@@ -393,7 +393,7 @@ def manifest_toml(manifest: Manifest, long_tables: list[LongTableSpec], notes: l
 
 
 def _default_pillar_names() -> set[str]:
-    from ideopolis.manifest import DEFAULT_PILLARS
+    from ideopolis.regions.manifest import DEFAULT_PILLARS
 
     return set(DEFAULT_PILLARS)
 

@@ -5,7 +5,7 @@ or more indicator tables joined on a string id. :func:`load_region_set` reads on
 folder, by path) into a :class:`RegionSet`; :func:`validate_region_set` reads it the same way and returns every
 problem found instead of raising.
 
-Every check appends to one :class:`~ideopolis.problems.ValidationReport`, so a user sees all problems at once.
+Every check appends to one :class:`~ideopolis.regions.problems.ValidationReport`, so a user sees all problems at once.
 Nothing is dropped silently: ids without geometry, geometry without data, repaired shapes are all reported.
 
 Examples
@@ -28,10 +28,9 @@ import shapely
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
-from ideopolis import datasets
 from ideopolis.errors import DataFileError, RegionSetError
-from ideopolis.io import MISSING_TOKENS, id_strings, read_geometry, read_table
-from ideopolis.manifest import (
+from ideopolis.regions import datasets
+from ideopolis.regions.manifest import (
     TABLE_SUFFIXES,
     IndicatorMeta,
     LongTableSpec,
@@ -39,7 +38,8 @@ from ideopolis.manifest import (
     ReferenceTableSpec,
     read_manifest,
 )
-from ideopolis.problems import ValidationReport, count, listing
+from ideopolis.regions.problems import ValidationReport, count, listing
+from ideopolis.regions.readers import MISSING_TOKENS, id_strings, read_geometry, read_table
 
 #: The CRS every region set is held in after loading.
 WGS84 = "EPSG:4326"
@@ -194,7 +194,7 @@ def load_region_set(ref: str | Path | None = None) -> RegionSet:
     Parameters
     ----------
     ref : str or Path, optional
-        A bundled name (see :func:`ideopolis.datasets.list_datasets`) or a folder with a ``manifest.toml``;
+        A bundled name (see :func:`ideopolis.regions.datasets.list_datasets`) or a folder with a ``manifest.toml``;
         the default region set when omitted.
 
     Returns
@@ -229,7 +229,7 @@ def validate_region_set(ref: str | Path | None = None) -> ValidationReport:
     Returns
     -------
     ValidationReport
-        Errors (fatal) and warnings, one :class:`~ideopolis.problems.Problem` each.
+        Errors (fatal) and warnings, one :class:`~ideopolis.regions.problems.Problem` each.
     """
     folder = datasets.locate(ref)
     report = ValidationReport(_source_label(ref, folder))

@@ -5,7 +5,7 @@ every other node is an aggregate whose level is one more than its highest child,
 and of uneven depth work (an indicator may sit directly under the index next to pillars). Each node has a
 ``weight`` (relative to its siblings) and a ``direction``: for an indicator, +1 when more is better and -1
 when less is better (the normalise step flips it); for an aggregate, -1 means its score enters its parent
-reflected on the normalised scale (how *exposure* enters the *balance*, see :mod:`ideopolis.lens`).
+reflected on the normalised scale (how *exposure* enters the *balance*, see :mod:`ideopolis.index.lens`).
 
 Builders read a tree from records (:func:`framework_from_records`), a TOML file
 (:func:`framework_from_toml`), a CSV file (:func:`framework_from_csv`), a COINr ``iMeta`` table

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ideopolis.errors import RegionSetNotFoundError
-from ideopolis.manifest import MANIFEST_NAME
+from ideopolis.regions.manifest import MANIFEST_NAME
 
 #: The region set used when none is named.
 DEFAULT_REGION_SET = "us-metros"
@@ -30,10 +30,11 @@ def data_root() -> Path:
     env = os.environ.get("IDEOPOLIS_DATA")
     if env:
         return Path(env)
-    packaged = Path(__file__).resolve().parent / "_data" / "regions"
+    package = Path(__file__).resolve().parents[1]  # src/ideopolis (or the installed ideopolis)
+    packaged = package / "_data" / "regions"
     if packaged.is_dir():
         return packaged
-    return Path(__file__).resolve().parents[2] / "data" / "regions"
+    return package.parents[1] / "data" / "regions"
 
 
 @dataclass(frozen=True)

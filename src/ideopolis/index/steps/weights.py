@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from ideopolis.errors import FrameworkError, IdeopolisWarning, MethodError
-from ideopolis.framework import Framework
+from ideopolis.index.framework import Framework
 from ideopolis.registry import Registry
 
 
@@ -56,7 +56,7 @@ class Weights:
     notes: tuple[str, ...] = field(default=())
 
     def for_aggregation(self, index: pd.Index) -> pd.Series | pd.DataFrame:
-        """Weights in the form :func:`ideopolis.aggregate.aggregate` takes."""
+        """Weights in the form :func:`ideopolis.index.steps.aggregate.aggregate` takes."""
         if self.by_group is None or self.group_of is None:
             return self.nodes
         groups = self.group_of.reindex(index)

@@ -1,0 +1,1 @@
+"""Space: spatial weights (:mod:`~ideopolis.spatial.weights`) and hotspot tests (:mod:`~ideopolis.spatial.hotspots`)."""
