@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 
 from ideopolis.index.framework import default_framework
-from ideopolis.index.run import score_region_set
-from ideopolis.regions.manifest import IndicatorMeta
+from ideopolis.index.scoring import score_region_set
+from ideopolis.regions.metadata import IndicatorMeta
 
 PILLARS = ("talent", "capital", "knowledge_jobs", "import_people", "export_jobs")
 TARGETS = {"us-counties": 0.2, "100k": 3.0}

@@ -164,7 +164,7 @@ def bench_set(
 
 
 def main() -> None:
-    from ideopolis.index.run import score_region_set
+    from ideopolis.index.scoring import score_region_set
     from ideopolis.regions.datasets import bundled_names
     from ideopolis.regions.model import load_region_set
 

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ideopolis.regions.manifest import IndicatorMeta
+from ideopolis.regions.metadata import IndicatorMeta
 
 SEED = 20240607
 

@@ -6,9 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ideopolis.clusters.analysis import (
+from ideopolis.clusters import (
     CITATION,
-    SECTOR_TITLES,
     allocate_suppressed,
     cluster_analysis,
     cluster_crosswalk,
@@ -16,6 +15,7 @@ from ideopolis.clusters.analysis import (
     industry_table,
     normalise_naics,
 )
+from ideopolis.clusters.industry import SECTOR_TITLES
 from ideopolis.errors import DataFileError, MethodError
 
 CROSSWALK = pd.DataFrame(

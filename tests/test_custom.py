@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from ideopolis.cli import app
 from ideopolis.errors import RegionSetError
 from ideopolis.regions.custom import custom_regions, read_mapping, write_region_set
-from ideopolis.regions.manifest import GeometrySpec, IndicatorMeta, Manifest, TableSpec
+from ideopolis.regions.metadata import GeometrySpec, IndicatorMeta, Manifest, TableSpec
 from ideopolis.regions.model import RegionSet, load_region_set
 from ideopolis.regions.problems import ValidationReport
 

@@ -21,7 +21,7 @@ from ideopolis.index.framework import (
     framework_from_records,
     framework_from_toml,
 )
-from ideopolis.regions.manifest import IndicatorMeta
+from ideopolis.regions.metadata import IndicatorMeta
 
 from ._synthetic import meta
 

@@ -14,19 +14,13 @@ from hypothesis import strategies as st
 from shapely.geometry import box
 
 from ideopolis.errors import MethodError, UnknownMethodError
-from ideopolis.spatial.hotspots import (
-    CLASS_COLOURS,
+from ideopolis.spatial.classes import CLASS_COLOURS, GI_STAR_CLASSES, LISA_CLASSES, UNTESTED_CLASSES
+from ideopolis.spatial.hotspots import STATISTICS, gi_star, hotspots, local_moran
+from ideopolis.spatial.inference import (
     CORRECTIONS,
-    GI_STAR_CLASSES,
-    LISA_CLASSES,
-    STATISTICS,
-    UNTESTED_CLASSES,
     _draw_table,
     adjust_pvalues,
     conditional_permutation_pvalues,
-    gi_star,
-    hotspots,
-    local_moran,
     minimum_pvalue,
     permutation_limits,
     permutations_needed,

@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from ideopolis.errors import ConfigError, FrameworkError, MethodError
 from ideopolis.index.framework import flat_framework, framework_from_records
 from ideopolis.index.profile import RunConfig, load_profile
-from ideopolis.index.run import IndexRun, score_region_set
+from ideopolis.index.run import IndexRun
+from ideopolis.index.scoring import score_region_set
 
 from ._synthetic import FakeRegionSet, make_region_set
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from ideopolis.regions.manifest import IndicatorMeta, parse_direction, parse_manifest, read_manifest
+from ideopolis.regions.manifest import parse_manifest, read_manifest
+from ideopolis.regions.metadata import IndicatorMeta, parse_direction
 from ideopolis.regions.problems import ValidationReport
 
 MINIMAL = {

@@ -257,7 +257,7 @@ def test_no_console_errors_and_no_network(synthetic_map: OpenMap, tmp_path: Path
 def test_bundled_set_in_the_browser(browser: Any, tmp_path: Path, name: str, region: str) -> None:
     if name not in bundled_names():
         pytest.skip(f"bundled region set {name} is not installed")
-    from ideopolis.index import run as index
+    from ideopolis.index import scoring as index
     from ideopolis.maps.api import region_set_map_inputs, write_html
     from ideopolis.regions.model import load_region_set
 

@@ -170,7 +170,7 @@ def test_atomic_write_and_errors(tmp_path):
 def test_bundled_offline_maps_meet_their_size_targets(name, limit, tmp_path):
     if name not in bundled_names():
         pytest.skip(f"bundled region set {name} is not installed")
-    from ideopolis.index import run as index
+    from ideopolis.index import scoring as index
     from ideopolis.maps.api import region_set_map_inputs, write_html
     from ideopolis.regions.model import load_region_set
 

@@ -174,7 +174,7 @@ def indicator_values(rs: RegionSet, indicator: str | None) -> tuple[pd.Series, s
         nonlocal scores
         if scores is None:
             try:  # the composite-index engine, when installed
-                engine = importlib.import_module("ideopolis.index.run")
+                engine = importlib.import_module("ideopolis.index.scoring")
             except ImportError:
                 return None
             scores = engine.score_region_set(rs).scores

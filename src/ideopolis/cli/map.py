@@ -59,7 +59,7 @@ def compute_results(rs: Any, *, hotspots: bool) -> MapResults:
     -------
     MapResults
     """
-    from ideopolis.index.run import score_region_set
+    from ideopolis.index.scoring import score_region_set
 
     run = score_region_set(rs)
     scores = run.scores

@@ -304,7 +304,7 @@ def score(
             run = run_coinr_default(coinr_data, coinr_meta, **kwargs)
         else:
             from ideopolis.index.profile import load_profile
-            from ideopolis.index.run import score_region_set
+            from ideopolis.index.scoring import score_region_set
 
             config = load_profile(profile) if profile is not None else None
             target = regions if regions is not None else (config.regions if config else None)

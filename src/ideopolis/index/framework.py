@@ -35,16 +35,38 @@ import numpy as np
 import pandas as pd
 
 from ideopolis.errors import ConfigError, FrameworkError
+from ideopolis.index.pillars import (
+    ATTRACTION,
+    BALANCE,
+    CLUSTER_PILLARS,
+    CLUSTER_STRENGTH,
+    DEFAULT_BALANCE_WEIGHT,
+    DEFAULT_PILLARS,
+    EXPOSURE,
+    INDEX,
+    LENS_PILLARS,
+    Pillar,
+)
 
-INDEX = "ideopolis_index"
-CLUSTER_STRENGTH = "cluster_strength"
-BALANCE = "balance"
-ATTRACTION = "attraction"
-EXPOSURE = "exposure"
-CLUSTER_PILLARS = ("talent", "capital", "knowledge_jobs")
-LENS_PILLARS = {"import_people": ATTRACTION, "export_jobs": EXPOSURE}
-DEFAULT_PILLARS = (*CLUSTER_PILLARS, *LENS_PILLARS)
-DEFAULT_BALANCE_WEIGHT = 0.25
+__all__ = [
+    "ATTRACTION",
+    "BALANCE",
+    "CLUSTER_PILLARS",
+    "CLUSTER_STRENGTH",
+    "DEFAULT_BALANCE_WEIGHT",
+    "EXPOSURE",
+    "INDEX",
+    "DefaultFramework",
+    "Framework",
+    "Node",
+    "default_framework",
+    "flat_framework",
+    "framework_from_csv",
+    "framework_from_imeta",
+    "framework_from_mapping",
+    "framework_from_records",
+    "framework_from_toml",
+]
 
 
 @dataclass(frozen=True)
@@ -485,7 +507,7 @@ def default_framework(
         Weight ``w`` of the balance in the index; cluster strength gets ``1 - w``.
     pillars : mapping, optional
         Pillars declared in the manifest: name -> ``{"label": ..., "parent": ...}`` or an object with
-        ``label`` and ``parent`` (``PillarSpec``). A parent ``index``/``ideopolis_index`` puts the
+        ``label`` and ``parent`` (:class:`~ideopolis.index.pillars.Pillar`). A parent ``index``/``ideopolis_index`` puts the
         pillar directly under the index; anything else under ``cluster_strength``.
 
     Returns
@@ -509,13 +531,15 @@ def default_framework(
     def spec_of(pillar: str) -> tuple[str, str]:
         spec = (pillars or {}).get(pillar)
         if spec is None:
-            return pillar, CLUSTER_STRENGTH
+            default = DEFAULT_PILLARS.get(pillar)
+            return (default.label if default else pillar), CLUSTER_STRENGTH
         if isinstance(spec, Mapping):
-            label, parent = spec.get("label", pillar), spec.get("parent", CLUSTER_STRENGTH)
-        else:
-            label, parent = getattr(spec, "label", pillar), getattr(spec, "parent", CLUSTER_STRENGTH)
-        top = str(parent) in (INDEX, "index")
-        return str(label or pillar), INDEX if top else CLUSTER_STRENGTH
+            spec = Pillar(pillar, str(spec.get("label") or pillar), str(spec.get("parent") or CLUSTER_STRENGTH))
+        elif not isinstance(spec, Pillar):
+            spec = Pillar(
+                pillar, str(getattr(spec, "label", "") or pillar), str(getattr(spec, "parent", CLUSTER_STRENGTH))
+            )
+        return spec.label or pillar, INDEX if spec.under_index else CLUSTER_STRENGTH
 
     if not 0 <= balance_weight <= 1:
         raise ConfigError(f"balance weight is {balance_weight}; use a number between 0 and 1")
@@ -584,8 +608,9 @@ def default_framework(
                 label="Balance (import people vs export jobs)",
             )
         )
-        nodes.append(Node(ATTRACTION, BALANCE, indicator=False, label="Attraction (import people)"))
-        nodes.append(Node(EXPOSURE, BALANCE, indicator=False, direction=-1, label="Exposure (export jobs)"))
+        for lens_pillar in ("import_people", "export_jobs"):
+            p = DEFAULT_PILLARS[lens_pillar]
+            nodes.append(Node(p.node, BALANCE, indicator=False, direction=p.direction, label=p.node_label))
         nodes += [ind_node(m, ATTRACTION) for m in by_pillar["import_people"]]
         nodes += [ind_node(m, EXPOSURE) for m in by_pillar["export_jobs"]]
     else:

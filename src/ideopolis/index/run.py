@@ -23,7 +23,7 @@ Result API (what maps, hotspots and the CLI use):
 - ``effective_weights``: DataFrame node x (``all`` or one column per peer group);
 - ``strengths_weaknesses(region)``, ``explain(region)``, ``pillar_statistics``, ``results_frame()``.
 
-:func:`score_region_set` builds and runs an :class:`IndexRun` for a region set.
+:func:`ideopolis.index.scoring.score_region_set` builds and runs an :class:`IndexRun` for a region set.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -44,13 +44,9 @@ from ideopolis.index.framework import (
     BALANCE,
     CLUSTER_STRENGTH,
     Framework,
-    default_framework,
-    framework_from_csv,
-    framework_from_mapping,
-    framework_from_toml,
 )
 from ideopolis.index.lens import LensResult, lens
-from ideopolis.index.profile import DATASET_OF, STEPS, RunConfig, load_profile
+from ideopolis.index.profile import DATASET_OF, STEPS, RunConfig
 from ideopolis.index.results import (
     pillar_statistics,
     rank_table,
@@ -610,131 +606,3 @@ class IndexRun:
 
 
 # -- region sets -----------------------------------------------------------------------------------
-
-
-class RegionSetLike(Protocol):
-    """What :func:`score_region_set` reads from a region set (see ``ideopolis.regions.model``)."""
-
-    @property
-    def name(self) -> str:
-        """Short name of the set."""
-
-    @property
-    def data(self) -> pd.DataFrame:
-        """Indicator values (index = region id)."""
-
-    @property
-    def groups(self) -> pd.DataFrame:
-        """Grouping columns."""
-
-    @property
-    def names(self) -> pd.Series:
-        """Region names."""
-
-    @property
-    def indicators(self) -> Mapping[str, Any]:
-        """Indicator metadata by column name."""
-
-    @property
-    def manifest(self) -> Any:
-        """The manifest (for declared ``pillars``)."""
-
-
-def _manifest_pillars(manifest: Any) -> Mapping[str, Any] | None:
-    if manifest is None:
-        return None
-    if isinstance(manifest, Mapping):
-        return manifest.get("pillars")
-    pillars = getattr(manifest, "pillars", None)
-    if pillars is None:
-        extra = getattr(manifest, "extra", None)
-        if isinstance(extra, Mapping):
-            pillars = extra.get("pillars")
-    return pillars if isinstance(pillars, Mapping) else None
-
-
-def framework_for(rs: RegionSetLike, config: RunConfig) -> tuple[Framework, list[str]]:
-    """Return the framework a run of ``rs`` uses: the profile's, or the default one from its metadata."""
-    fw_spec = config.framework
-    if fw_spec:
-        if "file" in fw_spec:
-            path = Path(str(fw_spec["file"]))
-            fw = framework_from_csv(path) if path.suffix.lower() == ".csv" else framework_from_toml(path)
-        else:
-            fw = framework_from_mapping({"nodes": fw_spec.get("nodes", {})}, source="the profile")
-        return fw, []
-    bw = config.step("weight").params.get("balance_weight")
-    built = default_framework(
-        rs.indicators,
-        balance_weight=0.25 if bw is None else float(bw),
-        pillars=_manifest_pillars(rs.manifest),
-    )
-    return built.framework, list(built.notes)
-
-
-def score_region_set(
-    rs: RegionSetLike,
-    profile: RunConfig | str | Path | None = None,
-    **options: Any,
-) -> IndexRun:
-    """Build and run the index for a region set.
-
-    Parameters
-    ----------
-    rs : RegionSet
-        A loaded region set (``ideopolis.regions.model.load_region_set``).
-    profile : RunConfig or path, optional
-        A run profile (default: the default run).
-    **options
-        Step overrides: a step name with a method (``normalise="zscore"``) or a mapping
-        (``impute={"method": "group_mean", "group": "state"}``), or ``balance_weight=``,
-        ``attraction_threshold=``, ``exposure_threshold=``.
-
-    Returns
-    -------
-    IndexRun
-        The finished run.
-    """
-    config = load_profile(profile) if isinstance(profile, str | Path) else (profile or RunConfig())
-    aliases = {"weights": "weight"}
-    for key, value in options.items():
-        if value is None:
-            continue
-        if key == "balance_weight":
-            config = config.with_step("weight", balance_weight=float(value))
-        elif key in ("attraction_threshold", "exposure_threshold"):
-            config = config.with_step("lens", None, **{key: float(value)})
-        elif aliases.get(key, key) in STEPS:
-            step = aliases.get(key, key)
-            if isinstance(value, Mapping):
-                spec = dict(value)
-                config = config.with_step(step, spec.pop("method", None), **spec)
-            else:
-                config = config.with_step(step, str(value))
-        else:
-            raise ConfigError(
-                f"unknown option {key!r}; use a step name ({', '.join(STEPS)}), balance_weight, "
-                "attraction_threshold or exposure_threshold"
-            )
-    framework, notes = framework_for(rs, config)
-    run = IndexRun(
-        rs.data,
-        framework,
-        groups=rs.groups,
-        denominators=rs.data,
-        names=rs.names,
-        config=config,
-        notes=notes,
-        name=_region_set_ref(rs),
-    )
-    return run.run()
-
-
-def _region_set_ref(rs: RegionSetLike) -> str:
-    """How a profile names ``rs``: its bundled name, else its folder."""
-    from ideopolis.regions.datasets import is_bundled_name
-
-    folder = getattr(rs, "path", None)
-    if folder is None or is_bundled_name(rs.name):
-        return rs.name
-    return str(Path(folder).resolve())

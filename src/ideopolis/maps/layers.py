@@ -34,6 +34,7 @@ from numpy.typing import ArrayLike, NDArray
 from ideopolis.errors import ConfigError, MethodError
 from ideopolis.maps import palettes
 from ideopolis.registry import Registry
+from ideopolis.spatial.classes import GI_STAR_LEGEND
 
 
 def _mapclassify() -> Any:
@@ -501,16 +502,8 @@ SCORE_LAYERS: Mapping[str, tuple[str, str]] = {
 }
 #: The typology's categories in legend order.
 TYPOLOGY_ORDER = ("magnet", "talent hub", "exporter", "rooted")
-#: Hotspot classes in legend order.
-HOTSPOT_ORDER = (
-    "Hot spot 99%",
-    "Hot spot 95%",
-    "Hot spot 90%",
-    "Not significant",
-    "Cold spot 90%",
-    "Cold spot 95%",
-    "Cold spot 99%",
-)
+#: Hotspot classes in legend order (defined in :mod:`ideopolis.spatial.classes`).
+HOTSPOT_ORDER = GI_STAR_LEGEND
 
 
 def standard_layers(

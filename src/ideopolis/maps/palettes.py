@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from ideopolis.registry import Registry
+from ideopolis.spatial.classes import CLASS_COLOURS, class_colours
 
 #: Okabe & Ito (2008) colour-universal-design palette, black last.
 OKABE_ITO: tuple[str, ...] = (
@@ -36,10 +37,10 @@ OKABE_ITO: tuple[str, ...] = (
 NO_DATA_FILL = "#f0f0f0"
 #: Hatch line colour of the "no data" style.
 NO_DATA_HATCH = "#9e9e9e"
-#: Fill of a region tested and found "not significant" (hotspots).
-NOT_SIGNIFICANT = "#d9d9d9"
+#: Fill of a region tested and found "not significant" (hotspots; from :mod:`ideopolis.spatial.classes`).
+NOT_SIGNIFICANT = CLASS_COLOURS["Not significant"]
 #: Fill of a region that could not be tested (no neighbours, or only fallback neighbours).
-NOT_TESTED = "#efefef"
+NOT_TESTED = CLASS_COLOURS["No neighbours"]
 #: Colour of a diverging class that straddles the midpoint (light grey: visible on a white page).
 DIVERGING_CENTRE = "#e6e6e6"
 #: Outline of every region.
@@ -168,9 +169,8 @@ def categorical(n: int) -> list[str]:
 def hotspot_colours(labels: Sequence[str]) -> list[str]:
     """Colour hotspot classes: reds for hot spots, blues for cold spots, grey for "not significant".
 
-    Confidence sets the darkness (99% darkest). Labels follow the hotspot engine's wording
-    (``"Hot spot 99%"``, ``"Cold spot 90%"``, ``"Not significant"``); any other label gets an Okabe-Ito
-    colour.
+    The colours are those of :data:`ideopolis.spatial.classes.CLASS_COLOURS` (defined once for tables, HTML
+    and PNG maps); any other label gets an Okabe-Ito colour.
 
     Parameters
     ----------
@@ -182,24 +182,4 @@ def hotspot_colours(labels: Sequence[str]) -> list[str]:
     list of str
         One hex colour per label.
     """
-    reds = {"99": "#b2182b", "95": "#ef8a62", "90": "#fddbc7"}
-    blues = {"99": "#2166ac", "95": "#67a9cf", "90": "#d1e5f0"}
-    lisa = {"high-high": "#d7191c", "low-low": "#2c7bb6", "high-low": "#fdae61", "low-high": "#abd9e9"}
-    out: list[str] = []
-    extra = iter(OKABE_ITO)
-    for label in labels:
-        low = label.lower()
-        level = "".join(ch for ch in low if ch.isdigit())[:2]
-        if low in lisa:
-            out.append(lisa[low])
-        elif low.startswith("hot"):
-            out.append(reds.get(level, reds["95"]))
-        elif low.startswith("cold"):
-            out.append(blues.get(level, blues["95"]))
-        elif "not significant" in low or "insignificant" in low:
-            out.append(NOT_SIGNIFICANT)
-        elif "neighbour" in low or "neighbor" in low:
-            out.append(NOT_TESTED)
-        else:
-            out.append(next(extra, "#777777"))
-    return out
+    return class_colours(labels, other=OKABE_ITO)

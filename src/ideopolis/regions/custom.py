@@ -25,7 +25,7 @@ import shapely
 import tomli_w
 
 from ideopolis.errors import RegionSetError
-from ideopolis.regions.manifest import MANIFEST_NAME, GeometrySpec, IndicatorMeta, LongTableSpec, Manifest, TableSpec
+from ideopolis.regions.metadata import MANIFEST_NAME, GeometrySpec, IndicatorMeta, LongTableSpec, Manifest, TableSpec
 from ideopolis.regions.model import RegionSet
 from ideopolis.regions.problems import ValidationReport, listing
 from ideopolis.regions.readers import id_strings, read_table, write_atomic, write_text_atomic
@@ -393,7 +393,7 @@ def manifest_toml(manifest: Manifest, long_tables: list[LongTableSpec], notes: l
 
 
 def _default_pillar_names() -> set[str]:
-    from ideopolis.regions.manifest import DEFAULT_PILLARS
+    from ideopolis.index.pillars import DEFAULT_PILLARS
 
     return set(DEFAULT_PILLARS)
 

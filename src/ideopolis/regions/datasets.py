@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ideopolis.errors import RegionSetNotFoundError
-from ideopolis.regions.manifest import MANIFEST_NAME
+from ideopolis.regions.metadata import MANIFEST_NAME
 
 #: The region set used when none is named.
 DEFAULT_REGION_SET = "us-metros"

@@ -22,15 +22,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from ideopolis.regions.manifest import (
-    GeometrySpec,
-    GroupSpec,
-    IndicatorMeta,
-    Manifest,
-    PillarSpec,
-    TableSpec,
-    default_pillars,
-)
+from ideopolis.index.pillars import Pillar, default_pillars
+from ideopolis.regions.metadata import GeometrySpec, GroupSpec, IndicatorMeta, Manifest, TableSpec
 from ideopolis.regions.model import RegionSet, build_region_set
 from ideopolis.regions.problems import ValidationReport
 from ideopolis.regions.readers import MISSING_TOKENS, id_strings, read_table
@@ -138,7 +131,7 @@ def region_set_from_files(
             notes.append(f"{col}: {meta.kind}, {role}")
     pillars = default_pillars()
     if any(m.pillar == "other" for m in metas.values()):
-        pillars["other"] = PillarSpec("other", "Other indicators", "cluster_strength")
+        pillars["other"] = Pillar("other", "Other indicators", "cluster_strength")
     if not any(m.scored for m in metas.values()):
         report.error(
             "no-indicators",
