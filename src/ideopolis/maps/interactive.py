@@ -13,6 +13,7 @@ as ``<script type="application/json" id="ideopolis-run">``.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 import os
@@ -223,8 +224,10 @@ class RegionMap:
         return self.inputs.prepared.view
 
     def html(self) -> str:
-        """Return the page."""
-        return str(self.map.get_root().render())
+        """Return the page: the same map gives the same bytes (folium's random element ids are replaced)."""
+        root = self.map.get_root()
+        stable_element_ids(root, json.dumps(self.run, sort_keys=True, default=str))
+        return str(root.render())
 
     def save(self, path: str | os.PathLike[str]) -> int:
         """Write the page atomically (temporary file, then rename) and return its size in bytes.
@@ -540,3 +543,28 @@ def _popup_payload(
         )
         out_values.append(_numbers(col, decimals))
     return {"fields": out_fields, "values": out_values}
+
+
+def stable_element_ids(root: Any, seed: str) -> None:
+    """Give every element of a folium tree an id derived from ``seed`` and its place in the tree.
+
+    folium names each element (``map_<id>``, used as the JavaScript variable and the ``<div>`` id) with a
+    random id, so rendering the same map twice gives two different pages. Ids made from a digest of the
+    run and a counter over the tree (depth first, insertion order) make the page reproducible byte for byte
+    and keep two different maps from sharing an element id.
+
+    Parameters
+    ----------
+    root : branca.element.Element
+        The tree to rename (a folium ``Figure`` or ``Map``), changed in place.
+    seed : str
+        What makes the ids of this map differ from another's (the run parameters as JSON).
+    """
+    prefix = hashlib.sha256(seed.encode("utf-8")).hexdigest()[:24]
+    stack = [root]
+    order = 0
+    while stack:
+        element = stack.pop()
+        element._id = f"{prefix}{order:08x}"
+        order += 1
+        stack.extend(reversed(list(element._children.values())))
