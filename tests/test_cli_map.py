@@ -103,7 +103,7 @@ def test_png(runner, stub_results, tmp_path, monkeypatch):
         (["--scheme", "kmeans"], "unknown classification method 'kmeans'; choose one of: equal_interval"),
         (["--palette", "rainbow"], "unknown sequential palette method 'rainbow'; choose one of: blues"),
         (["-k", "0"], "out of range"),
-        (["--out", "/proc/ideopolis/map.html"], "choose a writable path with --out"),
+        (["--out", "/proc/ideopolis/map.html"], "choose a writable path (--out)"),
     ],
     ids=["layer", "bins", "scheme-without-bins", "scheme", "palette", "k", "unwritable"],
 )

@@ -9,10 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ideopolis.errors import ConfigError, IdeopolisError
+from ideopolis.errors import ConfigError
 from ideopolis.maps import PopupField, build_map, standard_layers
 from ideopolis.maps.interactive import interactive_map, prepare_map
-from ideopolis.maps.output import MapWriteError, write_atomic
 from ideopolis.regions.datasets import bundled_names
 from tests.mapdata import (
     EVIL,
@@ -147,20 +146,6 @@ def test_unknown_layer_and_missing_column():
     geometry = synthetic_geometry()
     with pytest.raises(ConfigError, match="no column for layer"):
         build_map(geometry, pd.DataFrame(index=geometry.index), standard_layers(["talent"]))
-
-
-def test_atomic_write_and_errors(tmp_path):
-    target = tmp_path / "sub" / "map.html"
-    assert write_atomic(target, "héllo") == 6
-    assert target.read_text(encoding="utf-8") == "héllo"
-    assert [p.name for p in target.parent.iterdir()] == ["map.html"]
-    with pytest.raises(MapWriteError, match="is a folder"):
-        write_atomic(tmp_path, "x")
-    blocker = tmp_path / "file"
-    blocker.write_text("x")
-    with pytest.raises(MapWriteError, match="choose a writable path with --out") as info:
-        write_atomic(blocker / "map.html", "x")
-    assert isinstance(info.value, IdeopolisError) and "\n" not in str(info.value)
 
 
 @pytest.mark.parametrize(

@@ -41,5 +41,9 @@ class ConfigError(IdeopolisError, ValueError):
     """A run profile (TOML) or a command-line option combination is invalid."""
 
 
+class OutputError(IdeopolisError, OSError):
+    """An output file (table, map, log) cannot be written where it was asked to go."""
+
+
 class IdeopolisWarning(UserWarning):
     """Something a user should know about a result that is still usable (PCA loadings disagree in sign)."""

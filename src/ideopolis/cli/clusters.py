@@ -95,7 +95,7 @@ def clusters(
 
     if out is not None:
         from ideopolis.cli.hotspots import write_run_file
-        from ideopolis.regions.readers import write_frame
+        from ideopolis.output import write_table as write_frame
 
         frame: pd.DataFrame = table
         if out.suffix.lower() != ".csv":

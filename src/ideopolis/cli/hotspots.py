@@ -123,7 +123,7 @@ def hotspots(
         typer.echo(f"note: {message}", err=True)
     params = {"region_set": rs.name, **result.params}
     if out is not None:
-        from ideopolis.regions.readers import write_frame
+        from ideopolis.output import write_table as write_frame
 
         table: pd.DataFrame = result.table
         if out.suffix.lower() != ".csv":
@@ -214,11 +214,12 @@ def write_run_file(out: Path, params: dict[str, Any]) -> Path:
     """Write the run's parameters next to ``out`` as ``<out>.run.toml`` (atomically); return its path."""
     import tomli_w
 
-    from ideopolis.regions.readers import write_text_atomic
+    from ideopolis.output import sidecar_path, write_text
 
     clean = {key: value for key, value in params.items() if value is not None}
-    target = out.with_name(out.name + ".run.toml")
-    return write_text_atomic(target, tomli_w.dumps(clean))
+    target = sidecar_path(out)
+    write_text(target, tomli_w.dumps(clean))
+    return target
 
 
 def _check_outputs(out: Path | None, png: Path | None) -> None:

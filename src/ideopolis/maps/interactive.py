@@ -40,7 +40,7 @@ from ideopolis.maps.layers import (
     round_half_up,
 )
 from ideopolis.maps.offline import inline_assets, leaflet_version
-from ideopolis.maps.output import write_atomic
+from ideopolis.output import write_text
 
 #: Light basemap of the online map (none offline).
 BASEMAP = "Esri.WorldGrayCanvas"
@@ -234,10 +234,10 @@ class RegionMap:
 
         Raises
         ------
-        MapWriteError
+        OutputError
             When the folder cannot be created or written.
         """
-        return write_atomic(path, self.html())
+        return write_text(path, self.html())
 
 
 def prepare_map(

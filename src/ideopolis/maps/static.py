@@ -13,7 +13,6 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from io import BytesIO
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -27,7 +26,7 @@ from ideopolis.maps import palettes
 from ideopolis.maps.encode import PreparedGeometry
 from ideopolis.maps.frame import bounds_of, group_regions
 from ideopolis.maps.layers import ClassifiedLayer
-from ideopolis.maps.output import write_atomic_bytes
+from ideopolis.output import write_bytes
 
 #: Outlying regions closer than this (degrees) share an inset (Hawaii's islands; Guam with the Marianas).
 INSET_LINK_DISTANCE = 10.0
@@ -343,4 +342,4 @@ def save_png(fig: Figure, path: str | os.PathLike[str]) -> int:
     """
     buffer = BytesIO()
     fig.savefig(buffer, format="png", dpi=fig.dpi, facecolor="white")
-    return write_atomic_bytes(Path(path), buffer.getvalue())
+    return write_bytes(path, buffer.getvalue())

@@ -25,10 +25,11 @@ import shapely
 import tomli_w
 
 from ideopolis.errors import RegionSetError
+from ideopolis.output import write_file, write_text
 from ideopolis.regions.metadata import MANIFEST_NAME, GeometrySpec, IndicatorMeta, LongTableSpec, Manifest, TableSpec
 from ideopolis.regions.model import RegionSet
 from ideopolis.regions.problems import ValidationReport, listing
-from ideopolis.regions.readers import id_strings, read_table, write_atomic, write_text_atomic
+from ideopolis.regions.readers import id_strings, read_table
 
 
 def read_mapping(path: Path, *, base_column: str | None = None, region_column: str | None = None) -> pd.DataFrame:
@@ -334,17 +335,17 @@ def write_region_set(rs: RegionSet, folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     table = pd.concat([rs.names.rename("name"), rs.groups, rs.data], axis=1)
     table.index.name = "id"
-    write_atomic(folder / "indicators.csv", lambda p: table.to_csv(p, float_format="%.12g"))
+    write_file(folder / "indicators.csv", lambda p: table.to_csv(p, float_format="%.12g"))
     if rs.geometry is not None:
         geo = rs.geometry.reset_index()
-        write_atomic(folder / "geometry.parquet", lambda p: geo.to_parquet(p, index=False))
+        write_file(folder / "geometry.parquet", lambda p: geo.to_parquet(p, index=False))
     long_specs = []
     for spec in rs.manifest.long_tables:
         df = rs.long_table(spec.name)
         file = f"{spec.name}.csv"
-        write_atomic(folder / file, _csv_writer(df))
+        write_file(folder / file, _csv_writer(df))
         long_specs.append(replace(spec, file=file, id_column="id"))
-    write_text_atomic(folder / MANIFEST_NAME, manifest_toml(rs.manifest, long_specs, rs.notes))
+    write_text(folder / MANIFEST_NAME, manifest_toml(rs.manifest, long_specs, rs.notes))
     return folder
 
 

@@ -1,19 +1,14 @@
-"""Reading geometry and tables, and writing results atomically.
+"""Reading geometry and tables.
 
 Readers turn every way a file can fail (missing, unreadable, wrongly encoded, unsupported format) into a
 :class:`~ideopolis.errors.DataFileError` whose message names the file and the fix. Tables are read as text
 first, so ids keep their leading zeros and non-numeric cells can be reported cell by cell.
 
-Writers never leave a partial file behind: they write to a temporary file in the target folder and rename it
-into place.
+Writing is :mod:`ideopolis.output`'s job.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import geopandas as gpd
@@ -23,9 +18,6 @@ from ideopolis.errors import DataFileError
 
 #: Cell values read as "missing" in text tables.
 MISSING_TOKENS = frozenset({"", "NA", "N/A", "n/a", "NaN", "nan", "null", "NULL", "None", "."})
-
-#: Output formats for region tables, by suffix.
-GEO_OUTPUT_SUFFIXES = {".geojson": "GeoJSON", ".gpkg": "GPKG", ".parquet": "GeoParquet"}
 
 
 def read_geometry(path: Path, *, layer: str | None = None) -> gpd.GeoDataFrame:
@@ -181,111 +173,3 @@ def _check_utf8_text(path: Path) -> None:
 def _short(exc: BaseException) -> str:
     text = " ".join(str(exc).split())
     return text[:200] + ("..." if len(text) > 200 else "")
-
-
-@contextmanager
-def atomic_path(target: Path) -> Iterator[Path]:
-    """Yield a temporary path next to ``target``; rename it onto ``target`` only if the block succeeds.
-
-    Parameters
-    ----------
-    target : Path
-        The file to write.
-
-    Yields
-    ------
-    Path
-        Where to write. On an exception the temporary file is removed and ``target`` is untouched.
-
-    Raises
-    ------
-    DataFileError
-        When the target folder does not exist or cannot be written.
-    """
-    target = Path(target)
-    folder = target.parent if str(target.parent) else Path()
-    if not folder.is_dir():
-        raise DataFileError(f"{target}: the folder {folder} does not exist; fix: create it or choose another --out")
-    try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=f".tmp{target.suffix}", dir=folder)
-    except OSError as exc:
-        raise DataFileError(
-            f"{target}: cannot write to {folder} ({exc.strerror}); fix: choose a writable --out"
-        ) from exc
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        yield tmp
-        tmp.replace(target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
-def write_atomic(target: Path, write: Callable[[Path], None]) -> Path:
-    """Write a file through ``write(tmp_path)`` and rename it onto ``target``.
-
-    Parameters
-    ----------
-    target : Path
-        The file to write.
-    write : callable
-        Writes the whole file to the path it is given.
-
-    Returns
-    -------
-    Path
-        ``target``.
-    """
-    with atomic_path(target) as tmp:
-        write(tmp)
-    return target
-
-
-def write_text_atomic(target: Path, text: str) -> Path:
-    """Write a UTF-8 text file atomically."""
-
-    def write(path: Path) -> None:
-        path.write_text(text, encoding="utf-8")
-
-    return write_atomic(target, write)
-
-
-def write_frame(frame: pd.DataFrame, target: Path) -> Path:
-    """Write a results table as CSV, GeoJSON, GeoPackage or GeoParquet, by the suffix of ``target``.
-
-    Parameters
-    ----------
-    frame : pandas.DataFrame or geopandas.GeoDataFrame
-        The table; GeoJSON, GeoPackage and GeoParquet need a GeoDataFrame.
-    target : Path
-        ``.csv``, ``.geojson``, ``.gpkg`` or ``.parquet``.
-
-    Returns
-    -------
-    Path
-        ``target``.
-
-    Raises
-    ------
-    DataFileError
-        For an unsupported suffix or a spatial format requested for a table without geometry.
-    """
-    target = Path(target)
-    suffix = target.suffix.lower()
-    if suffix == ".csv":
-        plain = pd.DataFrame(frame.drop(columns="geometry", errors="ignore"))
-        return write_atomic(target, lambda p: plain.to_csv(p, index=True))
-    if suffix not in GEO_OUTPUT_SUFFIXES:
-        raise DataFileError(
-            f"{target}: unsupported output format {suffix or '(no suffix)'}; "
-            "fix: end --out with .csv, .geojson, .gpkg or .parquet"
-        )
-    if not isinstance(frame, gpd.GeoDataFrame):
-        raise DataFileError(f"{target}: {suffix} needs geometry and these results have none; fix: use .csv")
-    out = frame.reset_index()
-    if suffix == ".parquet":
-        return write_atomic(target, lambda p: out.to_parquet(p, index=False))
-    driver = GEO_OUTPUT_SUFFIXES[suffix]
-    layer = target.stem if driver == "GPKG" else None
-    return write_atomic(target, lambda p: out.to_file(p, driver=driver, engine="pyogrio", layer=layer))

@@ -1,0 +1,289 @@
+"""The one output writer: tables, maps, region sets and run logs, written atomically.
+
+Every file ideopolis writes goes through :func:`write_file`: the content is written to a temporary file in
+the target's own folder and renamed onto the target, so a reader (a browser, a spreadsheet, a CMS upload)
+never sees half a file and a failed write leaves the previous file in place and no temporary file behind.
+The same rules hold everywhere:
+
+- **missing folders** are created (``--out reports/2026/scores.csv`` works on a fresh checkout);
+- **permissions** follow the user's umask, as any new file would (a temporary file alone would be 0600);
+- **table formats** are the same wherever a table is written (:data:`TABLE_FORMATS`): CSV, GeoJSON,
+  GeoPackage, GeoParquet;
+- **run logs** go beside their output under a name derived from the *full* output name
+  (:func:`sidecar_path`: ``scores.csv`` -> ``scores.csv.run.toml``), so ``scores.csv`` and ``scores.gpkg``
+  never share, and overwrite, one log.
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> folder = pathlib.Path(tempfile.mkdtemp())
+>>> write_text(folder / "new" / "note.txt", "hello")
+5
+>>> sidecar_path(folder / "scores.csv").name
+'scores.csv.run.toml'
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ideopolis.errors import DataFileError, OutputError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = [
+    "SIDECAR_SUFFIX",
+    "TABLE_FORMATS",
+    "check_table_path",
+    "sidecar_path",
+    "write_bytes",
+    "write_file",
+    "write_table",
+    "write_text",
+]
+
+#: Table formats by file suffix: what every command that writes a table accepts.
+TABLE_FORMATS: dict[str, str] = {
+    ".csv": "CSV",
+    ".geojson": "GeoJSON",
+    ".gpkg": "GeoPackage",
+    ".parquet": "GeoParquet",
+}
+_SPATIAL = {".geojson": "GeoJSON", ".gpkg": "GPKG"}
+
+#: What :func:`sidecar_path` appends to an output's full name.
+SIDECAR_SUFFIX = ".run.toml"
+
+
+def sidecar_path(output: str | os.PathLike[str]) -> Path:
+    """Return where an output's run log goes: the output's full name plus ``.run.toml``.
+
+    Parameters
+    ----------
+    output : str or path-like
+        The table or map written.
+
+    Returns
+    -------
+    Path
+        ``scores.csv`` -> ``scores.csv.run.toml``; ``maps/us-metros.html`` -> ``maps/us-metros.html.run.toml``.
+
+    Examples
+    --------
+    >>> sidecar_path("out/scores.gpkg").as_posix()
+    'out/scores.gpkg.run.toml'
+    """
+    target = Path(output)
+    return target.with_name(target.name + SIDECAR_SUFFIX)
+
+
+def _umask() -> int:
+    """Return the process umask without changing it (Linux reports it; elsewhere set and restore)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except OSError:
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _fail(target: Path, reason: str) -> OutputError:
+    return OutputError(f"cannot write {target}: {reason}; fix: choose a writable path (--out)")
+
+
+def write_file(path: str | os.PathLike[str], write: Callable[[Path], object]) -> Path:
+    """Write a file atomically through ``write(temporary_path)`` and rename it onto ``path``.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file to write; missing parent folders are created.
+    write : callable
+        Writes the whole file to the path it is given (a temporary file in the same folder).
+
+    Returns
+    -------
+    Path
+        ``path``.
+
+    Raises
+    ------
+    OutputError
+        When ``path`` is a folder or cannot be written (the message names the path and the fix). On any
+        error the temporary file is removed and an existing ``path`` is left as it was.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> target = pathlib.Path(tempfile.mkdtemp()) / "a.txt"
+    >>> write_file(target, lambda p: p.write_text("x")).read_text()
+    'x'
+    """
+    target = Path(path)
+    if target.is_dir():
+        raise OutputError(f"cannot write {target}: it is a folder; fix: give a file name such as {target / 'out.csv'}")
+    folder = target.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=f".tmp{target.suffix}", dir=folder)
+    except OSError as exc:
+        raise _fail(target, exc.strerror or exc.__class__.__name__) from None
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        write(tmp)
+        tmp.chmod(0o666 & ~_umask())
+        tmp.replace(target)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise _fail(target, exc.strerror or exc.__class__.__name__) from None
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return target
+
+
+def write_bytes(path: str | os.PathLike[str], data: bytes) -> int:
+    """Write ``data`` atomically (see :func:`write_file`) and return the number of bytes written.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file to write.
+    data : bytes
+        Its whole content.
+
+    Returns
+    -------
+    int
+        ``len(data)``.
+
+    Raises
+    ------
+    OutputError
+        When ``path`` cannot be written.
+    """
+    write_file(path, lambda p: p.write_bytes(data))
+    return len(data)
+
+
+def write_text(path: str | os.PathLike[str], text: str) -> int:
+    """Write ``text`` as UTF-8, atomically, and return the number of bytes written.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file to write.
+    text : str
+        Its whole content.
+
+    Returns
+    -------
+    int
+        Bytes written (UTF-8).
+
+    Raises
+    ------
+    OutputError
+        When ``path`` cannot be written.
+    """
+    return write_bytes(path, text.encode("utf-8"))
+
+
+def check_table_path(path: str | os.PathLike[str], *, spatial: bool = True) -> str:
+    """Check that a table can be written at ``path`` before anything is computed; return its suffix.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The output file.
+    spatial : bool, default True
+        Whether the table has region shapes (GeoJSON, GeoPackage and GeoParquet need them).
+
+    Returns
+    -------
+    str
+        The lower-case suffix (``".csv"``).
+
+    Raises
+    ------
+    DataFileError
+        For a suffix not in :data:`TABLE_FORMATS`, or a spatial format for a table without shapes.
+
+    Examples
+    --------
+    >>> check_table_path("scores.GPKG")
+    '.gpkg'
+    """
+    target = Path(path)
+    suffix = target.suffix.lower()
+    if suffix not in TABLE_FORMATS:
+        raise DataFileError(
+            f"{target}: unsupported output format {suffix or '(no suffix)'}; "
+            f"fix: end the file name with {', '.join(TABLE_FORMATS)}"
+        )
+    if suffix != ".csv" and not spatial:
+        raise DataFileError(f"{target}: {suffix} needs region shapes and this table has none; fix: use .csv")
+    return suffix
+
+
+def write_table(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
+    """Write a table by the suffix of ``path``: CSV, GeoJSON, GeoPackage or GeoParquet, atomically.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame or geopandas.GeoDataFrame
+        The table, indexed by region id (the index is written as the first column). The spatial formats
+        need a GeoDataFrame; CSV drops the geometry column.
+    path : str or path-like
+        ``.csv``, ``.geojson``, ``.gpkg`` (layer named after the file) or ``.parquet`` (GeoParquet).
+
+    Returns
+    -------
+    Path
+        ``path``.
+
+    Raises
+    ------
+    DataFileError
+        For an unsupported suffix, or a spatial format requested for a table without shapes.
+    OutputError
+        When the file cannot be written.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, pandas as pd
+    >>> target = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
+    >>> table = pd.DataFrame({"score": [1.5]}, index=pd.Index(["01001"], name="id"))
+    >>> write_table(table, target).read_text().splitlines()
+    ['id,score', '01001,1.5']
+    """
+    import geopandas as gpd
+    import pandas as pd
+
+    target = Path(path)
+    suffix = check_table_path(target, spatial=isinstance(frame, gpd.GeoDataFrame))
+    if suffix == ".csv":
+        plain = pd.DataFrame(frame.drop(columns="geometry", errors="ignore"))
+        write_file(target, lambda p: plain.to_csv(p, index=True))
+        return target
+    out = frame.reset_index()
+    for column in out.columns:  # categorical columns (typology) are written as text
+        if isinstance(out[column].dtype, pd.CategoricalDtype):
+            out[column] = out[column].astype(object)
+    if suffix == ".parquet":
+        write_file(target, lambda p: out.to_parquet(p, index=False))
+    else:
+        driver = _SPATIAL[suffix]
+        layer = target.stem if driver == "GPKG" else None
+        geo: Any = out
+        write_file(target, lambda p: geo.to_file(p, driver=driver, engine="pyogrio", layer=layer))
+    return target
