@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ideopolis.errors import ConfigError, FrameworkError, MethodError
+from ideopolis.errors import ConfigError, FrameworkError, MethodError, RegionSetError
 from ideopolis.index.framework import flat_framework, framework_from_records
 from ideopolis.index.profile import RunConfig, load_profile
 from ideopolis.index.run import IndexRun
@@ -92,9 +92,10 @@ def test_explain_and_find_region(region_set: FakeRegionSet) -> None:
     # with complete data and arithmetic means the contributions add up to the index
     assert table["contribution"].sum() == pytest.approx(run.scores.at["00003", "ideopolis_index"])
     assert run.find_region("00007") == "00007"
-    with pytest.raises(ConfigError, match="'Region 1' matches 11 regions"):
+    assert run.find_region("region 3 city") == "00003"  # case folded
+    with pytest.raises(RegionSetError, match=r"'Region 1' matches 11 regions in synthetic: Region 1 City \(00001\)"):
         run.find_region("Region 1")
-    with pytest.raises(ConfigError, match="no region with id or name 'Atlantis'"):
+    with pytest.raises(RegionSetError, match="no region 'Atlantis' in synthetic"):
         run.find_region("Atlantis")
 
 
@@ -130,7 +131,7 @@ def test_screening_drops_regions_and_reports_them() -> None:
     run = score_region_set(rs, screen={"method": "by_na", "threshold": 0.9})
     assert run.dropped == ["00001", "00002"]
     assert "00001" not in run.scores.index
-    with pytest.raises(ConfigError, match="was dropped by screening"):
+    with pytest.raises(RegionSetError, match="was dropped by screening"):
         run.find_region("00001")
 
 

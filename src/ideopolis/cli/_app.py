@@ -7,7 +7,6 @@ one line on stderr and exit code 1, never a traceback.
 
 from __future__ import annotations
 
-import difflib
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -223,49 +222,8 @@ def resolve_region_set(
 
 
 def find_region(rs: RegionSet, query: str) -> str:
-    """Find a region by id, by name, or by part of its name.
-
-    Parameters
-    ----------
-    rs : RegionSet
-        Where to look.
-    query : str
-        An id (``"41940"``), a name, or part of one (``"San Jose"``), case-insensitive.
-
-    Returns
-    -------
-    str
-        The region's id.
-
-    Raises
-    ------
-    RegionSetError
-        When nothing matches (with close names as suggestions) or the name is ambiguous (listing the
-        candidates).
-    """
-    q = query.strip()
-    if q in rs.ids:
-        return q
-    names = rs.names.astype(str)
-    lower = names.str.lower()
-    exact = names.index[(lower == q.lower()).to_numpy()]
-    if len(exact) == 1:
-        return str(exact[0])
-    hits = names.index[lower.str.contains(q.lower(), regex=False).to_numpy()]
-    if len(hits) == 1:
-        return str(hits[0])
-    if len(hits) > 1:
-        shown = "; ".join(rs.label(i) for i in hits[:10])
-        more = f" and {len(hits) - 10} more" if len(hits) > 10 else ""
-        raise RegionSetError(
-            f"{query!r} matches {len(hits)} regions in {rs.name}: {shown}{more}; fix: give the id or a longer name"
-        )
-    close = difflib.get_close_matches(q.lower(), lower.tolist(), n=3, cutoff=0.6)
-    hint = f" (did you mean {', '.join(repr(names[lower == c].iloc[0]) for c in close)}?)" if close else ""
-    raise RegionSetError(
-        f"no region {query!r} in {rs.name}{hint}; fix: give an id or part of a name "
-        f"('ideopolis datasets --regions {rs.name}' describes the set)"
-    )
+    """Find a region by id or (part of) its name: :meth:`ideopolis.regions.model.RegionSet.find`."""
+    return rs.find(query)
 
 
 @contextmanager

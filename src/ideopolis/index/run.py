@@ -453,25 +453,32 @@ class IndexRun:
         return out
 
     def find_region(self, query: str) -> str:
-        """Return a region id from an id or a unique part of a name (case-insensitive)."""
+        """Return the id of the region ``query`` names (see :func:`ideopolis.regions.lookup.find_region`).
+
+        Parameters
+        ----------
+        query : str
+            An id, a name or part of one (case and accents ignored).
+
+        Returns
+        -------
+        str
+            The region id.
+
+        Raises
+        ------
+        RegionNotFoundError
+            When no scored region or several match, or the region was dropped by screening.
+        """
+        from ideopolis.regions.lookup import find_region
+
         ids = self._need("aggregated").index
-        if query in ids:
-            return query
-        if self.names is not None:
-            names = self.names.reindex(ids).fillna("")
-            exact = names[names.str.lower() == query.lower()]
-            if len(exact) == 1:
-                return str(exact.index[0])
-            hits = names[names.str.contains(query, case=False, regex=False)]
-            if len(hits) == 1:
-                return str(hits.index[0])
-            if len(hits) > 1:
-                shown = "; ".join(f"{i} ({n})" for i, n in hits.head(8).items())
-                raise ConfigError(f"{query!r} matches {len(hits)} regions: {shown}; give the id or more of the name")
-        dropped = self.dropped
-        if query in dropped:
-            raise ConfigError(f"region {query!r} was dropped by screening (too little data)")
-        raise ConfigError(f"no region with id or name {query!r}; give a region id or part of its name")
+        names = (
+            pd.Series(ids, index=ids)
+            if self.names is None
+            else self.names.reindex(ids).fillna(pd.Series(ids, index=ids))
+        )
+        return find_region(names, query, set_name=self.name or "the run", dropped=self.dropped)
 
     def explain(self, region: str) -> pd.DataFrame:
         """How the region's index was built, indicator by indicator and aggregate by aggregate.

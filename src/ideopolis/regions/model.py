@@ -173,6 +173,34 @@ class RegionSet:
             return parts
         return gpd.GeoDataFrame(parts, geometry=self.geometry.geometry, crs=self.geometry.crs)
 
+    def find(self, query: str) -> str:
+        """Return the id of the region ``query`` names: an id, a name or part of one, any case, any accents.
+
+        Parameters
+        ----------
+        query : str
+            ``"19780"``, ``"Des Moines"``, ``"ile-de-france"``.
+
+        Returns
+        -------
+        str
+            The region id.
+
+        Raises
+        ------
+        RegionNotFoundError
+            When nothing matches (with suggestions) or several regions do (listing them).
+
+        Examples
+        --------
+        >>> rs = load_region_set("us-metros")
+        >>> rs.find("des moines")
+        '19780'
+        """
+        from ideopolis.regions.lookup import find_region
+
+        return find_region(self.names, query, set_name=self.name)
+
     def label(self, region_id: str) -> str:
         """Return ``"Name (id)"`` for a region."""
         return f"{self.names.get(region_id, region_id)} ({region_id})"
