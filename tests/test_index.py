@@ -146,7 +146,7 @@ def test_bad_input_errors() -> None:
     const = pd.DataFrame({"a": [1.0, 2.0, 3.0], "k": [5.0, 5.0, 5.0]})
     with pytest.raises(MethodError, match="'k' has zero variance"):
         IndexRun(const, flat_framework(["a", "k"])).run()
-    with pytest.raises(ConfigError, match="unknown option 'colour'"):
+    with pytest.raises(ConfigError, match="unknown run option 'colour'"):
         score_region_set(make_region_set(), colour="red")
 
 

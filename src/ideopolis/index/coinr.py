@@ -15,9 +15,10 @@ example it gives the index COINr prints (see ``tests/test_coinr.py``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
+from typing import Any
 
 import pandas as pd
 
@@ -25,6 +26,7 @@ from ideopolis.errors import DataFileError, FrameworkError
 from ideopolis.index.framework import Framework, framework_from_imeta
 from ideopolis.index.profile import STEPS, RunConfig, StepConfig
 from ideopolis.index.run import IndexRun
+from ideopolis.index.scoring import check_lens_options
 
 _DEFAULT_GROUP = "EurAsia_group"
 
@@ -116,8 +118,10 @@ def run_coinr_default(
     impute_group: str | None = _DEFAULT_GROUP,
     screen_threshold: float = 0.9,
     winmax: int = 5,
+    config: RunConfig | None = None,
+    **options: Any,
 ) -> IndexRun:
-    """Run COINr's default (example) pipeline on iData/iMeta in one call.
+    """Run COINr's default (example) pipeline on iData/iMeta in one call, with any run options applied.
 
     Parameters
     ----------
@@ -130,22 +134,46 @@ def run_coinr_default(
         Data availability below which a unit is dropped (COINr's example: 0.9).
     winmax : int
         Maximum number of points winsorised per indicator.
+    config : RunConfig, optional
+        A whole configuration instead of COINr's defaults (a replayed run log).
+    **options
+        Run options applied on top (:meth:`~ideopolis.index.profile.RunConfig.with_options`):
+        ``normalise="zscore"``, ``aggregate="geometric"``, ``weights="equal"``, ``treat="none"``...
 
     Returns
     -------
     IndexRun
-        Aggregate columns are the iMeta aggregate codes (e.g. ``Index``, ``Conn``, ``Physical``).
+        Aggregate columns are the iMeta aggregate codes (e.g. ``Index``, ``Conn``, ``Physical``). When the
+        inputs are files, the run's configuration names them (``coinr = {data, meta}``), so its log replays.
+
+    Raises
+    ------
+    ConfigError
+        For a lens option (``balance_weight``, typology thresholds): COINr frameworks have no lens, and an
+        option that cannot apply is refused rather than ignored.
+    DataFileError
+        For unreadable or inconsistent iData/iMeta.
     """
     inp = read_coinr(idata, imeta)
     notes = []
-    group = impute_group
+    if config is None:
+        group = impute_group
+        if group is not None and group not in inp.groups.columns:
+            if group != _DEFAULT_GROUP:
+                have = ", ".join(inp.groups.columns) or "none"
+                raise DataFileError(f"group column {group!r} is not in iData; choose one of: {have}")
+            notes.append(f"no {group} column: missing values imputed by the mean over all units")
+            group = None
+        config = coinr_default_config(impute_group=group, screen_threshold=screen_threshold, winmax=winmax)
+    group = options.get("impute_group")
     if group is not None and group not in inp.groups.columns:
-        if group != _DEFAULT_GROUP:
-            have = ", ".join(inp.groups.columns) or "none"
-            raise DataFileError(f"group column {group!r} is not in iData; choose one of: {have}")
-        notes.append(f"no {group} column: missing values imputed by the mean over all units")
-        group = None
-    config = coinr_default_config(impute_group=group, screen_threshold=screen_threshold, winmax=winmax)
+        have = ", ".join(inp.groups.columns) or "none"
+        raise DataFileError(f"group column {group!r} is not in iData; choose one of: {have}")
+    check_lens_options(inp.framework, options)
+    config = config.with_options(**options)
+    if isinstance(idata, str | Path) and isinstance(imeta, str | Path):
+        files = {"data": str(Path(idata).resolve()), "meta": str(Path(imeta).resolve())}
+        config = replace(config, coinr=MappingProxyType(files))
     run = IndexRun(
         inp.data,
         inp.framework,

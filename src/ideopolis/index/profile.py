@@ -1,47 +1,29 @@
 """Run profiles: a TOML file that holds a whole run, read into a frozen, validated :class:`RunConfig`.
 
-A profile (every section optional; unknown keys are rejected with the key named)::
+The format is documented in ``docs/run-profile.md``. Every section is optional; an unknown key is rejected
+with the key, the section and the valid keys named. In short::
 
-    regions = "us-metros"              # bundled name or folder
+    regions = "us-metros"              # bundled name or folder (relative to the profile)
+    custom = "our-region.csv"          # optional: merge base regions into custom regions
+    seed = 12345                       # every random draw of the run (hotspot permutations)
 
     [framework]                        # default: the region set's metadata (DESIGN section 3)
     file = "my-framework.toml"         # a framework TOML or CSV (relative to the profile), or
     # [framework.nodes.talent] ...     # nodes inline
 
-    [denominate]
-    method = "by_metadata"             # or "none"
+    [denominate]  method = "by_metadata"   # or "none"
+    [impute]      method = "group_mean", group = "state"
+    [screen]      method = "by_na", threshold = 0.66
+    [treat]       method = "coinr", winmax = 5
+    [normalise]   method = "minmax", l_u = [0, 100]
+    [weights]     method = "manual", weights = { talent = 2 }, balance_weight = 0.25
+    [aggregate]   method = "arithmetic", by_level = { "3" = "geometric" }, threshold = 0.5
+    [lens]        attraction_threshold = 50, exposure_threshold = 50   # default: the medians
+    [hotspots]    statistic = "gi_star", weights = "queen", permutations = 999, correction = "fdr_bh"
 
-    [impute]
-    method = "group_mean"              # none | mean | median | group_mean | group_median
-    group = "state"
-
-    [screen]
-    method = "by_na"                   # by_na | by_zeros | by_na_and_zeros | none
-    threshold = 0.66
-
-    [treat]
-    method = "coinr"                   # coinr | winsorise | none
-    winmax = 5
-
-    [normalise]
-    method = "minmax"
-    l_u = [0, 100]
-    [normalise.indicators.patents_per_100k]
-    method = "prank"
-
-    [weights]
-    method = "manual"                  # framework | equal | manual | pca | peer_group
-    weights = { talent = 2 }
-
-    [aggregate]
-    method = "arithmetic"
-    by_level = { "3" = "geometric" }
-    threshold = 0.5
-
-    [lens]
-    balance_weight = 0.25
-    attraction_threshold = 50          # default: the median
-    exposure_threshold = 50
+The balance weight lives in ``[weights]`` (it is the weight of the index's ``balance`` node); written under
+``[lens]`` it is refused with that fix. A run log (``*.run.toml``, written beside every output) is a profile
+plus a ``[log]`` table, so any command replays any other command's run with ``--profile``.
 """
 
 from __future__ import annotations
@@ -54,7 +36,7 @@ from types import MappingProxyType
 from typing import Any
 
 from ideopolis.errors import ConfigError
-from ideopolis.index.framework import DEFAULT_BALANCE_WEIGHT
+from ideopolis.index.pillars import DEFAULT_BALANCE_WEIGHT
 from ideopolis.index.steps.aggregate import AGGREGATORS
 from ideopolis.index.steps.denominate import DENOMINATORS
 from ideopolis.index.steps.impute import IMPUTERS
@@ -95,6 +77,23 @@ STEP_PARAMS: dict[str, frozenset[str]] = {
     "weight": frozenset({"weights", "group", "balance_weight"}),
     "aggregate": frozenset({"p", "by_level", "by_node", "threshold", "threshold_by_level", "threshold_by_node"}),
     "lens": frozenset({"attraction_threshold", "exposure_threshold"}),
+}
+
+#: Seed of every random draw when none is given (hotspot permutations); esda's tests use the same.
+DEFAULT_SEED = 12345
+
+#: ``[hotspots]`` keys and their defaults (see :func:`ideopolis.spatial.hotspots.hotspots`).
+HOTSPOT_DEFAULTS: dict[str, Any] = {
+    "indicator": None,
+    "statistic": "gi_star",
+    "weights": "queen",
+    "k": None,
+    "threshold_km": None,
+    "fallback_k": 1,
+    "permutations": 999,
+    "correction": "fdr_bh",
+    "alpha": 0.05,
+    "alternative": "folded",
 }
 
 #: the profile's section name for each step (``weights`` reads better in a TOML than ``weight``)
@@ -159,6 +158,82 @@ class RunConfig:
     steps: Mapping[str, StepConfig] = field(
         default_factory=lambda: MappingProxyType({s: _default_step(s) for s in STEPS})
     )
+    seed: int = DEFAULT_SEED
+    custom: str | None = None
+    coinr: Mapping[str, str] | None = None
+    hotspots: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+
+    def hotspot_options(self) -> dict[str, Any]:
+        """Return the ``[hotspots]`` options with their defaults filled in (and the run's seed)."""
+        return {**HOTSPOT_DEFAULTS, **dict(self.hotspots), "seed": self.seed}
+
+    def with_options(self, **options: Any) -> RunConfig:
+        """Return a copy with run options applied: the one meaning of every run option.
+
+        Parameters
+        ----------
+        **options
+            ``None`` values are skipped. A step name (``normalise``, ``impute``, ``screen``, ``treat``,
+            ``weights``/``weight``, ``aggregate``, ``denominate``) with a method name or a mapping
+            (``impute={"method": "group_mean", "group": "state"}``); ``balance_weight``;
+            ``attraction_threshold`` and ``exposure_threshold`` (the typology's splits); ``impute_group``
+            (group imputation by that column: group mean unless ``impute`` says otherwise);
+            ``screen_threshold`` (data availability below which a region is dropped); ``seed``;
+            ``hotspots`` (a mapping of ``[hotspots]`` keys).
+
+        Returns
+        -------
+        RunConfig
+
+        Raises
+        ------
+        ConfigError
+            For an unknown option or value (naming it and the valid ones).
+
+        Examples
+        --------
+        >>> cfg = RunConfig().with_options(normalise="zscore", balance_weight=0.4)
+        >>> cfg.step("normalise").method, cfg.step("weight").params["balance_weight"]
+        ('zscore', 0.4)
+        """
+        config = self
+        options = {k: v for k, v in options.items() if v is not None}
+        impute_group = options.pop("impute_group", None)
+        if impute_group is not None:
+            spec = options.get("impute")
+            method = (spec.get("method") if isinstance(spec, Mapping) else spec) or "group_mean"
+            options["impute"] = {"method": method, "group": impute_group}
+        screen_threshold = options.pop("screen_threshold", None)
+        if screen_threshold is not None:
+            options.setdefault("screen", {"method": config.step("screen").method})
+            spec = options["screen"]
+            spec = dict(spec) if isinstance(spec, Mapping) else {"method": spec}
+            options["screen"] = {**spec, "threshold": float(screen_threshold)}
+        aliases = {"weights": "weight"}
+        for key, value in options.items():
+            step = aliases.get(key, key)
+            if key == "balance_weight":
+                config = config.with_step("weight", balance_weight=float(value))
+            elif key in ("attraction_threshold", "exposure_threshold"):
+                config = config.with_step("lens", None, **{key: float(value)})
+            elif key == "seed":
+                config = replace(config, seed=_seed(value, "the run options"))
+            elif key == "hotspots":
+                config = replace(
+                    config, hotspots=_hotspot_section({**dict(config.hotspots), **dict(value)}, "the run options")
+                )
+            elif step in STEPS:
+                if isinstance(value, Mapping):
+                    spec = dict(value)
+                    config = config.with_step(step, spec.pop("method", None), **spec)
+                else:
+                    config = config.with_step(step, str(value))
+            else:
+                raise ConfigError(
+                    f"unknown run option {key!r}; use a step name ({', '.join(STEPS)}), balance_weight, "
+                    "attraction_threshold, exposure_threshold, impute_group, screen_threshold, seed or hotspots"
+                )
+        return config
 
     def step(self, name: str) -> StepConfig:
         """Return the configuration of step ``name``."""
@@ -187,10 +262,17 @@ class RunConfig:
         out: dict[str, Any] = {}
         if self.regions is not None:
             out["regions"] = self.regions
+        if self.custom is not None:
+            out["custom"] = self.custom
+        if self.coinr is not None:
+            out["coinr"] = dict(self.coinr)
+        out["seed"] = self.seed
         if self.framework is not None:
             out["framework"] = _plain(self.framework)
         for s in STEPS:
             out[SECTION_OF[s]] = _plain(self.steps[s].as_dict())
+        if self.hotspots:
+            out["hotspots"] = _plain(self.hotspots)
         return out
 
 
@@ -202,13 +284,58 @@ def _plain(value: Any) -> Any:
     return value
 
 
-_TOP_KEYS = {"regions", "framework", "log"} | set(SECTION_OF.values())
+_TOP_KEYS = {"regions", "custom", "coinr", "seed", "framework", "hotspots", "log"} | set(SECTION_OF.values())
+
+
+def _seed(value: object, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | float) or int(value) != value or value < 0:
+        raise ConfigError(f"seed is {value!r} in {where}; use a whole number >= 0")
+    return int(value)
+
+
+def _hotspot_section(section: Mapping[str, Any], where: str) -> Mapping[str, Any]:
+    for key in section:
+        if key not in HOTSPOT_DEFAULTS:
+            raise ConfigError(
+                f"unknown key {key!r} in [hotspots] of {where}; valid keys: {', '.join(sorted(HOTSPOT_DEFAULTS))}"
+            )
+    return MappingProxyType({k: v for k, v in section.items() if v is not None})
 
 
 def profile_from_dict(doc: Mapping[str, Any], *, where: str = "the profile", base: Path | None = None) -> RunConfig:
     """Validate a parsed profile and return its :class:`RunConfig`.
 
-    ``[log]`` (written by :meth:`ideopolis.index.run.IndexRun.save_log`) is accepted and ignored.
+    Parameters
+    ----------
+    doc : mapping
+        The parsed TOML.
+    where : str
+        How messages name the profile (its path).
+    base : Path, optional
+        The profile's folder: relative ``regions``, ``custom``, ``coinr`` and framework files resolve against it.
+
+    Returns
+    -------
+    RunConfig
+
+    Raises
+    ------
+    ConfigError
+        Naming the first unknown key, bad value or misplaced setting, its section and the fix.
+
+    Notes
+    -----
+    ``[log]`` (what a run did, written beside every output) is accepted and not read: a log replays as the
+    profile it contains.
+
+    Examples
+    --------
+    >>> profile_from_dict({"weights": {"balance_weight": 0.5}}).step("weight").params["balance_weight"]
+    0.5
+    >>> profile_from_dict({"lens": {"balance_weight": 0.5}})
+    Traceback (most recent call last):
+    ...
+    ideopolis.errors.ConfigError: balance_weight is in [lens] of the profile; it weights the index's balance node, so it belongs in [weights]; fix: move it to [weights]
     """
     for key in doc:
         if key not in _TOP_KEYS:
@@ -221,6 +348,11 @@ def profile_from_dict(doc: Mapping[str, Any], *, where: str = "the profile", bas
             continue
         if not isinstance(section, Mapping):
             raise ConfigError(f"[{SECTION_OF[s]}] in {where} must be a table")
+        if s == "lens" and "balance_weight" in section:
+            raise ConfigError(
+                f"balance_weight is in [lens] of {where}; it weights the index's balance node, so it belongs in "
+                "[weights]; fix: move it to [weights]"
+            )
         spec = {**_DEFAULT_PARAMS.get(s, {}), **section} if "method" not in section else section
         if s == "weight" and "balance_weight" not in spec:
             spec = {**spec, "balance_weight": DEFAULT_BALANCE_WEIGHT}
@@ -241,15 +373,47 @@ def profile_from_dict(doc: Mapping[str, Any], *, where: str = "the profile", bas
     regions = doc.get("regions")
     if regions is not None and base is not None and (base / str(regions)).exists():
         regions = str((base / str(regions)).resolve())
+    custom = doc.get("custom")
+    if custom is not None:
+        custom = str((base / str(custom)).resolve()) if base is not None else str(custom)
+    coinr = doc.get("coinr")
+    if coinr is not None:
+        if not isinstance(coinr, Mapping) or set(coinr) != {"data", "meta"}:
+            raise ConfigError(f"[coinr] in {where} needs exactly two keys, data and meta (the iData and iMeta files)")
+        coinr = {k: str((base / str(v)).resolve()) if base is not None else str(v) for k, v in coinr.items()}
+        if regions is not None or custom is not None:
+            raise ConfigError(f"{where} names both COINr input ([coinr]) and regions; fix: keep one of them")
+    hot = doc.get("hotspots", {})
+    if not isinstance(hot, Mapping):
+        raise ConfigError(f"[hotspots] in {where} must be a table")
     return RunConfig(
         regions=None if regions is None else str(regions),
         framework=None if fw is None else MappingProxyType(fw),
         steps=MappingProxyType(steps),
+        seed=_seed(doc.get("seed", DEFAULT_SEED), where),
+        custom=custom,
+        coinr=None if coinr is None else MappingProxyType(coinr),
+        hotspots=_hotspot_section(hot, where),
     )
 
 
 def load_profile(path: str | Path) -> RunConfig:
-    """Read a run profile (TOML) into a :class:`RunConfig`."""
+    """Read a run profile (TOML), or a run log written beside an output, into a :class:`RunConfig`.
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``.toml`` file.
+
+    Returns
+    -------
+    RunConfig
+
+    Raises
+    ------
+    ConfigError
+        When the file is missing, is not valid TOML or holds an invalid setting (see :func:`profile_from_dict`).
+    """
     p = Path(path)
     try:
         doc = tomllib.loads(p.read_text(encoding="utf-8"))

@@ -567,7 +567,7 @@ class IndexRun:
     def log_document(self) -> dict[str, Any]:
         """Return the run as a profile document plus a ``[log]`` table of what each step did."""
         doc = self.config.to_dict()
-        if self.name and "regions" not in doc:
+        if self.name and "regions" not in doc and "coinr" not in doc:
             doc["regions"] = self.name
         if "framework" not in doc:
             doc["framework"] = {
@@ -600,16 +600,23 @@ class IndexRun:
         return out
 
     def save_log(self, path: str | Path) -> Path:
-        """Write the log: TOML for ``.toml`` (a profile that reproduces the run), else JSON."""
+        """Write the log atomically: TOML for ``.toml`` (a profile that reproduces the run), else JSON.
+
+        Parameters
+        ----------
+        path : str or Path
+            Where to write it.
+
+        Returns
+        -------
+        Path
+            ``path``.
+        """
         import tomli_w
+
+        from ideopolis.output import write_text
 
         p = Path(path)
         doc = self.log_document()
-        if p.suffix.lower() == ".toml":
-            p.write_text(tomli_w.dumps(doc), encoding="utf-8")
-        else:
-            p.write_text(json.dumps(doc, indent=2), encoding="utf-8")
+        write_text(p, tomli_w.dumps(doc) if p.suffix.lower() == ".toml" else json.dumps(doc, indent=2))
         return p
-
-
-# -- region sets -----------------------------------------------------------------------------------

@@ -19,7 +19,8 @@ from ideopolis.index.framework import (
     framework_from_mapping,
     framework_from_toml,
 )
-from ideopolis.index.profile import STEPS, RunConfig, load_profile
+from ideopolis.index.pillars import BALANCE, CLUSTER_STRENGTH
+from ideopolis.index.profile import RunConfig, load_profile
 from ideopolis.index.run import IndexRun
 
 
@@ -97,37 +98,26 @@ def score_region_set(
     profile : RunConfig or path, optional
         A run profile (default: the default run).
     **options
-        Step overrides: a step name with a method (``normalise="zscore"``) or a mapping
-        (``impute={"method": "group_mean", "group": "state"}``), or ``balance_weight=``,
-        ``attraction_threshold=``, ``exposure_threshold=``.
+        Run options (:meth:`~ideopolis.index.profile.RunConfig.with_options`): a step name with a method
+        (``normalise="zscore"``) or a mapping (``impute={"method": "group_mean", "group": "state"}``),
+        ``balance_weight=``, ``attraction_threshold=``, ``exposure_threshold=``, ``impute_group=``,
+        ``screen_threshold=``, ``seed=``.
 
     Returns
     -------
     IndexRun
         The finished run.
+
+    Raises
+    ------
+    ConfigError
+        For an unknown option, or a lens option (balance weight, typology thresholds) given for a framework
+        without the lens: it would be silently ignored.
     """
     config = load_profile(profile) if isinstance(profile, str | Path) else (profile or RunConfig())
-    aliases = {"weights": "weight"}
-    for key, value in options.items():
-        if value is None:
-            continue
-        if key == "balance_weight":
-            config = config.with_step("weight", balance_weight=float(value))
-        elif key in ("attraction_threshold", "exposure_threshold"):
-            config = config.with_step("lens", None, **{key: float(value)})
-        elif aliases.get(key, key) in STEPS:
-            step = aliases.get(key, key)
-            if isinstance(value, Mapping):
-                spec = dict(value)
-                config = config.with_step(step, spec.pop("method", None), **spec)
-            else:
-                config = config.with_step(step, str(value))
-        else:
-            raise ConfigError(
-                f"unknown option {key!r}; use a step name ({', '.join(STEPS)}), balance_weight, "
-                "attraction_threshold or exposure_threshold"
-            )
+    config = config.with_options(**options)
     framework, notes = framework_for(rs, config)
+    check_lens_options(framework, options)
     run = IndexRun(
         rs.data,
         framework,
@@ -149,3 +139,31 @@ def _region_set_ref(rs: RegionSetLike) -> str:
     if folder is None or is_bundled_name(rs.name):
         return rs.name
     return str(Path(folder).resolve())
+
+
+LENS_OPTIONS = ("balance_weight", "attraction_threshold", "exposure_threshold")
+
+
+def check_lens_options(framework: Framework, options: Mapping[str, Any]) -> None:
+    """Refuse lens options for a framework without the lens, instead of ignoring them.
+
+    Parameters
+    ----------
+    framework : Framework
+        The run's framework.
+    options : mapping
+        The run options given explicitly (``None`` values are not given).
+
+    Raises
+    ------
+    ConfigError
+        Naming the option and why it cannot apply.
+    """
+    given = [k for k in LENS_OPTIONS if options.get(k) is not None]
+    has_lens = BALANCE in framework and CLUSTER_STRENGTH in framework
+    if given and not has_lens:
+        flag = given[0].replace("_", "-")
+        raise ConfigError(
+            f"--{flag} ({given[0]}) applies to the lens (a balance of attraction against exposure beside cluster "
+            "strength), and this framework has none; fix: drop the option"
+        )
