@@ -2,6 +2,87 @@
 
 Composite cluster scores (talent, capital, knowledge-job density), the export-jobs vs import-people lens,
 statistically tested hotspots and strong industry clusters, rendered as interactive maps.
+
+The public API (``import ideopolis as ideo``)::
+
+    rs = ideo.load_regions("us-metros")                 # a bundled name, a folder, or your own files
+    run = ideo.score(rs, profile="client.run.toml", balance_weight=0.4)
+    hot = ideo.hotspots(run, "ideopolis_index")
+    m = ideo.map(run, hotspots=hot)                     # shown inline in Jupyter; m.save("x.html")
+    run.explain("Des Moines"); run.to_file("scores.gpkg")
+
+Names load their module on first use, so ``import ideopolis`` (and the CLI's start) stays light.
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 __version__ = "0.1.0"
+
+if TYPE_CHECKING:
+    from ideopolis.api import clusters, hotspots, load_regions, map, score, score_coinr
+    from ideopolis.clusters.analysis import ClusterResult
+    from ideopolis.index.explain import Explanation
+    from ideopolis.index.profile import RunConfig, load_profile
+    from ideopolis.index.run import IndexRun
+    from ideopolis.maps.interactive import RegionMap
+    from ideopolis.regions.datasets import list_datasets
+    from ideopolis.regions.model import RegionSet
+    from ideopolis.run import Run
+    from ideopolis.spatial.hotspots import HotspotResult
+
+_LAZY = {
+    "load_regions": "ideopolis.api",
+    "score": "ideopolis.api",
+    "score_coinr": "ideopolis.api",
+    "hotspots": "ideopolis.api",
+    "map": "ideopolis.api",
+    "clusters": "ideopolis.api",
+    "list_datasets": "ideopolis.regions.datasets",
+    "load_profile": "ideopolis.index.profile",
+    "RunConfig": "ideopolis.index.profile",
+    "RegionSet": "ideopolis.regions.model",
+    "Run": "ideopolis.run",
+    "IndexRun": "ideopolis.index.run",
+    "Explanation": "ideopolis.index.explain",
+    "HotspotResult": "ideopolis.spatial.hotspots",
+    "ClusterResult": "ideopolis.clusters.analysis",
+    "RegionMap": "ideopolis.maps.interactive",
+}
+
+__all__ = [
+    "ClusterResult",
+    "Explanation",
+    "HotspotResult",
+    "IndexRun",
+    "RegionMap",
+    "RegionSet",
+    "Run",
+    "RunConfig",
+    "__version__",
+    "clusters",
+    "hotspots",
+    "list_datasets",
+    "load_profile",
+    "load_regions",
+    "map",
+    "score",
+    "score_coinr",
+]
+
+
+def __getattr__(name: str) -> Any:
+    """Load a public name's module on first use (PEP 562)."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'ideopolis' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    """List the public names with the module's own."""
+    return sorted(set(globals()) | set(__all__))

@@ -126,13 +126,23 @@ def score_region_set(
         names=rs.names,
         config=config,
         notes=notes,
-        name=_region_set_ref(rs),
+        name=region_set_ref(rs),
     )
     return run.run()
 
 
-def _region_set_ref(rs: RegionSetLike) -> str:
-    """How a profile names ``rs``: its bundled name, else its folder."""
+def region_set_ref(rs: RegionSetLike) -> str:
+    """Return how a profile names ``rs``: its bundled name, else its folder's absolute path.
+
+    Parameters
+    ----------
+    rs : RegionSet
+        A loaded set.
+
+    Returns
+    -------
+    str
+    """
     from ideopolis.regions.datasets import is_bundled_name
 
     folder = getattr(rs, "path", None)

@@ -207,6 +207,8 @@ class RegionMap:
     inputs: MapInputs
     encoded: EncodedGeometry
     run: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict, repr=False)
+    style: MapStyle | None = field(default=None, repr=False)
 
     @property
     def layers(self) -> list[ClassifiedLayer]:
@@ -229,15 +231,87 @@ class RegionMap:
         stable_element_ids(root, json.dumps(self.run, sort_keys=True, default=str))
         return str(root.render())
 
-    def save(self, path: str | os.PathLike[str]) -> int:
+    @property
+    def offline(self) -> bool:
+        """Whether the page has no basemap (and so makes no network request at all)."""
+        return bool(self.run.get("offline"))
+
+    def with_offline(self, offline: bool) -> RegionMap:
+        """Return this map with or without the basemap (the same map when it already is so).
+
+        Parameters
+        ----------
+        offline : bool
+            ``True``: no basemap, one self-contained file that makes no request.
+
+        Returns
+        -------
+        RegionMap
+        """
+        if offline == self.offline:
+            return self
+        active = str(self.run.get("active_layer") or self.inputs.layers[0].key)
+        return interactive_map(self.inputs, active=active, offline=offline, style=self.style, run=self.extra)
+
+    def save(self, path: str | os.PathLike[str], *, offline: bool | None = None) -> int:
         """Write the page atomically (temporary file, then rename) and return its size in bytes.
+
+        Parameters
+        ----------
+        path : str or path-like
+            The ``.html`` file; missing folders are created.
+        offline : bool, optional
+            Write the page without (``True``) or with (``False``) the basemap; default: as built.
+
+        Returns
+        -------
+        int
+            Bytes written.
 
         Raises
         ------
         OutputError
             When the folder cannot be created or written.
         """
-        return write_text(path, self.html())
+        chosen = self if offline is None else self.with_offline(offline)
+        return write_text(path, chosen.html())
+
+    def to_png(self, path: str | os.PathLike[str], *, layer: str | None = None) -> int:
+        """Draw one layer as a print map (insets for outlying parts) and write it atomically as PNG.
+
+        Parameters
+        ----------
+        path : str or path-like
+            The ``.png`` file.
+        layer : str, optional
+            The layer key (default: the layer the page opens on).
+
+        Returns
+        -------
+        int
+            Bytes written.
+
+        Raises
+        ------
+        ConfigError
+            When ``layer`` names no layer of the map.
+        """
+        from ideopolis.maps.api import write_png
+
+        return write_png(self.inputs, path, layer=layer or str(self.run.get("active_layer") or ""))
+
+    def __repr__(self) -> str:
+        """Short: title, regions and layers."""
+        keys = ", ".join(layer.key for layer in self.layers)
+        mode = "offline" if self.offline else "with basemap"
+        return f"RegionMap({self.inputs.title!r}: {len(self.inputs.ids):,} regions, {mode}; layers: {keys})"
+
+    def _repr_html_(self) -> str:
+        """The page itself in an iframe (``srcdoc``), so a notebook shows the map inline."""
+        return (
+            f'<iframe srcdoc="{html.escape(self.html(), quote=True)}" style="width:100%;height:560px;border:0" '
+            f'title="{html.escape(self.inputs.title, quote=True)}"></iframe>'
+        )
 
 
 def prepare_map(
@@ -428,7 +502,7 @@ def interactive_map(
     root.title = html.escape(inputs.title)
     root.header.add_child(Element(inline_assets()), name="ideopolis_assets")
     fmap.add_child(_RegionLayers(to_script_json(payload), to_script_json(run_params)))
-    return RegionMap(fmap, inputs, encoded, run_params)
+    return RegionMap(fmap, inputs, encoded, run_params, extra=dict(run or {}), style=style)
 
 
 def build_map(

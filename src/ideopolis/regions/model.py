@@ -64,6 +64,16 @@ class RegionSet:
         Every problem found while reading (warnings only, once loaded).
     notes : list of str
         What was inferred or derived (metadata inferred from a user's table, custom-region aggregation).
+    custom_source : str or None
+        The custom-region mapping merged into this set (:func:`ideopolis.regions.load.load_regions`), if any.
+
+    Examples
+    --------
+    >>> rs = load_region_set("us-metros")
+    >>> rs.data.loc["19780", "ba_plus_share"] > 0.3
+    True
+    >>> print(repr(rs).splitlines()[0])
+    RegionSet 'us-metros': 935 regions
     """
 
     manifest: Manifest
@@ -73,6 +83,7 @@ class RegionSet:
     geometry: gpd.GeoDataFrame | None
     report: ValidationReport
     notes: list[str] = field(default_factory=list)
+    custom_source: str | None = None
     _long: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
 
     @property
@@ -205,11 +216,53 @@ class RegionSet:
         """Return ``"Name (id)"`` for a region."""
         return f"{self.names.get(region_id, region_id)} ({region_id})"
 
-    def __repr__(self) -> str:
-        return (
-            f"RegionSet({self.name!r}: {len(self.data)} regions, "
-            f"{len(self.scored_indicators)} scored indicators, {len(self.groups.columns)} groups)"
+    def summary(self) -> pd.DataFrame:
+        """Return the scored indicators by pillar: pillar, indicator, label, unit, vintage, regions with a value.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per scored indicator, index ``indicator``.
+        """
+        rows = [
+            {
+                "indicator": name,
+                "pillar": m.pillar,
+                "label": m.label,
+                "unit": m.unit,
+                "vintage": m.vintage or "",
+                "regions": int(self.data[name].notna().sum()) if name in self.data else 0,
+            }
+            for name, m in self.indicators.items()
+            if m.scored
+        ]
+        return pd.DataFrame(rows, columns=["indicator", "pillar", "label", "unit", "vintage", "regions"]).set_index(
+            "indicator"
         )
+
+    def __repr__(self) -> str:
+        """A short summary: name, size, title, groups and the scored indicators by pillar."""
+        lines = [f"RegionSet {self.name!r}: {len(self.data):,} regions"]
+        if self.title:
+            lines.append(self.title)
+        groups = ", ".join(self.groups.columns) or "none"
+        lines.append(f"groups: {groups}; geometry: {'yes' if self.geometry is not None else 'no'}")
+        table = self.summary()
+        if len(table):
+            width = max(len(str(p)) for p in table["pillar"])
+            lines.append("")
+            for pillar, part in table.groupby("pillar", sort=False):
+                lines.append(f"{pillar!s:<{width}}  {', '.join(part.index)}")
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        """The summary as HTML (notebooks): title, size, and the indicator table."""
+        from html import escape
+
+        head = f"<strong>{escape(self.name)}</strong>: {len(self.data):,} regions"
+        if self.title:
+            head += f" &mdash; {escape(self.title)}"
+        return f"<div><p>{head}</p>{self.summary().to_html(escape=True)}</div>"
 
 
 def load_region_set(ref: str | Path | None = None) -> RegionSet:

@@ -72,6 +72,7 @@ import pandas as pd
 from ideopolis.errors import MethodError
 from ideopolis.registry import Registry
 from ideopolis.spatial.classes import (
+    CLASS_COLOURS,
     FALLBACK_ONLY,
     GI_STAR_CLASSES,
     LISA_CLASSES,
@@ -99,6 +100,7 @@ from ideopolis.spatial.weights import FloatArray, SpatialWeights
 __all__ = [
     "GI_LEVELS",
     "STATISTICS",
+    "STATISTIC_TITLES",
     "HotspotResult",
     "check_options",
     "gi_star",
@@ -114,6 +116,8 @@ GI_LEVELS = (0.01, 0.05, 0.10)
 STATISTICS: Registry[Callable[..., Any]] = Registry("hotspot statistic")
 
 _STAT_LABEL = {"gi_star": "Getis-Ord Gi*", "local_moran": "local Moran's I (LISA)"}
+#: Headings of the statistics' results (tables, maps, the CLI).
+STATISTIC_TITLES = {"gi_star": "Hot and cold spots (Getis-Ord Gi*)", "local_moran": "Local Moran clusters"}
 
 
 # --------------------------------------------------------------------------- permutation arithmetic
@@ -287,6 +291,64 @@ class HotspotResult:
         """Return the number of regions per class, in legend order (empty classes included as 0)."""
         counts = self.table["cls"].value_counts()
         return counts.reindex(list(self.classes), fill_value=0).rename("regions")
+
+    @property
+    def title(self) -> str:
+        """What was tested, for a heading: ``"Hot and cold spots (Getis-Ord Gi*) of ideopolis_index"``."""
+        return f"{STATISTIC_TITLES.get(self.statistic, self.statistic)} of {self.indicator or 'the values'}"
+
+    @property
+    def legend_classes(self) -> tuple[str, ...]:
+        """Classes a map legend shows: every class but "No data" (maps draw missing values themselves)."""
+        return tuple(c for c in self.classes if c != NO_DATA)
+
+    def significant(self, n: int | None = None) -> pd.DataFrame:
+        """Return the significant regions, strongest first (largest absolute z for Gi*, statistic for LISA).
+
+        Parameters
+        ----------
+        n : int, optional
+            Keep the first ``n`` (default: all).
+
+        Returns
+        -------
+        pandas.DataFrame
+            The rows of :attr:`table` whose class is a significant one.
+        """
+        table = self.table
+        hits = table[~table["cls"].isin([NOT_SIGNIFICANT, *UNTESTED_CLASSES])]
+        strength = hits["z"].abs() if "z" in hits else hits["statistic"].abs()
+        ordered = hits.loc[strength.sort_values(ascending=False, kind="stable").index]
+        return ordered if n is None else ordered.head(n)
+
+    def __repr__(self) -> str:
+        """A short summary table (as mapclassify's classifiers print): classes and their counts."""
+        counts = self.counts()
+        width = max(len(c) for c in counts.index)
+        lines = [
+            f"HotspotResult: {self.title}",
+            f"{len(self.table):,} regions, {self.n_tested:,} tested; {self.permutations} permutations, seed {self.seed}",
+            "",
+            f"{'Class':<{width}}  Count",
+            "-" * (width + 7),
+        ]
+        lines += [f"{cls:<{width}}  {n:>5,}" for cls, n in counts.items() if n or cls not in UNTESTED_CLASSES]
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        """The summary as an HTML table, the method note under it (notebooks)."""
+        from html import escape
+
+        rows = "".join(
+            f"<tr><td><span style='display:inline-block;width:0.8em;height:0.8em;background:{CLASS_COLOURS.get(str(c), '#ffffff')};"
+            f"border:1px solid #999'></span> {escape(str(c))}</td><td style='text-align:right'>{n:,}</td></tr>"
+            for c, n in self.counts().items()
+            if n or c not in UNTESTED_CLASSES
+        )
+        return (
+            f"<div><strong>{escape(self.title)}</strong><table><thead><tr><th>Class</th><th>Count</th></tr></thead>"
+            f"<tbody>{rows}</tbody></table><p style='font-size:smaller'>{escape(self.method_note)}</p></div>"
+        )
 
     @property
     def params(self) -> dict[str, Any]:

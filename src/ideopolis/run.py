@@ -1,0 +1,629 @@
+"""The run object: one region set, one configuration, every result, so a map, a test and a file always agree.
+
+A :class:`Run` holds the region set, the run's :class:`~ideopolis.index.profile.RunConfig` and, as they are
+computed, the composite-index run (:attr:`Run.index`, an :class:`~ideopolis.index.run.IndexRun` with every
+dataset by step and the log), the hotspot tests and any further result (:attr:`Run.results`). Everything a
+user does with a run hangs off it: :meth:`Run.explain`, :meth:`Run.hotspots`, :meth:`Run.map`,
+:meth:`Run.to_file`. The log written beside every output (:meth:`Run.log_document`) is a run profile: any
+command replays it with ``--profile``.
+
+The index is computed on first use: a hotspot test of a raw indicator needs no index.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+from html import escape
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from ideopolis.errors import ConfigError, IdeopolisError, IdeopolisWarning, RegionSetError
+from ideopolis.index.pillars import INDEX
+from ideopolis.index.profile import RunConfig
+
+if TYPE_CHECKING:
+    from ideopolis.index.explain import Explanation
+    from ideopolis.index.run import IndexRun
+    from ideopolis.maps.interactive import RegionMap
+    from ideopolis.regions.model import RegionSet
+    from ideopolis.spatial.hotspots import HotspotResult
+    from ideopolis.spatial.weights import SpatialWeights
+
+__all__ = ["Run"]
+
+#: Map options a page records, in the order it records them.
+_MAP_KEYS = ("scheme", "k", "bins", "palette")
+
+
+class Run:
+    """One analysis run: a region set, its configuration and every result computed from them.
+
+    Create one with :func:`ideopolis.score` (or :func:`ideopolis.score_coinr`); the constructor does not
+    score.
+
+    Parameters
+    ----------
+    regions : RegionSet or None
+        The region set (``None`` for a run on COINr tables, which has no shapes).
+    config : RunConfig
+        Methods, weights, the balance weight, the seed, hotspot options.
+    options : mapping, optional
+        The run options given explicitly (checked against the framework when the index is computed:
+        an option that cannot apply is refused, not ignored).
+    index : IndexRun, optional
+        An index run already computed (COINr input).
+
+    Attributes
+    ----------
+    regions : RegionSet or None
+        The region set.
+    config : RunConfig
+        The configuration.
+    results : dict
+        Further results by name (``"hotspots"``: the last :class:`~ideopolis.spatial.hotspots.HotspotResult`);
+        later analyses (uncertainty) attach here and are written to the log.
+    warnings : list of str
+        What the user should see from computing the run (PCA sign disagreements...).
+
+    Examples
+    --------
+    >>> import ideopolis as ideo
+    >>> run = ideo.score("us-metros", balance_weight=0.4)
+    >>> run.explain("Des Moines").rank <= len(run.scores)
+    True
+    """
+
+    def __init__(
+        self,
+        regions: RegionSet | None,
+        config: RunConfig,
+        *,
+        options: Mapping[str, Any] | None = None,
+        index: IndexRun | None = None,
+    ) -> None:
+        if regions is None and index is None:
+            raise ConfigError("a run needs a region set or a finished index run")
+        self.regions = regions
+        self.config = config.with_options(**(options or {}))
+        self.results: dict[str, Any] = {}
+        self.warnings: list[str] = []
+        self._options = {k: v for k, v in (options or {}).items() if v is not None}
+        self._index = index
+        self._weights: dict[tuple[Any, ...], SpatialWeights] = {}
+        self._hotspot_cache: dict[tuple[Any, ...], HotspotResult] = {}
+
+    # -- the index --------------------------------------------------------------------------------
+    @property
+    def index(self) -> IndexRun:
+        """The composite-index run (computed on first use): datasets by step, weights, the step log."""
+        if self._index is None:
+            from ideopolis.index.scoring import score_region_set
+
+            assert self.regions is not None
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", IdeopolisWarning)
+                self._index = score_region_set(self.regions, self.config, **self._options)
+            self.warnings.extend(str(w.message) for w in caught)
+            self.config = self._index.config
+        return self._index
+
+    @property
+    def scored(self) -> bool:
+        """Whether the index has been computed."""
+        return self._index is not None
+
+    @property
+    def name(self) -> str:
+        """The region set's name (``"coinr"`` for COINr tables)."""
+        return self.regions.name if self.regions is not None else (self._index.name if self._index else "")
+
+    @property
+    def scores(self) -> pd.DataFrame:
+        """Scores of every aggregate (index = region id; the index, sub-indices, pillars), floats."""
+        return self.index.scores
+
+    @property
+    def ranks(self) -> pd.DataFrame:
+        """Ranks of every aggregate (1 = best, ties share the lowest rank, Int64)."""
+        return self.index.ranks
+
+    @property
+    def typology(self) -> pd.Series | None:
+        """Type of every region on the lens axes (magnet, talent_hub, exporter, rooted), or ``None``."""
+        return self.index.typology
+
+    @property
+    def notes(self) -> list[str]:
+        """What a user should know about the run (framework built, steps' notes, screened regions)."""
+        return self.index.notes
+
+    @property
+    def dropped(self) -> list[str]:
+        """Regions dropped by screening (too little data)."""
+        return self.index.dropped
+
+    def find_region(self, query: str) -> str:
+        """Return the id of the region ``query`` names (id, name or part of one; case and accents ignored).
+
+        Parameters
+        ----------
+        query : str
+            ``"19780"``, ``"Des Moines"``, ``"ile-de-france"``.
+
+        Returns
+        -------
+        str
+
+        Raises
+        ------
+        RegionNotFoundError
+            When nothing or several regions match (with suggestions or candidates), or the region was dropped.
+        """
+        if self.regions is not None:
+            rid = self.regions.find(query)
+            if rid in self.dropped:
+                return self.index.find_region(rid)
+            return rid
+        return self.index.find_region(query)
+
+    # -- what the run says ------------------------------------------------------------------------
+    def method_line(self) -> str:
+        """Say in one line how the scores were made: normalisation, aggregation, weights, the balance weight.
+
+        Returns
+        -------
+        str
+        """
+        from ideopolis.index.explain import lens_on, method_line, pillar_weights
+
+        run = self.index
+        return method_line(run.config, lens=lens_on(run), pillar_weights=pillar_weights(run))
+
+    def explain(self, region: str) -> Explanation:
+        """Explain how one region's index was built, indicator by indicator.
+
+        Parameters
+        ----------
+        region : str
+            An id or (part of) a name.
+
+        Returns
+        -------
+        Explanation
+            Printable (``print(run.explain("Des Moines"))``); a table in notebooks.
+
+        Raises
+        ------
+        RegionNotFoundError
+            When the region is unknown, ambiguous or was dropped by screening.
+
+        Examples
+        --------
+        >>> import ideopolis as ideo
+        >>> run = ideo.score("us-metros")
+        >>> e = run.explain("des moines")
+        >>> e.region, e.table.index[0]
+        ('19780', 'ideopolis_index')
+        """
+        from ideopolis.index.explain import explain
+
+        return explain(self.index, self.find_region(region))
+
+    def top(self, n: int = 15, sort: str | None = None) -> pd.DataFrame:
+        """Return the top ``n`` regions by the index (or ``sort``): rank, name, scores, typology.
+
+        Parameters
+        ----------
+        n : int
+            How many.
+        sort : str, optional
+            A score column to rank by.
+
+        Returns
+        -------
+        pandas.DataFrame
+
+        Raises
+        ------
+        ConfigError
+            When ``sort`` is not a score.
+        """
+        from ideopolis.index.explain import top_table
+
+        return top_table(self.index, n, sort)
+
+    def table(self) -> pd.DataFrame:
+        """Return every region's name, scores, ranks (``rank_<node>``), typology and hotspot class.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Index ``id``; the hotspot columns (``hotspot_class``, ``hotspot_p``) when a test was run.
+        """
+        out = self.index.results_frame()
+        hot: HotspotResult | None = self.results.get("hotspots")
+        if hot is not None:
+            out["hotspot_class"] = hot.table["cls"].reindex(out.index)
+            out["hotspot_p"] = hot.table["p_adjusted"].reindex(out.index)
+        out.index.name = "id"
+        return out
+
+    # -- values and hotspots ----------------------------------------------------------------------
+    def values(self, column: str | None = None) -> tuple[pd.Series, str]:
+        """Return a column to test or map and its name: an indicator of the set or a score of the run.
+
+        Parameters
+        ----------
+        column : str, optional
+            An indicator (``"ba_plus_share"``) or a score (``"talent"``, ``"ideopolis_index"``). Default: the
+            Ideopolis index; when the index cannot be computed for the set, its default indicator (the reason
+            is added to :attr:`warnings`).
+
+        Returns
+        -------
+        (pandas.Series, str)
+            Values by region id, and the column's name.
+
+        Raises
+        ------
+        ConfigError
+            For an unknown column (listing the valid ones).
+        """
+        rs = self.regions
+        if column is None:
+            default = None
+            if rs is not None:
+                default = rs.manifest.default_indicator or next(iter(rs.scored_indicators), None)
+            try:
+                index_scores = self.scores
+            except IdeopolisError as exc:
+                if default is None:
+                    raise
+                self.warnings.append(
+                    f"the Ideopolis index cannot be computed for {self.name} ({exc}); testing {default}"
+                )
+                return rs.data[default].rename(default), default  # type: ignore[union-attr]
+            if INDEX in index_scores.columns:
+                return index_scores[INDEX].rename(INDEX), INDEX
+            if default is None or rs is None or default not in rs.data.columns:
+                raise ConfigError(f"region set {self.name!r} has no default indicator; fix: name an indicator")
+            return rs.data[default].rename(default), default
+        if rs is not None and column in rs.data.columns:
+            return rs.data[column].rename(column), column
+        scores: pd.DataFrame | None
+        try:
+            scores = self.scores
+        except IdeopolisError:
+            scores = None
+        if scores is not None and column in scores.columns:
+            return scores[column].rename(column), column
+        choices = (list(rs.data.columns) if rs is not None else []) + ([] if scores is None else list(scores.columns))
+        raise ConfigError(f"unknown indicator {column!r} for {self.name}; choose one of: {', '.join(choices)}")
+
+    def hotspots(self, column: str | None = None, **options: Any) -> HotspotResult:
+        """Test a score or indicator for hot and cold spots (Gi*) or clusters and outliers (local Moran).
+
+        Parameters
+        ----------
+        column : str, optional
+            What to test (default: the ``[hotspots] indicator`` of the profile, else the Ideopolis index).
+        **options
+            Override the run's ``[hotspots]`` options: ``statistic`` (``gi_star``, ``local_moran``), ``weights``
+            (``queen``, ``knn``, ``distance_band``), ``k``, ``threshold_km``, ``fallback_k``, ``permutations``,
+            ``correction`` (``fdr_bh``, ``bonferroni``, ``none``), ``alpha``, ``alternative``, ``seed``
+            (default: the run's seed). ``None`` values keep the run's.
+
+        Returns
+        -------
+        HotspotResult
+            Also kept as ``run.results["hotspots"]`` (tables and the log carry it; maps show it).
+
+        Raises
+        ------
+        ConfigError, MethodError, UnknownMethodError
+            For unknown options or values, before any work.
+        RegionSetError
+            When the set has no shapes.
+
+        Examples
+        --------
+        >>> import ideopolis as ideo
+        >>> run = ideo.score("us-metros")
+        >>> hot = run.hotspots("ideopolis_index")
+        >>> hot.statistic, hot.seed, len(hot.table) == len(run.regions.ids)
+        ('gi_star', 12345, True)
+        """
+        from ideopolis.spatial.hotspots import check_options
+        from ideopolis.spatial.hotspots import hotspots as test
+        from ideopolis.spatial.weights import build_weights, check_weight_options
+
+        unknown = set(options) - set(self.config.hotspot_options())
+        if unknown:
+            raise ConfigError(
+                f"unknown hotspot option {sorted(unknown)[0]!r}; valid: {', '.join(sorted(self.config.hotspot_options()))}"
+            )
+        opts = {**self.config.hotspot_options(), **{k: v for k, v in options.items() if v is not None}}
+        column = column if column is not None else opts.get("indicator")
+        check_options(
+            statistic=opts["statistic"],
+            permutations=int(opts["permutations"]),
+            correction=opts["correction"],
+            alternative=opts["alternative"],
+            alpha=float(opts["alpha"]),
+        )
+        w_key = (opts["weights"], opts["k"], opts["threshold_km"], int(opts["fallback_k"]))
+        check_weight_options(opts["weights"], k=opts["k"], threshold_km=opts["threshold_km"], fallback_k=w_key[3])
+        if self.regions is None:
+            raise RegionSetError("a run on COINr tables has no region shapes; hotspots need a region set")
+        shapes = self.regions.require_geometry()
+        values, label = self.values(column)
+        key = (label, *sorted((k, str(v)) for k, v in opts.items() if k != "indicator"))
+        if key in self._hotspot_cache:
+            result = self._hotspot_cache[key]
+        else:
+            present = values.dropna().index
+            w_cache = (*w_key, tuple(present))
+            if w_cache not in self._weights:
+                self._weights[w_cache] = build_weights(
+                    shapes.reindex(present),
+                    opts["weights"],
+                    k=opts["k"],
+                    threshold_km=opts["threshold_km"],
+                    fallback_k=w_key[3],
+                    names=self.regions.names,
+                )
+            result = test(
+                values.reindex(self.regions.ids),
+                self._weights[w_cache],
+                statistic=opts["statistic"],
+                permutations=int(opts["permutations"]),
+                correction=opts["correction"],
+                alpha=float(opts["alpha"]),
+                seed=int(opts["seed"]),
+                alternative=opts["alternative"],
+                indicator=label,
+            )
+            self._hotspot_cache[key] = result
+        self.results["hotspots"] = result
+        self.results["hotspot_options"] = {"indicator": label, **{k: v for k, v in opts.items() if k != "seed"}}
+        return result
+
+    # -- maps -------------------------------------------------------------------------------------
+    def map(
+        self,
+        *,
+        hotspots: HotspotResult | bool = True,
+        layer: str | None = None,
+        scheme: str = "quantiles",
+        k: int = 5,
+        bins: tuple[float, ...] | list[float] | None = None,
+        palette: str | None = None,
+        title: str | None = None,
+        offline: bool = False,
+    ) -> RegionMap:
+        """Map every score of the run as a layer of one interactive page, with the typology and the hotspots.
+
+        Parameters
+        ----------
+        hotspots : HotspotResult or bool, default True
+            The hotspot layer: a test's result, ``True`` for the run's default test of the index (the
+            ``[hotspots]`` options and the run's seed), ``False`` for none.
+        layer : str, optional
+            The layer the page opens on (default: the index).
+        scheme : str
+            Classification of the score layers: ``quantiles``, ``natural_breaks``, ``equal_interval``,
+            ``user_defined`` (with ``bins``).
+        k : int
+            Number of classes (1 to 36).
+        bins : sequence of float, optional
+            Upper class bounds (``scheme="user_defined"``).
+        palette : str, optional
+            Sequential palette name (``ylgnbu``, ``viridis``, ``cividis``...).
+        title : str, optional
+            Map title.
+        offline : bool
+            No basemap: one self-contained page that makes no network request.
+
+        Returns
+        -------
+        RegionMap
+            ``save(path)``, ``to_png(path)``; shown inline in a notebook.
+
+        Raises
+        ------
+        ConfigError
+            For invalid classification options or an unknown layer.
+        RegionSetError
+            When the set has no shapes.
+
+        Examples
+        --------
+        >>> import ideopolis as ideo
+        >>> m = ideo.score("us-metros").map(hotspots=False)
+        >>> [layer.key for layer in m.layers][:2]
+        ['ideopolis_index', 'cluster_strength']
+        """
+        from ideopolis.maps.api import MapOptions, region_set_map_inputs
+        from ideopolis.maps.interactive import interactive_map
+        from ideopolis.maps.layers import SCHEMES
+        from ideopolis.maps.palettes import SEQUENTIAL
+
+        canonical = SCHEMES.canonical(scheme)
+        bin_values = tuple(float(b) for b in bins) if bins is not None else None
+        if bin_values is not None:
+            if canonical not in ("quantiles", "user_defined"):
+                raise ConfigError(f"bins (--bins) go with scheme user_defined, not {canonical!r}; drop one of them")
+            canonical = "user_defined"
+        elif canonical == "user_defined":
+            raise ConfigError("scheme user_defined needs bins, e.g. --bins 20,40,60,80")
+        if not 1 <= k <= 36:
+            raise ConfigError(f"k (-k) {k} is out of range; use 1 to 36 classes")
+        if palette is not None:
+            SEQUENTIAL.canonical(palette)
+        if self.regions is None:
+            raise RegionSetError("a run on COINr tables has no region shapes to map; fix: score a region set")
+        if self.regions.geometry is None:
+            raise RegionSetError(
+                f"region set {self.name!r} has no geometry, so it cannot be mapped; add a geometry file to its manifest"
+            )
+        from ideopolis.index.explain import score_range
+
+        run = self.index
+        hot: HotspotResult | None
+        if hotspots is True:
+            hot = self.hotspots(INDEX) if INDEX in run.scores.columns else None
+        elif hotspots is False:
+            hot = None
+        else:
+            hot = hotspots
+        l_u = score_range(run.config)
+        options = MapOptions(
+            scheme=canonical,
+            k=k,
+            bins=bin_values,
+            palette=palette,
+            balance_midpoint=None if l_u is None else (l_u[0] + l_u[1]) / 2,
+            score_unit="score" if l_u is None else f"score, {l_u[0]:g}-{l_u[1]:g}",
+            title=title,
+        )
+        inputs = region_set_map_inputs(
+            self.regions,
+            run.scores,
+            ranks=run.ranks,
+            typology=run.typology,
+            hotspots=None if hot is None else hot.table["cls"],
+            hotspot_note=None if hot is None else hot.method_note,
+            hotspot_classes=() if hot is None else hot.legend_classes,
+            method=self.method_line(),
+            options=options,
+        )
+        active = inputs.layer(layer).key if layer else inputs.layers[0].key
+        page_run = {
+            "region_set": self.name,
+            "scheme": canonical,
+            "k": k,
+            "bins": list(bin_values) if bin_values else None,
+            "palette": palette,
+            "hotspots": None if hot is None else hot.method_note,
+            "profile": self.log_document(log=False),
+        }
+        return interactive_map(inputs, offline=offline, active=active, run=page_run)
+
+    # -- files and the log ------------------------------------------------------------------------
+    def log_document(self, *, log: bool = True) -> dict[str, Any]:
+        """Return the run as a profile document (what ``--profile`` replays), with a ``[log]`` of what it did.
+
+        Parameters
+        ----------
+        log : bool, default True
+            Add the ``[log]`` table (version, time, steps as run, notes); without it the document is the same
+            for the same run, whenever it is made.
+
+        Returns
+        -------
+        dict
+            Plain data for TOML.
+        """
+        if self._index is not None:
+            doc = self._index.log_document()
+        else:
+            doc = self.config.to_dict()
+            doc["log"] = {"steps": [], "notes": ["the index was not computed for this output"]}
+        if self.regions is not None:
+            from ideopolis.index.scoring import region_set_ref
+
+            doc["regions"] = region_set_ref(self.regions)
+            if self.regions.custom_source is not None:
+                doc["custom"] = self.regions.custom_source
+        used = self.results.get("hotspot_options")
+        if used:
+            doc["hotspots"] = {k: v for k, v in used.items() if v is not None}
+        if not log:
+            doc.pop("log", None)
+        else:
+            hot: HotspotResult | None = self.results.get("hotspots")
+            if hot is not None:
+                doc["log"]["hotspots"] = {k: v for k, v in hot.params.items() if v is not None}
+        order = ["regions", "custom", "coinr", "seed", "framework"]
+        return {k: doc[k] for k in order if k in doc} | {k: v for k, v in doc.items() if k not in order}
+
+    def save_log(self, path: str | Path) -> Path:
+        """Write :meth:`log_document` as TOML, atomically.
+
+        Parameters
+        ----------
+        path : str or Path
+            Usually :func:`ideopolis.output.sidecar_path` of an output.
+
+        Returns
+        -------
+        Path
+        """
+        import tomli_w
+
+        from ideopolis.index.run import _jsonable
+        from ideopolis.output import write_text
+
+        write_text(path, tomli_w.dumps(_jsonable(self.log_document())))
+        return Path(path)
+
+    def to_file(self, path: str | Path) -> Path:
+        """Write every region's results as CSV, GeoJSON, GeoPackage or GeoParquet, and the run log beside it.
+
+        Parameters
+        ----------
+        path : str or Path
+            ``.csv``, ``.geojson``, ``.gpkg`` or ``.parquet``; the log goes to ``<path>.run.toml``.
+
+        Returns
+        -------
+        Path
+            ``path``.
+
+        Raises
+        ------
+        DataFileError
+            For an unsupported suffix, or a spatial format for a run without shapes (checked before writing).
+        OutputError
+            When the file cannot be written.
+        """
+        from ideopolis.output import check_table_path, sidecar_path, write_table
+
+        target = Path(path)
+        has_shapes = self.regions is not None and self.regions.geometry is not None
+        suffix = check_table_path(target, spatial=has_shapes)
+        frame: pd.DataFrame = self.table()
+        if suffix != ".csv":
+            import geopandas as gpd
+
+            assert self.regions is not None and self.regions.geometry is not None
+            geo = self.regions.geometry
+            frame = gpd.GeoDataFrame(frame, geometry=geo.geometry.reindex(frame.index), crs=geo.crs)
+        write_table(frame, target)
+        self.save_log(sidecar_path(target))
+        return target
+
+    # -- display ----------------------------------------------------------------------------------
+    def __repr__(self) -> str:
+        """A short summary: the set, the method line, the top five regions."""
+        if not self.scored:
+            return f"Run({self.name!r}, not scored yet)"
+        from ideopolis.index.explain import format_table
+
+        head = f"Run of {self.name}: {len(self.scores):,} regions scored"
+        if self.dropped:
+            head += f", {len(self.dropped):,} dropped by screening"
+        return "\n".join([head, self.method_line(), "", format_table(self.top(5))])
+
+    def _repr_html_(self) -> str:
+        """The summary as HTML (notebooks): the method line and the top ten regions."""
+        if not self.scored:
+            return f"<div>Run of {escape(self.name)} (not scored yet)</div>"
+        table = self.top(10).to_html(float_format=lambda v: f"{v:.2f}", na_rep="-")
+        return (
+            f"<div><p><strong>Run of {escape(self.name)}</strong>: {len(self.scores):,} regions scored</p>"
+            f"<p style='font-size:smaller'>{escape(self.method_line())}</p>{table}</div>"
+        )
