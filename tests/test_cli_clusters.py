@@ -46,8 +46,10 @@ def test_cluster_valleys_table_and_map(lattice: Path, tmp_path: Path, runner: Cl
     assert result.stdout.startswith("Alpha: ")
     assert "strong in 16 of 101 regions" in result.stdout
     assert png.read_bytes()[:4] == b"\x89PNG"
-    params = tomllib.loads((tmp_path / "alpha.geojson.run.toml").read_text())
+    log = tomllib.loads((tmp_path / "alpha.geojson.run.toml").read_text())
+    params = log["log"]["clusters"]
     assert params["cluster"] == "Alpha" and CITE in params["citation"]
+    assert log["regions"] == str(lattice.resolve())  # the log is a profile: any command replays it
 
 
 def test_cluster_list_without_arguments(lattice: Path, tmp_path: Path, runner: CliRunner) -> None:

@@ -38,34 +38,59 @@ def test_hotspots_prints_classes_method_and_notes(lattice: Path, runner: CliRunn
 
 def test_hotspots_writes_table_parameters_and_png(lattice: Path, tmp_path: Path, runner: CliRunner) -> None:
     out, png = tmp_path / "hot.gpkg", tmp_path / "hot.png"
-    args = ["hotspots", "-r", str(lattice), "-s", "local_moran", "-p", "99", "--seed", "3"]
+    args = ["hotspots", "-r", str(lattice), "-s", "local_moran", "--permutations", "99", "--seed", "3"]
     result = runner.invoke(app, [*args, "--out", str(out), "--png", str(png), "--top", "0"])
     assert result.exit_code == 0, result.stderr
     table = gpd.read_file(out).set_index("id")
     assert len(table) == 101 and table.crs.to_epsg() == 4326
     assert {"value", "statistic", "quadrant", "p_sim", "p_adjusted", "cls", "fallback_only"} <= set(table.columns)
     assert table.loc["isle", "cls"] == "Fallback neighbours only"
-    params = tomllib.loads((tmp_path / "hot.gpkg.run.toml").read_text())
-    assert params["seed"] == 3 and params["permutations"] == 99 and params["correction"] == "fdr_bh"
-    assert params["statistic"] == "local_moran" and params["region_set"] == "lattice"
-    assert params["weights"].startswith("queen contiguity")
+    log = tomllib.loads((tmp_path / "hot.gpkg.run.toml").read_text())
+    assert log["seed"] == 3 and log["regions"] == str(lattice.resolve())
+    assert log["hotspots"] == {
+        "indicator": "demo",
+        "statistic": "local_moran",
+        "weights": "queen",
+        "fallback_k": 1,
+        "permutations": 99,
+        "correction": "fdr_bh",
+        "alpha": 0.05,
+        "alternative": "folded",
+    }
+    assert log["log"]["hotspots"]["weights"].startswith("queen contiguity")
+    assert log["log"]["hotspots"]["n_regions"] == 101
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert not list(tmp_path.glob(".*tmp*"))  # atomic writes leave no temporary file
 
 
 def test_hotspots_csv_has_no_geometry(lattice: Path, tmp_path: Path, runner: CliRunner) -> None:
     out = tmp_path / "hot.csv"
-    result = runner.invoke(app, ["hotspots", "-r", str(lattice), "-p", "9", "--out", str(out), "--top", "0"])
+    result = runner.invoke(
+        app, ["hotspots", "-r", str(lattice), "--permutations", "9", "--out", str(out), "--top", "0"]
+    )
     assert result.exit_code == 0, result.stderr
     table = pd.read_csv(out, dtype={"id": str}).set_index("id")
     assert "geometry" not in table.columns and table.loc["r9c0", "cls"] == "No data"
 
 
 def test_other_weights_by_option(lattice: Path, runner: CliRunner) -> None:
-    knn = runner.invoke(app, ["hotspots", "-r", str(lattice), "-p", "9", "-w", "knn", "--k", "4"])
+    knn = runner.invoke(
+        app, ["hotspots", "-r", str(lattice), "--permutations", "9", "--spatial-weights", "knn", "--k", "4"]
+    )
     assert knn.exit_code == 0 and "weights: 4 nearest neighbours;" in knn.stdout
     band = runner.invoke(
-        app, ["hotspots", "-r", str(lattice), "-p", "9", "-w", "distance_band", "--threshold-km", "200"]
+        app,
+        [
+            "hotspots",
+            "-r",
+            str(lattice),
+            "--permutations",
+            "9",
+            "--spatial-weights",
+            "distance_band",
+            "--threshold-km",
+            "200",
+        ],
     )
     assert band.exit_code == 0 and "weights: distance band of 200 km" in band.stdout
 
@@ -78,15 +103,16 @@ def test_other_weights_by_option(lattice: Path, runner: CliRunner) -> None:
         (["--permutations", "0"], "error: permutations must be at least 1 (got 0)"),
         (["--statistic", "gamma"], "error: unknown hotspot statistic method 'gamma'; choose one of: gi_star"),
         (["--correction", "holm"], "error: unknown multiple-testing correction method 'holm'"),
-        (["--weights", "rook"], "error: unknown spatial weights method 'rook'; choose one of: distance_band"),
-        (["--weights", "distance_band"], "error: distance_band weights need a threshold in km"),
+        (["--spatial-weights", "rook"], "error: unknown spatial weights method 'rook'; choose one of: distance_band"),
+        (["--spatial-weights", "distance_band"], "error: distance_band weights need a threshold in km"),
+        (["--weights", "knn"], "error: --weights sets the index's weighting (framework, equal, pca); for knn spatial"),
         (["--k", "3"], "error: k applies to knn weights only, not to queen"),
         (["--alternative", "less"], "error: unknown alternative 'less'; choose one of: folded, directed"),
         (["--out", "hot.txt"], "error: hot.txt: unsupported output format"),
         (["--png", "hot.jpg"], "error: hot.jpg: --png needs a file name ending in .png"),
     ],
     ids=[
-        "indicator", "constant", "permutations", "statistic", "correction", "weights", "band", "k",
+        "indicator", "constant", "permutations", "statistic", "correction", "weights", "band", "index-weights", "k",
         "alternative", "out", "png",
     ],
 )  # fmt: skip
@@ -100,12 +126,12 @@ def test_user_errors_are_one_line(lattice: Path, runner: CliRunner, extra: list[
 
 def test_hotspots_help_names_the_options(runner: CliRunner) -> None:
     result = runner.invoke(app, ["hotspots", "--help"])
-    for option in ("--regions", "--indicator", "--statistic", "--weights", "--permutations", "--correction"):
+    for option in ("--regions", "--indicator", "--statistic", "--spatial-weights", "--permutations", "--profile"):
         assert option in result.stdout
 
 
 def test_default_is_the_ideopolis_index_on_a_bundled_set(runner: CliRunner) -> None:
-    result = runner.invoke(app, ["hotspots", "-r", "us-counties", "-p", "99", "--top", "3"])
+    result = runner.invoke(app, ["hotspots", "-r", "us-counties", "--permutations", "99", "--top", "3"])
     assert result.exit_code == 0, result.stderr
     assert result.stdout.startswith("Hot and cold spots (Getis-Ord Gi*) of ideopolis_index on us-counties")
     assert "Honolulu County, HI (15003)" in result.stderr

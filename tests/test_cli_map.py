@@ -1,63 +1,36 @@
-"""``ideopolis map`` on the toy set, with the results stubbed (the engine is tested on its own)."""
+"""``ideopolis map`` on the toy set: the page, its run log, the options, the errors."""
 
 from __future__ import annotations
 
 import json
 import re
+import tomllib
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
 from ideopolis.cli import app
-from ideopolis.cli import map as map_cli
-from tests.mapdata import SCORE_COLUMNS
 
 TOY = Path(__file__).resolve().parent / "data" / "toy"
 
 
-@pytest.fixture
-def stub_results(monkeypatch: pytest.MonkeyPatch) -> list[dict]:
-    calls: list[dict] = []
-
-    def fake(rs, *, hotspots):
-        calls.append({"regions": rs.name, "hotspots": hotspots})
-        ids = rs.ids
-        base = np.arange(len(ids), dtype=float)
-        scores = pd.DataFrame({c: base * 10 + k for k, c in enumerate(SCORE_COLUMNS)}, index=ids)
-        typology = pd.Series(["magnet", "talent_hub", "exporter", "rooted", "magnet", None], index=ids)
-        cls = pd.Series(["Hot spot 95%", "Not significant"] * 3, index=ids)
-        return map_cli.MapResults(
-            scores=scores,
-            ranks=scores.rank(ascending=False),
-            typology=typology,
-            hotspots=cls if hotspots else None,
-            hotspot_note="Gi* of the index, queen contiguity, 999 permutations" if hotspots else None,
-            balance_midpoint=50.0,
-        )
-
-    monkeypatch.setattr(map_cli, "compute_results", fake)
-    return calls
-
-
-def test_map_writes_html_and_prints_path_and_size(runner, stub_results, tmp_path, monkeypatch):
+def test_map_writes_html_and_prints_path_and_size(runner, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = runner.invoke(app, ["map", "--regions", str(TOY)])
     assert result.exit_code == 0, result.output
     target = Path("maps") / "toy.html"
     assert target.is_file()
     size = target.stat().st_size
-    assert re.fullmatch(rf"maps/toy\.html \([\d.]+ kB, {size:,} bytes; 6 regions, 10 layers\)\n", result.stdout)
+    assert re.fullmatch(rf"maps/toy\.html \([\d.]+ kB, {size:,} bytes; 6 regions, 9 layers\)\n", result.stdout)
     html = target.read_text(encoding="utf-8")
     run = json.loads(re.search(r'id="ideopolis-run">(.*?)</script>', html, re.S).group(1))
     assert run["region_set"] == "toy" and run["scheme"] == "quantiles" and run["k"] == 5
     assert "arcgisonline" in html  # the online map has a basemap
-    assert stub_results == [{"regions": "toy", "hotspots": True}]
+    assert tomllib.loads((Path("maps") / "toy.html.run.toml").read_text())["regions"] == str(TOY)
 
 
-def test_offline_and_options(runner, stub_results, tmp_path):
+def test_offline_and_options(runner, tmp_path):
     out = tmp_path / "m.html"
     result = runner.invoke(
         app,
@@ -76,16 +49,16 @@ def test_offline_and_options(runner, stub_results, tmp_path):
         ],
     )
     assert result.exit_code == 0, result.output
-    assert "offline" in result.stdout and "9 layers" in result.stdout
+    assert "offline" in result.stdout and "8 layers" in result.stdout
     html = out.read_text(encoding="utf-8")
     assert "arcgisonline" not in html
     payload = json.loads(re.search(r'id="ideopolis-data">(.*?)</script>', html, re.S).group(1))
     assert payload["active"] == "talent"
     index = payload["layers"][0]
-    assert [row[0] for row in index["legend"]] == ["0.0 – 20.0", "20.0 – 40.0", "40.0 – 50.0"]
+    assert [row[0] for row in index["legend"]] == ["12.5 – 20.0", "20.0 – 40.0", "40.0 – 87.5"]
 
 
-def test_png(runner, stub_results, tmp_path, monkeypatch):
+def test_png(runner, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = runner.invoke(app, ["map", "-r", str(TOY), "--png", "--layer", "balance"])
     assert result.exit_code == 0, result.output
@@ -99,7 +72,7 @@ def test_png(runner, stub_results, tmp_path, monkeypatch):
     [
         (["--layer", "nope"], "unknown layer 'nope'; choose one of: ideopolis_index, cluster_strength"),
         (["--bins", "3,1"], "must increase strictly"),
-        (["--scheme", "user_defined"], "needs --bins"),
+        (["--scheme", "user_defined"], "needs bins (--bins"),
         (["--scheme", "kmeans"], "unknown classification method 'kmeans'; choose one of: equal_interval"),
         (["--palette", "rainbow"], "unknown sequential palette method 'rainbow'; choose one of: blues"),
         (["-k", "0"], "out of range"),
@@ -107,7 +80,7 @@ def test_png(runner, stub_results, tmp_path, monkeypatch):
     ],
     ids=["layer", "bins", "scheme-without-bins", "scheme", "palette", "k", "unwritable"],
 )
-def test_user_errors_are_one_line(runner, stub_results, tmp_path, monkeypatch, args, message):
+def test_user_errors_are_one_line(runner, tmp_path, monkeypatch, args, message):
     monkeypatch.chdir(tmp_path)
     result = runner.invoke(app, ["map", "-r", str(TOY), *args])
     assert result.exit_code == 1

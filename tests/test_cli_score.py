@@ -10,7 +10,8 @@ import pytest
 from typer.testing import CliRunner
 
 from ideopolis.cli import app
-from ideopolis.cli.score import format_table, log_path_for
+from ideopolis.index.explain import format_table
+from ideopolis.output import sidecar_path as log_path_for
 
 TOY = Path(__file__).parent / "data" / "toy"
 
@@ -86,7 +87,7 @@ def test_bad_options_are_one_line_errors(runner: CliRunner, tmp_path: Path) -> N
     code, _, err = invoke(runner, "score", "--regions", str(TOY), "--aggregate", "geometric")
     assert code == 1 and "geometric mean over values <= 0" in err and "l_u = [1, 100]" in err
     code, _, err = invoke(runner, "score", "--regions", str(TOY), "--out", str(tmp_path / "x.xlsx"))
-    assert code == 1 and "unknown format '.xlsx'" in err
+    assert code == 1 and "unsupported output format .xlsx; fix: end the file name with .csv" in err
     bad = tmp_path / "bad.toml"
     bad.write_text("[treat]\nwinmx = 3\n")
     code, _, err = invoke(runner, "score", "--regions", str(TOY), "--profile", str(bad))

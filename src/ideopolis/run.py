@@ -65,8 +65,13 @@ class Run:
     results : dict
         Further results by name (``"hotspots"``: the last :class:`~ideopolis.spatial.hotspots.HotspotResult`);
         later analyses (uncertainty) attach here and are written to the log.
+    log_extra : dict
+        What else an output of the run did, by name (a cluster table's parameters): written to ``[log]``.
     warnings : list of str
         What the user should see from computing the run (PCA sign disagreements...).
+    info : list of str
+        Notes on choices the run made for the user (testing the set's default indicator when the index
+        cannot be computed).
 
     Examples
     --------
@@ -89,7 +94,9 @@ class Run:
         self.regions = regions
         self.config = config.with_options(**(options or {}))
         self.results: dict[str, Any] = {}
+        self.log_extra: dict[str, Any] = {}
         self.warnings: list[str] = []
+        self.info: list[str] = []
         self._options = {k: v for k, v in (options or {}).items() if v is not None}
         self._index = index
         self._weights: dict[tuple[Any, ...], SpatialWeights] = {}
@@ -260,7 +267,7 @@ class Run:
         column : str, optional
             An indicator (``"ba_plus_share"``) or a score (``"talent"``, ``"ideopolis_index"``). Default: the
             Ideopolis index; when the index cannot be computed for the set, its default indicator (the reason
-            is added to :attr:`warnings`).
+            is added to :attr:`info`).
 
         Returns
         -------
@@ -282,8 +289,8 @@ class Run:
             except IdeopolisError as exc:
                 if default is None:
                     raise
-                self.warnings.append(
-                    f"the Ideopolis index cannot be computed for {self.name} ({exc}); testing {default}"
+                self.info.append(
+                    f"the Ideopolis index cannot be computed for {self.name} ({exc}); testing {default} instead"
                 )
                 return rs.data[default].rename(default), default  # type: ignore[union-attr]
             if INDEX in index_scores.columns:
@@ -388,7 +395,7 @@ class Run:
             )
             self._hotspot_cache[key] = result
         self.results["hotspots"] = result
-        self.results["hotspot_options"] = {"indicator": label, **{k: v for k, v in opts.items() if k != "seed"}}
+        self.results["hotspot_options"] = {**{k: v for k, v in opts.items() if k != "seed"}, "indicator": label}
         return result
 
     # -- maps -------------------------------------------------------------------------------------
@@ -458,7 +465,7 @@ class Run:
                 raise ConfigError(f"bins (--bins) go with scheme user_defined, not {canonical!r}; drop one of them")
             canonical = "user_defined"
         elif canonical == "user_defined":
-            raise ConfigError("scheme user_defined needs bins, e.g. --bins 20,40,60,80")
+            raise ConfigError("scheme user_defined needs bins (--bins 20,40,60,80)")
         if not 1 <= k <= 36:
             raise ConfigError(f"k (-k) {k} is out of range; use 1 to 36 classes")
         if palette is not None:
@@ -547,6 +554,7 @@ class Run:
             hot: HotspotResult | None = self.results.get("hotspots")
             if hot is not None:
                 doc["log"]["hotspots"] = {k: v for k, v in hot.params.items() if v is not None}
+            doc["log"].update(self.log_extra)
         order = ["regions", "custom", "coinr", "seed", "framework"]
         return {k: doc[k] for k in order if k in doc} | {k: v for k, v in doc.items() if k not in order}
 

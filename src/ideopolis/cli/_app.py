@@ -7,10 +7,14 @@ one line on stderr and exit code 1, never a traceback.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import os
 import sys
+import typing
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -19,7 +23,7 @@ from typer import _click as click
 from typer.core import TyperGroup
 
 from ideopolis import __version__
-from ideopolis.errors import IdeopolisError, RegionSetError
+from ideopolis.errors import ConfigError, IdeopolisError
 from ideopolis.regions.model import RegionSet
 
 HELP = (
@@ -148,77 +152,257 @@ CustomOption = Annotated[
 ]
 
 
-def resolve_region_set(
-    regions: str | None = None,
-    *,
-    geometry: Path | None = None,
-    indicators: Sequence[Path] | None = None,
-    id_column: str | None = None,
-    name_column: str | None = None,
-    custom: Path | None = None,
-    quiet: bool = False,
-) -> RegionSet:
-    """Load the region set a command was asked for: bundled, a folder, or the user's own files.
+# ---------------------------------------------------------------------------------------------------------
+# the run options: one definition for every command that scores
+
+ProfileOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--profile",
+        "-p",
+        metavar="RUN.TOML",
+        help="A run profile, or the .run.toml written beside any output: replays that run.",
+    ),
+]
+BalanceWeightOption = Annotated[
+    float | None,
+    typer.Option(
+        "--balance-weight",
+        "-w",
+        min=0.0,
+        max=1.0,
+        help="Weight of the import-people vs export-jobs balance in the index (default 0.25).",
+    ),
+]
+NormaliseOption = Annotated[
+    str | None,
+    typer.Option("--normalise", metavar="METHOD", help="minmax, zscore, rank, prank, dist2max, ... (default minmax)."),
+]
+AggregateOption = Annotated[
+    str | None,
+    typer.Option(
+        "--aggregate", metavar="METHOD", help="arithmetic, geometric, harmonic or generalised (default arithmetic)."
+    ),
+]
+WeightsOption = Annotated[
+    str | None,
+    typer.Option("--weights", metavar="METHOD", help="Index weights: framework, equal or pca (others: --profile)."),
+]
+ImputeOption = Annotated[
+    str | None,
+    typer.Option("--impute", metavar="METHOD", help="none, mean, median, group_mean, group_median (default none)."),
+]
+ImputeGroupOption = Annotated[
+    str | None, typer.Option("--impute-group", metavar="COLUMN", help="Group column for group imputation.")
+]
+TreatOption = Annotated[
+    str | None, typer.Option("--treat", metavar="METHOD", help="Outliers: coinr (default), winsorise or none.")
+]
+ScreenThresholdOption = Annotated[
+    float | None,
+    typer.Option("--screen-threshold", min=0.0, max=1.0, help="Drop regions with less data than this share."),
+]
+AttractionThresholdOption = Annotated[
+    float | None, typer.Option("--attraction-threshold", help="Typology split on attraction (default median).")
+]
+ExposureThresholdOption = Annotated[
+    float | None, typer.Option("--exposure-threshold", help="Typology split on exposure (default median).")
+]
+SeedOption = Annotated[
+    int | None, typer.Option("--seed", min=0, help="Seed of every random draw (hotspot permutations; default 12345).")
+]
+
+
+@dataclass(frozen=True)
+class RegionArgs:
+    """The region-set options a command was given (``--regions``, your own files, ``--custom``)."""
+
+    regions: str | None = None
+    geometry: Path | None = None
+    indicators: list[Path] | None = None
+    id_column: str | None = None
+    name_column: str | None = None
+    custom: Path | None = None
+
+    @property
+    def own_files(self) -> bool:
+        """Whether the user gave their own files."""
+        return self.geometry is not None or bool(self.indicators) or self.id_column is not None
+
+
+@dataclass(frozen=True)
+class RunArgs:
+    """The run options a command was given: a profile and the method options on top of it."""
+
+    profile: Path | None = None
+    balance_weight: float | None = None
+    normalise: str | None = None
+    aggregate: str | None = None
+    weights: str | None = None
+    impute: str | None = None
+    impute_group: str | None = None
+    treat: str | None = None
+    screen_threshold: float | None = None
+    attraction_threshold: float | None = None
+    exposure_threshold: float | None = None
+    seed: int | None = None
+
+    def options(self) -> dict[str, Any]:
+        """The options given, as :func:`ideopolis.score` takes them (``None``: not given)."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "profile"}
+
+
+_REGION_PARAMS: dict[str, Any] = {
+    "regions": RegionsOption,
+    "geometry": GeometryOption,
+    "indicators": IndicatorsOption,
+    "id_column": IdOption,
+    "name_column": NameColumnOption,
+    "custom": CustomOption,
+}
+_RUN_PARAMS: dict[str, Any] = {
+    "profile": ProfileOption,
+    "balance_weight": BalanceWeightOption,
+    "normalise": NormaliseOption,
+    "aggregate": AggregateOption,
+    "weights": WeightsOption,
+    "impute": ImputeOption,
+    "impute_group": ImputeGroupOption,
+    "treat": TreatOption,
+    "screen_threshold": ScreenThresholdOption,
+    "attraction_threshold": AttractionThresholdOption,
+    "exposure_threshold": ExposureThresholdOption,
+    "seed": SeedOption,
+}
+
+
+def run_options(func: Callable[..., None]) -> Callable[..., None]:
+    """Give a command the region-set and run options, defined once here, as ``where`` and ``how`` arguments.
+
+    The command declares ``where: RegionArgs`` and ``how: RunArgs`` parameters; typer sees the individual
+    options (``--regions``, ``--custom``, ``--profile``, ``--balance-weight``, ``--normalise``, ...) after the
+    command's own, and the wrapper packs them back into the two objects.
+    """
+    signature = inspect.signature(func)
+    own = [p for name, p in signature.parameters.items() if name not in ("where", "how")]
+    shared = {**_REGION_PARAMS, **_RUN_PARAMS}
+    extra = [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=annotation)
+        for name, annotation in shared.items()
+    ]
+
+    @functools.wraps(func)
+    def command(**kwargs: Any) -> None:
+        where = RegionArgs(**{name: kwargs.pop(name) for name in _REGION_PARAMS})
+        how = RunArgs(**{name: kwargs.pop(name) for name in _RUN_PARAMS})
+        func(where=where, how=how, **kwargs)
+
+    hints = typing.get_type_hints(func, include_extras=True)
+    command.__signature__ = signature.replace(  # type: ignore[attr-defined]
+        parameters=[p.replace(annotation=hints.get(p.name, p.annotation)) for p in own] + extra
+    )
+    command.__annotations__ = {p.name: hints.get(p.name, p.annotation) for p in own} | shared
+    return command
+
+
+def load_region_args(where: RegionArgs, profile_regions: str | None = None, profile_custom: str | None = None) -> Any:
+    """Load the region set a command was asked for, printing what was inferred or derived (stderr).
 
     Parameters
     ----------
-    regions : str, optional
-        ``--regions``: a bundled name or a folder (default set when nothing is given).
-    geometry, indicators, id_column, name_column : optional
-        A user's own files (``--geometry``, ``--indicators``, ``--id``, ``--name-column``); metadata is
-        inferred and printed to stderr.
-    custom : Path, optional
-        ``--custom``: a mapping that groups the set's regions into custom regions.
-    quiet : bool
-        Do not print inferred metadata and notes.
+    where : RegionArgs
+        The command's region-set options.
+    profile_regions, profile_custom : str, optional
+        The profile's ``regions`` and ``custom``, used when the command line names none.
 
     Returns
     -------
     RegionSet
-        The set.
-
-    Raises
-    ------
-    IdeopolisError
-        For anything the user can fix (unknown name, invalid files, conflicting options).
     """
-    from ideopolis.regions.model import load_region_set
+    from ideopolis.api import load_regions
 
-    own = geometry is not None or bool(indicators) or id_column is not None
-    if own:
-        if regions is not None:
-            raise RegionSetError(
-                "--regions and your own files (--geometry/--indicators/--id) cannot be combined; fix: use one"
-            )
-        if not indicators or id_column is None:
-            missing = "--indicators" if not indicators else "--id"
-            raise RegionSetError(f"your own data needs {missing}; fix: pass --indicators FILE --id COLUMN")
-        from ideopolis.regions.infer import region_set_from_files
-
-        rs, report = region_set_from_files(
-            geometry=geometry, indicators=list(indicators), id_column=id_column, name_column=name_column
-        )
-        if not quiet:
-            for line in rs.notes if rs is not None else []:
-                typer.echo(line, err=True)
-        report.raise_if_errors()
-        assert rs is not None
-    else:
-        rs = load_region_set(regions)
-    if not quiet and rs.report.warnings:
+    regions = where.regions if (where.regions is not None or where.own_files) else profile_regions
+    custom = where.custom if where.custom is not None else (None if where.own_files else profile_custom)
+    rs = load_regions(
+        regions,
+        geometry=where.geometry,
+        indicators=where.indicators,
+        id_column=where.id_column,
+        name_column=where.name_column,
+        custom=custom,
+    )
+    prefix = "" if where.own_files and custom is None else "note: "
+    for note in rs.notes:
+        typer.echo(f"{prefix}{note}", err=True)
+    if rs.report.warnings:
         typer.echo(
             f"note: {rs.name} has {len(rs.report.warnings)} warnings; "
             f"'ideopolis validate {regions or rs.name}' lists them",
             err=True,
         )
-    if custom is not None:
-        from ideopolis.regions.custom import custom_regions, read_mapping
-
-        rs = custom_regions(rs, read_mapping(custom), name=custom.stem, keep_others=True)
-        if not quiet:
-            for note in rs.notes:
-                typer.echo(f"note: {note}", err=True)
     return rs
+
+
+#: Spatial-weight schemes, named here to catch ``--weights knn`` meant for the hotspot test.
+SPATIAL_SCHEMES = ("queen", "knn", "distance_band")
+
+
+def build_run(where: RegionArgs, how: RunArgs, *, score: bool = True) -> Any:
+    """Build the run a command asked for: the profile, then the region set, then the options on top.
+
+    Parameters
+    ----------
+    where : RegionArgs
+        Region-set options.
+    how : RunArgs
+        Run options.
+    score : bool, default True
+        Compute the index now (a hotspot test of a raw indicator does not need it).
+
+    Returns
+    -------
+    Run
+    """
+    from ideopolis.api import score as score_run
+    from ideopolis.index.profile import RunConfig, load_profile
+    from ideopolis.run import Run
+
+    if how.weights is not None and how.weights.lower() in SPATIAL_SCHEMES:
+        raise ConfigError(
+            f"--weights sets the index's weighting (framework, equal, pca); for {how.weights} spatial weights "
+            f"use --spatial-weights {how.weights}"
+        )
+    config = load_profile(how.profile) if how.profile is not None else RunConfig()
+    if config.coinr is not None and where.regions is None and not where.own_files:
+        if where.custom is not None:
+            raise ConfigError("--custom cannot be combined with a COINr run; fix: drop one of them")
+        return score_run(profile=config, **how.options())
+    rs = load_region_args(where, config.regions, config.custom)
+    if score:
+        return score_run(rs, profile=config, **how.options())
+    return Run(rs, config, options=how.options())
+
+
+def print_run_notes(run: Any) -> None:
+    """Print what a user should know about a run (warnings, notes, screened regions) to stderr."""
+    for message in run.warnings:
+        typer.echo(f"warning: {one_line(message)}", err=True)
+    for message in run.info:
+        typer.echo(f"note: {one_line(message)}", err=True)
+    if not run.scored:
+        return
+    for note in run.notes:
+        typer.echo(f"note: {one_line(note)}", err=True)
+    if run.dropped:
+        shown = ", ".join(run.dropped[:10]) + (f" and {len(run.dropped) - 10} more" if len(run.dropped) > 10 else "")
+        typer.echo(f"note: screening dropped {len(run.dropped)} region(s) with too little data: {shown}", err=True)
+
+
+def write_sidecar(run: Any, output: Path) -> Path:
+    """Write the run log beside ``output`` (``<output>.run.toml``) and return its path."""
+    from ideopolis.output import sidecar_path
+
+    return Path(run.save_log(sidecar_path(output)))
 
 
 def find_region(rs: RegionSet, query: str) -> str:

@@ -12,9 +12,10 @@ from ideopolis.cli._app import (
     IdOption,
     IndicatorsOption,
     NameColumnOption,
+    RegionArgs,
     RegionsOption,
     app,
-    resolve_region_set,
+    load_region_args,
 )
 from ideopolis.errors import RegionSetError
 
@@ -34,7 +35,7 @@ def datasets(regions: RegionsOption = None) -> None:
             mark = "  (default)" if info.default else ""
             typer.echo(f"{info.name:<{width}}  {n}  {info.title}{mark}")
         return
-    rs = resolve_region_set(regions)
+    rs = load_region_args(RegionArgs(regions=regions))
     typer.echo(f"{rs.name}: {rs.title}")
     typer.echo(f"{len(rs.ids):,} regions; groups: {', '.join(rs.groups.columns) or 'none'}")
     if rs.manifest.sources:
@@ -116,7 +117,7 @@ def custom(
     """Group a set's regions into custom regions ("our five counties") and write a new set."""
     from ideopolis.regions.custom import custom_regions, read_mapping, write_region_set
 
-    base = resolve_region_set(regions)
+    base = load_region_args(RegionArgs(regions=regions))
     table = read_mapping(mapping, base_column=base_column, region_column=region_column)
     rs = custom_regions(base, table, name=name or out.name, keep_others=keep_others)
     write_region_set(rs, out)

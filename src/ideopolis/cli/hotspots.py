@@ -2,35 +2,30 @@
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 from typing import Annotated, Any
 
-import pandas as pd
 import typer
 
 from ideopolis.cli._app import (
-    CustomOption,
-    GeometryOption,
-    IdOption,
-    IndicatorsOption,
-    NameColumnOption,
-    RegionsOption,
+    RegionArgs,
+    RunArgs,
     app,
-    one_line,
+    build_run,
+    print_run_notes,
     progress,
-    resolve_region_set,
+    run_options,
+    write_sidecar,
 )
-from ideopolis.errors import ConfigError, DataFileError, IdeopolisError
-from ideopolis.regions.model import RegionSet
-
-#: The score tested when --indicator is not given and the composite-index engine is installed.
-DEFAULT_SCORE = "ideopolis_index"
+from ideopolis.errors import DataFileError
+from ideopolis.output import TABLE_FORMATS, check_table_path
 
 
 @app.command(short_help="Statistically tested hot and cold spots.")
+@run_options
 def hotspots(
-    regions: RegionsOption = None,
+    where: RegionArgs,
+    how: RunArgs,
     indicator: Annotated[
         str | None,
         typer.Option(
@@ -41,198 +36,77 @@ def hotspots(
         ),
     ] = None,
     statistic: Annotated[
-        str, typer.Option("--statistic", "-s", metavar="NAME", help="gi_star (Getis-Ord Gi*) or local_moran (LISA).")
-    ] = "gi_star",
-    weights: Annotated[
-        str, typer.Option("--weights", "-w", metavar="NAME", help="queen, knn or distance_band.")
-    ] = "queen",
-    k: Annotated[int | None, typer.Option("--k", help="Neighbours for --weights knn (default 6).")] = None,
-    threshold_km: Annotated[
-        float | None, typer.Option("--threshold-km", help="Radius for --weights distance_band, in km.")
+        str | None,
+        typer.Option(
+            "--statistic", "-s", metavar="NAME", help="gi_star (Getis-Ord Gi*, default) or local_moran (LISA)."
+        ),
     ] = None,
-    fallback_k: Annotated[int, typer.Option("--fallback-k", help="Nearest regions given to islands (0: none).")] = 1,
+    spatial_weights: Annotated[
+        str | None,
+        typer.Option("--spatial-weights", "-W", metavar="NAME", help="queen (default), knn or distance_band."),
+    ] = None,
+    k: Annotated[int | None, typer.Option("--k", help="Neighbours for --spatial-weights knn (default 6).")] = None,
+    threshold_km: Annotated[
+        float | None, typer.Option("--threshold-km", help="Radius for --spatial-weights distance_band, in km.")
+    ] = None,
+    fallback_k: Annotated[
+        int | None, typer.Option("--fallback-k", help="Nearest regions given to islands (0: none; default 1).")
+    ] = None,
     permutations: Annotated[
-        int, typer.Option("--permutations", "-p", help="Conditional permutations (smallest p is 1/(P+1)).")
-    ] = 999,
+        int | None, typer.Option("--permutations", help="Conditional permutations (default 999; smallest p 1/(P+1)).")
+    ] = None,
     correction: Annotated[
-        str, typer.Option("--correction", metavar="NAME", help="fdr_bh (default), bonferroni or none.")
-    ] = "fdr_bh",
-    alpha: Annotated[float, typer.Option("--alpha", help="Significance level of the local Moran classes.")] = 0.05,
+        str | None, typer.Option("--correction", metavar="NAME", help="fdr_bh (default), bonferroni or none.")
+    ] = None,
+    alpha: Annotated[
+        float | None, typer.Option("--alpha", help="Significance level of the local Moran classes (default 0.05).")
+    ] = None,
     alternative: Annotated[
-        str, typer.Option("--alternative", metavar="NAME", help="folded (two-sided, default) or directed.")
-    ] = "folded",
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the permutations.")] = 12345,
+        str | None, typer.Option("--alternative", metavar="NAME", help="folded (two-sided, default) or directed.")
+    ] = None,
     out: Annotated[
         Path | None,
-        typer.Option("--out", "-o", help="Write the table (.csv, .geojson, .gpkg, .parquet) and its .run.toml."),
+        typer.Option("--out", "-o", help=f"Write the table ({', '.join(TABLE_FORMATS)}) and OUT.run.toml."),
     ] = None,
     png: Annotated[Path | None, typer.Option("--png", help="Write a static map of the classes (PNG).")] = None,
     top: Annotated[int, typer.Option("--top", help="Significant regions to list (0: none).")] = 15,
-    geometry: GeometryOption = None,
-    indicators: IndicatorsOption = None,
-    id_column: IdOption = None,
-    name_column: NameColumnOption = None,
-    custom: CustomOption = None,
 ) -> None:
     """Find statistically significant hot and cold spots (Gi*) or clusters and outliers (local Moran)."""
-    from ideopolis.spatial.hotspots import check_options
-    from ideopolis.spatial.hotspots import hotspots as run_hotspots
-    from ideopolis.spatial.weights import build_weights, check_weight_options
-
-    _check_outputs(out, png)
-    check_options(
-        statistic=statistic, permutations=permutations, correction=correction, alternative=alternative, alpha=alpha
-    )
-    check_weight_options(weights, k=k, threshold_km=threshold_km, fallback_k=fallback_k)
-    with progress(["Loading the region set", "Scoring", "Spatial weights", "Permutation test"]) as advance:
-        advance("Loading the region set")
-        rs = resolve_region_set(
-            regions,
-            geometry=geometry,
-            indicators=indicators,
-            id_column=id_column,
-            name_column=name_column,
-            custom=custom,
-        )
-        shapes = rs.require_geometry()
-        advance("Scoring")
-        values, label = indicator_values(rs, indicator)
-        advance("Spatial weights")
-        w = build_weights(
-            shapes.reindex(values.dropna().index),
-            weights,
-            k=k,
-            threshold_km=threshold_km,
-            fallback_k=fallback_k,
-            names=rs.names,
-        )
+    if out is not None:
+        check_table_path(out)
+    if png is not None and png.suffix.lower() != ".png":
+        raise DataFileError(f"{png}: --png needs a file name ending in .png")
+    options: dict[str, Any] = {
+        "statistic": statistic,
+        "weights": spatial_weights,
+        "k": k,
+        "threshold_km": threshold_km,
+        "fallback_k": fallback_k,
+        "permutations": permutations,
+        "correction": correction,
+        "alpha": alpha,
+        "alternative": alternative,
+    }
+    with progress(["Loading the region set", "Permutation test"]) as advance:
+        run = build_run(where, how, score=False)
         advance("Permutation test")
-        result = run_hotspots(
-            values.reindex(rs.ids),
-            w,
-            statistic=statistic,
-            permutations=permutations,
-            correction=correction,
-            alpha=alpha,
-            seed=seed,
-            alternative=alternative,
-            indicator=label,
-        )
-    _print_result(rs, result, top)
+        result = run.hotspots(indicator, **options)
+    print_run_notes(run)
+    _print_result(run.name, result, top)
     for message in result.warnings:
         typer.echo(f"note: {message}", err=True)
-    params = {"region_set": rs.name, **result.params}
     if out is not None:
-        from ideopolis.output import write_table as write_frame
+        from ideopolis.output import write_table
 
-        table: pd.DataFrame = result.table
-        if out.suffix.lower() != ".csv":
-            import geopandas as gpd
-
-            table = gpd.GeoDataFrame(table, geometry=shapes.geometry.reindex(table.index), crs=shapes.crs)
-        write_frame(table, out)
-        sidecar = write_run_file(out, params)
-        typer.echo(f"wrote {out} and {sidecar}")
+        write_table(result.frame(run.regions), out)
+        typer.echo(f"wrote {out} and {write_sidecar(run, out)}")
     if png is not None:
-        from ideopolis.maps.api import layer_png
-        from ideopolis.maps.layers import MapLayer
-
-        meta = rs.indicators.get(label)
-        what = meta.label if meta is not None else label
-        classes = tuple(c for c in result.classes if c != "No data")  # the map draws missing values itself
-        layer = MapLayer(
-            key="hotspots",
-            title=f"{_STAT_TITLE.get(result.statistic, result.statistic)} of {what}",
-            kind="categorical",
-            palette="hotspots",
-            categories=classes,
-            group="Hotspots",
-        )
-        cls = result.table["cls"]
-        layer_png(
-            rs,
-            cls.where(cls != "No data"),
-            layer,
-            png,
-            source=f"Method: {result.method_note} Data: {'; '.join(rs.manifest.sources) or rs.name}. Map: ideopolis.",
-        )
+        result.to_png(run.regions, png)
         typer.echo(f"wrote {png}")
 
 
-_STAT_TITLE = {"gi_star": "Hot and cold spots (Getis-Ord Gi*)", "local_moran": "Local Moran clusters"}
-
-
-def indicator_values(rs: RegionSet, indicator: str | None) -> tuple[pd.Series, str]:
-    """Return the values to test and their name: an indicator column or a score of the index engine.
-
-    Without ``indicator``: the Ideopolis index when the composite-index engine is installed, else the set's
-    ``default_indicator``, else its first scored indicator.
-    """
-    scores: pd.DataFrame | None = None
-
-    def engine_scores() -> pd.DataFrame | None:
-        nonlocal scores
-        if scores is None:
-            try:  # the composite-index engine, when installed
-                engine = importlib.import_module("ideopolis.index.scoring")
-            except ImportError:
-                return None
-            scores = engine.score_region_set(rs).scores
-        return scores
-
-    if indicator is None:
-        default = rs.manifest.default_indicator or next(iter(rs.scored_indicators), None)
-        try:
-            found = engine_scores()
-        except IdeopolisError as exc:
-            if default is None:
-                raise
-            typer.echo(
-                f"note: the Ideopolis index cannot be computed for {rs.name} ({one_line(str(exc))}); "
-                f"testing {default} instead",
-                err=True,
-            )
-            found = None
-        if found is not None and DEFAULT_SCORE in found.columns:
-            return found[DEFAULT_SCORE].rename(DEFAULT_SCORE), DEFAULT_SCORE
-        if default is None or default not in rs.data.columns:
-            raise ConfigError(f"region set {rs.name!r} has no default indicator; fix: pass --indicator NAME")
-        return rs.data[default].rename(default), default
-    if indicator in rs.data.columns:
-        return rs.data[indicator].rename(indicator), indicator
-    try:
-        found = engine_scores()
-    except IdeopolisError:
-        found = None
-    if found is not None and indicator in found.columns:
-        return found[indicator].rename(indicator), indicator
-    choices = list(rs.data.columns) + ([] if found is None else list(found.columns))
-    raise ConfigError(f"unknown indicator {indicator!r} for {rs.name}; choose one of: {', '.join(choices)}")
-
-
-def write_run_file(out: Path, params: dict[str, Any]) -> Path:
-    """Write the run's parameters next to ``out`` as ``<out>.run.toml`` (atomically); return its path."""
-    import tomli_w
-
-    from ideopolis.output import sidecar_path, write_text
-
-    clean = {key: value for key, value in params.items() if value is not None}
-    target = sidecar_path(out)
-    write_text(target, tomli_w.dumps(clean))
-    return target
-
-
-def _check_outputs(out: Path | None, png: Path | None) -> None:
-    suffixes = (".csv", ".geojson", ".gpkg", ".parquet")
-    if out is not None and out.suffix.lower() not in suffixes:
-        raise DataFileError(f"{out}: unsupported output format; fix: end --out with {', '.join(suffixes)}")
-    if png is not None and png.suffix.lower() != ".png":
-        raise DataFileError(f"{png}: --png needs a file name ending in .png")
-
-
-def _print_result(rs: RegionSet, result: Any, top: int) -> None:
-    stat = _STAT_TITLE.get(result.statistic, result.statistic)
-    typer.echo(f"{stat} of {result.indicator} on {rs.name} ({len(result.table):,} regions)")
+def _print_result(set_name: str, result: Any, top: int) -> None:
+    typer.echo(f"{result.title} on {set_name} ({len(result.table):,} regions)")
     counts = result.counts()
     width = max(len(c) for c in counts.index)
     for cls, n in counts.items():
@@ -241,13 +115,11 @@ def _print_result(rs: RegionSet, result: Any, top: int) -> None:
     typer.echo(f"methods: {result.method_note}")
     if top <= 0:
         return
-    table = result.table
-    significant = table[~table["cls"].isin(["Not significant", *result.classes[-3:]])]
+    significant = result.significant()
     if significant.empty:
         typer.echo("no region is significant")
         return
-    order = significant["z"].abs() if "z" in significant else significant["statistic"].abs()
-    shown = significant.loc[order.sort_values(ascending=False).index[:top]]
+    shown = significant.head(top)
     typer.echo(f"\nstrongest {len(shown)} of {len(significant):,} significant regions:")
     stat_col = "z" if "z" in shown else "statistic"
     for rid, row in shown.iterrows():

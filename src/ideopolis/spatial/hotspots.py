@@ -321,6 +321,65 @@ class HotspotResult:
         ordered = hits.loc[strength.sort_values(ascending=False, kind="stable").index]
         return ordered if n is None else ordered.head(n)
 
+    def frame(self, regions: Any = None) -> pd.DataFrame:
+        """Return :attr:`table`, with the regions' shapes when ``regions`` has them (for spatial formats).
+
+        Parameters
+        ----------
+        regions : RegionSet, optional
+            The set tested.
+
+        Returns
+        -------
+        pandas.DataFrame or geopandas.GeoDataFrame
+        """
+        geometry = getattr(regions, "geometry", None)
+        if geometry is None:
+            return self.table
+        import geopandas as gpd
+
+        return gpd.GeoDataFrame(self.table, geometry=geometry.geometry.reindex(self.table.index), crs=geometry.crs)
+
+    def to_png(self, regions: Any, path: Any, *, title: str | None = None) -> int:
+        """Draw the classes as a print map (insets for outlying parts) and write it atomically as PNG.
+
+        Parameters
+        ----------
+        regions : RegionSet
+            The set tested (shapes, names, sources).
+        path : str or path-like
+            The ``.png`` file.
+        title : str, optional
+            Default: what was tested (:attr:`title`), with the indicator's label.
+
+        Returns
+        -------
+        int
+            Bytes written.
+        """
+        from ideopolis.maps.api import layer_png
+        from ideopolis.maps.layers import MapLayer
+
+        meta = regions.indicators.get(self.indicator) if self.indicator else None
+        what = meta.label if meta is not None else (self.indicator or "the values")
+        layer = MapLayer(
+            key="hotspots",
+            title=title or f"{STATISTIC_TITLES.get(self.statistic, self.statistic)} of {what}",
+            kind="categorical",
+            palette="hotspots",
+            categories=self.legend_classes,
+            group="Hotspots",
+        )
+        cls = self.table["cls"]
+        sources = "; ".join(regions.manifest.sources) or regions.name
+        return layer_png(
+            regions,
+            cls.where(cls != NO_DATA),
+            layer,
+            path,
+            source=f"Method: {self.method_note} Data: {sources}. Map: ideopolis.",
+        )
+
     def __repr__(self) -> str:
         """A short summary table (as mapclassify's classifiers print): classes and their counts."""
         counts = self.counts()
