@@ -49,10 +49,11 @@ def region_set() -> FakeRegionSet:
     return make_region_set()
 
 
+#: COINr's ASEM example, re-serialised from the raw export (tests/data/coinr-asem/README.md).
+ASEM = TESTS / "data" / "coinr-asem"
+
+
 @pytest.fixture
-def asem_paths(shared_data: Path) -> tuple[Path, Path]:
-    """COINr's ASEM example (iData, iMeta) in ../shared/data/coinr-asem, or skip."""
-    asem = shared_data / "coinr-asem"
-    if not (asem / "asem_iData.csv").exists():
-        pytest.skip(f"COINr ASEM example not found at {asem}")
-    return asem / "asem_iData.csv", asem / "asem_iMeta.csv"
+def asem_paths() -> tuple[Path, Path]:
+    """COINr's ASEM example (iData, iMeta), committed under tests/data/coinr-asem."""
+    return ASEM / "asem_iData.csv", ASEM / "asem_iMeta.csv"

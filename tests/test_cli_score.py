@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from ideopolis.cli import app
+from ideopolis.index.coinr import run_coinr_default
 from ideopolis.index.explain import format_table
 from ideopolis.output import sidecar_path as log_path_for
 
@@ -94,7 +95,6 @@ def test_bad_options_are_one_line_errors(runner: CliRunner, tmp_path: Path) -> N
     assert code == 1 and "unknown key 'winmx' in [treat]" in err
 
 
-@pytest.mark.shared_data
 def test_coinr_inputs_in_one_command(runner: CliRunner, asem_paths: tuple[Path, Path], tmp_path: Path) -> None:
     out = tmp_path / "asem.csv"
     code, stdout, err = invoke(
@@ -121,3 +121,33 @@ def test_coinr_inputs_in_one_command(runner: CliRunner, asem_paths: tuple[Path, 
 def test_format_table() -> None:
     df = pd.DataFrame({"name": ["A", "Bb"], "x": [1.234, float("nan")]}, index=pd.Index(["1", "2"], name="id"))
     assert format_table(df).splitlines() == ["id  name     x", "1   A     1.23", "2   Bb       -"]
+
+
+def test_coinr_method_options_apply_lens_options_are_refused_and_the_log_replays(
+    runner: CliRunner, asem_paths: tuple[Path, Path], tmp_path: Path
+) -> None:
+    coinr = ["--coinr-data", str(asem_paths[0]), "--coinr-meta", str(asem_paths[1])]
+    out = tmp_path / "z.csv"
+    code, _, err = invoke(
+        runner, "score", *coinr, "--normalise", "zscore", "--aggregate", "geometric", "--out", str(out)
+    )
+    assert code == 1 and "geometric mean over values <= 0" in err  # applied, not ignored: z-scores are negative
+    code, _, err = invoke(runner, "score", *coinr, "--normalise", "zscore", "--out", str(out))
+    assert code == 0, err
+    z = pd.read_csv(out, dtype={"id": str}).set_index("id")["Index"]
+    default = run_coinr_default(*asem_paths).scores["Index"]
+    assert abs(z.mean()) < 1.0 < float(default.mean())  # z-scores centre on 0; min-max scores on 0-100 do not
+    log = tomllib.loads(log_path_for(out).read_text())
+    assert log["normalise"]["method"] == "zscore"
+    assert log["coinr"] == {"data": str(asem_paths[0].resolve()), "meta": str(asem_paths[1].resolve())}
+    replay = tmp_path / "replay.csv"
+    code, _, err = invoke(runner, "score", "--profile", str(log_path_for(out)), "--out", str(replay))
+    assert code == 0, err
+    again = pd.read_csv(replay, dtype={"id": str}).set_index("id")
+    pd.testing.assert_series_equal(again["Index"], z)
+    for option in (["--balance-weight", "0.5"], ["--attraction-threshold", "40"]):
+        code, _, err = invoke(runner, "score", *coinr, *option)
+        assert code == 1 and "applies to the lens" in err and "fix: drop the option" in err
+        assert len(err.strip().splitlines()) == 1
+    code, _, err = invoke(runner, "score", *coinr, "--impute-group", "Pop_group", "--screen-threshold", "0.95")
+    assert code == 0, err

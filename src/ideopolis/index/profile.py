@@ -398,7 +398,7 @@ def profile_from_dict(doc: Mapping[str, Any], *, where: str = "the profile", bas
 
 
 def load_profile(path: str | Path) -> RunConfig:
-    """Read a run profile (TOML), or a run log written beside an output, into a :class:`RunConfig`.
+    r"""Read a run profile (TOML), or a run log written beside an output, into a :class:`RunConfig`.
 
     Parameters
     ----------
@@ -413,6 +413,15 @@ def load_profile(path: str | Path) -> RunConfig:
     ------
     ConfigError
         When the file is missing, is not valid TOML or holds an invalid setting (see :func:`profile_from_dict`).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "client.run.toml"
+    >>> _ = path.write_text('regions = "us-metros"\n[weights]\nbalance_weight = 0.4\n')
+    >>> config = load_profile(path)
+    >>> config.regions, config.step("weight").params["balance_weight"]
+    ('us-metros', 0.4)
     """
     p = Path(path)
     try:

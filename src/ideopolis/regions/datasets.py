@@ -102,7 +102,19 @@ def locate(ref: str | Path | None) -> Path:
 
 
 def list_datasets() -> list[DatasetInfo]:
-    """Describe every bundled region set (name, title, number of regions) without loading its data."""
+    """Describe every bundled region set (name, title, number of regions) without loading its data.
+
+    Returns
+    -------
+    list of DatasetInfo
+        One per bundled set, by name: ``name``, ``title``, ``path``, ``regions`` (count, when the geometry is
+        GeoParquet) and ``default`` (the set used when none is named).
+
+    Examples
+    --------
+    >>> [(d.name, d.regions) for d in list_datasets()]
+    [('eu-nuts2', 334), ('us-counties', 3231), ('us-metros', 935)]
+    """
     out = []
     for name in bundled_names():
         folder = data_root() / name

@@ -70,7 +70,7 @@ class RegionSet:
     Examples
     --------
     >>> rs = load_region_set("us-metros")
-    >>> rs.data.loc["19780", "ba_plus_share"] > 0.3
+    >>> bool(rs.data.loc["19780", "ba_plus_share"] > 0.3)
     True
     >>> print(repr(rs).splitlines()[0])
     RegionSet 'us-metros': 935 regions
