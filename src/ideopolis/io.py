@@ -259,7 +259,7 @@ def write_text_atomic(target: Path, text: str) -> Path:
 
 
 def write_csv(frame: pd.DataFrame, target: Path, *, index: bool = True, float_format: str | None = None) -> Path:
-    """Write a table as UTF-8 CSV, atomically, with no cell a spreadsheet would read as a formula.
+    """Write a table as UTF-8 CSV (RFC 4180), atomically, with no cell a spreadsheet would read as a formula.
 
     Text cells, column names and index labels go through :func:`ideopolis.safety.neutralise_formulas`
     (OWASP's advice against CSV injection: a leading ``'`` before ``=``, ``+``, ``-``, ``@``, tab or CR);
@@ -288,7 +288,13 @@ def write_csv(frame: pd.DataFrame, target: Path, *, index: bool = True, float_fo
         When the target folder does not exist or cannot be written.
     """
     plain = neutralise_formulas(pd.DataFrame(frame.drop(columns="geometry", errors="ignore")))
-    return write_atomic(Path(target), lambda p: plain.to_csv(p, index=index, float_format=float_format))
+
+    def write(path: Path) -> None:
+        # RFC 4180 line ends: with CRLF as the terminator, the csv module quotes every field holding a CR or
+        # LF; with a bare LF it would leave a lone CR unquoted, and a reader would split the row there.
+        plain.to_csv(path, index=index, float_format=float_format, lineterminator="\r\n")
+
+    return write_atomic(Path(target), write)
 
 
 def write_frame(frame: pd.DataFrame, target: Path) -> Path:

@@ -40,7 +40,7 @@ _GUARDED = re.compile(f"'+{_TRIGGER_CLASS}")
 
 #: Longest file stem :func:`safe_file_stem` returns (in characters; well under every file system's 255 bytes).
 MAX_STEM = 80
-_UNSAFE_RUN = re.compile(r"[^A-Za-z0-9_-]+")
+_UNSAFE_RUN = re.compile(r"[^A-Za-z0-9_]+")
 #: Device names Windows reserves in any folder (``con.html`` cannot be created there).
 _WINDOWS_RESERVED = frozenset(
     {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
@@ -50,7 +50,7 @@ _WINDOWS_RESERVED = frozenset(
 def safe_file_stem(name: str, *, fallback: str = "region-set") -> str:
     """Derive a file name stem from a display name: ASCII letters, digits, ``-`` and ``_`` only.
 
-    Accents are dropped (``Zürich`` -> ``Zurich``), every other run of characters becomes one ``-``, leading
+    Accents are dropped (``Zürich`` -> ``Zurich``), every run of other characters (dashes included) becomes one ``-``, leading
     and trailing ``-`` go, and the stem is cut to :data:`MAX_STEM` characters. The result can never be a
     path (no separator, no ``..``), a hidden file or a Windows device name, so ``maps/<stem>.html`` stays in
     ``maps/``. Names that are already safe (``us-metros``) are returned unchanged.
