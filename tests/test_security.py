@@ -28,7 +28,7 @@ from typer.testing import CliRunner
 
 from ideopolis.cli import app
 from ideopolis.datasets import bundled_names
-from ideopolis.errors import RegionSetError
+from ideopolis.errors import DataFileError, RegionSetError
 from ideopolis.io import read_table, write_csv, write_frame
 from ideopolis.maps import api as maps_api
 from ideopolis.maps.interactive import prepare_map
@@ -617,3 +617,54 @@ def test_guard_library_agrees_with_the_trigger_list() -> None:
     for t in FORMULA_TRIGGERS:
         assert formula_safe(f"{t}x") == f"'{t}x"
         assert formula_safe(f"x{t}") == f"x{t}"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# spreadsheets as input: XML entities are refused (openpyxl parses through defusedxml)
+
+
+def _xlsx_with_entities(path: Path, dtd: str, cell: str) -> Path:
+    import zipfile
+
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.append(["id", "name"])
+    ws.append(["1", "PLACEHOLDER"])
+    plain = path.with_suffix(".plain.xlsx")
+    wb.save(plain)
+    with zipfile.ZipFile(plain) as src, zipfile.ZipFile(path, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                text = data.decode("utf-8").replace("PLACEHOLDER", cell)
+                data = (f'<?xml version="1.0"?>\n<!DOCTYPE worksheet [{dtd}]>\n' + text).encode("utf-8")
+            dst.writestr(item, data)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("dtd", "cell"),
+    [
+        ('<!ENTITY a "{{7*7}}">', "&a;"),
+        (
+            '<!ENTITY a "lol"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
+            '<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;"><!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;">'
+            '<!ENTITY e "&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;"><!ENTITY f "&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;">'
+            '<!ENTITY g "&f;&f;&f;&f;&f;&f;&f;&f;&f;&f;"><!ENTITY h "&g;&g;&g;&g;&g;&g;&g;&g;&g;&g;">',
+            "&h;",
+        ),
+        ('<!ENTITY x SYSTEM "file:///etc/passwd">', "&x;"),
+    ],
+    ids=["entity", "billion-laughs", "external-entity"],
+)
+def test_xlsx_with_xml_entities_is_refused(dtd: str, cell: str, tmp_path: Path) -> None:
+    import openpyxl
+
+    assert openpyxl.DEFUSEDXML  # the declared dependency is what makes openpyxl refuse entities
+    path = _xlsx_with_entities(tmp_path / "t.xlsx", dtd, cell)
+    with pytest.raises(DataFileError, match=r"t\.xlsx: cannot be read as a table"):
+        read_table(path)
+    assert read_table(_xlsx_with_entities(tmp_path / "ok.xlsx", "", "Ames"))[0]["name"].tolist() == ["Ames"]
