@@ -13,6 +13,7 @@ import csv
 import html
 import json
 import re
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -509,6 +510,10 @@ def test_score_and_hotspot_tables_hold_no_formulas(key: str, tmp_path: Path, run
         table, _, _ = read_table(path)
         assert table["id"].tolist() == rs.ids.tolist()  # the guard is taken off on reading
         assert table["name"].tolist() == rs.names.tolist()
+    # the run files beside them (tomli_w) read back as they were written
+    score_log = tomllib.loads((tmp_path / "scores.run.toml").read_text(encoding="utf-8"))
+    assert score_log["regions"] == str(hs.folder.resolve())
+    assert tomllib.loads((tmp_path / "hot.csv.run.toml").read_text(encoding="utf-8"))["region_set"] == rs.name
     numbers = pd.read_csv(scores, index_col="id")
     assert pd.api.types.is_float_dtype(numbers["ideopolis_index"])  # numbers are written as numbers
     assert any(cell.startswith("'") for row in _csv_cells(scores) for cell in row)
