@@ -9,6 +9,9 @@ The same rules hold everywhere:
 - **permissions** follow the user's umask, as any new file would (a temporary file alone would be 0600);
 - **table formats** are the same wherever a table is written (:data:`TABLE_FORMATS`): CSV, GeoJSON,
   GeoPackage, GeoParquet;
+- **no formulas**: CSV text cells a spreadsheet would read as a formula get a leading ``'``
+  (:func:`ideopolis.safety.neutralise_formulas`, OWASP's advice against CSV injection), which ideopolis'
+  own reader takes off again; CSV follows RFC 4180 (CRLF line ends, so a CR inside a cell is quoted);
 - **run logs** go beside their output under a name derived from the *full* output name
   (:func:`sidecar_path`: ``scores.csv`` -> ``scores.csv.run.toml``), so ``scores.csv`` and ``scores.gpkg``
   never share, and overwrite, one log.
@@ -42,6 +45,7 @@ __all__ = [
     "check_table_path",
     "sidecar_path",
     "write_bytes",
+    "write_csv",
     "write_file",
     "write_table",
     "write_text",
@@ -235,6 +239,58 @@ def check_table_path(path: str | os.PathLike[str], *, spatial: bool = True) -> s
     return suffix
 
 
+def write_csv(
+    frame: pd.DataFrame, path: str | os.PathLike[str], *, index: bool = True, float_format: str | None = None
+) -> Path:
+    """Write a table as UTF-8 CSV (RFC 4180), atomically, with no cell a spreadsheet would read as a formula.
+
+    Text cells, column names and index labels go through :func:`ideopolis.safety.neutralise_formulas`
+    (a leading ``'`` before ``=``, ``+``, ``-``, ``@``, tab or CR); numbers are written as numbers.
+    :func:`ideopolis.regions.readers.read_table` removes exactly that guard, so the table reads back unchanged.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The table (a ``geometry`` column, if any, is left out).
+    path : str or path-like
+        The CSV file.
+    index : bool, default True
+        Write the index as the first column.
+    float_format : str, optional
+        Passed to :meth:`pandas.DataFrame.to_csv` (``"%.12g"``).
+
+    Returns
+    -------
+    Path
+        ``path``.
+
+    Raises
+    ------
+    OutputError
+        When the file cannot be written.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, pandas as pd
+    >>> target = pathlib.Path(tempfile.mkdtemp()) / "names.csv"
+    >>> _ = write_csv(pd.DataFrame({"name": ["=1+1", "Ames"]}), target, index=False)
+    >>> target.read_bytes().split()
+    [b'name', b"'=1+1", b'Ames']
+    """
+    import pandas as pd
+
+    from ideopolis.safety import neutralise_formulas
+
+    plain = neutralise_formulas(pd.DataFrame(frame.drop(columns="geometry", errors="ignore")))
+
+    def write(target: Path) -> None:
+        # RFC 4180 line ends: with CRLF as the terminator, the csv module quotes every field holding a CR or
+        # LF; with a bare LF it would leave a lone CR unquoted, and a reader would split the row there.
+        plain.to_csv(target, index=index, float_format=float_format, lineterminator="\r\n")
+
+    return write_file(path, write)
+
+
 def write_table(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     """Write a table by the suffix of ``path``: CSV, GeoJSON, GeoPackage or GeoParquet, atomically.
 
@@ -265,6 +321,11 @@ def write_table(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     >>> table = pd.DataFrame({"score": [1.5]}, index=pd.Index(["01001"], name="id"))
     >>> write_table(table, target).read_text().splitlines()
     ['id,score', '01001,1.5']
+
+    Notes
+    -----
+    CSV is written by :func:`write_csv` (no cell is a spreadsheet formula). The spatial formats keep text as it
+    is: GIS software and code read them, and they do not evaluate formulas.
     """
     import geopandas as gpd
     import pandas as pd
@@ -272,9 +333,7 @@ def write_table(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     target = Path(path)
     suffix = check_table_path(target, spatial=isinstance(frame, gpd.GeoDataFrame))
     if suffix == ".csv":
-        plain = pd.DataFrame(frame.drop(columns="geometry", errors="ignore"))
-        write_file(target, lambda p: plain.to_csv(p, index=True))
-        return target
+        return write_csv(frame, target)
     out = frame.reset_index()
     for column in out.columns:  # categorical columns (typology) are written as text
         if isinstance(out[column].dtype, pd.CategoricalDtype):

@@ -142,6 +142,14 @@ IdOption = Annotated[str | None, typer.Option("--id", metavar="COLUMN", help="Th
 NameColumnOption = Annotated[
     str | None, typer.Option("--name-column", metavar="COLUMN", help="The region name column of your own files.")
 ]
+AllowOutsidePathsOption = Annotated[
+    bool,
+    typer.Option(
+        "--allow-outside-paths",
+        help="Let a region set's manifest read files outside its folder (../, absolute paths, symlinks). "
+        "Only for a set you trust.",
+    ),
+]
 CustomOption = Annotated[
     Path | None,
     typer.Option(
@@ -223,6 +231,7 @@ class RegionArgs:
     id_column: str | None = None
     name_column: str | None = None
     custom: Path | None = None
+    allow_outside_paths: bool = False
 
     @property
     def own_files(self) -> bool:
@@ -259,6 +268,7 @@ _REGION_PARAMS: dict[str, Any] = {
     "id_column": IdOption,
     "name_column": NameColumnOption,
     "custom": CustomOption,
+    "allow_outside_paths": AllowOutsidePathsOption,
 }
 _RUN_PARAMS: dict[str, Any] = {
     "profile": ProfileOption,
@@ -287,7 +297,12 @@ def run_options(func: Callable[..., None]) -> Callable[..., None]:
     own = [p for name, p in signature.parameters.items() if name not in ("where", "how")]
     shared = {**_REGION_PARAMS, **_RUN_PARAMS}
     extra = [
-        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=annotation)
+        inspect.Parameter(
+            name,
+            inspect.Parameter.KEYWORD_ONLY,
+            default=False if name == "allow_outside_paths" else None,
+            annotation=annotation,
+        )
         for name, annotation in shared.items()
     ]
 
@@ -330,6 +345,7 @@ def load_region_args(where: RegionArgs, profile_regions: str | None = None, prof
         id_column=where.id_column,
         name_column=where.name_column,
         custom=custom,
+        allow_outside_paths=where.allow_outside_paths,
     )
     prefix = "" if where.own_files and custom is None else "note: "
     for note in rs.notes:

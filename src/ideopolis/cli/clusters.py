@@ -8,7 +8,14 @@ from typing import Annotated
 import pandas as pd
 import typer
 
-from ideopolis.cli._app import RegionArgs, RegionsOption, app, load_region_args, write_sidecar
+from ideopolis.cli._app import (
+    AllowOutsidePathsOption,
+    RegionArgs,
+    RegionsOption,
+    app,
+    load_region_args,
+    write_sidecar,
+)
 from ideopolis.errors import ConfigError, DataFileError
 from ideopolis.output import TABLE_FORMATS, check_table_path
 
@@ -24,6 +31,7 @@ def clusters(
         typer.Option("--cluster", "-c", metavar="NAME", help="One traded cluster (part of its name) to map."),
     ] = None,
     regions: RegionsOption = None,
+    allow_outside_paths: AllowOutsidePathsOption = False,
     suppressed: Annotated[
         str,
         typer.Option(
@@ -55,7 +63,7 @@ def clusters(
         raise DataFileError(f"{png}: --png needs a file name ending in .png")
     if out is not None:
         check_table_path(out)
-    rs = load_region_args(RegionArgs(regions=regions))
+    rs = load_region_args(RegionArgs(regions=regions, allow_outside_paths=allow_outside_paths))
     result = cluster_analysis(rs, suppressed=suppressed, crosswalk=crosswalk)
     name = find_cluster(cluster, result.cluster_names) if cluster is not None else None
     params: dict[str, object] = {

@@ -19,6 +19,7 @@ from ideopolis.cli._app import (
     write_sidecar,
 )
 from ideopolis.maps.layers import SCHEMES, parse_bins
+from ideopolis.safety import safe_file_stem
 
 MAPS_DIR = Path("maps")
 
@@ -34,7 +35,8 @@ def map_command(
             "--out",
             "-o",
             metavar="PATH",
-            help="Where to write the map; default maps/<region set>.html (maps/<set>-<layer>.png with --png).",
+            help="Where to write the map; default maps/<region set>.html (maps/<set>-<layer>.png with --png), "
+            "the set's name reduced to letters, digits, - and _.",
         ),
     ] = None,
     offline: Annotated[
@@ -92,11 +94,11 @@ def map_command(
         chosen = str(region_map.run["active_layer"])
         advance(steps[3])
         if png:
-            target = out or MAPS_DIR / f"{run.name}-{chosen}.png"
+            target = out or MAPS_DIR / f"{safe_file_stem(f'{run.name}-{chosen}')}.png"
             size = region_map.to_png(target, layer=chosen)
             what = f"{chosen} layer"
         else:
-            target = out or MAPS_DIR / f"{run.name}.html"
+            target = out or MAPS_DIR / f"{safe_file_stem(run.name)}.html"
             size = region_map.save(target)
             what = f"{len(region_map.layers)} layers" + (", offline" if offline else "")
         sidecar = write_sidecar(run, target)

@@ -20,9 +20,17 @@ from pyproj import CRS
 from pyproj.exceptions import CRSError
 
 from ideopolis.errors import DataFileError, RegionSetError
-from ideopolis.regions.metadata import TABLE_SUFFIXES, IndicatorMeta, LongTableSpec, Manifest, ReferenceTableSpec
+from ideopolis.regions.metadata import (
+    MANIFEST_NAME,
+    TABLE_SUFFIXES,
+    IndicatorMeta,
+    LongTableSpec,
+    Manifest,
+    ReferenceTableSpec,
+)
 from ideopolis.regions.problems import ValidationReport, count, listing
 from ideopolis.regions.readers import MISSING_TOKENS, id_strings, read_geometry, read_table
+from ideopolis.safety import PathOutsideFolderError, resolve_inside
 
 #: The CRS every region set is held in after loading.
 WGS84 = "EPSG:4326"
@@ -36,7 +44,7 @@ def _read_geometry_checked(
 ) -> tuple[gpd.GeoDataFrame | None, pd.DataFrame | None]:
     """Read and check the geometry; return it (``None`` if unusable) and its attribute columns (if readable)."""
     spec = manifest.geometry
-    if spec is None:
+    if spec is None or not _inside(manifest, spec.file):
         return None, None
     try:
         gdf = read_geometry(manifest.path(spec.file), layer=spec.layer)
@@ -203,8 +211,8 @@ class _Column:
 def _read_table_checked(
     file: str, id_column: str, sheet: str | None, manifest: Manifest, report: ValidationReport
 ) -> _Table | None:
-    if Path(file).suffix.lower() not in TABLE_SUFFIXES:
-        return None  # the manifest check reported the format already
+    if Path(file).suffix.lower() not in TABLE_SUFFIXES or not _inside(manifest, file):
+        return None  # the manifest check (or _check_paths) reported it already
     try:
         df, row_label, first = read_table(manifest.path(file), sheet=sheet)
     except DataFileError as exc:
@@ -524,6 +532,8 @@ def _read_long_table(manifest: Manifest, spec: LongTableSpec) -> pd.DataFrame:
 
 
 def _check_reference_table(manifest: Manifest, spec: ReferenceTableSpec, report: ValidationReport) -> None:
+    if not _inside(manifest, spec.file):
+        return
     try:
         df, row_label, first = read_table(manifest.path(spec.file), sheet=spec.sheet)
     except DataFileError as exc:
@@ -549,3 +559,24 @@ def _split_fix(message: str, file: str) -> tuple[str, str]:
             break
     what, _, fix = message.partition("; fix: ")
     return what, fix or "check the file"
+
+
+def _check_paths(manifest: Manifest, report: ValidationReport) -> None:
+    """Report every file the manifest names outside its folder (unless the user allowed that); read none."""
+    if manifest.folder is None or manifest.allow_outside_paths:
+        return
+    for where, file in manifest.files():
+        try:
+            resolve_inside(manifest.folder, file)
+        except PathOutsideFolderError as exc:
+            what, _, fix = str(exc).removeprefix(f"{file}: ").partition("; fix: ")
+            report.error("outside-folder", MANIFEST_NAME, where, f"{file!r} {what}", fix)
+
+
+def _inside(manifest: Manifest, file: str) -> bool:
+    """True when ``manifest.path(file)`` may be read (inside the folder, or the user allowed outside)."""
+    try:
+        manifest.path(file)
+    except PathOutsideFolderError:
+        return False  # reported by _check_paths
+    return True

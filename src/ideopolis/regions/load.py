@@ -26,6 +26,7 @@ def load_regions(
     id_column: str | None = None,
     name_column: str | None = None,
     custom: str | Path | None = None,
+    allow_outside_paths: bool = False,
 ) -> RegionSet:
     """Load a region set: bundled, a folder, or your own files; optionally with custom regions merged in.
 
@@ -46,6 +47,8 @@ def load_regions(
     custom : str or Path, optional
         A two-column table (base region id, custom region): those base regions are merged into custom
         regions ("our five counties") and the other regions kept as they are, to compare.
+    allow_outside_paths : bool, default False
+        Let a region-set folder's manifest name files outside the folder (only for a set you trust).
 
     Returns
     -------
@@ -95,7 +98,7 @@ def load_regions(
         assert built is not None
         rs = built
     else:
-        rs = load_region_set(regions)
+        rs = load_region_set(regions, allow_outside_paths=allow_outside_paths)
     if custom is not None:
         from ideopolis.regions.custom import custom_regions, read_mapping
 

@@ -87,7 +87,7 @@ _INDICATOR_KEYS = {
 }
 
 
-def read_manifest(folder: Path, report: ValidationReport) -> Manifest | None:
+def read_manifest(folder: Path, report: ValidationReport, *, allow_outside_paths: bool = False) -> Manifest | None:
     """Read and check ``folder/manifest.toml``.
 
     Parameters
@@ -96,6 +96,8 @@ def read_manifest(folder: Path, report: ValidationReport) -> Manifest | None:
         The region-set folder.
     report : ValidationReport
         Problems are appended here.
+    allow_outside_paths : bool, default False
+        Let the manifest name files outside ``folder`` (see :class:`Manifest`).
 
     Returns
     -------
@@ -138,10 +140,16 @@ def read_manifest(folder: Path, report: ValidationReport) -> Manifest | None:
             "correct the TOML syntax at that line",
         )
         return None
-    return parse_manifest(raw, report, folder=folder)
+    return parse_manifest(raw, report, folder=folder, allow_outside_paths=allow_outside_paths)
 
 
-def parse_manifest(raw: Mapping[str, Any], report: ValidationReport, *, folder: Path | None = None) -> Manifest | None:
+def parse_manifest(
+    raw: Mapping[str, Any],
+    report: ValidationReport,
+    *,
+    folder: Path | None = None,
+    allow_outside_paths: bool = False,
+) -> Manifest | None:
     """Check a manifest already parsed from TOML and turn it into a :class:`Manifest`.
 
     Parameters
@@ -152,6 +160,8 @@ def parse_manifest(raw: Mapping[str, Any], report: ValidationReport, *, folder: 
         Problems are appended here.
     folder : Path, optional
         The region-set folder.
+    allow_outside_paths : bool, default False
+        Let the manifest name files outside ``folder`` (see :class:`Manifest`).
 
     Returns
     -------
@@ -302,6 +312,7 @@ def parse_manifest(raw: Mapping[str, Any], report: ValidationReport, *, folder: 
         indicators=indicators,
         framework=framework,
         folder=folder,
+        allow_outside_paths=allow_outside_paths,
     )
 
 

@@ -28,9 +28,11 @@ from ideopolis.errors import DataFileError, RegionSetError
 from ideopolis.regions import datasets
 from ideopolis.regions.checks import (
     _check_metadata_columns,
+    _check_paths,
     _check_ratios,
     _check_reference_table,
     _cross_check_ids,
+    _inside,
     _locate_columns,
     _numeric_column,
     _read_geometry_checked,
@@ -265,7 +267,7 @@ class RegionSet:
         return f"<div><p>{head}</p>{self.summary().to_html(escape=True)}</div>"
 
 
-def load_region_set(ref: str | Path | None = None) -> RegionSet:
+def load_region_set(ref: str | Path | None = None, *, allow_outside_paths: bool = False) -> RegionSet:
     """Load a region set by bundled name or folder path.
 
     Parameters
@@ -273,6 +275,9 @@ def load_region_set(ref: str | Path | None = None) -> RegionSet:
     ref : str or Path, optional
         A bundled name (see :func:`ideopolis.regions.datasets.list_datasets`) or a folder with a ``manifest.toml``;
         the default region set when omitted.
+    allow_outside_paths : bool, default False
+        Let the manifest name files outside the set's folder (``../``, absolute paths, symlinks that leave
+        it). Off, such a file is an error that names it, and nothing outside the folder is read.
 
     Returns
     -------
@@ -284,24 +289,27 @@ def load_region_set(ref: str | Path | None = None) -> RegionSet:
     RegionSetNotFoundError
         When ``ref`` is neither a bundled name nor a region-set folder.
     RegionSetError
-        When the set has a fatal problem (the message names the first; ``ideopolis validate`` lists all).
+        When the set has a fatal problem (the message names the first; ``ideopolis validate`` lists all),
+        a file outside the folder among them.
     """
     folder = datasets.locate(ref)
     report = ValidationReport(_source_label(ref, folder))
-    manifest = read_manifest(folder, report)
+    manifest = read_manifest(folder, report, allow_outside_paths=allow_outside_paths)
     rs = build_region_set(manifest, report) if manifest is not None else None
     report.raise_if_errors()
     assert rs is not None  # no error means the set was built
     return rs
 
 
-def validate_region_set(ref: str | Path | None = None) -> ValidationReport:
+def validate_region_set(ref: str | Path | None = None, *, allow_outside_paths: bool = False) -> ValidationReport:
     """Read a region set and return every problem found, without raising for problems in the data.
 
     Parameters
     ----------
     ref : str or Path, optional
         A bundled name or a folder; the default region set when omitted.
+    allow_outside_paths : bool, default False
+        As in :func:`load_region_set`.
 
     Returns
     -------
@@ -310,7 +318,7 @@ def validate_region_set(ref: str | Path | None = None) -> ValidationReport:
     """
     folder = datasets.locate(ref)
     report = ValidationReport(_source_label(ref, folder))
-    manifest = read_manifest(folder, report)
+    manifest = read_manifest(folder, report, allow_outside_paths=allow_outside_paths)
     if manifest is not None:
         build_region_set(manifest, report, deep=True)
     return report
@@ -339,6 +347,7 @@ def build_region_set(manifest: Manifest, report: ValidationReport, *, deep: bool
     RegionSet or None
         ``None`` when a fatal problem leaves nothing to join; otherwise the set (check ``report.ok``).
     """
+    _check_paths(manifest, report)
     geo, geo_attrs = _read_geometry_checked(manifest, report)
     tables = [_read_table_checked(spec.file, spec.id_column, spec.sheet, manifest, report) for spec in manifest.tables]
     tables_ok = [t for t in tables if t is not None]
@@ -407,7 +416,12 @@ def build_region_set(manifest: Manifest, report: ValidationReport, *, deep: bool
     names = names.astype(object).rename("name")
     names.index.name = "id"
 
-    if manifest.datasheet and manifest.folder is not None and not manifest.path(manifest.datasheet).is_file():
+    if (
+        manifest.datasheet
+        and manifest.folder is not None
+        and _inside(manifest, manifest.datasheet)
+        and not manifest.path(manifest.datasheet).is_file()
+    ):
         report.warning(
             "datasheet-missing",
             manifest.datasheet,
@@ -417,6 +431,8 @@ def build_region_set(manifest: Manifest, report: ValidationReport, *, deep: bool
         )
     if deep:
         for spec in manifest.long_tables:
+            if not _inside(manifest, spec.file):
+                continue
             try:
                 lt = _read_long_table(manifest, spec)
             except (DataFileError, RegionSetError) as exc:

@@ -4,7 +4,8 @@ Readers turn every way a file can fail (missing, unreadable, wrongly encoded, un
 :class:`~ideopolis.errors.DataFileError` whose message names the file and the fix. Tables are read as text
 first, so ids keep their leading zeros and non-numeric cells can be reported cell by cell.
 
-Writing is :mod:`ideopolis.output`'s job.
+Writing is :mod:`ideopolis.output`'s job; :func:`read_table` takes off the formula guard its CSV writer puts
+on text cells (:mod:`ideopolis.safety`), so a table ideopolis wrote reads back unchanged.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import geopandas as gpd
 import pandas as pd
 
 from ideopolis.errors import DataFileError
+from ideopolis.safety import restore_formulas
 
 #: Cell values read as "missing" in text tables.
 MISSING_TOKENS = frozenset({"", "NA", "N/A", "n/a", "NaN", "nan", "null", "NULL", "None", "."})
@@ -86,6 +88,8 @@ def read_table(path: Path, *, sheet: str | None = None) -> tuple[pd.DataFrame, s
     -------
     table : pandas.DataFrame
         CSV and XLSX columns as strings (CSV missing cells as ``""``); Parquet columns with their stored types.
+        The formula guard ideopolis' writers put on text cells (:func:`ideopolis.safety.formula_safe`) is taken
+        off CSV and XLSX cells and column names, so a table ideopolis wrote reads back as it was.
     row_label : str
         How rows are named in messages: ``"row"`` for CSV/XLSX, ``"record"`` for Parquet.
     first_row : int
@@ -123,6 +127,8 @@ def read_table(path: Path, *, sheet: str | None = None) -> tuple[pd.DataFrame, s
             f"{path.name}: cannot be read as a table ({_short(exc)}); "
             "fix: check that it is a valid CSV (UTF-8), Parquet or XLSX file"
         ) from exc
+    if suffix != ".parquet":
+        df = restore_formulas(df)
     df.columns = [str(c).strip() for c in df.columns]
     return df, label, first
 
