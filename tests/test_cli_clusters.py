@@ -102,7 +102,7 @@ def test_san_jose_on_the_bundled_metros(runner: CliRunner) -> None:
 def test_strong_cluster_counts_on_the_bundled_metros() -> None:
     if not (BUNDLED / "us-metros" / "manifest.toml").exists():
         pytest.skip("bundled region set us-metros not built yet")
-    from ideopolis.clusters.analysis import region_set_clusters
+    from ideopolis.industry.clusters import region_set_clusters
     from ideopolis.regions.model import load_region_set
 
     result = region_set_clusters(load_region_set("us-metros"))

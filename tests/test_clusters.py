@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ideopolis.clusters import (
+from ideopolis.errors import DataFileError, MethodError
+from ideopolis.industry import (
     CITATION,
     allocate_suppressed,
     cluster_analysis,
@@ -15,8 +16,7 @@ from ideopolis.clusters import (
     industry_table,
     normalise_naics,
 )
-from ideopolis.clusters.industry import SECTOR_TITLES
-from ideopolis.errors import DataFileError, MethodError
+from ideopolis.industry.naics import SECTOR_TITLES
 
 CROSSWALK = pd.DataFrame(
     {

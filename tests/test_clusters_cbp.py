@@ -7,7 +7,7 @@ import functools
 import pandas as pd
 import pytest
 
-from ideopolis.clusters import ClusterResult, cluster_analysis, industry_table, read_cluster_crosswalk
+from ideopolis.industry import ClusterResult, cluster_analysis, industry_table, read_cluster_crosswalk
 from tests._spatial_data import CBP_CBSA, CROSSWALK, cbsa_types, need
 
 pytestmark = pytest.mark.shared_data

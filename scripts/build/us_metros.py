@@ -269,8 +269,8 @@ def build(src: UsSources, faces: UsFaces, shared: Path, out_dir: Path) -> dict[s
 
 def _cluster_indicators(industry: pa.Table, clusters: pa.Table, cbsa_type: pd.Series, keys: pd.Index) -> pd.DataFrame:
     """Strong traded clusters per CBSA, by the project's own method (ideopolis.clusters), as indicator columns."""
-    from ideopolis.clusters import cluster_analysis, cluster_crosswalk
-    from ideopolis.clusters import industry_table as to_industry
+    from ideopolis.industry import cluster_analysis, cluster_crosswalk
+    from ideopolis.industry import industry_table as to_industry
 
     result = cluster_analysis(
         to_industry(industry.to_pandas()), cluster_crosswalk(clusters.to_pandas()), region_type=cbsa_type

@@ -23,10 +23,10 @@ __version__ = "0.1.0"
 
 if TYPE_CHECKING:
     from ideopolis.api import clusters, hotspots, load_regions, map, score, score_coinr
-    from ideopolis.clusters.analysis import ClusterResult
     from ideopolis.index.explain import Explanation
     from ideopolis.index.profile import RunConfig, load_profile
     from ideopolis.index.run import IndexRun
+    from ideopolis.industry.clusters import ClusterResult
     from ideopolis.maps.interactive import RegionMap
     from ideopolis.regions.datasets import list_datasets
     from ideopolis.regions.model import RegionSet
@@ -48,7 +48,7 @@ _LAZY = {
     "IndexRun": "ideopolis.index.run",
     "Explanation": "ideopolis.index.explain",
     "HotspotResult": "ideopolis.spatial.hotspots",
-    "ClusterResult": "ideopolis.clusters.analysis",
+    "ClusterResult": "ideopolis.industry.clusters",
     "RegionMap": "ideopolis.maps.interactive",
 }
 

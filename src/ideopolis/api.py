@@ -18,7 +18,7 @@ from ideopolis.run import Run
 if TYPE_CHECKING:
     import pandas as pd
 
-    from ideopolis.clusters.analysis import ClusterResult
+    from ideopolis.industry.clusters import ClusterResult
     from ideopolis.maps.interactive import RegionMap
     from ideopolis.regions.model import RegionSet
     from ideopolis.spatial.hotspots import HotspotResult
@@ -310,7 +310,7 @@ def clusters(
     >>> "Information Technology and Analytical Instruments" in result.strong(rid).index
     True
     """
-    from ideopolis.clusters.analysis import region_set_clusters
+    from ideopolis.industry.clusters import region_set_clusters
 
     if isinstance(regions, Run):
         if regions.regions is None:

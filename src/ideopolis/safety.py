@@ -206,7 +206,7 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     Applies :func:`formula_safe` to every text cell (object, string and categorical columns), to the column
     names and to the index (ids and names may come from anyone's data). Numeric columns are not touched:
     ``-1.5`` stays the number -1.5. This is OWASP's advice against CSV injection, and every table writer of
-    ideopolis calls it (:func:`ideopolis.io.write_frame`, :func:`ideopolis.io.write_csv`).
+    ideopolis calls it (:func:`ideopolis.output.write_table`, :func:`ideopolis.output.write_csv`).
 
     Parameters
     ----------
@@ -242,7 +242,7 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
 def restore_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     """Take the guard of :func:`neutralise_formulas` off every text cell and column name of a table as read.
 
-    Used by :func:`ideopolis.io.read_table` on CSV and XLSX, so a table ideopolis wrote reads back exactly.
+    Used by :func:`ideopolis.regions.readers.read_table` on CSV and XLSX, so a table ideopolis wrote reads back exactly.
     Only cells that start with one or more ``'`` followed by a formula trigger lose one ``'``; every other
     cell, ``'s-Hertogenbosch`` included, is kept as it is.
 

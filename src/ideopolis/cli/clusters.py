@@ -52,9 +52,9 @@ def clusters(
 ) -> None:
     """List a region's strong traded clusters, or map one cluster's location quotients across regions."""
     from ideopolis.api import clusters as cluster_analysis
-    from ideopolis.clusters import report
-    from ideopolis.clusters.analysis import CITATION, find_cluster
     from ideopolis.index.profile import RunConfig
+    from ideopolis.industry import report
+    from ideopolis.industry.clusters import CITATION, find_cluster
     from ideopolis.run import Run
 
     if png is not None and cluster is None:

@@ -1,7 +1,7 @@
 """Industry employment by region and NAICS code: reading, the cluster crosswalk, and suppressed CBP cells.
 
 Codes are normalised (CBP's ``"54----"``/``"5415//"`` layout, sector ranges); :func:`allocate_suppressed` shares
-each published total among the unpublished industries under it (see :mod:`ideopolis.clusters.analysis` for the
+each published total among the unpublished industries under it (see :mod:`ideopolis.industry.clusters` for the
 method and its sources).
 """
 

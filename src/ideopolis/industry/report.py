@@ -4,7 +4,7 @@ A region's strong clusters, the strong-cluster checklist, a cluster's leading re
 and the LQ print map.
 
 Each function returns the table (what ``--out`` writes) and the lines a person reads; the CLI only prints
-them. The strong-cluster rule is :mod:`ideopolis.clusters.analysis`'s (US Cluster Mapping conventions).
+them. The strong-cluster rule is :mod:`ideopolis.industry.clusters`'s (US Cluster Mapping conventions).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from ideopolis.clusters.analysis import CITATION
+from ideopolis.industry.clusters import CITATION
 from ideopolis.regions.model import RegionSet
 
 __all__ = [

@@ -50,7 +50,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ideopolis.clusters.industry import (
+from ideopolis.errors import DataFileError, MethodError
+from ideopolis.industry.naics import (
     _SECTOR_OF_PREFIX,
     _TOTAL,
     SECTOR_TITLES,
@@ -61,7 +62,6 @@ from ideopolis.clusters.industry import (
     industry_table,
     read_cluster_crosswalk,
 )
-from ideopolis.errors import DataFileError, MethodError
 from ideopolis.registry import normalise_name
 
 __all__ = [
@@ -225,7 +225,7 @@ def cluster_analysis(
     missing = {"id", "naics", "emp", "estab"} - set(industry.columns)
     if missing:
         raise DataFileError(
-            f"industry table lacks {sorted(missing)}; build it with ideopolis.clusters.analysis.industry_table"
+            f"industry table lacks {sorted(missing)}; build it with ideopolis.industry.clusters.industry_table"
         )
     notes: list[str] = []
     if suppressed == "allocate":

@@ -1,17 +1,18 @@
 """Industry clusters: location quotients and strong traded clusters (US Cluster Mapping conventions).
 
-- :mod:`~ideopolis.clusters.industry`: employment by region and NAICS code, the crosswalk, suppressed cells;
-- :mod:`~ideopolis.clusters.analysis`: location quotients, strong clusters, :class:`ClusterResult`.
+- :mod:`~ideopolis.industry.naics`: employment by region and NAICS code, the crosswalk, suppressed cells;
+- :mod:`~ideopolis.industry.clusters`: location quotients, strong clusters, :class:`ClusterResult`;
+- :mod:`~ideopolis.industry.report`: what the clusters command shows (tables, the checklist, the LQ map).
 """
 
-from ideopolis.clusters.analysis import (
+from ideopolis.industry.clusters import (
     CITATION,
     ClusterResult,
     cluster_analysis,
     find_cluster,
     region_set_clusters,
 )
-from ideopolis.clusters.industry import (
+from ideopolis.industry.naics import (
     allocate_suppressed,
     cluster_crosswalk,
     industry_table,
