@@ -189,8 +189,13 @@ class IndexRun:
 
         Examples
         --------
-        >>> run.rerun("normalise", method="zscore")          # doctest: +SKIP
-        >>> run.rerun("weight", balance_weight=0.5)           # doctest: +SKIP
+        >>> from ideopolis.index.scoring import score_region_set
+        >>> from ideopolis.regions.model import load_region_set
+        >>> run = score_region_set(load_region_set("us-metros"))
+        >>> run.rerun("normalise", method="zscore").log[4].method
+        'zscore'
+        >>> run.rerun("weight", balance_weight=0.5).effective_weights.loc["balance", "all"]
+        np.float64(0.5)
         """
         if from_step not in STEPS:
             raise ConfigError(f"unknown step {from_step!r}; steps: {', '.join(STEPS)}")
