@@ -101,6 +101,7 @@ class Run:
         self._index = index
         self._weights: dict[tuple[Any, ...], SpatialWeights] = {}
         self._hotspot_cache: dict[tuple[Any, ...], HotspotResult] = {}
+        self._hotspot_options: dict[int, dict[str, Any]] = {}
 
     # -- the index --------------------------------------------------------------------------------
     @property
@@ -394,9 +395,14 @@ class Run:
                 indicator=label,
             )
             self._hotspot_cache[key] = result
-        self.results["hotspots"] = result
-        self.results["hotspot_options"] = {**{k: v for k, v in opts.items() if k != "seed"}, "indicator": label}
+        self._hotspot_options[id(result)] = {**{k: v for k, v in opts.items() if k != "seed"}, "indicator": label}
+        self._use_hotspots(result)
         return result
+
+    def _use_hotspots(self, result: HotspotResult) -> None:
+        """Make ``result`` the run's current hotspot test: the one its tables, maps and log carry."""
+        self.results["hotspots"] = result
+        self.results["hotspot_options"] = self._hotspot_options.get(id(result))
 
     # -- maps -------------------------------------------------------------------------------------
     def map(
@@ -486,6 +492,8 @@ class Run:
             hot = None
         else:
             hot = hotspots
+        if hot is not None:
+            self._use_hotspots(hot)  # the page and the log describe the test the map shows
         l_u = score_range(run.config)
         options = MapOptions(
             scheme=canonical,
