@@ -219,3 +219,18 @@ def test_notebook_display(tmp_path: Path) -> None:
     assert "arcgisonline" in (tmp_path / "online.html").read_text(encoding="utf-8")
     assert "arcgisonline" not in (tmp_path / "offline.html").read_text(encoding="utf-8")
     assert m.to_png(tmp_path / "index.png") > 1000
+
+
+def test_a_custom_region_run_replays_from_its_log(tmp_path: Path, runner: CliRunner) -> None:
+    mapping = tmp_path / "home.csv"
+    mapping.write_text("fips,region\n01001,Home\n01003,Home\n")
+    first = tmp_path / "first.csv"
+    _cli(runner, "score", "-r", str(TOY), "--custom", str(mapping), "--out", str(first))
+    log = tomllib.loads(sidecar_path(first).read_text())
+    assert log["custom"] == str(mapping.resolve()) and log["regions"] == str(TOY)
+    second = tmp_path / "second.csv"
+    _cli(runner, "score", "--profile", str(sidecar_path(first)), "--out", str(second))
+    a = pd.read_csv(first, dtype={"id": str}).set_index("id")
+    b = pd.read_csv(second, dtype={"id": str}).set_index("id")
+    assert "Home" in a.index and len(a) == 5
+    pd.testing.assert_frame_equal(a, b)
