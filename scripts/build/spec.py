@@ -45,6 +45,8 @@ class Indicator:
         Valid range.
     caveats : str
         Known caveats, written to the DATASHEET.
+    weight : float, optional
+        Weight inside the pillar (the manifest's ``weight``; default 1 when absent).
     recompute : bool
         Recompute a rate or share from the rounded stored counts before writing (keeps the stored value
         exactly reproducible from the counts). ``False`` keeps the value as published by the source.
@@ -71,6 +73,7 @@ class Indicator:
     max: float | None = None
     caveats: str = ""
     recompute: bool = True
+    weight: float | None = None
 
     def manifest_entry(self) -> dict[str, Any]:
         """Return the ``[indicators.<column>]`` table of the manifest.
@@ -84,6 +87,8 @@ class Indicator:
         if self.pillar is not None:
             entry["pillar"] = self.pillar
             entry["direction"] = self.direction
+            if self.weight is not None:
+                entry["weight"] = _number(self.weight)
         for key in ("numerator", "denominator"):
             value = getattr(self, key)
             if value is not None:

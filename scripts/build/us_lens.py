@@ -1,0 +1,607 @@
+"""The export-jobs lens of the US sets: occupation mixes, exposure sums and anchored jobs per region.
+
+Routes (the value of the ``lens_route`` column; DATASHEET section 'Export-jobs lens' explains them):
+
+* ``oews_metro``: the region *is* an OEWS metro (2023 CBSA): its published occupation mix.
+* ``cbp_cbsa_x_national_staffing``: a micropolitan area: its CBP 2019 industry mix (4-digit NAICS where
+  published) plus its government jobs (BEA government GDP x national OEWS government jobs per dollar),
+  times OEWS's national staffing pattern.
+* ``cbp_county_x_area_staffing``: a county with its own CBP 2021 sector mix inside a larger area whose
+  occupation mix is known (its metro from OEWS, its micro area from the route above, or the pooled OEWS
+  nonmetropolitan areas of its state): the county's sector mix times the area's own staffing pattern,
+  fitted by IPF so that the area's sectors reproduce the area's occupation mix.
+* ``enclosing_area``: a county without a sector mix of its own (CBP 2021 lacks 12 states and DC) takes
+  the occupation mix of the area it lies in; its counts are the area's scaled by 2020 population.
+* ``cbp_counties_x_national_staffing``: a 2023 micro area that is not in CBP 2019 (new code): the sum
+  of its counties' CBP 2021 sector mixes times the national staffing pattern.
+* ``oews_nonmetro_pool``: the pooled OEWS nonmetropolitan areas of the state (BLS's county composition of
+  its nonmetropolitan areas is not in the shared data).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import occupations as oc
+from . import readers_us as r
+from .spec import SideTable
+
+SUM_COLUMNS = ["occ_emp", *[f"{m}_sum" for m in oc.MEASURES]]
+COUNT_COLUMNS = ["occ_emp_total", *SUM_COLUMNS, "anchored_jobs", "anchored_base"]
+# CBP 2019 files CBSAs under the OMB September 2018 codes. Successors of the codes OMB renumbered in
+# 2023 (matched by title: BEA's and Dingel & Neiman's metro names carry the 2018 titles). The extent test
+# in :func:`cbp_code_changes` says whether the area itself changed.
+CBP_2018_TO_2023 = {
+    "15680": "30500",  # California-Lexington Park, MD -> Lexington Park, MD
+    "17460": "17410",  # Cleveland-Elyria, OH -> Cleveland, OH
+    "19380": "19430",  # Dayton, OH -> Dayton-Kettering-Beavercreek, OH
+    "39140": "39150",  # Prescott, AZ -> Prescott Valley-Prescott, AZ
+    "45540": "48680",  # The Villages, FL -> Wildwood-The Villages, FL
+}
+
+
+@dataclass
+class LensInputs:
+    """Everything the routes need, read once."""
+
+    oews: oc.Oews
+    scores: pd.DataFrame
+    staffing: oc.Staffing
+    prefixes: dict[str, str]
+    cbp: pd.DataFrame
+    cbp_county: pd.DataFrame
+    gov_jobs_per_k: float
+    local_share: pd.Series
+    telework_by_industry: pd.Series
+
+
+def prepare(shared: Path, cbp: pd.DataFrame, clusters: pd.DataFrame, gov_gdp_total_k: float) -> LensInputs:
+    """Read OEWS and the scores and derive the industry-level constants.
+
+    Parameters
+    ----------
+    shared : pathlib.Path
+        Shared data root.
+    cbp : pandas.DataFrame
+        CBP 2019 by CBSA (:func:`readers_us.read_cbp_cbsa`), codes already moved to 2023.
+    clusters : pandas.DataFrame
+        The NAICS -> cluster crosswalk written to clusters.parquet (``naics``, ``traded_local``).
+    gov_gdp_total_k : float
+        National government GDP 2021 (thousands of $, BEA line 83 summed over counties).
+
+    Returns
+    -------
+    LensInputs
+    """
+    oews = oc.load_oews(r.read_oews(shared))
+    scores = oc.occupation_scores(shared, oews)
+    staffing = oc.Staffing.from_oews(oews)
+    prefixes = oc.industry_prefixes(oews.industries)
+    gov_jobs_per_k = float(oews.industry_total[oc.GOVERNMENT]) / gov_gdp_total_k
+    local = local_share_by_industry(cbp, clusters, prefixes)
+    shares = staffing.shares
+    tw = (shares.to_numpy() @ scores["telework"].to_numpy()) / shares.sum(axis=1).to_numpy()
+    return LensInputs(
+        oews=oews,
+        scores=scores,
+        staffing=staffing,
+        prefixes=prefixes,
+        cbp=cbp,
+        cbp_county=r.read_cbp_county_2021(shared),
+        gov_jobs_per_k=gov_jobs_per_k,
+        local_share=local,
+        telework_by_industry=pd.Series(tw, index=shares.index),
+    )
+
+
+def local_share_by_industry(cbp: pd.DataFrame, clusters: pd.DataFrame, prefixes: dict[str, str]) -> pd.Series:
+    """National share of each OEWS industry's CBP employment that is in local clusters.
+
+    6-digit CBP 2019 cells summed over all CBSAs; a code is local when the cluster crosswalk says so
+    (codes the crosswalk does not list count as not local). An OEWS industry's share is taken over the
+    6-digit codes whose 4-digit (for 4-digit and finer industries), 3-digit or sector parent maps to it, the
+    same way :func:`occupations.industry_mix` assigns cells; the cross-industry row gets the share of all
+    employment.
+
+    Parameters
+    ----------
+    cbp : pandas.DataFrame
+        CBP 2019 by CBSA.
+    clusters : pandas.DataFrame
+        ``naics, traded_local``.
+    prefixes : dict
+        :func:`occupations.industry_prefixes`.
+
+    Returns
+    -------
+    pandas.Series
+        Share in [0, 1] by OEWS industry code (every code :func:`occupations.industry_mix` can emit).
+    """
+    six = cbp[cbp["digits"] == 6].groupby("naics")["emp"].sum().astype(float)
+    local = set(clusters.loc[clusters["traded_local"] == "local", "naics"])
+    frame = pd.DataFrame({"emp": six, "local": six.index.isin(local)})
+    frame["local_emp"] = frame["emp"] * frame["local"]
+    out: dict[str, float] = {}
+    for width in (2, 3, 4):
+        if width == 2:
+            node = [oc.oews_industry(oc.SECTOR_RANGES.get(c[:2], c[:2]), prefixes) for c in frame.index]
+        else:
+            node = [oc.oews_industry(c[:width], prefixes) for c in frame.index]
+        sums = frame.groupby(node)[["emp", "local_emp"]].sum()
+        out.update((sums["local_emp"] / sums["emp"]).to_dict())
+    out[oc.PRIVATE_ALL] = float(frame["local_emp"].sum() / frame["emp"].sum())
+    return pd.Series(out).sort_index()
+
+
+def with_government(mix: pd.DataFrame, gov_gdp_k: pd.Series, per_k: float) -> pd.DataFrame:
+    """Add estimated government jobs (BEA government GDP x national jobs per dollar) as an industry."""
+    out = mix.copy()
+    out[oc.GOVERNMENT] = gov_gdp_k.reindex(out.index).astype(float) * per_k
+    return out
+
+
+def anchored(mix: pd.DataFrame, inputs: LensInputs) -> pd.DataFrame:
+    """Anchored jobs of an industry mix: in local-cluster industries and not teleworkable.
+
+    ``anchored_jobs = sum_i emp_i x local_i x (1 - tw_i)`` over private industries, with ``local_i`` the
+    national local-cluster share of industry i (:func:`local_share_by_industry`) and ``tw_i`` the
+    teleworkable share of its national staffing pattern; ``anchored_base = sum_i emp_i``.
+
+    Parameters
+    ----------
+    mix : pandas.DataFrame
+        Regions x OEWS industries (jobs); a government column is ignored.
+    inputs : LensInputs
+        Industry constants.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``anchored_jobs, anchored_base``.
+    """
+    private = mix.drop(columns=[oc.GOVERNMENT], errors="ignore")
+    local = inputs.local_share.reindex(private.columns)
+    assert local.notna().all(), local[local.isna()].index.tolist()
+    tw = inputs.telework_by_industry.reindex(private.columns)
+    weight = (local * (1.0 - tw)).to_numpy()
+    return pd.DataFrame(
+        {"anchored_jobs": private.to_numpy() @ weight, "anchored_base": private.sum(axis=1).to_numpy()},
+        index=mix.index,
+    )
+
+
+def route_table(mix: pd.DataFrame, inputs: LensInputs) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Counts of the staffing route for regions with an industry mix (government column included).
+
+    Returns
+    -------
+    tuple of pandas.DataFrame
+        The count columns (:data:`COUNT_COLUMNS`) and the occupation mix (regions x occupations).
+    """
+    occ = inputs.staffing.occupations(mix)
+    out = oc.measures(occ, inputs.scores)
+    out.insert(0, "occ_emp_total", mix.sum(axis=1))
+    return out.join(anchored(mix, inputs)), occ
+
+
+def direct_table(areas: pd.Index, inputs: LensInputs) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Counts of OEWS areas from their published occupation mix (anchored jobs not included)."""
+    occ = inputs.oews.area_emp.loc[areas]
+    out = oc.measures(occ, inputs.scores)
+    out.insert(0, "occ_emp_total", inputs.oews.area_total.loc[areas])
+    return out, occ.fillna(0.0)
+
+
+def sector_mix(frame: pd.DataFrame, inputs: LensInputs) -> pd.DataFrame:
+    """OEWS sector-industry mix of county CBP 2021 rows (total and 20 sectors; residual -> cross-industry)."""
+    long = frame.stack().rename("emp").reset_index()
+    long.columns = ["cbsa", "naics", "emp"]
+    long["digits"] = np.where(long["naics"] == "00", 0, 2)
+    return oc.industry_mix(long, inputs.prefixes, max_digits=2)
+
+
+def calibrated_sector_staffing(
+    area_sectors: pd.DataFrame, area_occ: pd.DataFrame, inputs: LensInputs
+) -> dict[str, pd.DataFrame]:
+    """Each area's own sector x occupation staffing shares, fitted by IPF to its occupation mix.
+
+    Parameters
+    ----------
+    area_sectors : pandas.DataFrame
+        Areas x sector industries (jobs, government included).
+    area_occ : pandas.DataFrame
+        Areas x occupations (the area's published or estimated occupation mix).
+    inputs : LensInputs
+        National staffing pattern.
+
+    Returns
+    -------
+    dict
+        ``{area: sectors x occupations}`` shares (jobs in the occupation per job of the sector).
+    """
+    shares = inputs.staffing.shares
+    out = {}
+    for area in area_sectors.index.intersection(area_occ.index):
+        rows = area_sectors.loc[area]
+        rows = rows[rows > 0]
+        seed = shares.loc[rows.index].mul(rows, axis=0)
+        fitted = oc.calibrate(seed, rows, area_occ.loc[area])
+        out[area] = fitted.div(rows, axis=0)
+    return out
+
+
+ROUTES = (
+    "oews_metro",
+    "cbp_cbsa_x_national_staffing",
+    "cbp_counties_x_national_staffing",
+    "cbp_county_x_area_staffing",
+    "enclosing_area",
+    "oews_nonmetro_pool",
+    "none",
+)
+OCC_COLUMNS = (
+    ("soc", "detailed occupation code as OEWS May 2025 publishes it (SOC 2018, or an OEWS aggregate such as 31-1120)"),
+    ("title", "OEWS occupation title"),
+    ("national_emp", "national employment, May 2025 (OEWS; NaN where not released)"),
+    *((m, f"score: {oc.MEASURE_LABELS[m]}") for m in oc.MEASURES),
+    *((f"{m}_how", f"how the {m} score was obtained (see 'Occupation scores')") for m in oc.MEASURES),
+)
+
+
+def occupations_side_table() -> SideTable:
+    """Metadata of occupations.csv (the per-occupation scores, a reference table)."""
+    return SideTable(
+        "occupation_scores",
+        "occupations.csv",
+        "Exposure scores of every detailed occupation OEWS May 2025 publishes, on each measure of the "
+        "export_jobs pillar, with how each score was mapped to SOC 2018 (a reference table, not keyed by region).",
+        key_column="soc",
+        columns=OCC_COLUMNS,
+        source="BLS OEWS May 2025; Dingel & Neiman (2020); Felten, Raj & Seamans (2021, 2023); Eloundou et al. "
+        "(2024); Tomlinson et al. (2025)",
+        vintage="May 2025 (employment); 2020-2025 (scores)",
+        license="OEWS public domain; scores under their own terms (see 'Occupation scores')",
+    )
+
+
+def write_occupations(scores: pd.DataFrame, path: Path) -> None:
+    """Write occupations.csv with 10 significant digits (deterministic)."""
+    from .output import _format_values
+
+    frame = scores.reset_index()
+    cols: dict[str, list[str]] = {
+        "soc": frame["soc"].tolist(),
+        "title": frame["title"].tolist(),
+        "national_emp": _format_values(frame["national_emp"], 0),
+    }
+    for m in oc.MEASURES:
+        cols[m] = _format_values(frame[m], None)
+    for m in oc.MEASURES:
+        cols[f"{m}_how"] = frame[f"{m}_how"].astype(str).tolist()
+    import csv
+
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(list(cols))
+        writer.writerows(zip(*cols.values(), strict=True))
+
+
+def remap_cbp(cbp: pd.DataFrame, keys: pd.Index) -> tuple[pd.DataFrame, pd.Series]:
+    """Move CBP 2019's September 2018 CBSA codes to their 2023 successors (:data:`CBP_2018_TO_2023`).
+
+    Returns
+    -------
+    tuple
+        CBP restricted to 2023 keys (with successor codes), and the 2018 code used per 2023 key (blank
+        when none).
+    """
+    out = cbp.copy()
+    out["cbsa"] = out["cbsa"].replace(CBP_2018_TO_2023)
+    back = {v: k for k, v in CBP_2018_TO_2023.items()}
+    present = set(out["cbsa"])
+    used = pd.Series([back.get(k, k) if k in present else "" for k in keys], index=keys)
+    return out[out["cbsa"].isin(keys)].reset_index(drop=True), used
+
+
+def state_nonmetro_pools(inputs: LensInputs) -> pd.DataFrame:
+    """Published occupation mix of each state's OEWS nonmetropolitan areas, pooled (rows ``nonmetro-SS``)."""
+    areas = inputs.oews.areas
+    non = areas[areas["kind"] == "nonmetro"]
+    emp = inputs.oews.area_emp.loc[non.index].fillna(0.0)
+    pooled = emp.groupby(non["state"].to_numpy()).sum()
+    pooled.index = [f"nonmetro-{s}" for s in pooled.index]
+    totals = inputs.oews.area_total.loc[non.index].groupby(non["state"].to_numpy()).sum()
+    totals.index = pooled.index
+    pooled.attrs["totals"] = totals
+    return pooled
+
+
+def _scaled(counts: pd.DataFrame, source: pd.Series, factor: pd.Series) -> pd.DataFrame:
+    """Rows of ``counts`` picked by ``source`` and multiplied by ``factor``."""
+    picked = counts.reindex(source.to_numpy())
+    picked.index = source.index
+    return picked.mul(factor, axis=0)
+
+
+def metro_lens(
+    inputs: LensInputs,
+    metros: pd.DataFrame,
+    deline: pd.DataFrame,
+    c23: pd.DataFrame,
+) -> tuple[pd.DataFrame, dict[str, object]]:
+    """Lens counts, route and area of every 2023 CBSA.
+
+    Parameters
+    ----------
+    inputs : LensInputs
+        OEWS, scores, staffing and CBP (2023 codes).
+    metros : pandas.DataFrame
+        One row per 2023 CBSA (``cbsa_type``, ``state``), indexed by code.
+    deline : pandas.DataFrame
+        County -> CBSA (``fips5, cbsa``).
+    c23 : pandas.DataFrame
+        County counts in 2023 geography (``gdp_gov_2021_k``, ``pop_2020``).
+
+    Returns
+    -------
+    tuple
+        The table (``lens_route, lens_area`` and :data:`COUNT_COLUMNS`, indexed by CBSA) and a dict with
+        the intermediate mixes (``occ``: CBSA x occupation, ``route_check``: route-vs-direct counts of the
+        metros) for the counties and the validation.
+    """
+    keys = metros.index
+    member = deline.set_index("fips5")["cbsa"]
+    gov = c23["gdp_gov_2021_k"].reindex(member.index).groupby(member).sum(min_count=1).reindex(keys)
+    cbp = inputs.cbp
+    mix4 = with_government(oc.industry_mix(cbp, inputs.prefixes, max_digits=4), gov, inputs.gov_jobs_per_k)
+    route, route_occ = route_table(mix4.fillna(0.0), inputs)
+    is_metro = metros["cbsa_type"] == "metro"
+    metro_keys = keys[is_metro]
+    direct, direct_occ = direct_table(pd.Index("00" + metro_keys), inputs)
+    direct.index = metro_keys
+    direct_occ.index = metro_keys
+
+    table = pd.DataFrame(index=keys, columns=COUNT_COLUMNS, dtype=float)
+    table["lens_route"] = "none"
+    table["lens_area"] = ""
+    occ = pd.DataFrame(0.0, index=keys, columns=inputs.scores.index)
+    table.loc[metro_keys, direct.columns] = direct
+    table.loc[metro_keys, ["lens_route", "lens_area"]] = ["oews_metro", ""]
+    table.loc[metro_keys, "lens_area"] = "00" + metro_keys
+    occ.loc[metro_keys] = direct_occ
+    with_anchor = metro_keys.intersection(route.index)
+    table.loc[with_anchor, ["anchored_jobs", "anchored_base"]] = route.loc[with_anchor, ["anchored_jobs", "anchored_base"]]
+
+    micro = keys[~is_metro]
+    cbp_micro = micro.intersection(route.index)
+    table.loc[cbp_micro, route.columns] = route.loc[cbp_micro]
+    table.loc[cbp_micro, "lens_route"] = "cbp_cbsa_x_national_staffing"
+    table.loc[cbp_micro, "lens_area"] = cbp_micro
+    occ.loc[cbp_micro] = route_occ.loc[cbp_micro]
+
+    # Micro areas with no CBP 2019 code: their counties' CBP 2021 sector mixes, else the state's pool.
+    rest = micro.difference(cbp_micro)
+    county_sectors = sector_mix(inputs.cbp_county, inputs)
+    county_gov = c23["gdp_gov_2021_k"]
+    pools = state_nonmetro_pools(inputs)
+    pool_counts = oc.measures(pools, inputs.scores)
+    pool_counts.insert(0, "occ_emp_total", pools.attrs["totals"])
+    nonmetro_pop = _nonmetro_pop(c23, deline, metros)
+    for code in rest:
+        counties = member.index[member == code]
+        if counties.isin(county_sectors.index).all():
+            sectors = county_sectors.loc[counties].sum().to_frame(code).T
+            sectors = with_government(sectors, pd.Series({code: county_gov.reindex(counties).sum()}), inputs.gov_jobs_per_k)
+            counts, occ_row = route_table(sectors.fillna(0.0), inputs)
+            table.loc[code, counts.columns] = counts.loc[code]
+            table.loc[code, ["lens_route", "lens_area"]] = ["cbp_counties_x_national_staffing", code]
+            occ.loc[code] = occ_row.loc[code]
+        else:
+            state = counties[0][:2]
+            pool = f"nonmetro-{state}"
+            share = c23["pop_2020"].reindex(counties).sum() / nonmetro_pop[state]
+            table.loc[code, pool_counts.columns] = pool_counts.loc[pool] * share
+            table.loc[code, ["lens_route", "lens_area"]] = ["oews_nonmetro_pool", pool]
+            occ.loc[code] = pools.loc[pool] * share
+    check = route.reindex(metro_keys).dropna(how="all")
+    extras = {"occ": occ, "route_check": check, "direct": direct, "pools": pools, "pool_counts": pool_counts}
+    return table, extras
+
+
+def _nonmetro_pop(c23: pd.DataFrame, deline: pd.DataFrame, metros: pd.DataFrame) -> pd.Series:
+    """2020 population outside metropolitan areas, by 2-digit state code."""
+    metro_counties = deline[deline["cbsa"].isin(metros.index[metros["cbsa_type"] == "metro"])]["fips5"]
+    pop = c23["pop_2020"].drop(index=metro_counties, errors="ignore")
+    return pop.groupby(pop.index.str[:2]).sum()
+
+
+def dn_to_2023(dn: pd.DataFrame, titles: pd.Series) -> tuple[pd.Series, list[str]]:
+    """Join Dingel & Neiman's OES May 2018 metro areas to 2023 CBSAs.
+
+    An area whose code is a 2023 CBSA code is joined on it. Every other area (New England NECTAs, codes
+    renumbered since) is joined to the 2023 CBSA whose title contains one of its principal cities and
+    shares a state with it; when two areas meet the same CBSA only the one whose first city is the CBSA's
+    first city is kept (Bridgeport-Stamford-Norwalk, not Danbury, for Bridgeport-Stamford-Danbury).
+
+    Parameters
+    ----------
+    dn : pandas.DataFrame
+        ``area, area_name, teleworkable_emp``.
+    titles : pandas.Series
+        2023 CBSA titles by code.
+
+    Returns
+    -------
+    tuple
+        Dingel & Neiman's share by 2023 CBSA code, and the notes of areas that were not matched.
+    """
+
+    def split(title: str) -> tuple[list[str], set[str]]:
+        place, _, states = title.rpartition(", ")
+        return place.split("-"), set(states.split(" ")[0].split("-"))
+
+    direct = dn[dn["area"].isin(titles.index)]
+    out = dict(zip(direct["area"], direct["teleworkable_emp"], strict=True))
+    candidates: dict[str, list[tuple[str, bool, float]]] = {}
+    unmatched = []
+    for area, name, value in dn[~dn["area"].isin(titles.index)].itertuples(index=False):
+        cities, states = split(name)
+        hits = []
+        for code, title in titles.items():
+            t_cities, t_states = split(title)
+            if states & t_states and set(cities) & set(t_cities):
+                hits.append((code, cities[0] == t_cities[0]))
+        if len(hits) == 1 and hits[0][0] not in out:
+            candidates.setdefault(hits[0][0], []).append((f"{area} {name}", hits[0][1], float(value)))
+        else:
+            unmatched.append(f"{area} {name}")
+    for code, options in sorted(candidates.items()):
+        keep = options if len(options) == 1 else [o for o in options if o[1]]
+        if len(keep) == 1:
+            out[code] = keep[0][2]
+            unmatched += [o[0] for o in options if o is not keep[0]]
+        else:
+            unmatched += [o[0] for o in options]
+    return pd.Series(out, dtype=float).sort_index(), sorted(unmatched)
+
+
+def means(counts: pd.DataFrame) -> pd.DataFrame:
+    """Employment-weighted mean of each measure from the count columns."""
+    return pd.DataFrame({m: counts[f"{m}_sum"] / counts["occ_emp"] for m in oc.MEASURES}, index=counts.index)
+
+
+def pearson(a: pd.Series, b: pd.Series) -> tuple[float, int]:
+    """Pearson r over the index values where both are known, and that number."""
+    both = pd.concat([a, b], axis=1).dropna()
+    return float(np.corrcoef(both.iloc[:, 0], both.iloc[:, 1])[0, 1]), len(both)
+
+
+def metro_validation(
+    table: pd.DataFrame, extras: dict[str, object], inputs: LensInputs, dn_msa: pd.Series
+) -> dict[str, float]:
+    """Validation figures of us-metros: Dingel & Neiman's metro file and the staffing route vs OEWS.
+
+    Returns
+    -------
+    dict
+        ``dn_r, dn_n`` (occupation-based teleworkable share vs MSA_workfromhome.csv), ``route_r_<m>`` and
+        ``route_n`` (staffing route vs direct OEWS over the metros with a CBP industry mix), coverage
+        summaries.
+    """
+    direct = means(extras["direct"])  # type: ignore[arg-type]
+    check = extras["route_check"]
+    assert isinstance(check, pd.DataFrame)
+    route = means(check)
+    out: dict[str, float] = {}
+    out["dn_r"], n = pearson(direct["telework"], dn_msa)
+    out["dn_n"] = float(n)
+    for m in oc.MEASURES:
+        out[f"route_r_{m}"], n = pearson(direct[m], route[m])
+        out[f"route_mad_{m}"] = float((direct[m] - route[m]).abs().reindex(route.index).mean())
+    out["route_n"] = float(n)
+    cov = table["occ_emp"].astype(float) / table["occ_emp_total"].astype(float)
+    for name, sub in cov.groupby(table["lens_route"]):
+        out[f"coverage_median_{name}"] = float(sub.median())
+        out[f"coverage_min_{name}"] = float(sub.min())
+    return out
+
+
+def metro_text(final: pd.DataFrame, stats: dict[str, float], inputs: LensInputs, dn_unmatched: list[str]) -> str:
+    """The 'Export-jobs lens' section of us-metros."""
+    routes = final["lens_route"].value_counts()
+    route_lines = "\n".join(f"| `{k}` | {v} |" for k, v in routes.items())
+    r_lines = "\n".join(
+        f"| {oc.MEASURE_LABELS[m]} | {stats[f'route_r_{m}']:.3f} | {stats[f'route_mad_{m}']:.4f} |" for m in oc.MEASURES
+    )
+    cov = "; ".join(
+        f"`{k}` median {stats[f'coverage_median_{k}']:.3f} (lowest {stats[f'coverage_min_{k}']:.3f})"
+        for k in routes.index
+        if f"coverage_median_{k}" in stats
+    )
+    return f"""
+The export_jobs pillar measures how much of a region's work could be done from elsewhere, from its **occupation
+mix**: for every measure m, `value = sum_o emp_o x s_o / sum_o emp_o` over the detailed occupations o of the mix,
+with the occupation scores s_o of `occupations.csv` (see 'Occupation scores'). The five measures are
+`teleworkable_share` (Dingel & Neiman), `aioe_mean`, `lm_aioe_mean` (Felten et al.), `gpt_exposure_mean` (Eloundou et
+al.) and `ai_applicability_mean` (Microsoft Research); every indicator with `pillar = "export_jobs"` is one exposure
+measure. `anchored_share` is the context indicator (no pillar): the other side of the argument. The sector-mix
+teleworkable share of earlier builds is gone (it reached r = 0.76 against Dingel & Neiman's own metro file).
+
+**Routes** (group column `lens_route`; `lens_area` names the area whose data were used):
+
+| route | CBSAs |
+|---|---|
+{route_lines}
+
+- `oews_metro`: the 393 metropolitan areas are OEWS May 2025 areas (2023 CBSA codes, matched one to one): their
+  published employment by detailed occupation is used directly.
+- `cbp_cbsa_x_national_staffing`: a micropolitan area's CBP 2019 industry mix times OEWS's national staffing
+  pattern (employment by industry x occupation, 444 industries). Industry detail: published 4-digit NAICS cells,
+  and for each published 3-digit, sector and total cell whatever its published children do not account for (so
+  suppressed cells fall back to their parent's pattern). CBP's NAICS 2017 codes are moved to OEWS's NAICS 2022
+  industries (retail trade and publishing/broadcasting were recoded in 2022; nonstore retail maps to the retail
+  sector as a whole); private schools and hospitals use OEWS's privately owned patterns. CBP has no government:
+  government jobs are estimated as the area's BEA government GDP 2021 (CAGDP2 line 83, summed over its counties) x
+  national OEWS government employment / national government GDP ({inputs.gov_jobs_per_k * 1000:.2f} jobs per
+  $1 million), with OEWS's all-government staffing pattern (incl. state and local schools and hospitals).
+- `cbp_counties_x_national_staffing`: a micro area new in 2023 (no CBP 2019 code): the sum of its counties' CBP 2021
+  sector mixes (where CBP 2021 covers them) plus government, times the national sector staffing pattern.
+- `oews_nonmetro_pool`: otherwise the pooled published mix of the OEWS nonmetropolitan areas of its state (micro
+  areas lie inside them; BLS's county composition of these areas is not in the shared data), its counts scaled by
+  the area's share of the state's nonmetropolitan 2020 population.
+
+**Coverage** (`occ_coverage` = published detailed employment / all-occupation employment): {cov}. Shares are taken
+over published detailed employment, as the OEWS documentation advises.
+
+**Check of the staffing route against OEWS** (the 393 metros that have both a CBP 2019 industry mix and their own
+OEWS mix; n = {int(stats['route_n'])}): Pearson r between the route's and the published mix's value, and the mean
+absolute difference:
+
+| measure | r | mean absolute difference |
+|---|---|---|
+{r_lines}
+
+**Validation against Dingel & Neiman's published metro file** (`MSA_workfromhome.csv`, OES May 2018, their own
+occupation-based shares): the occupation-based `teleworkable_share` correlates r = {stats['dn_r']:.3f} with it over
+n = {int(stats['dn_n'])} matched metros (tests/test_build_regions.py requires r >= 0.9). Matching: an area whose code
+is a 2023 CBSA code is joined on it; New England NECTAs and renumbered areas are joined to the 2023 CBSA whose title
+shares a principal city and a state (e.g. 71650 Boston-Cambridge-Nashua NECTA -> 14460, 17460 Cleveland-Elyria ->
+17410); areas not matched: {"; ".join(dn_unmatched)}. The matched value is stored as `dn_msa_teleworkable_share`.
+"""
+
+
+def scores_text(scores: pd.DataFrame) -> str:
+    """The 'Occupation scores' section: rule, sources, licences and how much employment each rule covers."""
+    w = scores["national_emp"].fillna(0.0)
+    lines = []
+    for m in oc.MEASURES:
+        how = scores[f"{m}_how"]
+        parts = ", ".join(
+            f"{k} {int((how == k).sum())} ({w[how == k].sum() / w.sum():.1%} of jobs)"
+            for k in sorted(how.unique())
+        )
+        lines.append(f"| {oc.MEASURE_LABELS[m]} | {parts} |")
+    table = "\n".join(lines)
+    return f"""
+`occupations.csv` gives every detailed occupation of OEWS May 2025 ({len(scores)} codes) a score on each measure.
+{oc.SCORE_RULE}
+How each measure's scores were obtained (occupations, share of national OEWS employment):
+
+| measure | rule: occupations (share of jobs) |
+|---|---|
+{table}
+
+Sources, vintages and licences of the scores: Dingel & Neiman (2020), J. Public Economics 189:104235, O*NET-based
+teleworkability of OES May 2018 occupations (replication repository github.com/jdingel/DingelNeiman-workathome under
+GPL-3.0; cite the paper). Felten, Raj & Seamans (2021), Strategic Management Journal 42(12):2195-2217, AIOE (2010s AI
+applications) and Felten, Raj & Seamans (2023), arXiv:2303.01157, language-modelling AIOE; SOC 2010;
+github.com/AIOE-Data/AIOE has no licence file: the authors publish the data openly and ask for the citation. Eloundou,
+Manning, Mishkin & Rock (2024), Science 384:1306-1308, GPT-4-rated exposure beta on O*NET-SOC 2019 (MIT licence).
+Tomlinson, Jaffe, Wang, Counts & Suri (2025), arXiv:2507.07935, AI applicability from 2024 Bing Copilot
+conversations, SOC 2018 (CC BY 4.0; Microsoft Research). Blinder's (2007) offshorability index is licensed for
+non-commercial use only: nothing here is derived from it.
+"""
