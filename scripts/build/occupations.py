@@ -74,7 +74,15 @@ NAICS_2017_TO_2022 = {
     "515": "516", "5151": "5161", "5152": "5162",
     "519": "519", "5191": "519",
 }  # fmt: skip
-SECTOR_RANGES = {"31": "31-33", "32": "31-33", "33": "31-33", "44": "44-45", "45": "44-45", "48": "48-49", "49": "48-49"}
+SECTOR_RANGES = {
+    "31": "31-33",
+    "32": "31-33",
+    "33": "31-33",
+    "44": "44-45",
+    "45": "44-45",
+    "48": "48-49",
+    "49": "48-49",
+}
 PRIVATE_ALL = "000001"
 GOVERNMENT = "999001"
 SUPER_SECTORS = ("11", "21", "22", "23", "31-33", "42", "44-45", "48-49", "51", "52", "53", "54", "55", "56")
@@ -158,7 +166,9 @@ def load_oews(con: sqlite3.Connection) -> Oews:
     industry_total = ind[ind["occupation"] == "000000"].set_index("industry")["emp"]
     industry_emp = _wide(ind, "industry", occupations.index)
     industries = pd.read_sql("SELECT industry_code, industry_name, display_level FROM industry", con)
-    industries = industries.set_index("industry_code").rename(columns={"industry_name": "name", "display_level": "level"})
+    industries = industries.set_index("industry_code").rename(
+        columns={"industry_name": "name", "display_level": "level"}
+    )
     return Oews(
         occupations=occupations,
         areas=areas,
@@ -242,9 +252,7 @@ def onet_to_soc(scores: pd.Series) -> pd.Series:
     return scores.groupby(scores.index.str[:7]).mean().sort_index()
 
 
-def fill_oews(
-    scores: pd.Series, how: pd.Series, occupations: pd.DataFrame
-) -> tuple[pd.Series, pd.Series]:
+def fill_oews(scores: pd.Series, how: pd.Series, occupations: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     """Give every OEWS detailed occupation a score (:data:`SCORE_RULE`, steps 3 and 4).
 
     Parameters

@@ -45,6 +45,8 @@ class Indicator:
         Valid range.
     caveats : str
         Known caveats, written to the DATASHEET.
+    min_denominator : float, optional
+        A rate or share is left missing (its counts kept) where its denominator is below this.
     weight : float, optional
         Weight inside the pillar (the manifest's ``weight``; default 1 when absent).
     recompute : bool
@@ -74,6 +76,7 @@ class Indicator:
     caveats: str = ""
     recompute: bool = True
     weight: float | None = None
+    min_denominator: float | None = None
 
     def manifest_entry(self) -> dict[str, Any]:
         """Return the ``[indicators.<column>]`` table of the manifest.

@@ -374,7 +374,9 @@ def metro_lens(
     table.loc[metro_keys, "lens_area"] = "00" + metro_keys
     occ.loc[metro_keys] = direct_occ
     with_anchor = metro_keys.intersection(route.index)
-    table.loc[with_anchor, ["anchored_jobs", "anchored_base"]] = route.loc[with_anchor, ["anchored_jobs", "anchored_base"]]
+    table.loc[with_anchor, ["anchored_jobs", "anchored_base"]] = route.loc[
+        with_anchor, ["anchored_jobs", "anchored_base"]
+    ]
 
     micro = keys[~is_metro]
     cbp_micro = micro.intersection(route.index)
@@ -395,7 +397,9 @@ def metro_lens(
         counties = member.index[member == code]
         if counties.isin(county_sectors.index).all():
             sectors = county_sectors.loc[counties].sum().to_frame(code).T
-            sectors = with_government(sectors, pd.Series({code: county_gov.reindex(counties).sum()}), inputs.gov_jobs_per_k)
+            sectors = with_government(
+                sectors, pd.Series({code: county_gov.reindex(counties).sum()}), inputs.gov_jobs_per_k
+            )
             counts, occ_row = route_table(sectors.fillna(0.0), inputs)
             table.loc[code, counts.columns] = counts.loc[code]
             table.loc[code, ["lens_route", "lens_area"]] = ["cbp_counties_x_national_staffing", code]
@@ -558,7 +562,7 @@ teleworkable share of earlier builds is gone (it reached r = 0.76 against Dingel
 over published detailed employment, as the OEWS documentation advises.
 
 **Check of the staffing route against OEWS** (the 393 metros that have both a CBP 2019 industry mix and their own
-OEWS mix; n = {int(stats['route_n'])}): Pearson r between the route's and the published mix's value, and the mean
+OEWS mix; n = {int(stats["route_n"])}): Pearson r between the route's and the published mix's value, and the mean
 absolute difference:
 
 | measure | r | mean absolute difference |
@@ -566,8 +570,8 @@ absolute difference:
 {r_lines}
 
 **Validation against Dingel & Neiman's published metro file** (`MSA_workfromhome.csv`, OES May 2018, their own
-occupation-based shares): the occupation-based `teleworkable_share` correlates r = {stats['dn_r']:.3f} with it over
-n = {int(stats['dn_n'])} matched metros (tests/test_build_regions.py requires r >= 0.9). Matching: an area whose code
+occupation-based shares): the occupation-based `teleworkable_share` correlates r = {stats["dn_r"]:.3f} with it over
+n = {int(stats["dn_n"])} matched metros (tests/test_build_regions.py requires r >= 0.9). Matching: an area whose code
 is a 2023 CBSA code is joined on it; New England NECTAs and renumbered areas are joined to the 2023 CBSA whose title
 shares a principal city and a state (e.g. 71650 Boston-Cambridge-Nashua NECTA -> 14460, 17460 Cleveland-Elyria ->
 17410); areas not matched: {"; ".join(dn_unmatched)}. The matched value is stored as `dn_msa_teleworkable_share`.
@@ -581,8 +585,7 @@ def scores_text(scores: pd.DataFrame) -> str:
     for m in oc.MEASURES:
         how = scores[f"{m}_how"]
         parts = ", ".join(
-            f"{k} {int((how == k).sum())} ({w[how == k].sum() / w.sum():.1%} of jobs)"
-            for k in sorted(how.unique())
+            f"{k} {int((how == k).sum())} ({w[how == k].sum() / w.sum():.1%} of jobs)" for k in sorted(how.unique())
         )
         lines.append(f"| {oc.MEASURE_LABELS[m]} | {parts} |")
     table = "\n".join(lines)
@@ -604,4 +607,173 @@ Manning, Mishkin & Rock (2024), Science 384:1306-1308, GPT-4-rated exposure beta
 Tomlinson, Jaffe, Wang, Counts & Suri (2025), arXiv:2507.07935, AI applicability from 2024 Bing Copilot
 conversations, SOC 2018 (CC BY 4.0; Microsoft Research). Blinder's (2007) offshorability index is licensed for
 non-commercial use only: nothing here is derived from it.
+"""
+
+
+def county_lens(
+    inputs: LensInputs,
+    groups: pd.DataFrame,
+    counts: pd.DataFrame,
+    metro_table: pd.DataFrame,
+    extras: dict[str, object],
+    deline: pd.DataFrame,
+    c23: pd.DataFrame,
+) -> pd.DataFrame:
+    """Lens counts, route and area of every county polygon.
+
+    Parameters
+    ----------
+    inputs : LensInputs
+        OEWS, scores, staffing, CBP.
+    groups : pandas.DataFrame
+        ``cbsa_code, cbsa_type, state`` of every county (2017 polygons), indexed by FIPS.
+    counts : pandas.DataFrame
+        County counts on the 2017 polygons (``pop_2020``, ``gdp_gov_2021_k``).
+    metro_table, extras : pandas.DataFrame, dict
+        Output of :func:`metro_lens` (CBSA counts and occupation mixes, state pools).
+    deline : pandas.DataFrame
+        County -> CBSA, 2023.
+    c23 : pandas.DataFrame
+        County counts in 2023 geography (for pool populations and sectors).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``lens_route, lens_area`` and :data:`COUNT_COLUMNS`, indexed by FIPS.
+    """
+    keys = groups.index
+    cbsa_occ = extras["occ"]
+    pools = extras["pools"]
+    pool_counts = extras["pool_counts"]
+    assert isinstance(cbsa_occ, pd.DataFrame) and isinstance(pools, pd.DataFrame)
+    assert isinstance(pool_counts, pd.DataFrame)
+    sectors = sector_mix(inputs.cbp_county, inputs)
+    sectors = with_government(sectors, counts["gdp_gov_2021_k"], inputs.gov_jobs_per_k).fillna(0.0)
+    sectors = sectors.reindex(keys.intersection(sectors.index))
+
+    area = pd.Series("", index=keys, dtype=object)
+    in_cbsa = groups["cbsa_type"].isin(["metro", "micro"])
+    area[in_cbsa] = groups.loc[in_cbsa, "cbsa_code"]
+    territories = groups["state"].isin(["AS", "GU", "MP", "VI"])
+    area[~in_cbsa & ~territories] = "nonmetro-" + keys[~in_cbsa & ~territories].str[:2]
+
+    # Area sector mixes (rows of the IPF): CBP 2019 sectors of the CBSA, else the sum of its counties;
+    # the pools: the state's nonmetropolitan counties with a CBP 2021 sector mix.
+    cbsa_sectors = with_government(
+        oc.industry_mix(inputs.cbp, inputs.prefixes, max_digits=2),
+        c23["gdp_gov_2021_k"].reindex(deline["fips5"]).groupby(deline["cbsa"].to_numpy()).sum(min_count=1),
+        inputs.gov_jobs_per_k,
+    ).fillna(0.0)
+    by_area = sectors.groupby(area.reindex(sectors.index).to_numpy()).sum()
+    area_sectors = pd.concat([cbsa_sectors, by_area.drop(index=cbsa_sectors.index, errors="ignore")]).fillna(0.0)
+    area_occ = pd.concat([cbsa_occ, pools])
+    singles = deline["cbsa"].value_counts()
+    whole = pd.Series(
+        [
+            a in singles.index and singles[a] == 1 and deline.set_index("cbsa").loc[a, "fips5"] == k
+            for k, a in area.items()
+        ],
+        index=keys,
+    )
+    needs_fit = sorted(set(area[~whole & keys.isin(sectors.index) & (area != "")]))
+    staffing = calibrated_sector_staffing(
+        area_sectors.loc[area_sectors.index.intersection(needs_fit)], area_occ, inputs
+    )
+
+    table = pd.DataFrame(index=keys, columns=COUNT_COLUMNS, dtype=float)
+    table["lens_route"] = "none"
+    table["lens_area"] = area
+    area_counts = pd.concat([metro_table[COUNT_COLUMNS].astype(float), pool_counts])
+    area_route = metro_table["lens_route"]
+    # 1. The county is its CBSA: the CBSA's own values.
+    for k in keys[whole]:
+        table.loc[k, COUNT_COLUMNS] = area_counts.loc[area[k], COUNT_COLUMNS]
+        table.loc[k, "lens_route"] = area_route[area[k]]
+    # 2. Own sector mix inside a larger area: the area's fitted staffing pattern.
+    fit = [k for k in keys[~whole] if k in sectors.index and area[k] in staffing]
+    rows = []
+    for k in fit:
+        pattern = staffing[area[k]]
+        mix = sectors.loc[k, pattern.index]
+        rows.append(mix.to_numpy() @ pattern.to_numpy())
+    if fit:
+        occ = pd.DataFrame(np.vstack(rows), index=fit, columns=inputs.scores.index)
+        fitted = oc.measures(occ, inputs.scores)
+        fitted.insert(0, "occ_emp_total", sectors.loc[fit].sum(axis=1))
+        fitted = fitted.join(anchored(sectors.loc[fit], inputs))
+        table.loc[fit, fitted.columns] = fitted
+        table.loc[fit, "lens_route"] = "cbp_county_x_area_staffing"
+    # 3. No sector mix of its own: the enclosing area's values, scaled by population.
+    rest = keys[~whole & ~keys.isin(fit) & (area != "")]
+    pop = counts["pop_2020"].astype(float)
+    area_pop = c23["pop_2020"].reindex(deline["fips5"]).groupby(deline["cbsa"].to_numpy()).sum()
+    nonmetro = _nonmetro_pop(c23, deline, metro_table.assign(cbsa_type=_types(metro_table, deline)))
+    area_pop = pd.concat([area_pop, nonmetro.rename(lambda s: f"nonmetro-{s}")])
+    share = pop.reindex(rest) / area_pop.reindex(area[rest].to_numpy()).to_numpy()
+    table.loc[rest, COUNT_COLUMNS] = _scaled(area_counts[COUNT_COLUMNS], area[rest], share).to_numpy()
+    table.loc[rest, "lens_route"] = "enclosing_area"
+    return table
+
+
+def _types(metro_table: pd.DataFrame, deline: pd.DataFrame) -> pd.Series:
+    """CBSA type by code (metro tables carry routes, not types)."""
+    return deline.drop_duplicates("cbsa").set_index("cbsa")["cbsa_type"].reindex(metro_table.index)
+
+
+def county_validation(table: pd.DataFrame, aige: pd.Series) -> dict[str, float]:
+    """Pearson r of the county AI-exposure measures against Felten et al.'s AIGE, and coverage by route."""
+    m = means(table.astype({c: float for c in COUNT_COLUMNS}))
+    out: dict[str, float] = {}
+    for measure in ("aioe", "lm_aioe", "gpt", "ai_app", "telework"):
+        out[f"aige_r_{measure}"], n = pearson(m[measure], aige)
+    out["aige_n"] = float(n)
+    direct_routes = table["lens_route"] == "cbp_county_x_area_staffing"
+    out["aige_r_aioe_fitted"], n = pearson(m.loc[direct_routes, "aioe"], aige)
+    out["aige_n_fitted"] = float(n)
+    return out
+
+
+def county_text(final: pd.DataFrame, stats: dict[str, float]) -> str:
+    """The 'Export-jobs lens' section of us-counties."""
+    routes = final["lens_route"].value_counts()
+    route_lines = "\n".join(f"| `{k}` | {v} |" for k, v in routes.items())
+    cov = final["occ_coverage"].groupby(final["lens_route"]).median()
+    cov_text = "; ".join(f"`{k}` {v:.3f}" for k, v in cov.items())
+    aige = ", ".join(
+        f"{oc.MEASURE_LABELS[m].split(' (')[0]} r = {stats[f'aige_r_{m}']:.3f}"
+        for m in ("aioe", "lm_aioe", "gpt", "ai_app")
+    )
+    return f"""
+Every county has the export_jobs pillar (the five exposure measures of us-metros, same formulas and occupation
+scores: see `occupations.csv` and 'Occupation scores') and the context indicator `anchored_share`. OEWS publishes no
+county estimates, so each county's occupation mix comes by one of these routes (group column `lens_route`; the area
+used is in `lens_area`):
+
+| route | counties |
+|---|---|
+{route_lines}
+
+- `oews_metro` / `cbp_cbsa_x_national_staffing` / `cbp_counties_x_national_staffing` / `oews_nonmetro_pool` (on a
+  county that is a whole CBSA by itself): the CBSA's own values (see us-metros' DATASHEET).
+- `cbp_county_x_area_staffing`: the county's CBP 2021 sector mix (20 sectors; CBP 2021 covers 38 states, with
+  Connecticut's legacy counties) plus its government jobs (BEA government GDP 2021 x national OEWS government jobs
+  per dollar), times **its area's own staffing pattern**: the area is the county's 2023 CBSA (metro: OEWS's published
+  mix; micro: the CBSA's industry-mix route) or, outside CBSAs, the pooled OEWS nonmetropolitan areas of its state.
+  The area's sector x occupation matrix is fitted by iterative proportional fitting (200 sweeps) from the national
+  sector staffing pattern to the area's sector employment (rows: CBP 2019 sectors of the CBSA plus government; for a
+  pool, the sum over the state's nonmetropolitan counties with CBP 2021) and to the area's occupation mix (columns),
+  so that the counties of an area differ by their sector mix while together they reproduce the area's occupations.
+- `enclosing_area`: a county without a sector mix of its own (the 12 states and DC missing from the CBP 2021
+  extract: CA, FL, GA, IL, IN, MI, NY, NC, OH, PA, TX, VA, DC; also Puerto Rico and Alaska's 02261) takes its area's
+  shares; its counts are the area's scaled by the county's share of the area's 2020 population.
+- `none`: the island areas (American Samoa, Guam, Northern Mariana Islands, U.S. Virgin Islands), which OEWS does
+  not cover: no lens.
+
+Median coverage (published detailed employment / all jobs) by route: {cov_text}.
+
+**Validation against Felten, Raj & Seamans' county AI exposure (AIGE)** (`AIGE_by_county_FIPS.csv`: their AIOE
+weighted by each county's ~2019 industry mix and national industry staffing; 2010s county geography, matched on
+FIPS, n = {int(stats["aige_n"])}): {aige}; for the AIOE measure on the counties with their own sector mix
+(`cbp_county_x_area_staffing`, n = {int(stats["aige_n_fitted"])}) r = {stats["aige_r_aioe_fitted"]:.3f}. Both sides
+are estimates; AIGE is pre-LLM AIOE on a 2019 industry mix.
 """

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -123,7 +124,7 @@ def region_set() -> RegionSet:
                         "NAICS 2017 codes used by CBP 2019 (kept; see 'Industry tables')",
                     ),
                 ),
-            )
+            ),
         ],
     )
 
@@ -166,7 +167,61 @@ def _principal_state(title: str) -> str:
     return title.rsplit(", ", 1)[1].split("-")[0]
 
 
-def build(src: UsSources, faces: UsFaces, shared: Path, out_dir: Path) -> dict[str, float]:
+@dataclass
+class LensContext:
+    """The CBSA-level pieces both US sets need: CBP (2023 codes), industry and cluster tables, the lens."""
+
+    cbp_raw: pd.DataFrame
+    cbp: pd.DataFrame
+    groups: pd.DataFrame
+    industry: pa.Table
+    clusters: pa.Table
+    inputs: us_lens.LensInputs
+    lens: pd.DataFrame
+    extras: dict[str, object]
+    c23: pd.DataFrame
+
+
+def lens_context(src: UsSources, shared: Path) -> LensContext:
+    """Read CBP, move its codes to 2023, and compute the lens of every CBSA.
+
+    Parameters
+    ----------
+    src : UsSources
+        Raw county tables.
+    shared : pathlib.Path
+        Shared data root.
+
+    Returns
+    -------
+    LensContext
+    """
+    deline = src.delineation
+    metros = deline.drop_duplicates("cbsa").set_index("cbsa").sort_index()
+    keys = pd.Index(metros.index, name="cbsa")
+    c23 = counties_2023(src)
+    cbp_raw = r.read_cbp_cbsa(shared)
+    cbp, cbp_code = us_lens.remap_cbp(cbp_raw, keys)
+    groups = pd.DataFrame(
+        {
+            "name": metros["cbsa_title"],
+            "cbsa_type": metros["cbsa_type"],
+            "state": [_principal_state(t) for t in metros["cbsa_title"]],
+            "csa": metros["csa"],
+            "cbp_code_2018": cbp_code,
+        },
+        index=keys,
+    )
+    industry = _industry_table(cbp, keys)
+    clusters, _ = _cluster_table(shared, cbp_raw)
+    inputs = us_lens.prepare(shared, cbp, clusters.to_pandas(), float(c23["gdp_gov_2021_k"].sum()))
+    lens, extras = us_lens.metro_lens(inputs, groups, deline, c23)
+    return LensContext(cbp_raw, cbp, groups, industry, clusters, inputs, lens, extras, c23)
+
+
+def build(
+    src: UsSources, faces: UsFaces, shared: Path, out_dir: Path, ctx: LensContext | None = None
+) -> dict[str, float]:
     """Build and write us-metros.
 
     Parameters
@@ -179,6 +234,8 @@ def build(src: UsSources, faces: UsFaces, shared: Path, out_dir: Path) -> dict[s
         Shared data root (CBP, Dingel & Neiman and cluster files are read here).
     out_dir : pathlib.Path
         Folder to write (created).
+    ctx : LensContext, optional
+        Precomputed CBSA pieces (:func:`lens_context`); computed when absent.
 
     Returns
     -------
@@ -212,27 +269,14 @@ def build(src: UsSources, faces: UsFaces, shared: Path, out_dir: Path) -> dict[s
             counts.loc[code, "gdp_knowledge_2021_k"] = msa_k[code]
     stats["k_total"] = int(counts["gdp_knowledge_2021_k"].notna().sum())
 
-    cbp_raw = r.read_cbp_cbsa(shared)
-    cbp, cbp_code = us_lens.remap_cbp(cbp_raw, keys)
+    ctx = lens_context(src, shared) if ctx is None else ctx
+    cbp, groups, industry, clusters, inputs = ctx.cbp, ctx.groups, ctx.industry, ctx.clusters, ctx.inputs
     cbp_table = _cbp_indicators(cbp, keys)
     dn_msa, dn_unmatched = us_lens.dn_to_2023(r.read_dn_msa(shared), metros["cbsa_title"])
     dn_col = pd.DataFrame({"dn_msa_teleworkable_share": dn_msa.reindex(keys)})
-
-    groups = pd.DataFrame(
-        {
-            "name": metros["cbsa_title"],
-            "cbsa_type": metros["cbsa_type"],
-            "state": [_principal_state(t) for t in metros["cbsa_title"]],
-            "csa": metros["csa"],
-            "cbp_code_2018": cbp_code,
-        },
-        index=keys,
-    )
-    industry = _industry_table(cbp, keys)
-    clusters, cluster_stats = _cluster_table(shared, cbp_raw)
+    clusters_stats = _cluster_table(shared, ctx.cbp_raw)[1]
     cluster_cols = _cluster_indicators(industry, clusters, groups["cbsa_type"], keys)
-    inputs = us_lens.prepare(shared, cbp, clusters.to_pandas(), float(c23["gdp_gov_2021_k"].sum()))
-    lens, extras = us_lens.metro_lens(inputs, groups, deline, c23)
+    lens, extras = ctx.lens, ctx.extras
     lens_stats = us_lens.metro_validation(lens, extras, inputs, dn_msa)
     table = pd.concat([groups, counts, cbp_table, dn_col, cluster_cols, lens], axis=1)
     table.index.name = "cbsa"
@@ -277,7 +321,7 @@ def build(src: UsSources, faces: UsFaces, shared: Path, out_dir: Path) -> dict[s
         ),
         ("Export-jobs lens", us_lens.metro_text(final, lens_stats, inputs, dn_unmatched)),
         ("Occupation scores", us_lens.scores_text(inputs.scores)),
-        ("Industry tables", _industry_text(industry, cluster_stats)),
+        ("Industry tables", _industry_text(industry, clusters_stats)),
         ("BEA combination areas", us_text.bea_combinations(src)),
         ("Alaska", us_text.alaska("metros")),
         ("Puerto Rico", _pr_text(final)),

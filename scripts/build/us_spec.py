@@ -21,6 +21,8 @@ RUCC = "U.S. Census Bureau, 2020 Census, as listed in USDA ERS Rural-Urban Conti
 CBP = "U.S. Census Bureau, County Business Patterns 2019"
 CBP_TABLE = "CBP 2019 by metropolitan/micropolitan statistical area x NAICS 2017 (Census API 'cbp', EMP)"
 DN = "Dingel & Neiman (2020), 'How many jobs can be done at home?', J. Public Economics 189"
+# GDP per resident of a county with fewer residents than this is left missing (see gdp_per_capita).
+MIN_GDP_POP = 1000
 # Net migration is a count that can be negative: the manifest's min lifts the validator's "count >= 0" rule.
 NET_FLOW_MIN = -100_000_000
 
@@ -376,7 +378,10 @@ def bea_indicators(level: str) -> list[Indicator]:
             "current US$ per person",
             "rate",
             2,
-            "gdp_2021_k / bea_pop_2021 x 1,000.",
+            "gdp_2021_k / bea_pop_2021 x 1,000"
+            + (
+                f"; missing where bea_pop_2021 < {MIN_GDP_POP:,} (the counts are kept)." if level == "counties" else "."
+            ),
             BEA,
             CAGDP2 + "; CAINC1 line 2 (population)",
             "2021",
@@ -386,7 +391,16 @@ def bea_indicators(level: str) -> list[Indicator]:
             numerator="gdp_2021_k",
             denominator="bea_pop_2021",
             scale=1000,
-            caveats="GDP is by place of work, population by residence: commuter-receiving areas look richer.",
+            min_denominator=MIN_GDP_POP if level == "counties" else None,
+            caveats="GDP is by place of work, population by residence: commuter-receiving areas look richer."
+            + (
+                f" Minimum population {MIN_GDP_POP:,}: where a few dozen residents live beside oil fields (Loving "
+                "County, TX: 57 residents, $102.7 million of GDP per head) GDP per resident measures nothing about "
+                "the residents, and one such value flattened the whole indicator (COINr's log treatment offsets by "
+                "1% of the range, so 99% of counties scored below 5 of 100). See 'GDP per capita of tiny counties'."
+                if level == "counties"
+                else ""
+            ),
         ),
         Indicator(
             "gdp_knowledge_2021_k",
@@ -436,10 +450,11 @@ def bea_indicators(level: str) -> list[Indicator]:
             "Average population, 2000-2015 (BEA)",
             "persons",
             "count",
-            1,
+            6,
             "Mean of CAINC1 line 2 (mid-year population) over the years 2000-2015 (all 16 years except for "
             "counties created in the period: Broomfield, CO, from 2001 and Alaska boroughs created 2007-2013, "
-            "averaged over the years BEA publishes for them).",
+            "averaged over the years BEA publishes for them). Stored with 6 decimals, so the mean of 16 whole "
+            "numbers (a multiple of 1/16) is exact and patents_per_100k uses the exact average.",
             BEA,
             CAINC1,
             "2000-2015",
@@ -747,7 +762,9 @@ def cluster_indicators() -> list[Indicator]:
 
 
 OEWS = "U.S. Bureau of Labor Statistics, Occupational Employment and Wage Statistics (OEWS), May 2025"
-OEWS_TABLE = "oe.data.0.Current (release 2025A01): employment by area x detailed occupation and national industry x occupation"
+OEWS_TABLE = (
+    "oe.data.0.Current (release 2025A01): employment by area x detailed occupation and national industry x occupation"
+)
 LENS_SOURCES = {
     "telework": (
         "Dingel & Neiman (2020), 'How many jobs can be done at home?', J. Public Economics 189:104235",

@@ -381,3 +381,38 @@ def frame_note(df: pd.DataFrame, column: str) -> int:
         Number of non-missing values.
     """
     return int(df[column].notna().sum())
+
+
+def gdp_floor(final: pd.DataFrame) -> str:
+    """The section on the minimum population of ``gdp_per_capita`` in us-counties.
+
+    Parameters
+    ----------
+    final : pandas.DataFrame
+        The finished us-counties table.
+
+    Returns
+    -------
+    str
+        Markdown body with the counties left out and the resulting spread.
+    """
+    from .us_spec import MIN_GDP_POP
+
+    out = final[final["gdp_2021_k"].notna() & final["bea_pop_2021"].notna() & final["gdp_per_capita"].isna()]
+    names = "; ".join(
+        f"{n} ({p:,.0f} residents, ${g / p * 1000:,.0f} per head)"
+        for n, p, g in zip(out["name"], out["bea_pop_2021"], out["gdp_2021_k"], strict=True)
+    )
+    kept = final["gdp_per_capita"].dropna()
+    return f"""
+`gdp_per_capita` divides GDP by place of **work** by population by place of **residence**. In a county with a few
+hundred residents beside oil fields, mines or a power plant, that ratio says nothing about the residents and is
+extreme: Loving County, TX has 57 residents and $102.7 million of GDP per head, 2,200 times the median county.
+One such value flattens the indicator: COINr's treatment winsorises at most 5 values and then log-transforms with an
+offset of 1% of the range, so with Loving County in, 99% of counties scored below 5 of 100 and the indicator acted as
+a constant. The build therefore leaves `gdp_per_capita` **missing where BEA's 2021 population is below
+{MIN_GDP_POP:,}** (the GDP and population counts stay, so custom regions that include such a county still get a
+value from their sums). Left out ({len(out)}): {names}. What remains ranges from ${kept.min():,.0f} to
+${kept.max():,.0f} per head (median ${kept.median():,.0f}). GDP per job would be the better ratio, but no jobs count
+by place of work covers every county in the shared data (CBP 2021 covers 38 states).
+"""
