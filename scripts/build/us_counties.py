@@ -10,7 +10,7 @@ import shapely
 from . import ct, datasheet, geo, output, us_lens, us_spec, us_text
 from .readers_us import ISLAND_AREAS, read_felten_aige
 from .spec import Group, RegionSet
-from .us_common import AK_NEW, AK_OLD, UsSources, counties_2017
+from .us_common import AK_NEW, AK_OLD, UsSources, bea_by_census, counties_2017, to_2017, to_2023
 from .us_geometry import UsFaces
 from .us_metros import LensContext
 
@@ -169,10 +169,18 @@ def build(src: UsSources, faces: UsFaces, out_dir: Path, ctx: LensContext, share
     counts.loc[ct.LEGACY, "land_km2"] = ct_land * legacy_area / legacy_area.sum()
 
     groups = _names_and_groups(src, keys)
-    lens = us_lens.county_lens(
-        ctx.inputs, groups, counts, ctx.lens, ctx.extras, src.delineation.rename(columns={}), ctx.c23
+    gdp_mix = to_2017(bea_by_census(us_lens.gdp_sector_mix(src.cagdp2, ctx.inputs), src), src)
+    lens = us_lens.county_lens(ctx.inputs, groups, counts, ctx.lens, ctx.extras, src.delineation, ctx.c23, gdp_mix)
+    context = counts[["personal_income_2021_k", "bea_pop_2021", "ba_plus_25", "pop_25plus"]].astype(float)
+    context = pd.DataFrame(
+        {
+            "income_per_capita": context["personal_income_2021_k"] / context["bea_pop_2021"],
+            "ba_plus_share": context["ba_plus_25"] / context["pop_25plus"],
+        }
     )
-    lens_stats = us_lens.county_validation(lens, read_felten_aige(shared))
+    lens_stats = us_lens.county_validation(lens, read_felten_aige(shared), context)
+    gdp_2023 = to_2023(bea_by_census(us_lens.gdp_sector_mix(src.cagdp2, ctx.inputs), src), src)
+    lens_stats |= us_lens.csa_check(ctx.inputs, ctx.groups, ctx.extras, ctx.c23, src.delineation, gdp_2023)
     table = pd.concat([groups, counts, lens], axis=1)
     table.index.name = "fips"
     table = table.reset_index()
@@ -198,7 +206,7 @@ def build(src: UsSources, faces: UsFaces, out_dir: Path, ctx: LensContext, share
         ("Alaska", us_text.alaska("counties")),
         ("BEA combination areas", us_text.bea_combinations(src, final)),
         ("Knowledge-intensive GDP and suppression", us_text.knowledge_gdp_coverage(src)),
-        ("Export-jobs lens", us_lens.county_text(final, lens_stats)),
+        ("Export-jobs lens", us_lens.county_text(final, lens_stats) + us_lens.csa_text(lens_stats)),
         ("Occupation scores", us_lens.scores_text(ctx.inputs.scores)),
         ("GDP per capita of tiny counties", us_text.gdp_floor(final)),
         ("Puerto Rico and the island areas", _territories(final)),

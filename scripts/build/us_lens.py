@@ -137,6 +137,54 @@ def local_share_by_industry(cbp: pd.DataFrame, clusters: pd.DataFrame, prefixes:
     return pd.Series(out).sort_index()
 
 
+# BEA CAGDP2 sector lines -> CBP sector codes, and the combined lines whose published total bounds their parts.
+GDP_LINES = {
+    3: "11", 6: "21", 10: "22", 11: "23", 12: "31-33", 34: "42", 35: "44-45", 36: "48-49", 45: "51", 51: "52",
+    56: "53", 60: "54", 64: "55", 65: "56", 69: "61", 70: "62", 76: "71", 79: "72", 82: "81",
+}  # fmt: skip
+GDP_COMBOS = {50: [51, 56], 59: [60, 64, 65], 68: [69, 70], 75: [76, 79]}
+
+
+def gdp_sector_mix(gdp: pd.DataFrame, inputs: LensInputs) -> pd.DataFrame:
+    """Private jobs by sector estimated from BEA county GDP by industry (for counties CBP 2021 lacks).
+
+    Each published sector's 2021 GDP is turned into jobs at the national rate of OEWS May 2025 jobs per
+    dollar of that sector's GDP (sum over all counties). A suppressed '(D)' sector is never 0: where its
+    combined line (FIRE 50, professional and business services 59, education and health 68, arts and
+    accommodation 75) is published, the part of it the published sectors do not account for is split over
+    the suppressed sectors by their national GDP; what remains of private GDP (line 2) goes to the
+    cross-industry private pattern at the national private jobs-per-dollar rate.
+
+    Parameters
+    ----------
+    gdp : pandas.DataFrame
+        BEA CAGDP2 2021 by county key (columns = line codes, NaN = suppressed).
+    inputs : LensInputs
+        OEWS industry totals and the NAICS map.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Counties (BEA keys) x OEWS sector industries, jobs (government not included).
+    """
+    lines = pd.DataFrame({line: gdp[line] for line in GDP_LINES})
+    national = gdp.sum()
+    for combo, parts in GDP_COMBOS.items():
+        rest = (gdp[combo] - lines[parts].sum(axis=1)).clip(lower=0.0)
+        missing = lines[parts].isna()
+        weights = missing.mul(national[parts], axis=1)
+        weights = weights.div(weights.sum(axis=1).where(lambda x: x > 0), axis=0)
+        lines[parts] = lines[parts].fillna(weights.mul(rest, axis=0))
+    residual = (gdp[2] - lines.sum(axis=1)).clip(lower=0.0)
+    industry = {line: oc.oews_industry(code, inputs.prefixes) for line, code in GDP_LINES.items()}
+    rate = pd.Series({line: inputs.oews.industry_total[industry[line]] / lines[line].sum() for line in GDP_LINES})
+    jobs = lines.fillna(0.0).mul(rate, axis=1)
+    jobs.columns = [industry[line] for line in jobs.columns]
+    out = jobs.T.groupby(level=0).sum().T
+    out[oc.PRIVATE_ALL] = residual * inputs.oews.industry_total[oc.PRIVATE_ALL] / national[2]
+    return out[gdp[2].notna()].sort_index(axis=1)
+
+
 def with_government(mix: pd.DataFrame, gov_gdp_k: pd.Series, per_k: float) -> pd.DataFrame:
     """Add estimated government jobs (BEA government GDP x national jobs per dollar) as an industry."""
     out = mix.copy()
@@ -239,6 +287,7 @@ ROUTES = (
     "cbp_cbsa_x_national_staffing",
     "cbp_counties_x_national_staffing",
     "cbp_county_x_area_staffing",
+    "bea_gdp_county_x_area_staffing",
     "enclosing_area",
     "oews_nonmetro_pool",
     "none",
@@ -618,6 +667,7 @@ def county_lens(
     extras: dict[str, object],
     deline: pd.DataFrame,
     c23: pd.DataFrame,
+    gdp_mix: pd.DataFrame,
 ) -> pd.DataFrame:
     """Lens counts, route and area of every county polygon.
 
@@ -635,6 +685,8 @@ def county_lens(
         County -> CBSA, 2023.
     c23 : pandas.DataFrame
         County counts in 2023 geography (for pool populations and sectors).
+    gdp_mix : pandas.DataFrame
+        :func:`gdp_sector_mix` on the 2017 polygons: the sector mix of counties CBP 2021 lacks.
 
     Returns
     -------
@@ -647,7 +699,9 @@ def county_lens(
     pool_counts = extras["pool_counts"]
     assert isinstance(cbsa_occ, pd.DataFrame) and isinstance(pools, pd.DataFrame)
     assert isinstance(pool_counts, pd.DataFrame)
-    sectors = sector_mix(inputs.cbp_county, inputs)
+    cbp_sectors = sector_mix(inputs.cbp_county, inputs)
+    from_gdp = gdp_mix.dropna(how="all").index.difference(cbp_sectors.index)
+    sectors = pd.concat([cbp_sectors, gdp_mix.loc[from_gdp]]).fillna(0.0)
     sectors = with_government(sectors, counts["gdp_gov_2021_k"], inputs.gov_jobs_per_k).fillna(0.0)
     sectors = sectors.reindex(keys.intersection(sectors.index))
 
@@ -702,7 +756,9 @@ def county_lens(
         fitted.insert(0, "occ_emp_total", sectors.loc[fit].sum(axis=1))
         fitted = fitted.join(anchored(sectors.loc[fit], inputs))
         table.loc[fit, fitted.columns] = fitted
-        table.loc[fit, "lens_route"] = "cbp_county_x_area_staffing"
+        table.loc[fit, "lens_route"] = np.where(
+            pd.Index(fit).isin(from_gdp), "bea_gdp_county_x_area_staffing", "cbp_county_x_area_staffing"
+        )
     # 3. No sector mix of its own: the enclosing area's values, scaled by population.
     rest = keys[~whole & ~keys.isin(fit) & (area != "")]
     pop = counts["pop_2020"].astype(float)
@@ -720,7 +776,7 @@ def _types(metro_table: pd.DataFrame, deline: pd.DataFrame) -> pd.Series:
     return deline.drop_duplicates("cbsa").set_index("cbsa")["cbsa_type"].reindex(metro_table.index)
 
 
-def county_validation(table: pd.DataFrame, aige: pd.Series) -> dict[str, float]:
+def county_validation(table: pd.DataFrame, aige: pd.Series, context: pd.DataFrame) -> dict[str, float]:
     """Pearson r of the county AI-exposure measures against Felten et al.'s AIGE, and coverage by route."""
     m = means(table.astype({c: float for c in COUNT_COLUMNS}))
     out: dict[str, float] = {}
@@ -730,6 +786,13 @@ def county_validation(table: pd.DataFrame, aige: pd.Series) -> dict[str, float]:
     direct_routes = table["lens_route"] == "cbp_county_x_area_staffing"
     out["aige_r_aioe_fitted"], n = pearson(m.loc[direct_routes, "aioe"], aige)
     out["aige_n_fitted"] = float(n)
+    oews = table["lens_route"] == "oews_metro"
+    out["aige_r_aioe_oews"], n = pearson(m.loc[oews, "aioe"], aige)
+    out["aige_n_oews"] = float(n)
+    out["aige_r_income"], _ = pearson(context["income_per_capita"], aige)
+    out["aige_r_ba"], _ = pearson(context["ba_plus_share"], aige)
+    out["aioe_r_income"], _ = pearson(context["income_per_capita"], m["aioe"])
+    out["aioe_r_ba"], _ = pearson(context["ba_plus_share"], m["aioe"])
     return out
 
 
@@ -737,12 +800,10 @@ def county_text(final: pd.DataFrame, stats: dict[str, float]) -> str:
     """The 'Export-jobs lens' section of us-counties."""
     routes = final["lens_route"].value_counts()
     route_lines = "\n".join(f"| `{k}` | {v} |" for k, v in routes.items())
-    cov = final["occ_coverage"].groupby(final["lens_route"]).median()
+    cov = final["occ_coverage"].groupby(final["lens_route"]).median().dropna()
     cov_text = "; ".join(f"`{k}` {v:.3f}" for k, v in cov.items())
-    aige = ", ".join(
-        f"{oc.MEASURE_LABELS[m].split(' (')[0]} r = {stats[f'aige_r_{m}']:.3f}"
-        for m in ("aioe", "lm_aioe", "gpt", "ai_app")
-    )
+    short = {"aioe": "AIOE", "lm_aioe": "LM-AIOE", "gpt": "GPT exposure", "ai_app": "AI applicability"}
+    aige = ", ".join(f"{short[m]} r = {stats[f'aige_r_{m}']:.3f}" for m in short)
     return f"""
 Every county has the export_jobs pillar (the five exposure measures of us-metros, same formulas and occupation
 scores: see `occupations.csv` and 'Occupation scores') and the context indicator `anchored_share`. OEWS publishes no
@@ -763,9 +824,15 @@ used is in `lens_area`):
   sector staffing pattern to the area's sector employment (rows: CBP 2019 sectors of the CBSA plus government; for a
   pool, the sum over the state's nonmetropolitan counties with CBP 2021) and to the area's occupation mix (columns),
   so that the counties of an area differ by their sector mix while together they reproduce the area's occupations.
-- `enclosing_area`: a county without a sector mix of its own (the 12 states and DC missing from the CBP 2021
-  extract: CA, FL, GA, IL, IN, MI, NY, NC, OH, PA, TX, VA, DC; also Puerto Rico and Alaska's 02261) takes its area's
-  shares; its counts are the area's scaled by the county's share of the area's 2020 population.
+- `bea_gdp_county_x_area_staffing`: a county CBP 2021 lacks (the 12 states and DC missing from the extract: CA, FL,
+  GA, IL, IN, MI, NY, NC, OH, PA, TX, VA, DC) gets a sector mix from BEA's county GDP by industry 2021 (CAGDP2, which
+  covers every county): each published sector's GDP x national OEWS jobs per dollar of that sector's GDP; a '(D)'
+  sector is never 0: the unexplained part of its published combined line (FIRE, professional and business services,
+  education and health, arts and accommodation) is split over the suppressed sectors by national GDP, and the rest of
+  private GDP goes to the cross-industry pattern. Then as above, with the area's fitted staffing. GDP is not jobs
+  (capital-intensive sectors and imputed rent weigh more), which the check below measures.
+- `enclosing_area`: a county with neither (Puerto Rico: no CBP, no BEA) takes its area's shares; its counts are the
+  area's scaled by the county's share of the area's 2020 population.
 - `none`: the island areas (American Samoa, Guam, Northern Mariana Islands, U.S. Virgin Islands), which OEWS does
   not cover: no lens.
 
@@ -776,4 +843,90 @@ weighted by each county's ~2019 industry mix and national industry staffing; 201
 FIPS, n = {int(stats["aige_n"])}): {aige}; for the AIOE measure on the counties with their own sector mix
 (`cbp_county_x_area_staffing`, n = {int(stats["aige_n_fitted"])}) r = {stats["aige_r_aioe_fitted"]:.3f}. Both sides
 are estimates; AIGE is pre-LLM AIOE on a 2019 industry mix.
+"""
+
+
+def csa_check(
+    inputs: LensInputs,
+    groups: pd.DataFrame,
+    extras: dict[str, object],
+    c23: pd.DataFrame,
+    deline: pd.DataFrame,
+    gdp_mix_2023: pd.DataFrame,
+) -> dict[str, float]:
+    """Test the county route where the truth is known: metros inside combined statistical areas.
+
+    Each CSA with two or more metros plays the area and its metros play the counties: the metros' CBP 2019
+    sector mixes (plus government) times the CSA's IPF-fitted staffing pattern (the route of
+    ``cbp_county_x_area_staffing``) are compared with the metros' own OEWS occupation mixes; so are the
+    national sector staffing pattern without fitting, the BEA-GDP sector mix (``gdp_mix_2023``, summed over the
+    metro's counties; the ``bea_gdp_county_x_area_staffing`` route) with the fitted pattern, and simply giving
+    every metro the CSA's value.
+
+    Returns
+    -------
+    dict
+        ``csa_n`` and, for ``fitted``, ``national`` and ``area``, ``csa_r_<variant>_<measure>`` (Pearson r)
+        and ``csa_mad_<variant>_<measure>`` (mean absolute difference).
+    """
+    truth = extras["occ"]
+    assert isinstance(truth, pd.DataFrame)
+    gov = c23["gdp_gov_2021_k"].reindex(deline["fips5"]).groupby(deline["cbsa"].to_numpy()).sum(min_count=1)
+    sectors = with_government(oc.industry_mix(inputs.cbp, inputs.prefixes, max_digits=2), gov, inputs.gov_jobs_per_k)
+    sectors = sectors.fillna(0.0)
+    metros = groups[(groups["cbsa_type"] == "metro") & (groups["csa"] != "") & groups.index.isin(sectors.index)]
+    gdp_sectors = gdp_mix_2023.reindex(deline["fips5"]).fillna(0.0).groupby(deline["cbsa"].to_numpy()).sum()
+    gdp_sectors = with_government(gdp_sectors, gov, inputs.gov_jobs_per_k).fillna(0.0)
+    rows: dict[str, list[np.ndarray]] = {"fitted": [], "gdp": [], "national": [], "area": [], "truth": []}
+    index: list[str] = []
+    for _, sub in metros.groupby("csa", sort=True):
+        if len(sub) < 2:
+            continue
+        members = list(sub.index)
+        area_sectors = sectors.loc[members].sum().to_frame("csa").T
+        area_occ = truth.loc[members].sum().to_frame("csa").T
+        pattern = calibrated_sector_staffing(area_sectors, area_occ, inputs)["csa"]
+        national = inputs.staffing.occupations(sectors.loc[members])
+        for m in members:
+            rows["fitted"].append(sectors.loc[m, pattern.index].to_numpy() @ pattern.to_numpy())
+            rows["gdp"].append(
+                gdp_sectors.reindex(columns=pattern.index).fillna(0.0).loc[m].to_numpy() @ pattern.to_numpy()
+            )
+            rows["national"].append(national.loc[m].to_numpy())
+            rows["area"].append(area_occ.iloc[0].to_numpy())
+            rows["truth"].append(truth.loc[m].to_numpy())
+            index.append(m)
+    got = {
+        k: means(oc.measures(pd.DataFrame(np.vstack(v), index=index, columns=inputs.scores.index), inputs.scores))
+        for k, v in rows.items()
+    }
+    out: dict[str, float] = {"csa_n": float(len(index))}
+    for variant in ("fitted", "gdp", "national", "area"):
+        for m in oc.MEASURES:
+            out[f"csa_r_{variant}_{m}"], _ = pearson(got[variant][m], got["truth"][m])
+            out[f"csa_mad_{variant}_{m}"] = float((got[variant][m] - got["truth"][m]).abs().mean())
+    return out
+
+
+def csa_text(stats: dict[str, float]) -> str:
+    """Markdown table of :func:`csa_check`."""
+    lines = []
+    for m in oc.MEASURES:
+        cells = " | ".join(
+            f"{stats[f'csa_r_{v}_{m}']:.3f} ({stats[f'csa_mad_{v}_{m}']:.4f})"
+            for v in ("fitted", "gdp", "national", "area")
+        )
+        lines.append(f"| {oc.MEASURE_LABELS[m]} | {cells} |")
+    body = "\n".join(lines)
+    return f"""
+**Check of the county route where the truth is known.** OEWS publishes no counties, but it publishes every metro,
+and {int(stats["csa_n"])} metros lie in combined statistical areas with two or more metros. Treating each such CSA
+as the area and its metros as the 'counties', the metros' sector mixes times the CSA's fitted staffing pattern
+(this set's `cbp_county_x_area_staffing` route; with BEA-GDP sector mixes of the metros' counties, its
+`bea_gdp_county_x_area_staffing` route) are compared with the metros' own published mixes. Pearson r (mean absolute
+difference in brackets), against two simpler routes:
+
+| measure | CBP sector mix x area's fitted staffing (`cbp_county_x_area_staffing`) | BEA-GDP sector mix x area's fitted staffing (`bea_gdp_county_x_area_staffing`) | CBP sector mix x national staffing | area's value for every part (`enclosing_area`) |
+|---|---|---|---|---|
+{body}
 """
