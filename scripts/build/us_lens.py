@@ -841,8 +841,13 @@ Median coverage (published detailed employment / all jobs) by route: {cov_text}.
 **Validation against Felten, Raj & Seamans' county AI exposure (AIGE)** (`AIGE_by_county_FIPS.csv`: their AIOE
 weighted by each county's ~2019 industry mix and national industry staffing; 2010s county geography, matched on
 FIPS, n = {int(stats["aige_n"])}): {aige}; for the AIOE measure on the counties with their own sector mix
-(`cbp_county_x_area_staffing`, n = {int(stats["aige_n_fitted"])}) r = {stats["aige_r_aioe_fitted"]:.3f}. Both sides
-are estimates; AIGE is pre-LLM AIOE on a 2019 industry mix.
+(`cbp_county_x_area_staffing`, n = {int(stats["aige_n_fitted"])}) r = {stats["aige_r_aioe_fitted"]:.3f}; on the
+single-county metros, where this set uses OEWS's published mix, r = {stats["aige_r_aioe_oews"]:.3f} (n =
+{int(stats["aige_n_oews"])}). The agreement is weak outside the published metros, and AIGE is itself an estimate: it
+weights pre-LLM AIOE by a 2019 county industry mix with national staffing and, on this sample, correlates r =
+{stats["aige_r_income"]:.3f} with income per head and r = {stats["aige_r_ba"]:.3f} with the share of adults with a
+degree (this set's `aioe_mean`: {stats["aioe_r_income"]:.3f} and {stats["aioe_r_ba"]:.3f}). The check against published
+metros below is the stronger test of the county routes.
 """
 
 

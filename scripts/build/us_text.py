@@ -297,11 +297,26 @@ def vintages(level: str) -> str:
     if level == "metros":
         rows += [
             ("Employment by NAICS, knowledge jobs", "Census CBP 2019", "March 2019", "OMB Sept 2018 CBSAs"),
-            ("Teleworkable shares", "Dingel & Neiman 2020", "OES May 2018 / O*NET", "OES MSA (2013/2015 OMB)"),
+            ("Dingel & Neiman metro benchmark", "Dingel & Neiman 2020", "OES May 2018 / O*NET", "OES MSA (2013/2015)"),
         ]
+    rows += [
+        ("Occupation mix (export_jobs)", "BLS OEWS", "May 2025", "2023 CBSAs; BLS nonmetropolitan areas"),
+        (
+            "Industry mix of the staffing routes",
+            "CBP 2019 (CBSA), CBP 2021 (county), BEA CAGDP2 2021",
+            "2019-2021",
+            "2018 CBSAs / counties",
+        ),
+        (
+            "Exposure scores",
+            "Dingel & Neiman; Felten et al.; Eloundou et al.; Tomlinson et al.",
+            "2020-2025",
+            "SOC 2010/2018",
+        ),
+    ]
     body = "| indicators | source | reference period | geography |\n|---|---|---|---|\n"
     body += "\n".join(f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows)
-    return "Vintages differ between indicators; a composite therefore mixes 2015-2023 information.\n\n" + body
+    return "Vintages differ between indicators; a composite therefore mixes 2015-2025 information.\n\n" + body
 
 
 def knowledge_gdp_coverage(src: UsSources) -> str:
