@@ -10,7 +10,7 @@ import shapely
 from . import ct, datasheet, geo, output, us_lens, us_spec, us_text
 from .readers_us import ISLAND_AREAS, read_felten_aige
 from .spec import Group, RegionSet
-from .us_common import AK_NEW, AK_OLD, UsSources, bea_by_census, counties_2017, to_2017, to_2023
+from .us_common import AK_NEW, AK_OLD, UsSources, bea_by_census, counties_2017, to_2017
 from .us_geometry import UsFaces
 from .us_metros import LensContext
 
@@ -179,8 +179,7 @@ def build(src: UsSources, faces: UsFaces, out_dir: Path, ctx: LensContext, share
         }
     )
     lens_stats = us_lens.county_validation(lens, read_felten_aige(shared), context)
-    gdp_2023 = to_2023(bea_by_census(us_lens.gdp_sector_mix(src.cagdp2, ctx.inputs), src), src)
-    lens_stats |= us_lens.csa_check(ctx.inputs, ctx.groups, ctx.extras, ctx.c23, src.delineation, gdp_2023)
+    lens_stats |= us_lens.csa_check(ctx.inputs, ctx.groups, ctx.extras, ctx.c23, src.delineation, ctx.gdp_2023)
     table = pd.concat([groups, counts, lens], axis=1)
     table.index.name = "fips"
     table = table.reset_index()

@@ -12,8 +12,9 @@ Routes (the value of the ``lens_route`` column; DATASHEET section 'Export-jobs l
   fitted by IPF so that the area's sectors reproduce the area's occupation mix.
 * ``enclosing_area``: a county without a sector mix of its own (CBP 2021 lacks 12 states and DC) takes
   the occupation mix of the area it lies in; its counts are the area's scaled by 2020 population.
-* ``cbp_counties_x_national_staffing``: a 2023 micro area that is not in CBP 2019 (new code): the sum
-  of its counties' CBP 2021 sector mixes times the national staffing pattern.
+* ``counties_sectors_x_national_staffing``: a 2023 micro area that is not in CBP 2019 (new code): the sum
+  of its counties' sector mixes (CBP 2021, else estimated from BEA GDP by industry) times the national
+  staffing pattern.
 * ``oews_nonmetro_pool``: the pooled OEWS nonmetropolitan areas of the state (BLS's county composition of
   its nonmetropolitan areas is not in the shared data).
 """
@@ -285,7 +286,7 @@ def calibrated_sector_staffing(
 ROUTES = (
     "oews_metro",
     "cbp_cbsa_x_national_staffing",
-    "cbp_counties_x_national_staffing",
+    "counties_sectors_x_national_staffing",
     "cbp_county_x_area_staffing",
     "bea_gdp_county_x_area_staffing",
     "enclosing_area",
@@ -381,6 +382,7 @@ def metro_lens(
     metros: pd.DataFrame,
     deline: pd.DataFrame,
     c23: pd.DataFrame,
+    county_sectors: pd.DataFrame,
 ) -> tuple[pd.DataFrame, dict[str, object]]:
     """Lens counts, route and area of every 2023 CBSA.
 
@@ -394,6 +396,8 @@ def metro_lens(
         County -> CBSA (``fips5, cbsa``).
     c23 : pandas.DataFrame
         County counts in 2023 geography (``gdp_gov_2021_k``, ``pop_2020``).
+    county_sectors : pandas.DataFrame
+        Private jobs by sector industry of each 2023 county (CBP 2021, else :func:`gdp_sector_mix`).
 
     Returns
     -------
@@ -434,32 +438,42 @@ def metro_lens(
     table.loc[cbp_micro, "lens_area"] = cbp_micro
     occ.loc[cbp_micro] = route_occ.loc[cbp_micro]
 
-    # Micro areas with no CBP 2019 code: their counties' CBP 2021 sector mixes, else the state's pool.
+    # Micro areas with no CBP 2019 code: their counties' sector mixes, else the state's pool.
     rest = micro.difference(cbp_micro)
-    county_sectors = sector_mix(inputs.cbp_county, inputs)
     county_gov = c23["gdp_gov_2021_k"]
     pools = state_nonmetro_pools(inputs)
     pool_counts = oc.measures(pools, inputs.scores)
     pool_counts.insert(0, "occ_emp_total", pools.attrs["totals"])
     nonmetro_pop = _nonmetro_pop(c23, deline, metros)
-    for code in rest:
+
+    def summed(code: str) -> pd.DataFrame | None:
         counties = member.index[member == code]
-        if counties.isin(county_sectors.index).all():
-            sectors = county_sectors.loc[counties].sum().to_frame(code).T
-            sectors = with_government(
-                sectors, pd.Series({code: county_gov.reindex(counties).sum()}), inputs.gov_jobs_per_k
-            )
-            counts, occ_row = route_table(sectors.fillna(0.0), inputs)
+        if not counties.isin(county_sectors.index).all():
+            return None
+        sectors = county_sectors.loc[counties].sum().to_frame(code).T
+        gov_k = pd.Series({code: county_gov.reindex(counties).sum()})
+        return with_government(sectors, gov_k, inputs.gov_jobs_per_k).fillna(0.0)
+
+    for code in rest:
+        sectors = summed(code)
+        if sectors is not None:
+            counts, occ_row = route_table(sectors, inputs)
             table.loc[code, counts.columns] = counts.loc[code]
-            table.loc[code, ["lens_route", "lens_area"]] = ["cbp_counties_x_national_staffing", code]
+            table.loc[code, ["lens_route", "lens_area"]] = ["counties_sectors_x_national_staffing", code]
             occ.loc[code] = occ_row.loc[code]
         else:
+            counties = member.index[member == code]
             state = counties[0][:2]
             pool = f"nonmetro-{state}"
             share = c23["pop_2020"].reindex(counties).sum() / nonmetro_pop[state]
             table.loc[code, pool_counts.columns] = pool_counts.loc[pool] * share
             table.loc[code, ["lens_route", "lens_area"]] = ["oews_nonmetro_pool", pool]
             occ.loc[code] = pools.loc[pool] * share
+    # Metros CBP 2019 does not have (new or split off in 2023): anchored jobs from their counties' sectors.
+    for code in metro_keys.difference(route.index):
+        sectors = summed(code)
+        if sectors is not None:
+            table.loc[code, ["anchored_jobs", "anchored_base"]] = anchored(sectors, inputs).loc[code]
     check = route.reindex(metro_keys).dropna(how="all")
     extras = {"occ": occ, "route_check": check, "direct": direct, "pools": pools, "pool_counts": pool_counts}
     return table, extras
@@ -477,8 +491,9 @@ def dn_to_2023(dn: pd.DataFrame, titles: pd.Series) -> tuple[pd.Series, list[str
 
     An area whose code is a 2023 CBSA code is joined on it. Every other area (New England NECTAs, codes
     renumbered since) is joined to the 2023 CBSA whose title contains one of its principal cities and
-    shares a state with it; when two areas meet the same CBSA only the one whose first city is the CBSA's
-    first city is kept (Bridgeport-Stamford-Norwalk, not Danbury, for Bridgeport-Stamford-Danbury).
+    shares a state with it (when several do, the one containing its first city); when two areas meet the
+    same CBSA only the one whose first city is the CBSA's first city is kept (Bridgeport-Stamford-Norwalk,
+    not Danbury, for Bridgeport-Stamford-Danbury).
 
     Parameters
     ----------
@@ -507,7 +522,9 @@ def dn_to_2023(dn: pd.DataFrame, titles: pd.Series) -> tuple[pd.Series, list[str
         for code, title in titles.items():
             t_cities, t_states = split(title)
             if states & t_states and set(cities) & set(t_cities):
-                hits.append((code, cities[0] == t_cities[0]))
+                hits.append((code, cities[0] == t_cities[0], cities[0] in t_cities))
+        if len(hits) > 1:  # Boston-Cambridge-Nashua: Boston's CBSA, not Manchester-Nashua
+            hits = [h for h in hits if h[2]]
         if len(hits) == 1 and hits[0][0] not in out:
             candidates.setdefault(hits[0][0], []).append((f"{area} {name}", hits[0][1], float(value)))
         else:
@@ -601,8 +618,10 @@ teleworkable share of earlier builds is gone (it reached r = 0.76 against Dingel
   government jobs are estimated as the area's BEA government GDP 2021 (CAGDP2 line 83, summed over its counties) x
   national OEWS government employment / national government GDP ({inputs.gov_jobs_per_k * 1000:.2f} jobs per
   $1 million), with OEWS's all-government staffing pattern (incl. state and local schools and hospitals).
-- `cbp_counties_x_national_staffing`: a micro area new in 2023 (no CBP 2019 code): the sum of its counties' CBP 2021
-  sector mixes (where CBP 2021 covers them) plus government, times the national sector staffing pattern.
+- `counties_sectors_x_national_staffing`: a micro area new in 2023 (no CBP 2019 code): the sum of its counties'
+  sector mixes (CBP 2021 where it covers them, else estimated from BEA GDP by industry as in us-counties) plus
+  government, times the national sector staffing pattern. Metros that CBP 2019 lacks take their anchored jobs from
+  the same county sector mixes.
 - `oews_nonmetro_pool`: otherwise the pooled published mix of the OEWS nonmetropolitan areas of its state (micro
   areas lie inside them; BLS's county composition of these areas is not in the shared data), its counts scaled by
   the area's share of the state's nonmetropolitan 2020 population.
@@ -814,7 +833,7 @@ used is in `lens_area`):
 |---|---|
 {route_lines}
 
-- `oews_metro` / `cbp_cbsa_x_national_staffing` / `cbp_counties_x_national_staffing` / `oews_nonmetro_pool` (on a
+- `oews_metro` / `cbp_cbsa_x_national_staffing` / `counties_sectors_x_national_staffing` / `oews_nonmetro_pool` (on a
   county that is a whole CBSA by itself): the CBSA's own values (see us-metros' DATASHEET).
 - `cbp_county_x_area_staffing`: the county's CBP 2021 sector mix (20 sectors; CBP 2021 covers 38 states, with
   Connecticut's legacy counties) plus its government jobs (BEA government GDP 2021 x national OEWS government jobs

@@ -14,7 +14,7 @@ import shapely
 from . import datasheet, geo, output, us_lens, us_spec, us_text
 from . import readers_us as r
 from .spec import Group, RegionSet, SideTable
-from .us_common import CBP_SECTORS, KNOWLEDGE_NAICS, UsSources, counties_2023, knowledge_gdp
+from .us_common import CBP_SECTORS, KNOWLEDGE_NAICS, UsSources, bea_by_census, counties_2023, knowledge_gdp, to_2023
 from .us_geometry import UsFaces
 
 TOLERANCE = 0.01
@@ -180,6 +180,7 @@ class LensContext:
     lens: pd.DataFrame
     extras: dict[str, object]
     c23: pd.DataFrame
+    gdp_2023: pd.DataFrame
 
 
 def lens_context(src: UsSources, shared: Path) -> LensContext:
@@ -215,8 +216,11 @@ def lens_context(src: UsSources, shared: Path) -> LensContext:
     industry = _industry_table(cbp, keys)
     clusters, _ = _cluster_table(shared, cbp_raw)
     inputs = us_lens.prepare(shared, cbp, clusters.to_pandas(), float(c23["gdp_gov_2021_k"].sum()))
-    lens, extras = us_lens.metro_lens(inputs, groups, deline, c23)
-    return LensContext(cbp_raw, cbp, groups, industry, clusters, inputs, lens, extras, c23)
+    cbp_2021 = to_2023(us_lens.sector_mix(inputs.cbp_county, inputs), src)
+    gdp_2023 = to_2023(bea_by_census(us_lens.gdp_sector_mix(src.cagdp2, inputs), src), src)
+    county_sectors = pd.concat([cbp_2021, gdp_2023.loc[gdp_2023.index.difference(cbp_2021.index)]]).fillna(0.0)
+    lens, extras = us_lens.metro_lens(inputs, groups, deline, c23, county_sectors)
+    return LensContext(cbp_raw, cbp, groups, industry, clusters, inputs, lens, extras, c23, gdp_2023)
 
 
 def build(
