@@ -629,8 +629,8 @@ teleworkable share of earlier builds is gone (it reached r = 0.76 against Dingel
 **Coverage** (`occ_coverage` = published detailed employment / all-occupation employment): {cov}. Shares are taken
 over published detailed employment, as the OEWS documentation advises.
 
-**Check of the staffing route against OEWS** (the 393 metros that have both a CBP 2019 industry mix and their own
-OEWS mix; n = {int(stats["route_n"])}): Pearson r between the route's and the published mix's value, and the mean
+**Check of the staffing route against OEWS**: on the {int(stats["route_n"])} metros that have both a CBP 2019
+industry mix and their own published OEWS mix, Pearson r between the route's and the published mix's value, and the mean
 absolute difference:
 
 | measure | r | mean absolute difference |
@@ -639,7 +639,7 @@ absolute difference:
 
 **Validation against Dingel & Neiman's published metro file** (`MSA_workfromhome.csv`, OES May 2018, their own
 occupation-based shares): the occupation-based `teleworkable_share` correlates r = {stats["dn_r"]:.3f} with it over
-n = {int(stats["dn_n"])} matched metros (tests/test_build_regions.py requires r >= 0.9). Matching: an area whose code
+n = {int(stats["dn_n"])} matched metros (tests/test_lens_build.py requires r >= 0.9). Matching: an area whose code
 is a 2023 CBSA code is joined on it; New England NECTAs and renumbered areas are joined to the 2023 CBSA whose title
 shares a principal city and a state (e.g. 71650 Boston-Cambridge-Nashua NECTA -> 14460, 17460 Cleveland-Elyria ->
 17410); areas not matched: {"; ".join(dn_unmatched)}. The matched value is stored as `dn_msa_teleworkable_share`.

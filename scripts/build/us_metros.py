@@ -150,16 +150,18 @@ def _cbp_indicators(cbp: pd.DataFrame, keys: pd.Index) -> pd.DataFrame:
 
 
 def _extent_changes(src: UsSources, counts: pd.DataFrame) -> str:
-    """Compare BEA's 2018-era MSA GDP of each renumbered metro with the sum of its 2023 counties."""
+    """Compare BEA's pre-2023 MSA GDP of each renumbered metro with the sum of its 2023 counties."""
     msa = src.cagdp2_msa
     notes = []
     for old, new in us_lens.CBP_2018_TO_2023.items():
-        if old not in msa.index:
-            notes.append(f"{old} -> {new}: not in BEA's MSA file")
+        code = old if old in msa.index else new if new in msa.index else None
+        if code is None:
+            notes.append(f"{old} -> {new}: in neither code in BEA's MSA file")
             continue
-        ratio = float(counts.loc[new, "gdp_2021_k"] / msa.loc[old, 1])
+        ratio = float(counts.loc[new, "gdp_2021_k"] / msa.loc[code, 1])
         verdict = "same extent" if abs(ratio - 1) <= MSA_MATCH else "extent changed"
-        notes.append(f"{old} -> {new}: 2023 counties' GDP / 2018-era MSA GDP = {ratio:.3f} ({verdict})")
+        where = "" if code == old else f", BEA files it under {code} already"
+        notes.append(f"{old} -> {new}: 2023 counties' GDP / BEA MSA GDP = {ratio:.3f} ({verdict}{where})")
     return "; ".join(notes)
 
 
@@ -463,7 +465,10 @@ companies) is unpublished in {k55} CBSAs with CBP data, which makes their knowle
 
 def _extent_text(stats: dict[str, Any]) -> str:
     changed = stats.get("extent_notes", "")
-    return f"for the renumbered metros the BEA MSA file (2018-era extents) against the 2023 counties says: {changed}."
+    return (
+        "for the renumbered metros, BEA's MSA file (pre-2023 extents) against the sum of the 2023 counties says: "
+        f"{changed}. (Cleveland gained Ashtabula County in 2023, Lexington Park gained Calvert County.)"
+    )
 
 
 def _industry_text(industry: pa.Table, c: dict[str, float]) -> str:
