@@ -299,3 +299,40 @@ def test_patents_rate_uses_the_exact_average_population(shared_data: Path) -> No
         assert t.loc[fips, "pop_avg_2000_2015"] == exact
         expected = t.loc[fips, "patents_2000_2015"] / 16 / exact * 100_000
         assert t.loc[fips, "patents_per_100k"] == pytest.approx(expected, rel=1e-9)
+
+
+def test_us_counties_score_has_balance_and_typology_and_gdp_per_capita_spreads() -> None:
+    """With today's engine every county of the 50 states and DC gets a balance and a type, and
+    gdp_per_capita no longer collapses to a constant under the default (COINr) treatment."""
+    from ideopolis.datasets import locate
+    from ideopolis.index import score_region_set
+    from ideopolis.regions import load_region_set
+
+    run = score_region_set(load_region_set(locate("us-counties")))
+    scores = run.scores
+    states = [i for i in scores.index if i[:2] not in ("60", "66", "69", "72", "78")]
+    assert scores.loc[states, "balance"].notna().all()
+    types = run.lens.typology.reindex(states) if run.lens is not None else None
+    assert types is not None and types.notna().all()
+    assert set(types) == {"magnet", "talent_hub", "exporter", "rooted"}
+    gdp = run.datasets["normalised"]["gdp_per_capita"].dropna()
+    assert (gdp < 5).mean() < 0.1  # was 0.99 with Loving County, TX in
+
+
+@pytest.mark.shared_data
+def test_county_ai_exposure_against_felten_aige(shared_data: Path) -> None:
+    """County aioe_mean vs Felten, Raj & Seamans' AIGE: the r the DATASHEET reports, recomputed here."""
+    import re
+
+    raw = pd.read_csv(shared_data / "us" / "felten_aioe_ai_exposure" / "AIGE_by_county_FIPS.csv", dtype={"fips5": str})
+    aige = raw[raw["geo_level"] == "county"].set_index("fips5")["AIGE"]
+    t = read("us-counties")
+    both = pd.concat([t["aioe_mean"], aige], axis=1).dropna()
+    r = float(np.corrcoef(both.iloc[:, 0], both.iloc[:, 1])[0, 1])
+    assert len(both) == 3219 and r > 0.2
+    text = (REGIONS / "us-counties" / "DATASHEET.md").read_text(encoding="utf-8")
+    reported = re.search(r"n = 3219\): AIOE r = ([0-9.]+)", text)
+    assert reported and float(reported.group(1)) == pytest.approx(r, abs=5e-4)
+    # On the single-county metros (OEWS's own mix) the agreement is strong.
+    single = both.loc[both.index.isin(t.index[t["lens_route"] == "oews_metro"])]
+    assert np.corrcoef(single.iloc[:, 0], single.iloc[:, 1])[0, 1] > 0.7
