@@ -757,6 +757,10 @@ def county_lens(
     table["lens_route"] = "none"
     table["lens_area"] = area
     area_counts = pd.concat([metro_table[COUNT_COLUMNS].astype(float), pool_counts])
+    # The fit spreads all of the area's jobs over occupations; the area's published share carries over, so a
+    # county's coverage is its area's (OEWS's suppressed cells stay unknown rather than being filled in).
+    coverage = area_counts["occ_emp"] / area_counts["occ_emp_total"]
+    staffing = {a: pattern * float(coverage[a]) for a, pattern in staffing.items()}
     area_route = metro_table["lens_route"]
     # 1. The county is its CBSA: the CBSA's own values.
     for k in keys[whole]:
@@ -843,6 +847,8 @@ used is in `lens_area`):
   sector staffing pattern to the area's sector employment (rows: CBP 2019 sectors of the CBSA plus government; for a
   pool, the sum over the state's nonmetropolitan counties with CBP 2021) and to the area's occupation mix (columns),
   so that the counties of an area differ by their sector mix while together they reproduce the area's occupations.
+  The fit spreads all jobs; the county's published detailed employment (`occ_emp`) is then scaled to its area's
+  coverage, so a county's coverage is its area's.
 - `bea_gdp_county_x_area_staffing`: a county CBP 2021 lacks (the 12 states and DC missing from the extract: CA, FL,
   GA, IL, IN, MI, NY, NC, OH, PA, TX, VA, DC) gets a sector mix from BEA's county GDP by industry 2021 (CAGDP2, which
   covers every county): each published sector's GDP x national OEWS jobs per dollar of that sector's GDP; a '(D)'
