@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ import pytest
 from ideopolis.datasets import bundled_names
 from ideopolis.maps.interactive import MapInputs, interactive_map
 from ideopolis.maps.layers import format_value
+from tests.hostile import HOSTILE, hostile
 from tests.mapdata import EVIL
 from tests.test_maps_html import _inputs
 
@@ -251,6 +252,48 @@ def test_no_console_errors_and_no_network(synthetic_map: OpenMap, tmp_path: Path
     assert errors == []
     assert synthetic_map.blocked == []
     assert {u for u in synthetic_map.requests if not u.startswith("data:")} == {synthetic_map.url}
+
+
+def test_template_and_script_payloads_show_as_typed(browser: Any, tmp_path: Path) -> None:
+    """Region names, the title, a layer title and a popup label that are template, mathtext, HTML or shell payloads."""
+    marker = tmp_path / "MARKER"
+    texts = [hostile(key, marker) for key in HOSTILE]
+    base = _inputs()
+    regions = [f"M{i:02d}" for i in range(10, 10 + len(texts))]
+    names = dict(zip(base.ids, base.names, strict=True)) | dict(zip(regions, texts, strict=True))
+    inputs = replace(
+        base,
+        names=[names[i] for i in base.ids],
+        title=texts[0],
+        subtitle=texts[4],
+        source=texts[1],
+        layers=[replace(base.layers[0], spec=replace(base.layers[0].spec, title=texts[2])), *base.layers[1:]],
+        popup={**base.popup, "fields": [{**base.popup["fields"][0], "label": texts[3]}, *base.popup["fields"][1:]]},
+    )
+    path = tmp_path / "hostile.html"
+    interactive_map(inputs, offline=True).save(path)
+    opened = _open(browser, path, inputs)
+    try:
+        page = opened.page
+        assert page.title() == texts[0]
+        assert page.locator(".ido-title h1").inner_text() == texts[0]
+        assert page.locator(".ido-title p").inner_text() == texts[4]
+        assert page.locator(".ido-source").inner_text() == texts[1]
+        assert page.locator(".ido-legend-title").inner_text().startswith(texts[2])
+        for region, text in zip(regions, texts, strict=True):
+            assert _hover(opened, region).splitlines()[0] == text
+        page.evaluate(f"window.ideopolis.paths[window.ideopolis.indexOf('{regions[0]}')].openPopup()")
+        popup = page.locator(".leaflet-popup-content")
+        popup.wait_for(state="visible")
+        assert popup.inner_text().splitlines()[0] == texts[0] and texts[3] in popup.inner_text()
+        _screenshot(page, tmp_path / "map-hostile.png")
+        assert page.locator("img").count() == 0  # the HTML payload made no element
+        assert opened.dialogs == []
+        assert [m for m in opened.console if m[0] in ("error", "pageerror", "warning")] == []
+        assert opened.blocked == [] and {u for u in opened.requests if not u.startswith("data:")} == {opened.url}
+    finally:
+        opened.page.close()
+    assert not marker.exists()
 
 
 @pytest.mark.parametrize(("name", "region"), [("us-metros", "41940"), ("us-counties", "06085")])

@@ -14,7 +14,7 @@ A two-column table maps base regions (e.g. counties) to user-defined regions. Th
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import unicodedata
 from dataclasses import replace
 from pathlib import Path
 
@@ -25,10 +25,11 @@ import shapely
 import tomli_w
 
 from ideopolis.errors import RegionSetError
-from ideopolis.io import id_strings, read_table, write_atomic, write_text_atomic
+from ideopolis.io import id_strings, read_table, write_atomic, write_csv, write_text_atomic
 from ideopolis.manifest import MANIFEST_NAME, GeometrySpec, IndicatorMeta, LongTableSpec, Manifest, TableSpec
 from ideopolis.problems import ValidationReport, listing
 from ideopolis.regions import RegionSet
+from ideopolis.safety import unique_file_stem
 
 
 def read_mapping(path: Path, *, base_column: str | None = None, region_column: str | None = None) -> pd.DataFrame:
@@ -329,30 +330,32 @@ def write_region_set(rs: RegionSet, folder: Path) -> Path:
     -------
     Path
         ``folder``.
+
+    Notes
+    -----
+    Every file stays inside ``folder``: long tables are written as ``<stem>.csv`` with a stem derived from
+    the table's name by :func:`ideopolis.safety.unique_file_stem`. CSV cells that a spreadsheet would read
+    as formulas carry a leading ``'`` (:func:`ideopolis.io.write_csv`), which ideopolis' reader removes, so
+    the set reads back exactly as it was written.
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     table = pd.concat([rs.names.rename("name"), rs.groups, rs.data], axis=1)
     table.index.name = "id"
-    write_atomic(folder / "indicators.csv", lambda p: table.to_csv(p, float_format="%.12g"))
+    write_csv(table, folder / "indicators.csv", float_format="%.12g")
     if rs.geometry is not None:
         geo = rs.geometry.reset_index()
         write_atomic(folder / "geometry.parquet", lambda p: geo.to_parquet(p, index=False))
     long_specs = []
+    taken = {"indicators", "geometry", "manifest"}
     for spec in rs.manifest.long_tables:
         df = rs.long_table(spec.name)
-        file = f"{spec.name}.csv"
-        write_atomic(folder / file, _csv_writer(df))
+        # a long table's name is a display name: its file gets a safe, unique stem in this folder
+        file = f"{unique_file_stem(spec.name, taken)}.csv"
+        write_csv(df, folder / file, index=False)
         long_specs.append(replace(spec, file=file, id_column="id"))
     write_text_atomic(folder / MANIFEST_NAME, manifest_toml(rs.manifest, long_specs, rs.notes))
     return folder
-
-
-def _csv_writer(df: pd.DataFrame) -> Callable[[Path], None]:
-    def write(path: Path) -> None:
-        df.to_csv(path, index=False)
-
-    return write
 
 
 def manifest_toml(manifest: Manifest, long_tables: list[LongTableSpec], notes: list[str]) -> str:
@@ -388,8 +391,21 @@ def manifest_toml(manifest: Manifest, long_tables: list[LongTableSpec], notes: l
     if extra:
         doc["pillars"] = {n: {"label": p.label, "parent": p.parent} for n, p in extra.items()}
     doc["indicators"] = {name: _meta_dict(m) for name, m in manifest.indicators.items()}
-    header = "".join(f"# note: {n}\n" for n in notes)
-    return header + tomli_w.dumps(doc)
+    return _comment_lines(notes) + tomli_w.dumps(doc)
+
+
+def _comment_lines(notes: list[str]) -> str:
+    """Write notes as TOML comments, one per line of each note.
+
+    A note quotes names from the data (a column, a unit); a line break in one must not end the comment
+    and start TOML of its own, and TOML allows no control character but tab in a comment.
+    """
+    lines = []
+    for note in notes:
+        for line in note.splitlines() or [""]:
+            clean = "".join(" " if unicodedata.category(c) == "Cc" and c != "\t" else c for c in line)
+            lines.append(f"# note: {clean}\n")
+    return "".join(lines)
 
 
 def _default_pillar_names() -> set[str]:

@@ -5,7 +5,9 @@ Readers turn every way a file can fail (missing, unreadable, wrongly encoded, un
 first, so ids keep their leading zeros and non-numeric cells can be reported cell by cell.
 
 Writers never leave a partial file behind: they write to a temporary file in the target folder and rename it
-into place.
+into place. CSV writers pass every table through :func:`ideopolis.safety.neutralise_formulas`, so no exported
+cell is a spreadsheet formula (a text cell that starts with ``=``, ``+``, ``-``, ``@``, tab or CR gets a leading
+``'``), and :func:`read_table` takes exactly that guard off again when it reads a CSV or XLSX file.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import geopandas as gpd
 import pandas as pd
 
 from ideopolis.errors import DataFileError
+from ideopolis.safety import neutralise_formulas, restore_formulas
 
 #: Cell values read as "missing" in text tables.
 MISSING_TOKENS = frozenset({"", "NA", "N/A", "n/a", "NaN", "nan", "null", "NULL", "None", "."})
@@ -94,6 +97,8 @@ def read_table(path: Path, *, sheet: str | None = None) -> tuple[pd.DataFrame, s
     -------
     table : pandas.DataFrame
         CSV and XLSX columns as strings (CSV missing cells as ``""``); Parquet columns with their stored types.
+        The formula guard ideopolis' writers put on text cells (:func:`ideopolis.safety.formula_safe`) is taken
+        off CSV and XLSX cells and column names, so a table ideopolis wrote reads back as it was.
     row_label : str
         How rows are named in messages: ``"row"`` for CSV/XLSX, ``"record"`` for Parquet.
     first_row : int
@@ -131,6 +136,8 @@ def read_table(path: Path, *, sheet: str | None = None) -> tuple[pd.DataFrame, s
             f"{path.name}: cannot be read as a table ({_short(exc)}); "
             "fix: check that it is a valid CSV (UTF-8), Parquet or XLSX file"
         ) from exc
+    if suffix != ".parquet":
+        df = restore_formulas(df)
     df.columns = [str(c).strip() for c in df.columns]
     return df, label, first
 
@@ -251,8 +258,50 @@ def write_text_atomic(target: Path, text: str) -> Path:
     return write_atomic(target, write)
 
 
+def write_csv(frame: pd.DataFrame, target: Path, *, index: bool = True, float_format: str | None = None) -> Path:
+    """Write a table as UTF-8 CSV (RFC 4180), atomically, with no cell a spreadsheet would read as a formula.
+
+    Text cells, column names and index labels go through :func:`ideopolis.safety.neutralise_formulas`
+    (OWASP's advice against CSV injection: a leading ``'`` before ``=``, ``+``, ``-``, ``@``, tab or CR);
+    numbers are written as numbers. :func:`read_table` removes exactly that guard, so the table reads back
+    unchanged.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The table (a ``geometry`` column, if any, is left out).
+    target : Path
+        The CSV file.
+    index : bool, default True
+        Write the index as the first column.
+    float_format : str, optional
+        Passed to :meth:`pandas.DataFrame.to_csv` (``"%.12g"``).
+
+    Returns
+    -------
+    Path
+        ``target``.
+
+    Raises
+    ------
+    DataFileError
+        When the target folder does not exist or cannot be written.
+    """
+    plain = neutralise_formulas(pd.DataFrame(frame.drop(columns="geometry", errors="ignore")))
+
+    def write(path: Path) -> None:
+        # RFC 4180 line ends: with CRLF as the terminator, the csv module quotes every field holding a CR or
+        # LF; with a bare LF it would leave a lone CR unquoted, and a reader would split the row there.
+        plain.to_csv(path, index=index, float_format=float_format, lineterminator="\r\n")
+
+    return write_atomic(Path(target), write)
+
+
 def write_frame(frame: pd.DataFrame, target: Path) -> Path:
     """Write a results table as CSV, GeoJSON, GeoPackage or GeoParquet, by the suffix of ``target``.
+
+    CSV is written with :func:`write_csv` (no cell is a spreadsheet formula). The spatial formats keep text
+    as it is: they are read by GIS software and code, which do not evaluate formulas.
 
     Parameters
     ----------
@@ -274,8 +323,7 @@ def write_frame(frame: pd.DataFrame, target: Path) -> Path:
     target = Path(target)
     suffix = target.suffix.lower()
     if suffix == ".csv":
-        plain = pd.DataFrame(frame.drop(columns="geometry", errors="ignore"))
-        return write_atomic(target, lambda p: plain.to_csv(p, index=True))
+        return write_csv(frame, target)
     if suffix not in GEO_OUTPUT_SUFFIXES:
         raise DataFileError(
             f"{target}: unsupported output format {suffix or '(no suffix)'}; "

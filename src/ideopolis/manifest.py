@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ideopolis.problems import ValidationReport
+from ideopolis.safety import resolve_inside
 
 Kind = Literal["count", "rate", "share", "level"]
 KINDS: tuple[str, ...] = ("count", "rate", "share", "level")
@@ -261,6 +262,10 @@ class Manifest:
         The raw ``[framework]`` table, interpreted by the engine.
     folder : Path or None
         The region-set folder; files are relative to it.
+    allow_outside_paths : bool
+        Let the files named in the manifest lie outside ``folder`` (by ``../``, an absolute path or a
+        symlink). Off by default: a region set downloaded from anywhere must not read other files of the
+        machine into a map or a table.
     """
 
     name: str
@@ -283,13 +288,45 @@ class Manifest:
     indicators: Mapping[str, IndicatorMeta] = field(default_factory=dict)
     framework: Mapping[str, Any] = field(default_factory=dict)
     folder: Path | None = None
+    allow_outside_paths: bool = False
 
     def path(self, file: str) -> Path:
-        """Resolve a file named in the manifest against the region-set folder."""
+        """Resolve a file named in the manifest against the region-set folder.
+
+        Parameters
+        ----------
+        file : str
+            As the manifest names it: relative to the folder, or absolute.
+
+        Returns
+        -------
+        Path
+            ``folder / file`` (``file`` itself when absolute, or when the manifest has no folder).
+
+        Raises
+        ------
+        PathOutsideFolderError
+            When the file resolves (symlinks followed) outside the folder and ``allow_outside_paths`` is
+            off.
+        """
         p = Path(file)
-        if p.is_absolute() or self.folder is None:
+        if self.folder is None:
             return p
-        return self.folder / p
+        if not self.allow_outside_paths:
+            resolve_inside(self.folder, p)
+        return p if p.is_absolute() else self.folder / p
+
+    def files(self) -> list[tuple[str, str]]:
+        """Every file the manifest names, as ``(where, file)``: geometry, tables, long and reference tables, datasheet."""
+        out = []
+        if self.geometry is not None:
+            out.append(("[geometry] file", self.geometry.file))
+        out += [(f"[[tables]] #{i}", t.file) for i, t in enumerate(self.tables, start=1)]
+        out += [(f"[[long_tables]] {t.name!r}", t.file) for t in self.long_tables]
+        out += [(f"[[reference_tables]] {t.name!r}", t.file) for t in self.reference_tables]
+        if self.datasheet:
+            out.append(("[region_set] datasheet", self.datasheet))
+        return out
 
     def with_indicators(self, indicators: Mapping[str, IndicatorMeta]) -> Manifest:
         """Return a copy with other indicator metadata."""
@@ -309,7 +346,7 @@ def parse_direction(value: object) -> int | None:
     return _DIRECTIONS.get(key)
 
 
-def read_manifest(folder: Path, report: ValidationReport) -> Manifest | None:
+def read_manifest(folder: Path, report: ValidationReport, *, allow_outside_paths: bool = False) -> Manifest | None:
     """Read and check ``folder/manifest.toml``.
 
     Parameters
@@ -318,6 +355,8 @@ def read_manifest(folder: Path, report: ValidationReport) -> Manifest | None:
         The region-set folder.
     report : ValidationReport
         Problems are appended here.
+    allow_outside_paths : bool, default False
+        Let the manifest name files outside ``folder`` (see :class:`Manifest`).
 
     Returns
     -------
@@ -360,10 +399,16 @@ def read_manifest(folder: Path, report: ValidationReport) -> Manifest | None:
             "correct the TOML syntax at that line",
         )
         return None
-    return parse_manifest(raw, report, folder=folder)
+    return parse_manifest(raw, report, folder=folder, allow_outside_paths=allow_outside_paths)
 
 
-def parse_manifest(raw: Mapping[str, Any], report: ValidationReport, *, folder: Path | None = None) -> Manifest | None:
+def parse_manifest(
+    raw: Mapping[str, Any],
+    report: ValidationReport,
+    *,
+    folder: Path | None = None,
+    allow_outside_paths: bool = False,
+) -> Manifest | None:
     """Check a manifest already parsed from TOML and turn it into a :class:`Manifest`.
 
     Parameters
@@ -374,6 +419,8 @@ def parse_manifest(raw: Mapping[str, Any], report: ValidationReport, *, folder: 
         Problems are appended here.
     folder : Path, optional
         The region-set folder.
+    allow_outside_paths : bool, default False
+        Let the manifest name files outside ``folder`` (see :class:`Manifest`).
 
     Returns
     -------
@@ -524,6 +571,7 @@ def parse_manifest(raw: Mapping[str, Any], report: ValidationReport, *, folder: 
         indicators=indicators,
         framework=framework,
         folder=folder,
+        allow_outside_paths=allow_outside_paths,
     )
 
 

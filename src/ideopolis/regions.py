@@ -32,6 +32,7 @@ from ideopolis import datasets
 from ideopolis.errors import DataFileError, RegionSetError
 from ideopolis.io import MISSING_TOKENS, id_strings, read_geometry, read_table
 from ideopolis.manifest import (
+    MANIFEST_NAME,
     TABLE_SUFFIXES,
     IndicatorMeta,
     LongTableSpec,
@@ -40,6 +41,7 @@ from ideopolis.manifest import (
     read_manifest,
 )
 from ideopolis.problems import ValidationReport, count, listing
+from ideopolis.safety import PathOutsideFolderError, resolve_inside
 
 #: The CRS every region set is held in after loading.
 WGS84 = "EPSG:4326"
@@ -188,7 +190,7 @@ class RegionSet:
         )
 
 
-def load_region_set(ref: str | Path | None = None) -> RegionSet:
+def load_region_set(ref: str | Path | None = None, *, allow_outside_paths: bool = False) -> RegionSet:
     """Load a region set by bundled name or folder path.
 
     Parameters
@@ -196,6 +198,9 @@ def load_region_set(ref: str | Path | None = None) -> RegionSet:
     ref : str or Path, optional
         A bundled name (see :func:`ideopolis.datasets.list_datasets`) or a folder with a ``manifest.toml``;
         the default region set when omitted.
+    allow_outside_paths : bool, default False
+        Let the manifest name files outside the set's folder (``../``, absolute paths, symlinks that leave
+        it). Off, such a file is an error that names it, and nothing outside the folder is read.
 
     Returns
     -------
@@ -207,24 +212,27 @@ def load_region_set(ref: str | Path | None = None) -> RegionSet:
     RegionSetNotFoundError
         When ``ref`` is neither a bundled name nor a region-set folder.
     RegionSetError
-        When the set has a fatal problem (the message names the first; ``ideopolis validate`` lists all).
+        When the set has a fatal problem (the message names the first; ``ideopolis validate`` lists all),
+        a file outside the folder among them.
     """
     folder = datasets.locate(ref)
     report = ValidationReport(_source_label(ref, folder))
-    manifest = read_manifest(folder, report)
+    manifest = read_manifest(folder, report, allow_outside_paths=allow_outside_paths)
     rs = build_region_set(manifest, report) if manifest is not None else None
     report.raise_if_errors()
     assert rs is not None  # no error means the set was built
     return rs
 
 
-def validate_region_set(ref: str | Path | None = None) -> ValidationReport:
+def validate_region_set(ref: str | Path | None = None, *, allow_outside_paths: bool = False) -> ValidationReport:
     """Read a region set and return every problem found, without raising for problems in the data.
 
     Parameters
     ----------
     ref : str or Path, optional
         A bundled name or a folder; the default region set when omitted.
+    allow_outside_paths : bool, default False
+        As in :func:`load_region_set`.
 
     Returns
     -------
@@ -233,7 +241,7 @@ def validate_region_set(ref: str | Path | None = None) -> ValidationReport:
     """
     folder = datasets.locate(ref)
     report = ValidationReport(_source_label(ref, folder))
-    manifest = read_manifest(folder, report)
+    manifest = read_manifest(folder, report, allow_outside_paths=allow_outside_paths)
     if manifest is not None:
         build_region_set(manifest, report, deep=True)
     return report
@@ -262,6 +270,7 @@ def build_region_set(manifest: Manifest, report: ValidationReport, *, deep: bool
     RegionSet or None
         ``None`` when a fatal problem leaves nothing to join; otherwise the set (check ``report.ok``).
     """
+    _check_paths(manifest, report)
     geo, geo_attrs = _read_geometry_checked(manifest, report)
     tables = [_read_table_checked(spec.file, spec.id_column, spec.sheet, manifest, report) for spec in manifest.tables]
     tables_ok = [t for t in tables if t is not None]
@@ -330,7 +339,12 @@ def build_region_set(manifest: Manifest, report: ValidationReport, *, deep: bool
     names = names.astype(object).rename("name")
     names.index.name = "id"
 
-    if manifest.datasheet and manifest.folder is not None and not manifest.path(manifest.datasheet).is_file():
+    if (
+        manifest.datasheet
+        and manifest.folder is not None
+        and _inside(manifest, manifest.datasheet)
+        and not manifest.path(manifest.datasheet).is_file()
+    ):
         report.warning(
             "datasheet-missing",
             manifest.datasheet,
@@ -340,6 +354,8 @@ def build_region_set(manifest: Manifest, report: ValidationReport, *, deep: bool
         )
     if deep:
         for spec in manifest.long_tables:
+            if not _inside(manifest, spec.file):
+                continue
             try:
                 lt = _read_long_table(manifest, spec)
             except (DataFileError, RegionSetError) as exc:
@@ -363,6 +379,27 @@ def build_region_set(manifest: Manifest, report: ValidationReport, *, deep: bool
     return RegionSet(manifest=manifest, data=data, groups=groups, names=names, geometry=geometry, report=report)
 
 
+def _check_paths(manifest: Manifest, report: ValidationReport) -> None:
+    """Report every file the manifest names outside its folder (unless the user allowed that); read none."""
+    if manifest.folder is None or manifest.allow_outside_paths:
+        return
+    for where, file in manifest.files():
+        try:
+            resolve_inside(manifest.folder, file)
+        except PathOutsideFolderError as exc:
+            what, _, fix = str(exc).removeprefix(f"{file}: ").partition("; fix: ")
+            report.error("outside-folder", MANIFEST_NAME, where, f"{file!r} {what}", fix)
+
+
+def _inside(manifest: Manifest, file: str) -> bool:
+    """True when ``manifest.path(file)`` may be read (inside the folder, or the user allowed outside)."""
+    try:
+        manifest.path(file)
+    except PathOutsideFolderError:
+        return False  # reported by _check_paths
+    return True
+
+
 # ---------------------------------------------------------------------------------------------------------
 # geometry
 
@@ -372,7 +409,7 @@ def _read_geometry_checked(
 ) -> tuple[gpd.GeoDataFrame | None, pd.DataFrame | None]:
     """Read and check the geometry; return it (``None`` if unusable) and its attribute columns (if readable)."""
     spec = manifest.geometry
-    if spec is None:
+    if spec is None or not _inside(manifest, spec.file):
         return None, None
     try:
         gdf = read_geometry(manifest.path(spec.file), layer=spec.layer)
@@ -543,8 +580,8 @@ class _Column:
 def _read_table_checked(
     file: str, id_column: str, sheet: str | None, manifest: Manifest, report: ValidationReport
 ) -> _Table | None:
-    if Path(file).suffix.lower() not in TABLE_SUFFIXES:
-        return None  # the manifest check reported the format already
+    if Path(file).suffix.lower() not in TABLE_SUFFIXES or not _inside(manifest, file):
+        return None  # the manifest check (or _check_paths) reported it already
     try:
         df, row_label, first = read_table(manifest.path(file), sheet=sheet)
     except DataFileError as exc:
@@ -864,6 +901,8 @@ def _read_long_table(manifest: Manifest, spec: LongTableSpec) -> pd.DataFrame:
 
 
 def _check_reference_table(manifest: Manifest, spec: ReferenceTableSpec, report: ValidationReport) -> None:
+    if not _inside(manifest, spec.file):
+        return
     try:
         df, row_label, first = read_table(manifest.path(spec.file), sheet=spec.sheet)
     except DataFileError as exc:

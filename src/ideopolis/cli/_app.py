@@ -139,6 +139,14 @@ IdOption = Annotated[str | None, typer.Option("--id", metavar="COLUMN", help="Th
 NameColumnOption = Annotated[
     str | None, typer.Option("--name-column", metavar="COLUMN", help="The region name column of your own files.")
 ]
+AllowOutsidePathsOption = Annotated[
+    bool,
+    typer.Option(
+        "--allow-outside-paths",
+        help="Let a region set's manifest read files outside its folder (../, absolute paths, symlinks). "
+        "Only for a set you trust.",
+    ),
+]
 CustomOption = Annotated[
     Path | None,
     typer.Option(
@@ -158,6 +166,7 @@ def resolve_region_set(
     name_column: str | None = None,
     custom: Path | None = None,
     quiet: bool = False,
+    allow_outside_paths: bool = False,
 ) -> RegionSet:
     """Load the region set a command was asked for: bundled, a folder, or the user's own files.
 
@@ -172,6 +181,8 @@ def resolve_region_set(
         ``--custom``: a mapping that groups the set's regions into custom regions.
     quiet : bool
         Do not print inferred metadata and notes.
+    allow_outside_paths : bool
+        ``--allow-outside-paths``: let the set's manifest name files outside its folder.
 
     Returns
     -------
@@ -205,7 +216,7 @@ def resolve_region_set(
         report.raise_if_errors()
         assert rs is not None
     else:
-        rs = load_region_set(regions)
+        rs = load_region_set(regions, allow_outside_paths=allow_outside_paths)
     if not quiet and rs.report.warnings:
         typer.echo(
             f"note: {rs.name} has {len(rs.report.warnings)} warnings; "

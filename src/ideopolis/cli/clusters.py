@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import pandas as pd
 import typer
 
-from ideopolis.cli._app import RegionsOption, app, find_region, resolve_region_set
+from ideopolis.cli._app import AllowOutsidePathsOption, RegionsOption, app, find_region, resolve_region_set
 from ideopolis.errors import ConfigError, DataFileError
 from ideopolis.regions import RegionSet
 
@@ -36,6 +36,7 @@ def clusters(
         typer.Option("--cluster", "-c", metavar="NAME", help="One traded cluster (part of its name) to map."),
     ] = None,
     regions: RegionsOption = None,
+    allow_outside_paths: AllowOutsidePathsOption = False,
     suppressed: Annotated[
         str,
         typer.Option(
@@ -61,7 +62,7 @@ def clusters(
         raise ConfigError("--png maps one cluster; fix: add --cluster NAME")
     if png is not None and png.suffix.lower() != ".png":
         raise DataFileError(f"{png}: --png needs a file name ending in .png")
-    rs = resolve_region_set(regions)
+    rs = resolve_region_set(regions, allow_outside_paths=allow_outside_paths)
     result = region_set_clusters(rs, suppressed=suppressed, crosswalk=crosswalk)
     name = find_cluster(cluster, result.cluster_names) if cluster is not None else None
     source = f"{CITATION}. Employment: {_industry_source(rs)}."

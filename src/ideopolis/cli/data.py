@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from ideopolis.cli._app import (
+    AllowOutsidePathsOption,
     GeometryOption,
     IdOption,
     IndicatorsOption,
@@ -20,7 +21,7 @@ from ideopolis.errors import RegionSetError
 
 
 @app.command(short_help="List the bundled region sets, or describe one.")
-def datasets(regions: RegionsOption = None) -> None:
+def datasets(regions: RegionsOption = None, allow_outside_paths: AllowOutsidePathsOption = False) -> None:
     """List the bundled region sets, or describe one (--regions NAME)."""
     from ideopolis.datasets import list_datasets
 
@@ -34,7 +35,7 @@ def datasets(regions: RegionsOption = None) -> None:
             mark = "  (default)" if info.default else ""
             typer.echo(f"{info.name:<{width}}  {n}  {info.title}{mark}")
         return
-    rs = resolve_region_set(regions)
+    rs = resolve_region_set(regions, allow_outside_paths=allow_outside_paths)
     typer.echo(f"{rs.name}: {rs.title}")
     typer.echo(f"{len(rs.ids):,} regions; groups: {', '.join(rs.groups.columns) or 'none'}")
     if rs.manifest.sources:
@@ -63,6 +64,7 @@ def validate(
     indicators: IndicatorsOption = None,
     id_column: IdOption = None,
     name_column: NameColumnOption = None,
+    allow_outside_paths: AllowOutsidePathsOption = False,
 ) -> None:
     """Check a region set and report every problem at once (exit 1 if any is fatal)."""
     if path is not None and regions is not None and path != regions:
@@ -83,7 +85,7 @@ def validate(
     else:
         from ideopolis.regions import validate_region_set
 
-        report = validate_region_set(target)
+        report = validate_region_set(target, allow_outside_paths=allow_outside_paths)
     for line in report.lines():
         typer.echo(line)
     typer.echo(report.summary(), err=True)
@@ -112,11 +114,12 @@ def custom(
         bool,
         typer.Option("--keep-others", help="Keep the regions the mapping does not name, as they are (to compare)."),
     ] = False,
+    allow_outside_paths: AllowOutsidePathsOption = False,
 ) -> None:
     """Group a set's regions into custom regions ("our five counties") and write a new set."""
     from ideopolis.custom import custom_regions, read_mapping, write_region_set
 
-    base = resolve_region_set(regions)
+    base = resolve_region_set(regions, allow_outside_paths=allow_outside_paths)
     table = read_mapping(mapping, base_column=base_column, region_column=region_column)
     rs = custom_regions(base, table, name=name or out.name, keep_others=keep_others)
     write_region_set(rs, out)

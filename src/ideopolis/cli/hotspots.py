@@ -10,6 +10,7 @@ import pandas as pd
 import typer
 
 from ideopolis.cli._app import (
+    AllowOutsidePathsOption,
     CustomOption,
     GeometryOption,
     IdOption,
@@ -73,6 +74,7 @@ def hotspots(
     id_column: IdOption = None,
     name_column: NameColumnOption = None,
     custom: CustomOption = None,
+    allow_outside_paths: AllowOutsidePathsOption = False,
 ) -> None:
     """Find statistically significant hot and cold spots (Gi*) or clusters and outliers (local Moran)."""
     from ideopolis.hotspots import check_options
@@ -93,6 +95,7 @@ def hotspots(
             id_column=id_column,
             name_column=name_column,
             custom=custom,
+            allow_outside_paths=allow_outside_paths,
         )
         shapes = rs.require_geometry()
         advance("Scoring")

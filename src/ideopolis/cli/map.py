@@ -10,6 +10,7 @@ import pandas as pd
 import typer
 
 from ideopolis.cli._app import (
+    AllowOutsidePathsOption,
     CustomOption,
     GeometryOption,
     IdOption,
@@ -24,6 +25,7 @@ from ideopolis.cli._app import (
 from ideopolis.errors import ConfigError
 from ideopolis.maps.layers import HOTSPOT_ORDER, SCHEMES, parse_bins
 from ideopolis.maps.palettes import SEQUENTIAL
+from ideopolis.safety import safe_file_stem
 
 MAPS_DIR = Path("maps")
 
@@ -134,7 +136,8 @@ def map_command(
             "--out",
             "-o",
             metavar="PATH",
-            help="Where to write the map; default maps/<region set>.html (maps/<set>-<layer>.png with --png).",
+            help="Where to write the map; default maps/<region set>.html (maps/<set>-<layer>.png with --png), "
+            "the set's name reduced to letters, digits, - and _.",
         ),
     ] = None,
     offline: Annotated[
@@ -175,6 +178,7 @@ def map_command(
     id_column: IdOption = None,
     name_column: NameColumnOption = None,
     custom: CustomOption = None,
+    allow_outside_paths: AllowOutsidePathsOption = False,
 ) -> None:
     """Map the region set's results: every score as a layer, the typology, the hotspots."""
     from ideopolis.maps.api import MapOptions, region_set_map_inputs, write_html, write_png
@@ -202,6 +206,7 @@ def map_command(
             id_column=id_column,
             name_column=name_column,
             custom=custom,
+            allow_outside_paths=allow_outside_paths,
         )
         advance(steps[1])
         results = compute_results(rs, hotspots=with_hotspots)
@@ -229,11 +234,11 @@ def map_command(
         chosen = inputs.layer(layer).key if layer else inputs.layers[0].key
         advance(steps[3])
         if png:
-            target = out or MAPS_DIR / f"{rs.name}-{chosen}.png"
+            target = out or MAPS_DIR / f"{safe_file_stem(f'{rs.name}-{chosen}')}.png"
             size = write_png(inputs, target, layer=chosen)
             what = f"{chosen} layer"
         else:
-            target = out or MAPS_DIR / f"{rs.name}.html"
+            target = out or MAPS_DIR / f"{safe_file_stem(rs.name)}.html"
             run = {
                 "region_set": rs.name,
                 "scheme": scheme,

@@ -11,6 +11,7 @@ import pandas as pd
 import typer
 
 from ideopolis.cli._app import (
+    AllowOutsidePathsOption,
     CustomOption,
     GeometryOption,
     IdOption,
@@ -153,7 +154,9 @@ def write_results(run: Any, out: Path, geometry: Any = None) -> Path:
     table.index.name = "id"
     out.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "csv":
-        table.to_csv(out)
+        from ideopolis.io import write_csv
+
+        write_csv(table, out)  # atomic; no cell a spreadsheet would read as a formula
     else:
         import geopandas as gpd
 
@@ -210,6 +213,7 @@ def score(
     id_column: IdOption = None,
     name_column: NameColumnOption = None,
     custom: CustomOption = None,
+    allow_outside_paths: AllowOutsidePathsOption = False,
     profile: Annotated[
         Path | None, typer.Option("--profile", "-p", metavar="RUN.TOML", help="A run profile holding a whole run.")
     ] = None,
@@ -318,6 +322,7 @@ def score(
                     id_column=id_column,
                     name_column=name_column,
                     custom=custom,
+                    allow_outside_paths=allow_outside_paths,
                 )
                 advance("Scoring")
                 opts = _options(

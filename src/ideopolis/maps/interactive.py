@@ -9,6 +9,30 @@ source line are built with DOM text nodes, so no string from the data is ever pa
 
 The run's parameters (region set, layers, scheme, palette, tolerance, versions) are embedded in the page
 as ``<script type="application/json" id="ideopolis-run">``.
+
+Data is never template source
+-----------------------------
+folium and branca build a page from Jinja2 templates, and a branca ``MacroElement`` renders its
+``header``/``html``/``script`` macros and wraps each *result* in a new ``Element(text)``, whose
+constructor compiles ``text`` as a Jinja2 template; the page render then runs it. A string that went into
+a macro as a value therefore comes back as template source: ``{{7*7}}`` in a region name printed ``49``,
+``{% x`` crashed the render, and ``{{ cycler.__init__.__globals__.os.system(...) }}`` ran a command. The
+JSON escaping of ``<``, ``>`` and ``&`` does nothing against ``{{``.
+
+This page therefore passes no data through any template, and escapes nothing by blacklist:
+
+- the payload and the run parameters are serialised with :func:`to_script_json` and wrapped in their
+  ``<script type="application/json">`` elements by plain string concatenation, in a :class:`_Verbatim`
+  element whose ``render`` returns its text as it is (it has no template at all);
+- the inlined Leaflet and page assets go into the header the same way;
+- the page title is the value of branca's fixed ``Figure`` template (``{{this.title}}``, rendered once,
+  never compiled again), escaped for HTML with :func:`html.escape`;
+- folium's own macros (the map, the basemap) only ever see constants of this module.
+
+In the browser, ``assets/ideopolis-map.js`` reads the payload with ``JSON.parse`` and writes every string
+with ``textContent``, so no data string is parsed as HTML either. ``tests/test_security.py`` maps a region
+set whose every string is a template, HTML, mathtext or shell payload, and checks that each appears
+literally.
 """
 
 from __future__ import annotations
@@ -25,7 +49,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 from branca.element import Element, Figure, MacroElement
-from folium.template import Template
 
 from ideopolis import __version__
 from ideopolis.errors import ConfigError
@@ -102,26 +125,56 @@ class _Map(folium.Map):
     default_css: list[tuple[str, str]] = []  # noqa: RUF012
 
 
-class _RegionLayers(MacroElement):
-    """Holds the payload once and starts the page script on the folium map."""
+class _Verbatim(Element):
+    """A piece of the page that is written out exactly as given: it has no template, so it is never compiled.
 
-    _template = Template(
-        """
-        {% macro header(this, kwargs) %}
-        <script type="application/json" id="ideopolis-data">{{ this.payload }}</script>
-        <script type="application/json" id="ideopolis-run">{{ this.run }}</script>
-        {% endmacro %}
-        {% macro script(this, kwargs) %}
-        ideopolisMap({{ this._parent.get_name() }}, "ideopolis-data");
-        {% endmacro %}
-        """
-    )
+    Every other branca element renders through a Jinja2 template; this one returns its text from
+    :meth:`render`, so whatever it holds (a JSON payload, inlined scripts) cannot be read as template
+    source. The text must already be safe where it goes (see :func:`to_script_json`).
+    """
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self._name = "Verbatim"
+        self.text = text
+
+    def render(self, **kwargs: Any) -> str:
+        """Return the text unchanged."""
+        return self.text
+
+
+class _RegionLayers(MacroElement):
+    """Holds the payload once and starts the page script on the folium map.
+
+    Unlike a stock ``MacroElement`` it renders no macro: branca would compile each macro's output again
+    as a template (see the module docstring). It adds :class:`_Verbatim` pieces to the page instead.
+    """
 
     def __init__(self, payload: str, run: str) -> None:
         super().__init__()  # type: ignore[no-untyped-call]
         self._name = "IdeopolisRegionLayers"
         self.payload = payload
         self.run = run
+
+    def render(self, **kwargs: Any) -> str:
+        """Add the payload to the page header and the call of the page script to its script.
+
+        Returns
+        -------
+        str
+            Nothing (``""``): what this element shows is in the page's header and script.
+        """
+        figure = self.get_root()
+        if not isinstance(figure, Figure) or self._parent is None:  # pragma: no cover - built by interactive_map
+            raise TypeError("the region layers must be added to a folium map before rendering")
+        header = (
+            f'<script type="application/json" id="ideopolis-data">{self.payload}</script>\n'
+            f'<script type="application/json" id="ideopolis-run">{self.run}</script>'
+        )
+        figure.header.add_child(_Verbatim(header), name=self.get_name())
+        script = f'ideopolisMap({self._parent.get_name()}, "ideopolis-data");'
+        figure.script.add_child(_Verbatim(script), name=self.get_name())
+        return ""
 
 
 def to_script_json(obj: Any) -> str:
@@ -423,7 +476,7 @@ def interactive_map(
     )
     root = cast(Figure, fmap.get_root())
     root.title = html.escape(inputs.title)
-    root.header.add_child(Element(inline_assets()), name="ideopolis_assets")
+    root.header.add_child(_Verbatim(inline_assets()), name="ideopolis_assets")
     fmap.add_child(_RegionLayers(to_script_json(payload), to_script_json(run_params)))
     return RegionMap(fmap, inputs, encoded, run_params)
 

@@ -5,6 +5,11 @@ parallels at one sixth and five sixths of its latitude range, close to EPSG:5070
 US). Every outlying group that has data in the layer, or holds at least 1% of the regions (Alaska, Hawaii
 and Puerto Rico for a US set), gets an inset in its own Albers projection; smaller outlying groups without
 any data (Guam, American Samoa) are counted in a note instead.
+
+Every text on the map (title, subtitle, source line, legend, inset captions) may come from the data, so
+each is drawn as plain text: matplotlib's mathtext (``$...$``) and TeX are off for every
+:class:`~matplotlib.text.Text` of the figure (:func:`plain_text`), and ``Median income between $50k and
+$100k`` prints as typed.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import shapely
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
+from matplotlib.text import Text
 from numpy.typing import NDArray
 
 from ideopolis.maps import palettes
@@ -38,6 +44,29 @@ INSET_MERGE_DISTANCE = 25.0
 MIN_EMPTY_INSET_SHARE = 0.01
 #: Most insets drawn; further outlying groups are named in the note.
 MAX_INSETS = 6
+
+
+def plain_text(fig: Figure) -> Figure:
+    """Turn off mathtext and TeX on every text of ``fig``, so strings from the data print as typed.
+
+    matplotlib reads a string with an even number of unescaped ``$`` as mathtext (a region named
+    ``Between $50k and $100k`` would print in italics without its dollars, and an unknown TeX command
+    between dollars would fail when the figure is drawn), and ``text.usetex`` (an rcParam a user may have set) hands every string to TeX.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        ``fig``, changed in place.
+    """
+    for text in fig.findobj(Text):
+        assert isinstance(text, Text)
+        text.set_parse_math(False)
+        text.set_usetex(False)
+    return fig
 
 
 @dataclass(frozen=True)
@@ -290,7 +319,7 @@ def static_map(
         ax.set_aspect("equal")
         ax.margins(0.05)
         if label:
-            ax.set_title(label, fontsize=8, color="#444444", loc="left", pad=2)
+            ax.set_title(label, fontsize=8, color="#444444", loc="left", pad=2, parse_math=False, usetex=False)
 
     spec = layer.spec
     handles = [Patch(facecolor=e.colour, edgecolor="#999999", linewidth=0.4) for e in layer.legend]
@@ -319,14 +348,16 @@ def static_map(
     )
     legend.get_title().set_horizontalalignment("left")
 
-    fig.text(0.02, 0.955, title, fontsize=16, fontweight="bold", va="top")
+    fig.text(0.02, 0.955, title, fontsize=16, fontweight="bold", va="top", parse_math=False, usetex=False)
     if subtitle:
-        fig.text(0.02, 0.91, subtitle, fontsize=10.5, color="#444444", va="top")
+        fig.text(0.02, 0.91, subtitle, fontsize=10.5, color="#444444", va="top", parse_math=False, usetex=False)
     note = source
     if not_shown:
         note += f" {not_shown:,} outlying regions without data are not shown."
-    fig.text(0.02, 0.03, note.strip(), fontsize=7.5, color="#444444", va="bottom", wrap=True)
-    return fig
+    fig.text(
+        0.02, 0.03, note.strip(), fontsize=7.5, color="#444444", va="bottom", wrap=True, parse_math=False, usetex=False
+    )
+    return plain_text(fig)  # the legend's texts too
 
 
 def save_png(fig: Figure, path: str | os.PathLike[str]) -> int:
