@@ -304,9 +304,9 @@ def test_patents_rate_uses_the_exact_average_population(shared_data: Path) -> No
 def test_us_counties_score_has_balance_and_typology_and_gdp_per_capita_spreads() -> None:
     """With today's engine every county of the 50 states and DC gets a balance and a type, and
     gdp_per_capita no longer collapses to a constant under the default (COINr) treatment."""
-    from ideopolis.datasets import locate
-    from ideopolis.index import score_region_set
-    from ideopolis.regions import load_region_set
+    from ideopolis.index.scoring import score_region_set
+    from ideopolis.regions.datasets import locate
+    from ideopolis.regions.model import load_region_set
 
     run = score_region_set(load_region_set(locate("us-counties")))
     scores = run.scores

@@ -128,11 +128,12 @@ finite = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False, allow_infinit
 
 @st.composite
 def spread_values(draw: st.DrawFn) -> np.ndarray:
-    """3-25 values from -1e6 on, whose range is at least 1e-3 of their size (by construction: no example is
-    thrown away; a constant indicator is an error, tested above)."""
+    """3-25 values from -1e6 on, whose range is at least 1 and 1e-3 of their size, so that a change of unit
+    (x 1e-3, + 1e3) keeps them distinct in float64 (by construction: no example is thrown away; a constant
+    indicator is an error, tested above)."""
     n = draw(st.integers(3, 25))
     low = draw(st.floats(-1e6, 1e6))
-    gap = draw(st.floats(1e-3 * (1 + abs(low)), 1e6))
+    gap = draw(st.floats(max(1.0, 1e-3 * (1 + abs(low))), 1e6))
     inner = draw(st.lists(st.floats(0, 1), min_size=n - 2, max_size=n - 2))
     return np.array(draw(st.permutations([low, low + gap, *(low + gap * u for u in inner)])))
 
