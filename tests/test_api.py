@@ -202,6 +202,7 @@ def test_notebook_display(tmp_path: Path) -> None:
     lines = repr(run).splitlines()
     assert lines[0] == "Run of toy: 6 regions scored" and lines[1].startswith("indicators normalised")
     assert "<table" in run._repr_html_()
+    assert repr(run.index).startswith("IndexRun(") and "6 regions scored; denominate by_metadata" in repr(run.index)
     hot = run.hotspots(permutations=19)
     text = repr(hot)
     assert text.startswith("HotspotResult: Hot and cold spots (Getis-Ord Gi*) of ideopolis_index")

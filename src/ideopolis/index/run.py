@@ -183,6 +183,13 @@ class IndexRun:
         self.weights: Weights | None = None
         self._lens: LensResult | None = None
 
+    def __repr__(self) -> str:
+        """Short: the set, how many regions were scored, and the steps run with their methods."""
+        if "aggregated" not in self.datasets:
+            return f"IndexRun({self.name or 'data'!r}: {len(self.datasets['raw']):,} regions, not run yet)"
+        steps = ", ".join(f"{r.step} {r.method}" for r in self.log)
+        return f"IndexRun({self.name or 'data'!r}: {len(self.scores):,} regions scored; {steps})"
+
     # -- running ----------------------------------------------------------------------------------
     def run(self) -> IndexRun:
         """Run every step from the start; returns ``self``."""
