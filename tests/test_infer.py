@@ -19,7 +19,7 @@ from .conftest import TOY
     [
         ("ba_share", [0.2, 0.4], "share", "talent", 1),
         ("population", [1000, 2500], "count", None, 1),
-        ("patents", [3, 0, 12], "count", "capital", 1),
+        ("patents", [3, 0, 12], "count", None, 1),  # a count grows with size: never scored by inference
         ("net_migration_rate", [-3.2, 4.1], "rate", "import_people", 1),
         ("telework_share", [0.3, 0.5], "share", "export_jobs", 1),
         ("median_income", [50000.5, 61000.0], "level", "capital", 1),
@@ -80,4 +80,4 @@ def test_own_files_need_an_id_column(runner: CliRunner) -> None:
 def test_own_files_need_indicators_and_id(runner: CliRunner) -> None:
     result = runner.invoke(app, ["validate", "--geometry", str(TOY / "regions.geojson")])
     assert result.exit_code == 1
-    assert result.stderr == "error: your own data needs --indicators FILE and --id COLUMN\n"
+    assert result.stderr == "error: your own data needs --indicators FILE (or --geometry FILE) and --id COLUMN\n"

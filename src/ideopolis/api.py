@@ -127,6 +127,9 @@ def prepare(
     indicators: str | Path | Sequence[str | Path] | None = None,
     id_column: str | None = None,
     name_column: str | None = None,
+    geometry_id_column: str | None = None,
+    layer: str | None = None,
+    sheet: str | None = None,
     custom: str | Path | None = None,
     allow_outside_paths: bool = False,
     **options: Any,
@@ -143,7 +146,7 @@ def prepare(
         A loaded set, a bundled name or a folder (default: the profile's, else ``us-metros``).
     profile : RunConfig, str or Path, optional
         A run profile or run log.
-    geometry, indicators, id_column, name_column, custom, allow_outside_paths :
+    geometry, indicators, id_column, name_column, geometry_id_column, layer, sheet, custom, allow_outside_paths :
         As for :func:`ideopolis.regions.load.load_regions`.
     **options
         Run options as for :func:`score` (``None`` values are not given).
@@ -169,7 +172,7 @@ def prepare(
 
     config = _config(profile)
     given = {k: v for k, v in options.items() if v is not None}
-    own = geometry is not None or bool(indicators) or id_column is not None
+    own = geometry is not None or bool(indicators) or id_column is not None or geometry_id_column is not None
     if config.coinr is not None and regions is None and not own:
         if custom is not None:
             raise ConfigError("--custom cannot be combined with a COINr run; fix: drop one of them")
@@ -185,6 +188,9 @@ def prepare(
             indicators=indicators,
             id_column=id_column,
             name_column=name_column,
+            geometry_id_column=geometry_id_column,
+            layer=layer,
+            sheet=sheet,
             custom=custom,
             allow_outside_paths=allow_outside_paths,
         )

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
+import numpy as np
 import pandas as pd
 
 from ideopolis.errors import DataFileError
@@ -258,12 +259,18 @@ def restore_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     """
     columns = [formula_unguarded(c) for c in frame.columns]
     changed = {}
-    for i in range(frame.shape[1]):
-        col = frame.iloc[:, i]
-        if not _text_like(col) or isinstance(col.dtype, pd.CategoricalDtype):
-            continue
-        if col.str.startswith(FORMULA_GUARD, na=False).any():
-            changed[i] = col.map(formula_unguarded)
+    text = [
+        i
+        for i, dtype in enumerate(frame.dtypes)
+        if (pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype))
+        and not isinstance(dtype, pd.CategoricalDtype)
+    ]
+    if text:  # one vectorised look over every text cell: wide tables cost what long ones do
+        cells = pd.Series(frame.iloc[:, text].to_numpy(dtype=object).ravel(order="F"), dtype=object)
+        guarded = cells.str.startswith(FORMULA_GUARD, na=False).to_numpy(dtype=bool)
+        hit = np.asarray(guarded.reshape((len(frame), len(text)), order="F").any(axis=0), dtype=bool)
+        for i in (text[int(j)] for j in np.flatnonzero(hit)):
+            changed[i] = frame.iloc[:, i].map(formula_unguarded)
     if not changed and columns == list(frame.columns):
         return frame
     out = frame.copy()

@@ -23,12 +23,32 @@ TOY = HERE.parent / "data" / "toy"
 
 @dataclass(frozen=True)
 class Case:
+    """One broken input.
+
+    ``command`` is the command line to run (``{case}`` is the case folder, ``{out}`` an empty output folder,
+    ``{cwd}`` the working folder); without one the case is ``ideopolis validate {case}``. ``code`` is the
+    problem code ``validate`` reports (empty when the case is not a validation). ``outputs`` are the files the
+    command writes into ``{out}``; ``same_as`` a command that must print the same; ``absent`` texts that must
+    not be printed; ``fifos`` named pipes made in ``{cwd}`` before the run; ``kill`` how many times to kill the
+    command while it writes (the output of a first, complete run must survive); ``timeout`` the time limit
+    in seconds; ``base`` the folder the case starts from: ``"toy"`` (the toy set) or ``"files"`` (only its
+    shapes and table, no manifest).
+    """
+
     name: str
     what: str
     exit: int
     code: str
     expect: str
     mutate: Callable[[Path], None]
+    command: tuple[str, ...] = ()
+    outputs: tuple[str, ...] = ()
+    same_as: tuple[str, ...] = ()
+    absent: tuple[str, ...] = ()
+    fifos: tuple[str, ...] = ()
+    kill: int = 0
+    timeout: int = 0
+    base: str = "toy"
 
 
 def _sub(file: str, old: str, new: str, count: int = 1) -> Callable[[Path], None]:
@@ -467,6 +487,8 @@ def build(target: Path) -> list[str]:
         if folder.exists():
             shutil.rmtree(folder)
         shutil.copytree(TOY, folder)
+        if case.base == "files":
+            (folder / "manifest.toml").unlink()
         case.mutate(folder)
         expected = (
             f"# {case.what}\n"
@@ -474,6 +496,13 @@ def build(target: Path) -> list[str]:
             f"code = {json.dumps(case.code)}\n"
             f"expect = {json.dumps(case.expect, ensure_ascii=False)}\n"
         )
+        for key in ("command", "outputs", "same_as", "absent", "fifos"):
+            value = getattr(case, key)
+            if value:
+                expected += f"{key} = {json.dumps(list(value), ensure_ascii=False)}\n"
+        for key in ("kill", "timeout"):
+            if getattr(case, key):
+                expected += f"{key} = {getattr(case, key)}\n"
         (folder / "expected.toml").write_text(expected, encoding="utf-8")
     return [c.name for c in CASES]
 

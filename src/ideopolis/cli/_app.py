@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import inspect
 import os
+import re
 import sys
 import typing
 from collections.abc import Callable, Iterator, Sequence
@@ -32,9 +33,35 @@ HELP = (
 )
 
 
+#: Characters a terminal may act on: C0 and C1 controls (escape sequences start with ESC or CSI) and the
+#: Unicode bidirectional overrides that reorder what is shown ("Trojan Source", CVE-2021-42574).
+_TERMINAL_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def terminal_text(text: object) -> str:
+    r"""Escape the characters a terminal would act on (``\\x1b``), keeping line breaks and tabs.
+
+    Every text the CLI prints goes through this: region names, ids, labels and messages come from files
+    anyone may have written.
+
+    Examples
+    --------
+    >>> terminal_text("Des Moines\x1b[2J")
+    'Des Moines\\x1b[2J'
+    """
+    return _TERMINAL_CONTROLS.sub(
+        lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}", str(text)
+    )
+
+
+def echo(text: object = "", *, err: bool = False) -> None:
+    """Print a line (stdout, or stderr with ``err``) with terminal controls escaped (:func:`terminal_text`)."""
+    typer.echo(terminal_text(text), err=err)
+
+
 def one_line(text: str) -> str:
-    """Fold a message onto one line."""
-    return " ".join(str(text).split())
+    """Fold a message onto one line, terminal controls escaped."""
+    return terminal_text(" ".join(str(text).split()))
 
 
 def fail(message: str) -> typer.Exit:
@@ -142,6 +169,19 @@ IdOption = Annotated[str | None, typer.Option("--id", metavar="COLUMN", help="Th
 NameColumnOption = Annotated[
     str | None, typer.Option("--name-column", metavar="COLUMN", help="The region name column of your own files.")
 ]
+GeometryIdOption = Annotated[
+    str | None,
+    typer.Option(
+        "--geometry-id", metavar="COLUMN", help="The id column of --geometry when it differs from the table's --id."
+    ),
+]
+LayerOption = Annotated[
+    str | None,
+    typer.Option("--geometry-layer", metavar="LAYER", help="The layer of a multi-layer --geometry (GeoPackage)."),
+]
+SheetOption = Annotated[
+    str | None, typer.Option("--sheet", metavar="SHEET", help="The sheet of an XLSX --indicators table.")
+]
 AllowOutsidePathsOption = Annotated[
     bool,
     typer.Option(
@@ -230,6 +270,9 @@ class RegionArgs:
     indicators: list[Path] | None = None
     id_column: str | None = None
     name_column: str | None = None
+    geometry_id: str | None = None
+    geometry_layer: str | None = None
+    sheet: str | None = None
     custom: Path | None = None
     allow_outside_paths: bool = False
 
@@ -237,6 +280,18 @@ class RegionArgs:
     def own_files(self) -> bool:
         """Whether the user gave their own files."""
         return self.geometry is not None or bool(self.indicators) or self.id_column is not None
+
+    def file_options(self) -> dict[str, Any]:
+        """The own-files options as :func:`ideopolis.load_regions` takes them."""
+        return {
+            "geometry": self.geometry,
+            "indicators": self.indicators,
+            "id_column": self.id_column,
+            "name_column": self.name_column,
+            "geometry_id_column": self.geometry_id,
+            "layer": self.geometry_layer,
+            "sheet": self.sheet,
+        }
 
 
 @dataclass(frozen=True)
@@ -267,6 +322,9 @@ _REGION_PARAMS: dict[str, Any] = {
     "indicators": IndicatorsOption,
     "id_column": IdOption,
     "name_column": NameColumnOption,
+    "geometry_id": GeometryIdOption,
+    "geometry_layer": LayerOption,
+    "sheet": SheetOption,
     "custom": CustomOption,
     "allow_outside_paths": AllowOutsidePathsOption,
 }
@@ -324,13 +382,15 @@ def print_region_notes(rs: Any, where: RegionArgs) -> None:
     """Print what was inferred or derived for a region set, and whether ``validate`` has warnings (stderr)."""
     prefix = "" if where.own_files and where.custom is None else "note: "
     for note in rs.notes:
-        typer.echo(f"{prefix}{note}", err=True)
-    if rs.report.warnings:
-        typer.echo(
-            f"note: {rs.name} has {len(rs.report.warnings)} warnings; "
-            f"'ideopolis validate {where.regions or rs.name}' lists them",
-            err=True,
+        typer.echo(f"{prefix}{terminal_text(note)}", err=True)
+    warnings = rs.report.warnings
+    if warnings:
+        command = (
+            rs.report.command() if rs.report.validate_command else f"ideopolis validate {where.regions or rs.name}"
         )
+        first = terminal_text(warnings[0].line())
+        more = f" (and {len(warnings) - 1} more: '{command}' lists them)" if len(warnings) > 1 else ""
+        typer.echo(f"{first}{more}", err=True)
 
 
 def load_region_args(where: RegionArgs) -> Any:
@@ -338,13 +398,7 @@ def load_region_args(where: RegionArgs) -> Any:
     from ideopolis.api import load_regions
 
     rs = load_regions(
-        where.regions,
-        geometry=where.geometry,
-        indicators=where.indicators,
-        id_column=where.id_column,
-        name_column=where.name_column,
-        custom=where.custom,
-        allow_outside_paths=where.allow_outside_paths,
+        where.regions, custom=where.custom, allow_outside_paths=where.allow_outside_paths, **where.file_options()
     )
     print_region_notes(rs, where)
     return rs
@@ -366,12 +420,9 @@ def build_run(where: RegionArgs, how: RunArgs, *, score: bool = True) -> Any:
     run = prepare(
         where.regions,
         profile=how.profile,
-        geometry=where.geometry,
-        indicators=where.indicators,
-        id_column=where.id_column,
-        name_column=where.name_column,
         custom=where.custom,
         allow_outside_paths=where.allow_outside_paths,
+        **where.file_options(),
         **how.options(),
     )
     if run.regions is not None:

@@ -9,13 +9,17 @@ import typer
 
 from ideopolis.cli._app import (
     AllowOutsidePathsOption,
+    GeometryIdOption,
     GeometryOption,
     IdOption,
     IndicatorsOption,
+    LayerOption,
     NameColumnOption,
     RegionArgs,
     RegionsOption,
+    SheetOption,
     app,
+    echo,
     load_region_args,
 )
 from ideopolis.errors import RegionSetError
@@ -65,6 +69,9 @@ def validate(
     indicators: IndicatorsOption = None,
     id_column: IdOption = None,
     name_column: NameColumnOption = None,
+    geometry_id: GeometryIdOption = None,
+    geometry_layer: LayerOption = None,
+    sheet: SheetOption = None,
     allow_outside_paths: AllowOutsidePathsOption = False,
 ) -> None:
     """Check a region set and report every problem at once (exit 1 if any is fatal)."""
@@ -74,22 +81,28 @@ def validate(
     if geometry is not None or indicators or id_column is not None:
         if target is not None:
             raise RegionSetError("PATH/--regions and your own files (--indicators/--id) cannot be combined")
-        if not indicators or id_column is None:
-            raise RegionSetError("your own data needs --indicators FILE and --id COLUMN")
+        if (not indicators and geometry is None) or id_column is None:
+            raise RegionSetError("your own data needs --indicators FILE (or --geometry FILE) and --id COLUMN")
         from ideopolis.regions.infer import region_set_from_files
 
         rs, report = region_set_from_files(
-            geometry=geometry, indicators=list(indicators), id_column=id_column, name_column=name_column
+            geometry=geometry,
+            indicators=list(indicators or []),
+            id_column=id_column,
+            name_column=name_column,
+            geometry_id_column=geometry_id,
+            layer=geometry_layer,
+            sheet=sheet,
         )
-        for note in rs.notes if rs is not None else []:
-            typer.echo(note, err=True)
+        for note in rs.notes if rs is not None else report.notes:
+            echo(note, err=True)
     else:
         from ideopolis.regions.model import validate_region_set
 
         report = validate_region_set(target, allow_outside_paths=allow_outside_paths)
     for line in report.lines():
-        typer.echo(line)
-    typer.echo(report.summary(), err=True)
+        echo(line)
+    echo(report.summary(), err=True)
     if not report.ok:
         raise typer.Exit(1)
 

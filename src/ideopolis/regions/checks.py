@@ -23,13 +23,19 @@ from ideopolis.errors import DataFileError, RegionSetError
 from ideopolis.regions.metadata import (
     MANIFEST_NAME,
     TABLE_SUFFIXES,
-    IndicatorMeta,
     LongTableSpec,
     Manifest,
     ReferenceTableSpec,
 )
 from ideopolis.regions.problems import ValidationReport, count, listing
-from ideopolis.regions.readers import MISSING_TOKENS, id_strings, read_geometry, read_table
+from ideopolis.regions.readers import TableRead, distinct_tokens, id_strings, read_geometry, read_table, read_table_full
+from ideopolis.regions.values import (
+    AGENCY_MARKERS,
+    MAX_MAGNITUDE,
+    MIN_MAGNITUDE,
+    magnitude_problems,
+    parse_numbers,
+)
 from ideopolis.safety import PathOutsideFolderError, resolve_inside
 
 #: The CRS every region set is held in after loading.
@@ -47,10 +53,12 @@ def _read_geometry_checked(
     if spec is None or not _inside(manifest, spec.file):
         return None, None
     try:
-        gdf = read_geometry(manifest.path(spec.file), layer=spec.layer)
+        gdf = read_geometry(manifest.path(spec.file), layer=spec.layer, id_column=spec.id_column)
     except DataFileError as exc:
         report.error("geometry-unreadable", spec.file, "", *_split_fix(str(exc), spec.file))
         return None, None
+    if gdf.attrs.get("note"):
+        report.notes.append(str(gdf.attrs["note"]))
     f = spec.file
     if spec.id_column not in gdf.columns:
         report.error(
@@ -191,6 +199,8 @@ class _Table:
     frame: pd.DataFrame
     row_label: str
     rows: pd.Series  # row number in messages, by id
+    decimal: str = "."
+    labels: dict[str, str] | None = None
 
 
 @dataclass
@@ -201,6 +211,7 @@ class _Column:
     series: pd.Series  # indexed by id
     rows: pd.Series | None
     row_label: str
+    decimal: str = "."
 
     def values_as_text(self) -> pd.Series:
         s = self.series
@@ -209,22 +220,32 @@ class _Column:
 
 
 def _read_table_checked(
-    file: str, id_column: str, sheet: str | None, manifest: Manifest, report: ValidationReport
+    file: str,
+    id_column: str,
+    sheet: str | None,
+    manifest: Manifest,
+    report: ValidationReport,
+    preread: TableRead | None = None,
 ) -> _Table | None:
-    if Path(file).suffix.lower() not in TABLE_SUFFIXES or not _inside(manifest, file):
-        return None  # the manifest check (or _check_paths) reported it already
-    try:
-        df, row_label, first = read_table(manifest.path(file), sheet=sheet)
-    except DataFileError as exc:
-        report.error("table-unreadable", file, "", *_split_fix(str(exc), file))
-        return None
+    if preread is None:
+        if Path(file).suffix.lower() not in TABLE_SUFFIXES or not _inside(manifest, file):
+            return None  # the manifest check (or _check_paths) reported it already
+        try:
+            read = read_table_full(manifest.path(file), sheet=sheet, id_column=id_column)
+        except DataFileError as exc:
+            report.error("table-unreadable", file, "", *_split_fix(str(exc), file))
+            return None
+    else:
+        read = preread
+    report.notes.extend(read.notes)
+    df, row_label, first = read.frame, read.row_label, read.first_row
     if id_column not in df.columns:
         report.error(
             "missing-id-column",
             file,
             f"column {id_column!r}",
             f"the id column is missing (columns: {listing(list(df.columns), limit=8)})",
-            "add it, or set id_column for this table in the manifest",
+            report.id_fix or "add it, or set id_column for this table in the manifest",
         )
         return None
     ids = id_strings(df[id_column])
@@ -234,7 +255,7 @@ def _read_table_checked(
     frame = df.drop(columns=[id_column]).set_axis(pd.Index(ids, name="id"))[keep]
     if pd.api.types.is_numeric_dtype(df[id_column]):
         frame.attrs["numeric_ids"] = True
-    return _Table(file, frame, row_label, rows[keep])
+    return _Table(file, frame, row_label, rows[keep], read.decimal, read.labels)
 
 
 def _check_id_column(
@@ -286,7 +307,7 @@ def _locate_columns(
                         "keep the column in one table only",
                     )
                 continue
-            found[col] = _Column(t.file, t.frame[col], t.rows, t.row_label)
+            found[col] = _Column(t.file, t.frame[col], t.rows, t.row_label, t.decimal)
             if col not in wanted:
                 report.warning(
                     "undescribed-column",
@@ -296,7 +317,7 @@ def _locate_columns(
                     f"describe it under [indicators.{col}] (or [groups.{col}]), or delete it",
                 )
     if geo is not None:
-        for col in (manifest.name_column, *manifest.groups):
+        for col in (manifest.name_column, *manifest.groups, *manifest.indicators):
             if col not in found and col in geo.columns:
                 found[col] = _Column(gfile, geo[col], None, "feature")
     return found
@@ -360,63 +381,119 @@ _PERCENT = re.compile(r"^-?\d+(\.\d+)?\s*%$")
 _SUPPRESSED = re.compile(r"^\(\w{1,3}\)$")
 
 
-def _numeric_column(
-    source: _Column, col: str, meta: IndicatorMeta, manifest: Manifest, report: ValidationReport
-) -> pd.Series:
-    """Convert one column to floats, reporting non-numeric, infinite and out-of-range cells."""
-    s = source.series
-    if pd.api.types.is_bool_dtype(s):
-        s = s.astype("float64")
-    if pd.api.types.is_numeric_dtype(s):
-        values = pd.Series(s.to_numpy(dtype="float64", na_value=np.nan), index=s.index)
-    else:
-        text = pd.Series(s.to_numpy(dtype=object), index=s.index)
-        text = text.where(text.notna(), "").astype(str).str.strip()
-        text = text.where(~text.isin(MISSING_TOKENS), "")
-        values = pd.to_numeric(text.where(text != "", None), errors="coerce").astype("float64")
-        bad = (text != "") & values.isna()
-        if bad.any():
-            bad_text = text[bad]
-            sample = str(bad_text.iloc[0])
+def _numeric_columns(
+    columns: Mapping[str, _Column], manifest: Manifest, report: ValidationReport, ids: pd.Index
+) -> pd.DataFrame:
+    """Convert every described indicator column to floats, reporting non-numeric, infinite and out-of-range cells.
+
+    The columns of one file are parsed together (:func:`ideopolis.regions.values.parse_numbers`), so the cost
+    grows with the number of cells, not with the square of the number of columns.
+    """
+    by_file: dict[str, list[str]] = {}
+    for col in manifest.indicators:
+        source = columns.get(col)
+        if source is not None:
+            by_file.setdefault(source.file, []).append(col)
+    parts = []
+    for cols in by_file.values():
+        first = columns[cols[0]]
+        raw = (
+            pd.concat({c: columns[c].series for c in cols}, axis=1) if len(cols) > 1 else first.series.to_frame(cols[0])
+        )
+        numeric = [c for c in cols if _is_numeric(columns[c].series)]
+        values = pd.DataFrame(index=raw.index)
+        if numeric:
+            values = raw[numeric].astype("float64")
+        text = [c for c in cols if c not in numeric]
+        if text:
+            parsed = parse_numbers(raw[text], decimal=first.decimal, lenient=manifest.lenient)
+            report.notes.extend(parsed.notes())
+            has_bad = np.asarray(parsed.bad.to_numpy().any(axis=0), dtype=bool)
+            for col in [c for c, b in zip(parsed.bad.columns, has_bad, strict=True) if b]:
+                bad = parsed.bad[col]
+                bad_text = raw.loc[bad.to_numpy(), col].astype(str).str.strip()
+                sample = str(bad_text.iloc[0])
+                distinct = bad_text.unique()
+                others = f"; values: {distinct_tokens(list(bad_text))}" if len(distinct) > 1 else ""
+                report.error(
+                    "non-numeric",
+                    first.file,
+                    f"column {col!r}",
+                    f"{count(int(bad.sum()), 'value', verb=('is', 'are'))} not a number "
+                    f"({_where_rows(columns[col], bad_text.index)}; first: {sample!r}{others})",
+                    _non_numeric_fix(sample, first.decimal, manifest.lenient),
+                )
+            values = pd.concat([values, parsed.values], axis=1) if numeric else parsed.values
+        parts.append(values[cols])
+    data = pd.concat(parts, axis=1) if parts else pd.DataFrame(index=ids)
+    data = data.reindex(index=ids, columns=[c for c in manifest.indicators if c in data.columns])
+    return _check_values(data, columns, manifest, report)
+
+
+def _is_numeric(s: pd.Series) -> bool:
+    return bool(pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s))
+
+
+def _check_values(
+    data: pd.DataFrame, columns: Mapping[str, _Column], manifest: Manifest, report: ValidationReport
+) -> pd.DataFrame:
+    """Report infinite, out-of-range and uncomputably large or small values; infinite ones become missing."""
+    a = data.to_numpy(dtype="float64")
+    infinite = np.isinf(a)
+    tiny_huge = magnitude_problems(data).to_numpy()
+    lo = np.array([manifest.indicators[c].valid_range()[0] for c in data.columns])
+    hi = np.array([manifest.indicators[c].valid_range()[1] for c in data.columns])
+    with np.errstate(invalid="ignore"):
+        out = ((a < lo) | (a > hi)) & ~infinite
+    flagged = infinite.any(axis=0) | tiny_huge.any(axis=0) | out.any(axis=0)
+    for j in (int(k) for k in np.flatnonzero(flagged)):
+        col = str(data.columns[j])
+        source = columns[col]
+        meta = manifest.indicators[col]
+        values = data[col]
+        if infinite[:, j].any():
+            idx = data.index[infinite[:, j]]
             report.error(
-                "non-numeric",
+                "infinite",
                 source.file,
                 f"column {col!r}",
-                f"{count(int(bad.sum()), 'value', verb=('is', 'are'))} not a number ({_where_rows(source, bad_text.index)}; first: {sample!r})",
-                _non_numeric_fix(sample),
+                f"{count(len(idx), 'value', verb=('is', 'are'))} infinite ({_where_rows(source, idx)})",
+                "replace them with a finite number or leave the cell empty (a division by zero upstream?)",
             )
-    finite = np.isfinite(values.to_numpy()) | values.isna().to_numpy()
-    if not finite.all():
-        idx = values.index[~finite]
-        report.error(
-            "infinite",
-            source.file,
-            f"column {col!r}",
-            f"{count(len(idx), 'value', verb=('is', 'are'))} infinite ({_where_rows(source, idx)})",
-            "replace them with a finite number or leave the cell empty (a division by zero upstream?)",
-        )
-        values = values.where(finite)
-    lo, hi = meta.valid_range()
-    out = (values < lo) | (values > hi)
-    if out.any():
-        idx = values.index[out.to_numpy()]
-        first = values[out].iloc[0]
-        what = {"share": "a share must lie in [0, 1]", "count": "a count cannot be negative"}.get(
-            meta.kind, f"the manifest allows [{lo:g}, {hi:g}]"
-        )
-        fix = (
-            "store shares as fractions (0.25, not 25), or declare kind = 'rate' with a unit of percent"
-            if meta.kind == "share" and values.max() <= 100
-            else "correct the values, or the min/max in the manifest"
-        )
-        report.error(
-            "out-of-range",
-            source.file,
-            f"column {col!r}",
-            f"{count(len(idx), 'value', verb=('is', 'are'))} out of range ({_where_rows(source, idx)}; first: {first:g}); {what}",
-            fix,
-        )
-    return values
+        if tiny_huge[:, j].any():
+            idx = data.index[tiny_huge[:, j]]
+            first = float(values[idx[0]])
+            report.error(
+                "magnitude",
+                source.file,
+                f"column {col!r}",
+                f"{count(len(idx), 'value', verb=('is', 'are'))} too {'large' if abs(first) > 1 else 'close to zero'} "
+                f"to compute with ({_where_rows(source, idx)}; first: {first:g}); values must be 0 or between "
+                f"{MIN_MAGNITUDE:g} and {MAX_MAGNITUDE:g} in size",
+                "correct the values, or rescale the column (thousands, millions, per 100,000)",
+            )
+        if out[:, j].any():
+            idx = data.index[out[:, j]]
+            first = values[idx[0]]
+            lo_j, hi_j = meta.valid_range()
+            what = {"share": "a share must lie in [0, 1]", "count": "a count cannot be negative"}.get(
+                meta.kind, f"the manifest allows [{lo_j:g}, {hi_j:g}]"
+            )
+            fix = (
+                "store shares as fractions (0.25, not 25), or declare kind = 'rate' with a unit of percent"
+                if meta.kind == "share" and values.max() <= 100
+                else "correct the values, or the min/max in the manifest"
+            )
+            report.error(
+                "out-of-range",
+                source.file,
+                f"column {col!r}",
+                f"{count(len(idx), 'value', verb=('is', 'are'))} out of range ({_where_rows(source, idx)}; first: {first:g}); {what}",
+                fix,
+            )
+    if infinite.any() or tiny_huge.any():
+        data = data.mask(infinite | tiny_huge)
+    return data
 
 
 def _where_rows(source: _Column, idx: pd.Index) -> str:
@@ -427,12 +504,16 @@ def _where_rows(source: _Column, idx: pd.Index) -> str:
     return f"{source.row_label}s {listing(rows)}; ids {listing(ids, limit=3)}"
 
 
-def _non_numeric_fix(sample: str) -> str:
+def _non_numeric_fix(sample: str, decimal: str = ".", lenient: bool = False) -> str:
+    if re.fullmatch(r"0[xX][0-9a-fA-F]+", sample):
+        return "write the number in decimal (0x1F is hexadecimal)"
+    if re.fullmatch(r"-?\d+(_\d+)+(\.\d+)?", sample):
+        return "remove the underscores (write 1000, not 1_000)"
     if _THOUSANDS.match(sample):
         return "remove the thousands separators (write 1234567, not 1,234,567)"
     if _PERCENT.match(sample):
         return "drop the % sign (and store shares as fractions)"
-    if _SUPPRESSED.match(sample):
+    if _SUPPRESSED.match(sample) or sample in AGENCY_MARKERS:
         return "a suppressed or unavailable cell must be empty (missing), never a code or 0"
     if "," in sample and sample.replace(",", ".", 1).replace(".", "", 1).lstrip("-").isdigit():
         return "use a decimal point, not a comma"

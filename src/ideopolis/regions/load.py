@@ -25,6 +25,9 @@ def load_regions(
     indicators: str | Path | Sequence[str | Path] | None = None,
     id_column: str | None = None,
     name_column: str | None = None,
+    geometry_id_column: str | None = None,
+    layer: str | None = None,
+    sheet: str | None = None,
     custom: str | Path | None = None,
     allow_outside_paths: bool = False,
 ) -> RegionSet:
@@ -44,6 +47,12 @@ def load_regions(
         inferred and listed in the set's ``notes``.
     id_column, name_column : str, optional
         The region id (required with your own files) and name columns of your own files.
+    geometry_id_column : str, optional
+        The id column of ``geometry`` when it is named differently from the tables' ``id_column``.
+    layer : str, optional
+        The layer of a multi-layer ``geometry`` file (GeoPackage).
+    sheet : str, optional
+        The sheet of an XLSX table.
     custom : str or Path, optional
         A two-column table (base region id, custom region): those base regions are merged into custom
         regions ("our five counties") and the other regions kept as they are, to compare.
@@ -72,7 +81,7 @@ def load_regions(
     """
     from ideopolis.regions.model import RegionSet, load_region_set
 
-    own = geometry is not None or bool(indicators) or id_column is not None
+    own = geometry is not None or bool(indicators) or id_column is not None or geometry_id_column is not None
     if isinstance(regions, RegionSet):
         if own:
             raise RegionSetError("a loaded region set and your own files cannot be combined; fix: pass one of them")
@@ -82,17 +91,23 @@ def load_regions(
             raise RegionSetError(
                 "--regions and your own files (--geometry/--indicators/--id) cannot be combined; fix: use one"
             )
-        if not indicators or id_column is None:
-            missing = "--indicators" if not indicators else "--id"
+        if (not indicators and geometry is None) or id_column is None:
+            missing = "--indicators (or --geometry)" if not indicators and geometry is None else "--id"
             raise RegionSetError(f"your own data needs {missing}; fix: pass --indicators FILE --id COLUMN")
         from ideopolis.regions.infer import region_set_from_files
 
-        tables = [Path(indicators)] if isinstance(indicators, str | Path) else [Path(p) for p in indicators]
+        if indicators is None:
+            tables = []
+        else:
+            tables = [Path(indicators)] if isinstance(indicators, str | Path) else [Path(p) for p in indicators]
         built, report = region_set_from_files(
             geometry=None if geometry is None else Path(geometry),
             indicators=tables,
             id_column=id_column,
             name_column=name_column,
+            geometry_id_column=geometry_id_column,
+            layer=layer,
+            sheet=sheet,
         )
         report.raise_if_errors()
         assert built is not None

@@ -31,7 +31,7 @@ MANIFEST_NAME = "manifest.toml"
 GEOMETRY_SUFFIXES = (".parquet", ".geoparquet", ".gpkg", ".geojson", ".json", ".shp", ".topojson")
 
 
-TABLE_SUFFIXES = (".csv", ".parquet", ".xlsx")
+TABLE_SUFFIXES = (".csv", ".tsv", ".parquet", ".xlsx")
 
 
 _DIRECTIONS: dict[object, int] = {
@@ -201,6 +201,10 @@ class Manifest:
         Let the files named in the manifest lie outside ``folder`` (by ``../``, an absolute path or a
         symlink). Off by default: a region set downloaded from anywhere must not read other files of the
         machine into a map or a table.
+    lenient : bool
+        Read agencies' missing-value markers (``(X)``, ``:``, ``n.a.``) as missing, with a note
+        (:mod:`ideopolis.regions.values`); on for your own files, off for a set with a manifest (whose author
+        should leave such cells empty).
     """
 
     name: str
@@ -224,6 +228,7 @@ class Manifest:
     framework: Mapping[str, Any] = field(default_factory=dict)
     folder: Path | None = None
     allow_outside_paths: bool = False
+    lenient: bool = False
 
     def path(self, file: str) -> Path:
         """Resolve a file named in the manifest against the region-set folder.

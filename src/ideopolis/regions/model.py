@@ -35,7 +35,7 @@ from ideopolis.regions.checks import (
     _cross_check_ids,
     _inside,
     _locate_columns,
-    _numeric_column,
+    _numeric_columns,
     _read_geometry_checked,
     _read_long_table,
     _read_table_checked,
@@ -43,7 +43,7 @@ from ideopolis.regions.checks import (
 from ideopolis.regions.manifest import read_manifest
 from ideopolis.regions.metadata import IndicatorMeta, Manifest
 from ideopolis.regions.problems import ValidationReport, count, listing
-from ideopolis.regions.readers import read_table
+from ideopolis.regions.readers import TableRead, read_table
 
 
 @dataclass
@@ -334,7 +334,13 @@ def _source_label(ref: str | Path | None, folder: Path) -> str:
     return str(ref)
 
 
-def build_region_set(manifest: Manifest, report: ValidationReport, *, deep: bool = False) -> RegionSet | None:
+def build_region_set(
+    manifest: Manifest,
+    report: ValidationReport,
+    *,
+    deep: bool = False,
+    preread: Mapping[str, TableRead] | None = None,
+) -> RegionSet | None:
     """Read the files a manifest names, check them and join them into a :class:`RegionSet`.
 
     Parameters
@@ -345,6 +351,8 @@ def build_region_set(manifest: Manifest, report: ValidationReport, *, deep: bool
         Problems are appended here.
     deep : bool
         Also read and check the long tables (``ideopolis validate`` does; loading does not, for speed).
+    preread : mapping, optional
+        Tables already read, by the file name the manifest gives them (what inference read).
 
     Returns
     -------
@@ -353,7 +361,10 @@ def build_region_set(manifest: Manifest, report: ValidationReport, *, deep: bool
     """
     _check_paths(manifest, report)
     geo, geo_attrs = _read_geometry_checked(manifest, report)
-    tables = [_read_table_checked(spec.file, spec.id_column, spec.sheet, manifest, report) for spec in manifest.tables]
+    tables = [
+        _read_table_checked(spec.file, spec.id_column, spec.sheet, manifest, report, (preread or {}).get(spec.file))
+        for spec in manifest.tables
+    ]
     tables_ok = [t for t in tables if t is not None]
 
     columns = _locate_columns(manifest, geo_attrs, tables_ok, report)
@@ -371,14 +382,7 @@ def build_region_set(manifest: Manifest, report: ValidationReport, *, deep: bool
     for t in tables_ok:
         _cross_check_ids(manifest, geo, t, report)
 
-    data = pd.DataFrame(index=ids)
-    for col, meta in manifest.indicators.items():
-        source = columns.get(col)
-        if source is None:
-            continue
-        values = _numeric_column(source, col, meta, manifest, report)
-        data[col] = values.reindex(ids)
-    data = data.astype("float64")
+    data = _numeric_columns(columns, manifest, report, ids).astype("float64")
     data.index.name = "id"
     _check_ratios(manifest, data, report)
 
@@ -457,7 +461,15 @@ def build_region_set(manifest: Manifest, report: ValidationReport, *, deep: bool
             _check_reference_table(manifest, ref, report)
 
     geometry = None if geo is None else gpd.GeoDataFrame(geometry=geo.geometry.to_numpy(), index=ids, crs=geo.crs)
-    return RegionSet(manifest=manifest, data=data, groups=groups, names=names, geometry=geometry, report=report)
+    return RegionSet(
+        manifest=manifest,
+        data=data,
+        groups=groups,
+        names=names,
+        geometry=geometry,
+        report=report,
+        notes=list(dict.fromkeys(report.notes)),
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -63,10 +63,19 @@ class ValidationReport:
         What was validated (a region-set name or folder), for messages.
     problems : list of Problem
         The problems, in the order they were found.
+    notes : list of str
+        What the readers decided about the files (a separator, a sheet, labels, markers read as missing).
+    validate_command : str
+        The command that lists every problem (default ``ideopolis validate <source>``).
+    id_fix : str
+        The fix named when an id column is missing (the manifest key, or ``--id`` for your own files).
     """
 
     source: str
     problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    validate_command: str = ""
+    id_fix: str = ""
 
     def add(self, severity: Severity, code: str, file: str, where: str, message: str, fix: str) -> None:
         """Append a problem."""
@@ -122,9 +131,12 @@ class ValidationReport:
         first = errors[0].line().removeprefix("error: ")
         more = f" (and {_plural(len(errors) - 1, 'more error')})" if len(errors) > 1 else ""
         raise RegionSetError(
-            f"region set {self.source} cannot be used: {first}{more}; "
-            f"run 'ideopolis validate {self.source}' to see every problem"
+            f"region set {self.source} cannot be used: {first}{more}; run '{self.command()}' to see every problem"
         )
+
+    def command(self) -> str:
+        """The command that lists every problem of this set."""
+        return self.validate_command or f"ideopolis validate {self.source}"
 
     def __iter__(self) -> Iterator[Problem]:
         return iter(self.problems)
