@@ -16,10 +16,12 @@ about one output format (see ``SECURITY.md``; the map page and the print map hav
 from __future__ import annotations
 
 import re
+import stat
+import tomllib
 import unicodedata
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -278,3 +280,131 @@ def restore_formulas(frame: pd.DataFrame) -> pd.DataFrame:
         out.isetitem(i, values.to_numpy())
     out.columns = pd.Index(columns)
     return out
+
+
+#: The largest TOML file (manifest, profile, framework) read: 10 MB.
+MAX_TOML_BYTES = 10 * 1024**2
+
+#: How deep a TOML file ideopolis reads may nest tables and arrays (manifests and profiles nest 3 or 4 levels).
+MAX_TOML_DEPTH = 32
+
+
+def parse_toml(text: str) -> dict[str, Any]:
+    """Parse TOML from an untrusted file: a nesting deeper than :data:`MAX_TOML_DEPTH` is a decode error.
+
+    :mod:`tomllib` parses nested arrays and inline tables recursively, so ``a = [[[[...]]]]`` a few thousand
+    levels deep raises :class:`RecursionError`; that, and a document that parses but nests deeper than any
+    ideopolis file does, become :class:`tomllib.TOMLDecodeError`, which every reader already reports as one line.
+
+    Parameters
+    ----------
+    text : str
+        The document.
+
+    Returns
+    -------
+    dict
+        The parsed document.
+
+    Raises
+    ------
+    tomllib.TOMLDecodeError
+        For invalid TOML and for too deep a nesting.
+
+    Examples
+    --------
+    >>> parse_toml("a = " + "[" * 5000 + "]" * 5000)
+    Traceback (most recent call last):
+    ...
+    tomllib.TOMLDecodeError: nested too deeply (more than 32 levels of arrays or tables)
+    """
+    try:
+        doc = tomllib.loads(text)
+    except RecursionError:
+        doc = None
+    if doc is None or _depth(doc) > MAX_TOML_DEPTH:
+        raise tomllib.TOMLDecodeError(f"nested too deeply (more than {MAX_TOML_DEPTH} levels of arrays or tables)")
+    return doc
+
+
+def _depth(doc: object) -> int:
+    """The nesting depth of parsed TOML, without recursion."""
+    deepest = 0
+    stack: list[tuple[object, int]] = [(doc, 0)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if deepest > MAX_TOML_DEPTH:
+            break
+        if isinstance(node, dict):
+            stack.extend((v, depth + 1) for v in node.values())
+        elif isinstance(node, list):
+            stack.extend((v, depth + 1) for v in node)
+    return deepest
+
+
+#: The largest input file read (bytes): 2 GiB. A larger file is refused with the limit, not half read.
+MAX_FILE_BYTES = 2 * 1024**3
+
+
+def require_regular_file(path: Path, *, what: str = "file", max_bytes: int = MAX_FILE_BYTES) -> int:
+    """Check that ``path`` is a regular file within the size budget; return its size in bytes.
+
+    A FIFO, a device (``/dev/zero``) or a socket is refused: reading one may never end.
+
+    Parameters
+    ----------
+    path : Path
+        The file.
+    what : str
+        What the file is, for messages (``"table"``).
+    max_bytes : int
+        The largest size accepted.
+
+    Returns
+    -------
+    int
+        The file's size.
+
+    Raises
+    ------
+    DataFileError
+        When the file is missing, a folder, not a regular file, or too large.
+
+    Examples
+    --------
+    >>> require_regular_file(Path("/dev/zero"))
+    Traceback (most recent call last):
+    ...
+    ideopolis.errors.DataFileError: zero: is a character device, not a regular file; fix: give the path of a file saved on disk
+    """
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise DataFileError(
+            f"{path.name}: file not found in {path.parent}; fix: check the path or the file name"
+        ) from None
+    except OSError as exc:
+        raise DataFileError(f"{path.name}: cannot be read ({exc.strerror}); fix: check the path") from None
+    mode = st.st_mode
+    if stat.S_ISDIR(mode):
+        raise DataFileError(f"{path.name}: is a folder, not a file; fix: name the file inside it")
+    if not stat.S_ISREG(mode):
+        kind = (
+            "a named pipe (FIFO)"
+            if stat.S_ISFIFO(mode)
+            else "a character device"
+            if stat.S_ISCHR(mode)
+            else "a block device"
+            if stat.S_ISBLK(mode)
+            else "a socket"
+            if stat.S_ISSOCK(mode)
+            else "not a regular file"
+        )
+        raise DataFileError(f"{path.name}: is {kind}, not a regular file; fix: give the path of a file saved on disk")
+    if st.st_size > max_bytes:
+        raise DataFileError(
+            f"{path.name}: is {st.st_size / 1024**3:.1f} GiB, larger than the {max_bytes / 1024**3:.0f} GiB "
+            f"an input {what} may have; fix: split the file, or keep only the columns and rows you need"
+        )
+    return st.st_size

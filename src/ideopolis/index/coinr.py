@@ -27,6 +27,7 @@ from ideopolis.index.framework import Framework, framework_from_imeta
 from ideopolis.index.profile import STEPS, RunConfig, StepConfig
 from ideopolis.index.run import IndexRun
 from ideopolis.index.scoring import check_lens_options
+from ideopolis.safety import require_regular_file
 
 _DEFAULT_GROUP = "EurAsia_group"
 
@@ -46,11 +47,14 @@ def _read(table: pd.DataFrame | str | Path, what: str) -> pd.DataFrame:
     if isinstance(table, pd.DataFrame):
         return table
     p = Path(table)
+    if not p.exists():
+        raise DataFileError(f"{what} file {p} not found; check the path")
     try:
+        require_regular_file(p, what=f"{what} table")
         return pd.read_csv(p, dtype={"uCode": str, "iCode": str})
-    except FileNotFoundError:
-        raise DataFileError(f"{what} file {p} not found; check the path") from None
-    except (OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+    except DataFileError as exc:
+        raise DataFileError(f"{what} file {exc}") from None
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise DataFileError(f"cannot read {what} file {p}: {exc}") from None
 
 
@@ -64,6 +68,21 @@ def read_coinr(idata: pd.DataFrame | str | Path, imeta: pd.DataFrame | str | Pat
         times = sorted(idata["Time"].dropna().unique().tolist())
         raise DataFileError(
             f"iData holds several time points ({', '.join(map(str, times))}); pass the rows of one Time"
+        )
+    if "iCode" not in imeta.columns:
+        raise DataFileError("iMeta has no iCode column; COINr's iMeta needs one row per iData column, coded by iCode")
+    # COINr's new_coin(): "All columns in iData must have corresponding rows in iMeta, except for 'uCode' and
+    # 'uName'" (and Time): a column without a row is refused there, never dropped silently.
+    described = set(imeta["iCode"].astype(str))
+    undescribed = [str(c) for c in idata.columns if c not in ("uCode", "uName", "Time") and str(c) not in described]
+    if undescribed:
+        shown = ", ".join(repr(c) for c in undescribed[:5]) + (
+            f" and {len(undescribed) - 5} more" if len(undescribed) > 5 else ""
+        )
+        raise DataFileError(
+            f"iData has {len(undescribed)} column(s) with no row in iMeta ({shown}); as in COINr, every iData column "
+            "except uCode, uName and Time needs one; fix: add an iMeta row (Type Indicator, Denominator, Group or "
+            "Other), or delete the column"
         )
     framework = framework_from_imeta(imeta)
     types = imeta.get("Type", pd.Series(dtype=str)).astype(str)

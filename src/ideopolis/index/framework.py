@@ -34,7 +34,7 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
-from ideopolis.errors import ConfigError, FrameworkError
+from ideopolis.errors import ConfigError, DataFileError, FrameworkError
 from ideopolis.index.pillars import (
     ATTRACTION,
     BALANCE,
@@ -47,6 +47,7 @@ from ideopolis.index.pillars import (
     LENS_PILLARS,
     Pillar,
 )
+from ideopolis.safety import MAX_TOML_BYTES, parse_toml, require_regular_file
 
 __all__ = [
     "ATTRACTION",
@@ -403,8 +404,9 @@ def framework_from_toml(path: str | Path) -> Framework:
     """
     p = Path(path)
     try:
-        doc = tomllib.loads(p.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+        require_regular_file(p, what="framework file", max_bytes=MAX_TOML_BYTES)
+        doc = parse_toml(p.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, DataFileError) as exc:
         raise ConfigError(f"cannot read framework {p}: {exc}") from None
     return framework_from_mapping(doc, source=str(p))
 

@@ -35,7 +35,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from ideopolis.errors import ConfigError
+from ideopolis.errors import ConfigError, DataFileError
 from ideopolis.index.pillars import DEFAULT_BALANCE_WEIGHT
 from ideopolis.index.steps.aggregate import AGGREGATORS
 from ideopolis.index.steps.denominate import DENOMINATORS
@@ -45,6 +45,7 @@ from ideopolis.index.steps.screen import SCREENS
 from ideopolis.index.steps.treat import TREATMENTS
 from ideopolis.index.steps.weights import WEIGHTERS
 from ideopolis.registry import Registry
+from ideopolis.safety import MAX_TOML_BYTES, parse_toml, require_regular_file
 
 #: pipeline steps in order, and the dataset each writes
 STEPS = ("denominate", "impute", "screen", "treat", "normalise", "weight", "aggregate", "lens")
@@ -431,10 +432,13 @@ def load_profile(path: str | Path) -> RunConfig:
     ('us-metros', 0.4)
     """
     p = Path(path)
+    if not p.exists():
+        raise ConfigError(f"profile {p} not found; check the path")
     try:
-        doc = tomllib.loads(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"profile {p} not found; check the path") from None
+        require_regular_file(p, what="profile", max_bytes=MAX_TOML_BYTES)
+        doc = parse_toml(p.read_text(encoding="utf-8"))
+    except DataFileError as exc:
+        raise ConfigError(f"cannot read profile {p}: {exc}") from None
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"cannot read profile {p}: {exc}") from None
     return profile_from_dict(doc, where=str(p), base=p.parent)

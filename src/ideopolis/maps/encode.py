@@ -184,7 +184,8 @@ def unwrap_antimeridian(
     geoms : sequence of shapely geometries (or None)
         Polygonal geometries in longitude/latitude degrees.
     centre_lon : float, optional
-        The longitude the set is centred on; default: the median of the polygons' centre longitudes.
+        The longitude the set is centred on; default: the circular mean of the polygons' centre longitudes
+        (a set that straddles 180 degrees, half at 179 and half at -179, is centred on 180, not on 0).
 
     Returns
     -------
@@ -192,8 +193,17 @@ def unwrap_antimeridian(
         Geometries in the same order (``None`` stays ``None``).
     """
     if centre_lon is None:
-        xs = [g.centroid.x for g in geoms if g is not None and not g.is_empty]
-        centre_lon = float(np.median(xs)) if xs else 0.0
+        xs = np.array(
+            [
+                _unwrap_ring(np.asarray(p.exterior.coords))[:, 0].mean()
+                for g in geoms
+                if g is not None and not g.is_empty
+                for p in shapely.get_parts(g)
+                if isinstance(p, Polygon)
+            ]
+        )
+        angles = np.radians(xs)
+        centre_lon = float(np.degrees(np.arctan2(np.sin(angles).mean(), np.cos(angles).mean()))) if xs.size else 0.0
 
     def fix_polygon(poly: Polygon) -> Polygon:
         shell = _unwrap_ring(np.asarray(poly.exterior.coords))

@@ -29,6 +29,14 @@ from ideopolis.regions.metadata import (
 )
 from ideopolis.regions.problems import ValidationReport, count, listing
 from ideopolis.regions.readers import TableRead, distinct_tokens, id_strings, read_geometry, read_table, read_table_full
+from ideopolis.regions.shapes import (
+    OVERLAP_TOLERANCE,
+    axis_order_swapped,
+    crosses_antimeridian,
+    cut_at_antimeridian,
+    overlapping_pairs,
+    polygonal_parts,
+)
 from ideopolis.regions.values import (
     AGENCY_MARKERS,
     MAX_MAGNITUDE,
@@ -66,7 +74,7 @@ def _read_geometry_checked(
             f,
             f"column {spec.id_column!r}",
             f"the id column is missing (columns: {listing(list(gdf.columns.drop('geometry')), limit=8)})",
-            "set id_column in [geometry] to the column that holds the region ids",
+            report.id_fix or "set id_column in [geometry] to the column that holds the region ids",
         )
         return None, None
     ids = id_strings(gdf[spec.id_column])
@@ -113,7 +121,8 @@ def _read_geometry_checked(
         return None, attrs
 
     # empty, types, validity
-    geoms = gdf.geometry.to_numpy()
+    geoms = gdf.geometry.to_numpy().copy()
+    ids_arr = np.asarray(gdf.index, dtype=object)
     empty = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     if empty.any():
         report.error(
@@ -123,30 +132,29 @@ def _read_geometry_checked(
             f"{count(int(empty.sum()), 'region', verb=('has', 'have'))} an empty or missing geometry ({listing(list(gdf.index[empty]))})",
             "give every region a polygon, or remove the rows",
         )
-    types = pd.Series(shapely.get_type_id(geoms), index=gdf.index)
-    type_names = pd.Series(gdf.geometry.geom_type, index=gdf.index)
+    geoms = _keep_polygons_of_collections(geoms, empty, ids_arr, f, report)
+    type_names = pd.Series(shapely.get_type_id(geoms), index=gdf.index).map(_TYPE_NAMES)
     kinds = type_names[~empty].value_counts()
     non_polygonal = [t for t in kinds.index if t not in _POLYGONAL]
     if non_polygonal:
         mixed = ", ".join(f"{n} {t}" for t, n in kinds.items())
         what = "mixed geometry types" if len(kinds) > 1 else "geometry type"
+        first = listing(list(type_names.index[~empty & ~type_names.isin(_POLYGONAL).to_numpy()]), limit=3)
         report.error(
             "geometry-type",
             f,
             "",
-            f"{what} ({mixed}); regions must be polygons",
+            f"{what} ({mixed}); regions must be polygons (not polygons: {first})",
             "keep only Polygon/MultiPolygon features (points or lines cannot be mapped as regions)",
         )
-    del types
+    if CRS.from_user_input(gdf.crs).is_geographic:
+        geoms = _cut_at_antimeridian(geoms, empty, ids_arr, f, report)
     invalid = ~empty & ~shapely.is_valid(geoms)
     if invalid.any():
         bad_ids = list(gdf.index[invalid])
         reason = shapely.is_valid_reason(geoms[invalid][0])
         repaired = shapely.make_valid(geoms[invalid])
-        repaired = np.array([_polygonal_part(g) for g in repaired], dtype=object)
-        geoms = geoms.copy()
-        geoms[invalid] = repaired
-        gdf = gdf.set_geometry(gpd.GeoSeries(geoms, index=gdf.index, crs=gdf.crs))
+        geoms[invalid] = np.array([_polygonal_part(g) for g in repaired], dtype=object)
         report.warning(
             "invalid-geometry",
             f,
@@ -154,6 +162,17 @@ def _read_geometry_checked(
             f"{count(len(bad_ids), 'invalid geometry', 'invalid geometries', verb=('was', 'were'))} repaired with make_valid ({listing(bad_ids)}; first: {reason})",
             "repair them at the source (e.g. shapely.make_valid) to silence this",
         )
+    flat = ~empty & (shapely.is_empty(geoms) | (shapely.area(geoms) == 0))
+    if flat.any():
+        report.error(
+            "zero-area",
+            f,
+            f"column {spec.id_column!r}",
+            f"{count(int(flat.sum()), 'region', verb=('has', 'have'))} a shape without area ({listing(list(gdf.index[flat]))}): "
+            "it cannot be drawn nor have neighbours",
+            "give the region its real outline (a polygon whose points are not all on one line)",
+        )
+    gdf = gdf.set_geometry(gpd.GeoSeries(geoms, index=gdf.index, crs=gdf.crs))
 
     # to WGS84, then check the coordinates are plausible
     if not CRS.from_user_input(gdf.crs).equals(CRS.from_user_input(WGS84)):
@@ -168,8 +187,19 @@ def _read_geometry_checked(
                 "check the CRS",
             )
             return None, attrs
-    minx, miny, maxx, maxy = gdf.total_bounds if len(gdf) and not empty.all() else (0, 0, 0, 0)
+    shown = ~empty & ~flat
+    minx, miny, maxx, maxy = shapely.total_bounds(gdf.geometry.to_numpy()[shown]) if shown.any() else (0, 0, 0, 0)
     if not (-181 <= minx <= maxx <= 181 and -91 <= miny <= maxy <= 91):
+        if axis_order_swapped((minx, miny, maxx, maxy)):
+            report.error(
+                "axis-order",
+                f,
+                "",
+                f"coordinates run from x {minx:.1f} to {maxx:.1f} and y {miny:.1f} to {maxy:.1f}: latitude and "
+                "longitude look swapped ([lat, lon]; GeoJSON and shapefiles store [longitude, latitude], RFC 7946 3.1.1)",
+                "swap the two numbers of every point, e.g. shapely.ops.transform(lambda x, y: (y, x), shape)",
+            )
+            return None, attrs
         report.error(
             "coordinates-out-of-range",
             f,
@@ -179,7 +209,108 @@ def _read_geometry_checked(
             "the file is probably projected: set crs in [region_set] to its real CRS",
         )
         return None, attrs
+    _report_overlaps(gdf.geometry.to_numpy(), ids_arr, f, report)
     return gdf, attrs
+
+
+_TYPE_NAMES = {
+    0: "Point",
+    1: "LineString",
+    2: "LinearRing",
+    3: "Polygon",
+    4: "MultiPoint",
+    5: "MultiLineString",
+    6: "MultiPolygon",
+    7: "GeometryCollection",
+}
+
+
+def _keep_polygons_of_collections(
+    geoms: np.ndarray, empty: np.ndarray, ids: np.ndarray, file: str, report: ValidationReport
+) -> np.ndarray:
+    """A clip leaves lines and points beside a polygon (a GeometryCollection): keep the polygons, say so."""
+    collections = np.flatnonzero(~empty & (shapely.get_type_id(geoms) == 7))
+    kept: list[tuple[str, list[str]]] = []
+    for i in collections:
+        shape, dropped = polygonal_parts(geoms[i])
+        if shape.is_empty:
+            continue  # no polygon at all: the type check names it
+        geoms[i] = shape
+        kept.append((str(ids[i]), dropped))
+    if kept:
+        dropped_kinds = sorted({k for _, d in kept for k in d})
+        report.warning(
+            "geometry-collection",
+            file,
+            "",
+            f"{count(len(kept), 'region')} ({listing([k for k, _ in kept])}) had a geometry collection: "
+            f"its polygons were kept and {', '.join(dropped_kinds) or 'nothing'} dropped",
+            "export polygons only (a clip often leaves slivers of lines and points behind)",
+        )
+    return geoms
+
+
+def _cut_at_antimeridian(
+    geoms: np.ndarray, empty: np.ndarray, ids: np.ndarray, file: str, report: ValidationReport
+) -> np.ndarray:
+    """Cut shapes written across 180 degrees (rings jumping from 179.5 to -179.5, longitudes beyond 180)."""
+    b = shapely.bounds(geoms)
+    with np.errstate(invalid="ignore"):
+        suspect = ~empty & (((b[:, 2] - b[:, 0]) > 180) | (b[:, 0] < -180) | (b[:, 2] > 180))
+    cut: list[str] = []
+    beyond: list[str] = []
+    pole: list[str] = []
+    for i in np.flatnonzero(suspect):
+        g = geoms[i]
+        if g.geom_type not in _POLYGONAL or not crosses_antimeridian(g):
+            continue
+        fixed = cut_at_antimeridian(g)
+        if fixed is None:
+            pole.append(str(ids[i]))
+            continue
+        (beyond if (b[i, 0] < -180 or b[i, 2] > 180) else cut).append(str(ids[i]))
+        geoms[i] = fixed
+    if cut or beyond:
+        what = []
+        if cut:
+            what.append(f"{count(len(cut), 'region', verb=('crosses', 'cross'))} the antimeridian ({listing(cut)})")
+        if beyond:
+            what.append(
+                f"{count(len(beyond), 'region', verb=('has', 'have'))} longitudes beyond +-180 ({listing(beyond)})"
+            )
+        report.warning(
+            "antimeridian",
+            file,
+            "",
+            f"{' and '.join(what)}: cut at 180 degrees into their east and west parts (RFC 7946 3.1.9), "
+            "so they keep their place",
+            "store such shapes cut at the antimeridian to silence this",
+        )
+    if pole:
+        report.error(
+            "antimeridian",
+            file,
+            "",
+            f"{count(len(pole), 'region')} ({listing(pole)}) goes round a pole and cannot be drawn on a flat map",
+            "cut the shape at the antimeridian and close it along the pole's latitude",
+        )
+    return geoms
+
+
+def _report_overlaps(geoms: np.ndarray, ids: np.ndarray, file: str, report: ValidationReport) -> None:
+    pairs = overlapping_pairs(geoms)
+    if not pairs:
+        return
+    shown = "; ".join(f"{ids[i]!r} and {ids[j]!r}: {share:.0%}" for i, j, share in pairs[:3])
+    more = f" and {len(pairs) - 3} more" if len(pairs) > 3 else ""
+    report.warning(
+        "overlap",
+        file,
+        "",
+        f"{count(len(pairs), 'pair')} of regions overlap by more than {OVERLAP_TOLERANCE:.0%} of the smaller one "
+        f"({shown}{more}): contiguity, hotspots and sums over the map count the shared area twice",
+        "make the regions a partition (no shared area), e.g. by clipping each to its own boundary",
+    )
 
 
 def _polygonal_part(geom: shapely.Geometry) -> shapely.Geometry:

@@ -15,7 +15,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ideopolis.index.pillars import Pillar, default_pillars
+from ideopolis.errors import DataFileError
+from ideopolis.index.pillars import ATTRACTION, BALANCE, CLUSTER_STRENGTH, EXPOSURE, INDEX, Pillar, default_pillars
 from ideopolis.regions.metadata import (
     AGGREGATE_RULES,
     GEOMETRY_SUFFIXES,
@@ -32,6 +33,7 @@ from ideopolis.regions.metadata import (
     parse_direction,
 )
 from ideopolis.regions.problems import ValidationReport
+from ideopolis.safety import MAX_TOML_BYTES, parse_toml, require_regular_file
 
 _TOP_KEYS = {
     "format_version",
@@ -105,7 +107,7 @@ def read_manifest(folder: Path, report: ValidationReport, *, allow_outside_paths
         ``None`` when the manifest is missing or cannot be parsed at all.
     """
     path = folder / MANIFEST_NAME
-    if not path.is_file():
+    if not path.exists():
         report.error(
             "manifest-missing",
             MANIFEST_NAME,
@@ -115,7 +117,12 @@ def read_manifest(folder: Path, report: ValidationReport, *, allow_outside_paths
         )
         return None
     try:
+        require_regular_file(path, what="manifest", max_bytes=MAX_TOML_BYTES)
         text = path.read_bytes().decode("utf-8")
+    except DataFileError as exc:
+        what, _, fix = str(exc).removeprefix(f"{MANIFEST_NAME}: ").partition("; fix: ")
+        report.error("unreadable", MANIFEST_NAME, "", what, fix or "check the file")
+        return None
     except UnicodeDecodeError as exc:
         line = exc.object[: exc.start].count(b"\n") + 1
         report.error(
@@ -130,7 +137,7 @@ def read_manifest(folder: Path, report: ValidationReport, *, allow_outside_paths
         report.error("unreadable", MANIFEST_NAME, "", f"cannot be read ({exc.strerror})", "check permissions")
         return None
     try:
-        raw = tomllib.loads(text)
+        raw = parse_toml(text)
     except tomllib.TOMLDecodeError as exc:
         report.error(
             "toml-syntax",
@@ -217,6 +224,16 @@ def parse_manifest(
             if tfile is None:
                 continue
             _check_suffix(tfile, TABLE_SUFFIXES, f"{where} file", report)
+            twice = next((j for j, other in enumerate(tables, start=1) if other.file == tfile), None)
+            if twice is not None:
+                report.error(
+                    "duplicate-table",
+                    f,
+                    where,
+                    f"names {tfile!r}, which [[tables]] #{twice} names already",
+                    "name each table once",
+                )
+                continue
             tables.append(
                 TableSpec(
                     tfile,
@@ -274,7 +291,18 @@ def parse_manifest(
             "no indicator is described",
             "add an [indicators.<column>] section for every indicator column",
         )
+    reserved = {INDEX, CLUSTER_STRENGTH, BALANCE, ATTRACTION, EXPOSURE, *pillars, *(p.node for p in pillars.values())}
     for col, meta in (raw_ind or {}).items():
+        if col in reserved:
+            report.error(
+                "reserved-name",
+                f,
+                f"[indicators.{col}]",
+                f"{col!r} is the name of a node of the framework (a pillar, sub-index or the index), whose score "
+                "has that name",
+                f"rename the column and its section (e.g. '{col}_value')",
+            )
+            continue
         ind = _parse_indicator(col, meta, pillars, report)
         if ind is not None:
             indicators[col] = ind

@@ -27,7 +27,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import stat
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -40,13 +39,10 @@ import pandas as pd
 
 from ideopolis.errors import DataFileError
 from ideopolis.regions.metadata import GEOMETRY_SUFFIXES, TABLE_SUFFIXES
-from ideopolis.safety import restore_formulas
+from ideopolis.safety import require_regular_file, restore_formulas
 
 #: Cell values read as "missing" in every table.
 MISSING_TOKENS = frozenset({"", "NA", "N/A", "n/a", "NaN", "nan", "null", "NULL", "None", "."})
-
-#: The largest input file read (bytes): 2 GiB. A larger file is refused with the limit, not half read.
-MAX_FILE_BYTES = 2 * 1024**3
 
 #: The most cells (rows x columns) of a text table (CSV, XLSX) read: 50 million, about 4 GB as Python text.
 MAX_TABLE_CELLS = 50_000_000
@@ -91,69 +87,6 @@ class TableRead:
 
 # ---------------------------------------------------------------------------------------------------------
 # files
-
-
-def require_regular_file(path: Path, *, what: str = "file", max_bytes: int = MAX_FILE_BYTES) -> int:
-    """Check that ``path`` is a regular file within the size budget; return its size in bytes.
-
-    A FIFO, a device (``/dev/zero``) or a socket is refused: reading one may never end.
-
-    Parameters
-    ----------
-    path : Path
-        The file.
-    what : str
-        What the file is, for messages (``"table"``).
-    max_bytes : int
-        The largest size accepted.
-
-    Returns
-    -------
-    int
-        The file's size.
-
-    Raises
-    ------
-    DataFileError
-        When the file is missing, a folder, not a regular file, or too large.
-
-    Examples
-    --------
-    >>> require_regular_file(Path("/dev/zero"))
-    Traceback (most recent call last):
-    ...
-    ideopolis.errors.DataFileError: zero: is a character device, not a regular file; fix: give the path of a file saved on disk
-    """
-    try:
-        st = path.stat()
-    except FileNotFoundError:
-        raise DataFileError(
-            f"{path.name}: file not found in {path.parent}; fix: check the path or the file name"
-        ) from None
-    except OSError as exc:
-        raise DataFileError(f"{path.name}: cannot be read ({exc.strerror}); fix: check the path") from None
-    mode = st.st_mode
-    if stat.S_ISDIR(mode):
-        raise DataFileError(f"{path.name}: is a folder, not a file; fix: name the file inside it")
-    if not stat.S_ISREG(mode):
-        kind = (
-            "a named pipe (FIFO)"
-            if stat.S_ISFIFO(mode)
-            else "a character device"
-            if stat.S_ISCHR(mode)
-            else "a block device"
-            if stat.S_ISBLK(mode)
-            else "a socket"
-            if stat.S_ISSOCK(mode)
-            else "not a regular file"
-        )
-        raise DataFileError(f"{path.name}: is {kind}, not a regular file; fix: give the path of a file saved on disk")
-    if st.st_size > max_bytes:
-        raise DataFileError(
-            f"{path.name}: is {st.st_size / 1024**3:.1f} GiB, larger than the {max_bytes / 1024**3:.0f} GiB "
-            f"an input {what} may have; fix: split the file, or keep only the columns and rows you need"
-        )
-    return st.st_size
 
 
 # ---------------------------------------------------------------------------------------------------------
