@@ -109,7 +109,7 @@ def test_other_weights_by_option(lattice: Path, runner: CliRunner) -> None:
         (["--k", "3"], "error: k applies to knn weights only, not to queen"),
         (["--alternative", "less"], "error: unknown alternative 'less'; choose one of: folded, directed"),
         (["--out", "hot.txt"], "error: hot.txt: unsupported output format"),
-        (["--png", "hot.jpg"], "error: hot.jpg: --png needs a file name ending in .png"),
+        (["--png", "hot.jpg"], "error: hot.jpg: a print map (--png) is written as .png, not .jpg"),
     ],
     ids=[
         "indicator", "constant", "permutations", "statistic", "correction", "weights", "band", "index-weights", "k",

@@ -12,6 +12,10 @@ The same rules hold everywhere:
 - **no formulas**: CSV text cells a spreadsheet would read as a formula get a leading ``'``
   (:func:`ideopolis.safety.neutralise_formulas`, OWASP's advice against CSV injection), which ideopolis'
   own reader takes off again; CSV follows RFC 4180 (CRLF line ends, so a CR inside a cell is quoted);
+- **the same input gives the same bytes**: a GeoPackage's timestamps (GDAL's ``OGR_CURRENT_DATE``) and a
+  run log's ``created`` time come from ``SOURCE_DATE_EPOCH`` when it is set (the reproducible-builds
+  convention, https://reproducible-builds.org/specs/source-date-epoch/), and a GeoPackage otherwise carries
+  the epoch (1970-01-01), so re-running a map or a table gives a byte-identical file;
 - **run logs** go beside their output under a name derived from the *full* output name
   (:func:`sidecar_path`: ``scores.csv`` -> ``scores.csv.run.toml``), so ``scores.csv`` and ``scores.gpkg``
   never share, and overwrite, one log.
@@ -28,9 +32,11 @@ Examples
 
 from __future__ import annotations
 
+import datetime
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -42,11 +48,14 @@ if TYPE_CHECKING:
 __all__ = [
     "SIDECAR_SUFFIX",
     "TABLE_FORMATS",
+    "check_output_path",
     "check_table_path",
     "sidecar_path",
+    "source_date",
     "write_bytes",
     "write_csv",
     "write_file",
+    "write_folder",
     "write_table",
     "write_text",
 ]
@@ -84,6 +93,37 @@ def sidecar_path(output: str | os.PathLike[str]) -> Path:
     """
     target = Path(output)
     return target.with_name(target.name + SIDECAR_SUFFIX)
+
+
+def source_date() -> datetime.datetime | None:
+    """The time ``SOURCE_DATE_EPOCH`` names (reproducible builds), or ``None`` when it is unset or invalid.
+
+    Examples
+    --------
+    >>> import os
+    >>> os.environ["SOURCE_DATE_EPOCH"] = "1700000000"
+    >>> source_date().isoformat()
+    '2023-11-14T22:13:20+00:00'
+    >>> del os.environ["SOURCE_DATE_EPOCH"]
+    """
+    value = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not value.isdigit():
+        return None
+    return datetime.datetime.fromtimestamp(int(value), datetime.UTC)
+
+
+@contextmanager
+def _gpkg_date() -> Iterator[None]:
+    """Stamp GeoPackage metadata with ``SOURCE_DATE_EPOCH`` (or the epoch), not the clock: same data, same bytes."""
+    import pyogrio
+
+    when = source_date() or datetime.datetime.fromtimestamp(0, datetime.UTC)
+    old = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
+    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": when.strftime("%Y-%m-%dT%H:%M:%S.000Z")})
+    try:
+        yield
+    finally:
+        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": old})
 
 
 def _umask() -> int:
@@ -155,6 +195,87 @@ def write_file(path: str | os.PathLike[str], write: Callable[[Path], object]) ->
     return target
 
 
+def write_folder(
+    path: str | os.PathLike[str],
+    write: Callable[[Path], object],
+    *,
+    replaceable: Callable[[Path], bool] = lambda folder: False,
+) -> Path:
+    """Write a whole folder through ``write(temporary_folder)``, then swap it in for ``path``.
+
+    The new folder is written beside the target (same file system) and renamed into place; an existing
+    target is first renamed aside and removed once the new one is in place. A reader sees the old folder
+    or the new one, never a mix; a failed ``write`` removes the temporary folder and leaves the old one as
+    it was. The folder's mode follows the umask, as :func:`write_file`'s files do.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The folder to write; missing parent folders are created.
+    write : callable
+        Writes every file into the folder it is given.
+    replaceable : callable
+        Whether an existing folder may be replaced (a region set: it holds a ``manifest.toml``). Any other
+        non-empty folder is refused, never deleted.
+
+    Returns
+    -------
+    Path
+        ``path``.
+
+    Raises
+    ------
+    OutputError
+        When ``path`` is a file, a non-empty folder ``replaceable`` refuses, or cannot be written.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> target = pathlib.Path(tempfile.mkdtemp()) / "set"
+    >>> _ = write_folder(target, lambda f: (f / "a.txt").write_text("x"))
+    >>> sorted(p.name for p in target.iterdir())
+    ['a.txt']
+    """
+    import shutil
+
+    target = Path(path)
+    if target.exists() and not target.is_dir():
+        raise OutputError(f"cannot write {target}: it is a file, not a folder; fix: name a folder (--out)")
+    if target.is_dir() and any(target.iterdir()) and not replaceable(target):
+        raise OutputError(
+            f"cannot write {target}: the folder exists and is not one ideopolis wrote (it is never replaced); "
+            "fix: name a new or empty folder (--out)"
+        )
+    parent = target.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent))
+    except OSError as exc:
+        raise _fail(target, exc.strerror or exc.__class__.__name__) from None
+    old: Path | None = None
+    try:
+        write(tmp)
+        tmp.chmod(0o777 & ~_umask())
+        if target.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=parent))
+            old.rmdir()
+            target.rename(old)
+        tmp.rename(target)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if old is not None and old.exists() and not target.exists():
+            old.rename(target)
+        raise _fail(target, exc.strerror or exc.__class__.__name__) from None
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if old is not None and old.exists() and not target.exists():
+            old.rename(target)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+    return target
+
+
 def write_bytes(path: str | os.PathLike[str], data: bytes) -> int:
     """Write ``data`` atomically (see :func:`write_file`) and return the number of bytes written.
 
@@ -202,6 +323,69 @@ def write_text(path: str | os.PathLike[str], text: str) -> int:
     return write_bytes(path, text.encode("utf-8"))
 
 
+def check_output_path(path: str | os.PathLike[str], *, suffixes: tuple[str, ...] = (), what: str = "output") -> Path:
+    """Check, before anything is computed, that ``path`` can be written: the same rule for every command.
+
+    Missing folders are fine (they are created); a folder in the way, a file where a folder should be, a
+    read-only or missing ancestor, or a suffix the writer cannot produce are errors now, not after a long
+    computation.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The output file.
+    suffixes : tuple of str
+        The suffixes the output may have (lower case, with the dot); empty: any.
+    what : str
+        What is written, for messages (``"map"``).
+
+    Returns
+    -------
+    Path
+        ``path``.
+
+    Raises
+    ------
+    OutputError
+        When ``path`` is a folder, an ancestor is a file, or the nearest existing folder is not writable.
+    DataFileError
+        For a suffix not in ``suffixes``.
+
+    Examples
+    --------
+    >>> check_output_path("maps/new/m.csv", suffixes=(".html",), what="an interactive map")
+    Traceback (most recent call last):
+    ...
+    ideopolis.errors.DataFileError: maps/new/m.csv: an interactive map is written as .html, not .csv; fix: end the file name with .html
+    """
+    target = Path(path)
+    suffix = target.suffix.lower()
+    if suffixes and suffix not in suffixes:
+        raise DataFileError(
+            f"{target}: {what} is written as {' or '.join(suffixes)}, not {suffix or '(no suffix)'}; "
+            f"fix: end the file name with {suffixes[0]}"
+        )
+    if target.is_dir():
+        raise OutputError(f"cannot write {target}: it is a folder; fix: give a file name such as {target / 'out'}")
+    ancestor = target.parent
+    while not ancestor.exists():
+        if ancestor.parent == ancestor:
+            break
+        ancestor = ancestor.parent
+    if ancestor.exists() and not ancestor.is_dir():
+        raise _fail(target, f"{ancestor} is a file, not a folder")
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        raise _fail(target, f"the folder {ancestor} is not writable")
+    if ancestor == target.parent:  # the folder exists: try it (permissions alone do not tell for root or /proc)
+        try:
+            fd, probe = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".probe", dir=ancestor)
+        except OSError as exc:
+            raise _fail(target, exc.strerror or exc.__class__.__name__) from None
+        os.close(fd)
+        Path(probe).unlink(missing_ok=True)
+    return target
+
+
 def check_table_path(path: str | os.PathLike[str], *, spatial: bool = True) -> str:
     """Check that a table can be written at ``path`` before anything is computed; return its suffix.
 
@@ -234,6 +418,7 @@ def check_table_path(path: str | os.PathLike[str], *, spatial: bool = True) -> s
             f"{target}: unsupported output format {suffix or '(no suffix)'}; "
             f"fix: end the file name with {', '.join(TABLE_FORMATS)}"
         )
+    check_output_path(target)
     if suffix != ".csv" and not spatial:
         raise DataFileError(f"{target}: {suffix} needs region shapes and this table has none; fix: use .csv")
     return suffix
@@ -344,5 +529,6 @@ def write_table(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
         driver = _SPATIAL[suffix]
         layer = target.stem if driver == "GPKG" else None
         geo: Any = out
-        write_file(target, lambda p: geo.to_file(p, driver=driver, engine="pyogrio", layer=layer))
+        with _gpkg_date():
+            write_file(target, lambda p: geo.to_file(p, driver=driver, engine="pyogrio", layer=layer))
     return target

@@ -13,11 +13,12 @@ from ideopolis.cli._app import (
     RegionArgs,
     RegionsOption,
     app,
+    echo,
     load_region_args,
     write_sidecar,
 )
 from ideopolis.errors import ConfigError, DataFileError
-from ideopolis.output import TABLE_FORMATS, check_table_path
+from ideopolis.output import TABLE_FORMATS, check_output_path, check_table_path
 
 
 @app.command(short_help="A region's strong traded clusters, or a cluster.")
@@ -43,7 +44,7 @@ def clusters(
     crosswalk: Annotated[
         Path | None, typer.Option("--crosswalk", help="NAICS -> cluster table (default: the region set's).")
     ] = None,
-    top: Annotated[int, typer.Option("--top", help="Regions to list for --cluster.")] = 20,
+    top: Annotated[int, typer.Option("--top", min=1, help="Regions to list for --cluster.")] = 20,
     out: Annotated[
         Path | None,
         typer.Option("--out", "-o", help=f"Write the table ({', '.join(TABLE_FORMATS)}) and OUT.run.toml."),
@@ -59,8 +60,8 @@ def clusters(
 
     if png is not None and cluster is None:
         raise ConfigError("--png maps one cluster; fix: add --cluster NAME")
-    if png is not None and png.suffix.lower() != ".png":
-        raise DataFileError(f"{png}: --png needs a file name ending in .png")
+    if png is not None:
+        check_output_path(png, suffixes=(".png",), what="a print map (--png)")
     if out is not None:
         check_table_path(out)
     rs = load_region_args(RegionArgs(regions=regions, allow_outside_paths=allow_outside_paths))
@@ -89,10 +90,10 @@ def clusters(
     else:
         table, lines = report.cluster_list(result)
     for line in lines:
-        typer.echo(line)
-    typer.echo(report.source_line(rs))
+        echo(line)
+    echo(report.source_line(rs))
     for note in result.notes:
-        typer.echo(f"note: {note}", err=True)
+        echo(f"note: {note}", err=True)
 
     if out is not None:
         from ideopolis.output import write_table
@@ -107,7 +108,7 @@ def clusters(
         write_table(frame, out)
         run = Run(rs, RunConfig())
         run.log_extra["clusters"] = params
-        typer.echo(f"wrote {out} and {write_sidecar(run, out)}")
+        echo(f"wrote {out} and {write_sidecar(run, out)}")
     if png is not None and name is not None:
         report.cluster_png(rs, result, name, png)
-        typer.echo(f"wrote {png}")
+        echo(f"wrote {png}")

@@ -38,25 +38,25 @@ def datasets(regions: RegionsOption = None, allow_outside_paths: AllowOutsidePat
         for info in infos:
             n = f"{info.regions:>6,} regions" if info.regions is not None else " " * 14
             mark = "  (default)" if info.default else ""
-            typer.echo(f"{info.name:<{width}}  {n}  {info.title}{mark}")
+            echo(f"{info.name:<{width}}  {n}  {info.title}{mark}")
         return
     rs = load_region_args(RegionArgs(regions=regions, allow_outside_paths=allow_outside_paths))
-    typer.echo(f"{rs.name}: {rs.title}")
-    typer.echo(f"{len(rs.ids):,} regions; groups: {', '.join(rs.groups.columns) or 'none'}")
+    echo(f"{rs.name}: {rs.title}")
+    echo(f"{len(rs.ids):,} regions; groups: {', '.join(rs.groups.columns) or 'none'}")
     if rs.manifest.sources:
-        typer.echo(f"sources: {'; '.join(rs.manifest.sources)}")
-    typer.echo("")
+        echo(f"sources: {'; '.join(rs.manifest.sources)}")
+    echo("")
     rows = []
     for name, m in rs.indicators.items():
         coverage = int(rs.data[name].notna().sum()) if name in rs.data else 0
         rows.append((name, m.pillar or "-", m.kind, m.unit, m.vintage or "", f"{coverage:,}", m.label))
     headers = ("indicator", "pillar", "kind", "unit", "vintage", "regions", "label")
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers[:-1])]
-    typer.echo("  ".join(h.ljust(w) for h, w in zip(headers[:-1], widths, strict=True)) + "  " + headers[-1])
+    echo("  ".join(h.ljust(w) for h, w in zip(headers[:-1], widths, strict=True)) + "  " + headers[-1])
     for r in rows:
-        typer.echo("  ".join(c.ljust(w) for c, w in zip(r[:-1], widths, strict=True)) + "  " + r[-1])
+        echo("  ".join(c.ljust(w) for c, w in zip(r[:-1], widths, strict=True)) + "  " + r[-1])
     if rs.long_table_names:
-        typer.echo(f"\nlong tables: {', '.join(rs.long_table_names)}")
+        echo(f"\nlong tables: {', '.join(rs.long_table_names)}")
 
 
 @app.command(short_help="Check a region set, every problem at once.")
@@ -137,7 +137,13 @@ def custom(
     table = read_mapping(mapping, base_column=base_column, region_column=region_column)
     rs = custom_regions(base, table, name=name or out.name, keep_others=keep_others)
     write_region_set(rs, out)
-    typer.echo(f"{out}: {len(rs.ids)} regions ({table['region'].nunique()} custom, from {len(table)} of {base.name})")
+    if len(rs.ids) < 2:
+        echo(
+            f"warning: {out} holds {len(rs.ids)} region: it can be mapped, but scores compare regions and need "
+            "at least 2; fix: add --keep-others to keep the regions the mapping does not name",
+            err=True,
+        )
+    echo(f"{out}: {len(rs.ids)} regions ({table['region'].nunique()} custom, from {len(table)} of {base.name})")
     for note in rs.notes:
-        typer.echo(f"note: {note}", err=True)
-    typer.echo(f"use it with: --regions {out}")
+        echo(f"note: {note}", err=True)
+    echo(f"use it with: --regions {out}")

@@ -12,13 +12,13 @@ from ideopolis.cli._app import (
     RunArgs,
     app,
     build_run,
+    echo,
     print_run_notes,
     progress,
     run_options,
     write_sidecar,
 )
-from ideopolis.errors import DataFileError
-from ideopolis.output import TABLE_FORMATS, check_table_path
+from ideopolis.output import TABLE_FORMATS, check_output_path, check_table_path
 
 
 @app.command(short_help="Statistically tested hot and cold spots.")
@@ -69,13 +69,13 @@ def hotspots(
         typer.Option("--out", "-o", help=f"Write the table ({', '.join(TABLE_FORMATS)}) and OUT.run.toml."),
     ] = None,
     png: Annotated[Path | None, typer.Option("--png", help="Write a static map of the classes (PNG).")] = None,
-    top: Annotated[int, typer.Option("--top", help="Significant regions to list (0: none).")] = 15,
+    top: Annotated[int, typer.Option("--top", min=0, help="Significant regions to list (0: none).")] = 15,
 ) -> None:
     """Find statistically significant hot and cold spots (Gi*) or clusters and outliers (local Moran)."""
     if out is not None:
         check_table_path(out)
-    if png is not None and png.suffix.lower() != ".png":
-        raise DataFileError(f"{png}: --png needs a file name ending in .png")
+    if png is not None:
+        check_output_path(png, suffixes=(".png",), what="a print map (--png)")
     options: dict[str, Any] = {
         "statistic": statistic,
         "weights": spatial_weights,
@@ -94,37 +94,37 @@ def hotspots(
     print_run_notes(run)
     _print_result(run.name, result, top)
     for message in result.warnings:
-        typer.echo(f"note: {message}", err=True)
+        echo(f"note: {message}", err=True)
     if out is not None:
         from ideopolis.output import write_table
 
         write_table(result.frame(run.regions), out)
-        typer.echo(f"wrote {out} and {write_sidecar(run, out)}")
+        echo(f"wrote {out} and {write_sidecar(run, out)}")
     if png is not None:
         result.to_png(run.regions, png)
-        typer.echo(f"wrote {png}")
+        echo(f"wrote {png}")
 
 
 def _print_result(set_name: str, result: Any, top: int) -> None:
-    typer.echo(f"{result.title} on {set_name} ({len(result.table):,} regions)")
+    echo(f"{result.title} on {set_name} ({len(result.table):,} regions)")
     counts = result.counts()
     width = max(len(c) for c in counts.index)
     for cls, n in counts.items():
         if n or cls in result.classes[:-3]:
-            typer.echo(f"  {cls:<{width}}  {n:>6,}")
-    typer.echo(f"methods: {result.method_note}")
+            echo(f"  {cls:<{width}}  {n:>6,}")
+    echo(f"methods: {result.method_note}")
     if top <= 0:
         return
     significant = result.significant()
     if significant.empty:
-        typer.echo("no region is significant")
+        echo("no region is significant")
         return
     shown = significant.head(top)
-    typer.echo(f"\nstrongest {len(shown)} of {len(significant):,} significant regions:")
+    echo(f"\nstrongest {len(shown)} of {len(significant):,} significant regions:")
     stat_col = "z" if "z" in shown else "statistic"
     for rid, row in shown.iterrows():
         name = str(row.get("name", "")) if "name" in shown else ""
-        typer.echo(
+        echo(
             f"  {rid:<8} {name[:40]:<40} {row['value']:>12.4g}  {stat_col} {row[stat_col]:>7.2f}  "
             f"p {row['p_adjusted']:.3g}  {row['cls']}"
         )

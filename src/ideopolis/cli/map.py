@@ -12,6 +12,7 @@ from ideopolis.cli._app import (
     RunArgs,
     app,
     build_run,
+    echo,
     human_size,
     print_run_notes,
     progress,
@@ -19,6 +20,7 @@ from ideopolis.cli._app import (
     write_sidecar,
 )
 from ideopolis.maps.layers import SCHEMES, parse_bins
+from ideopolis.output import check_output_path
 from ideopolis.safety import safe_file_stem
 
 MAPS_DIR = Path("maps")
@@ -76,6 +78,11 @@ def map_command(
 ) -> None:
     """Map the run's results: every score as a layer, the typology, the hotspots; the run log beside it."""
     bin_values = parse_bins(bins) if bins is not None else None
+    if out is not None:
+        if png:
+            check_output_path(out, suffixes=(".png",), what="a print map (--png)")
+        else:
+            check_output_path(out, suffixes=(".html", ".htm"), what="an interactive map")
     steps = ["loading the region set", "scoring", "preparing the map", "writing"]
     with progress(steps) as advance:
         advance(steps[1])
@@ -95,7 +102,7 @@ def map_command(
         advance(steps[3])
         if png:
             target = out or MAPS_DIR / f"{safe_file_stem(f'{run.name}-{chosen}')}.png"
-            size = region_map.to_png(target, layer=chosen)
+            size = region_map.to_png(target, layer=chosen, title=title)
             what = f"{chosen} layer"
         else:
             target = out or MAPS_DIR / f"{safe_file_stem(run.name)}.html"
@@ -104,5 +111,5 @@ def map_command(
         sidecar = write_sidecar(run, target)
     print_run_notes(run)
     drawn = int(region_map.run["regions_drawn"])
-    typer.echo(f"{target} ({human_size(size)}, {size:,} bytes; {drawn:,} regions, {what})")
-    typer.echo(f"run log: {sidecar}", err=True)
+    echo(f"{target} ({human_size(size)}, {size:,} bytes; {drawn:,} regions, {what})")
+    echo(f"run log: {sidecar}", err=True)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ideopolis.cli._app import RegionArgs, RunArgs, app, build_run, print_run_notes, progress, run_options
+from ideopolis.cli._app import RegionArgs, RunArgs, app, build_run, echo, print_run_notes, progress, run_options
 from ideopolis.errors import ConfigError
 from ideopolis.output import TABLE_FORMATS, check_table_path, sidecar_path
 
@@ -62,11 +62,11 @@ def score(
     print_run_notes(run)
     if explain:
         for i, region in enumerate(explain):
-            typer.echo(("\n" if i else "") + str(run.explain(region)))
+            echo(("\n" if i else "") + str(run.explain(region)))
     else:
         from ideopolis.index.explain import format_table
 
-        typer.echo(format_table(run.top(top, sort)))
+        echo(format_table(run.top(top, sort)))
     if out is not None:
         written = run.to_file(out)
-        typer.echo(f"wrote {written} ({len(run.scores):,} regions) and {sidecar_path(written)}", err=True)
+        echo(f"wrote {written} ({len(run.scores):,} regions) and {sidecar_path(written)}", err=True)

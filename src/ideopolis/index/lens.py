@@ -30,11 +30,13 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from ideopolis.errors import ConfigError
 from ideopolis.index.framework import ATTRACTION, BALANCE, EXPOSURE
 
 TYPES = ("magnet", "talent_hub", "exporter", "rooted")
@@ -78,9 +80,20 @@ def typology(
     -------
     tuple
         (categories as a Series of strings, missing where an axis is missing; the two thresholds).
+
+    Raises
+    ------
+    ConfigError
+        For a threshold that is not a finite number (``inf`` would put every region on one side).
     """
-    a_thr = float(attraction.median()) if attraction_threshold is None else attraction_threshold
-    e_thr = float(exposure.median()) if exposure_threshold is None else exposure_threshold
+    for name, given in (("attraction", attraction_threshold), ("exposure", exposure_threshold)):
+        if given is not None and not (isinstance(given, int | float) and math.isfinite(given)):
+            raise ConfigError(
+                f"the {name} threshold is {given!r}; use a finite number on the axis' 0-100 scale "
+                f"(--{name}-threshold), or leave it out for the median"
+            )
+    a_thr = float(attraction.median()) if attraction_threshold is None else float(attraction_threshold)
+    e_thr = float(exposure.median()) if exposure_threshold is None else float(exposure_threshold)
     a = attraction.to_numpy(dtype=float)
     e = exposure.reindex(attraction.index).to_numpy(dtype=float)
     hi_a, hi_e = a > a_thr, e > e_thr

@@ -28,6 +28,7 @@ plus a ``[log]`` table, so any command replays any other command's run with ``--
 
 from __future__ import annotations
 
+import math
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -216,14 +217,14 @@ class RunConfig:
             options.setdefault("screen", {"method": config.step("screen").method})
             spec = options["screen"]
             spec = dict(spec) if isinstance(spec, Mapping) else {"method": spec}
-            options["screen"] = {**spec, "threshold": float(screen_threshold)}
+            options["screen"] = {**spec, "threshold": _number("screen_threshold", screen_threshold, 0.0, 1.0)}
         aliases = {"weights": "weight"}
         for key, value in options.items():
             step = aliases.get(key, key)
             if key == "balance_weight":
-                config = config.with_step("weight", balance_weight=float(value))
+                config = config.with_step("weight", balance_weight=_number(key, value, 0.0, 1.0))
             elif key in ("attraction_threshold", "exposure_threshold"):
-                config = config.with_step("lens", None, **{key: float(value)})
+                config = config.with_step("lens", None, **{key: _number(key, value)})
             elif key == "seed":
                 config = replace(config, seed=_seed(value, "the run options"))
             elif key == "hotspots":
@@ -293,6 +294,19 @@ def _plain(value: Any) -> Any:
 
 
 _TOP_KEYS = {"regions", "custom", "coinr", "seed", "framework", "hotspots", "log"} | set(SECTION_OF.values())
+
+
+def _number(key: str, value: object, lo: float | None = None, hi: float | None = None) -> float:
+    """A run option that must be a finite number (within ``[lo, hi]`` when given)."""
+    try:
+        x = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        x = math.nan
+    inside = (lo is None or x >= lo) and (hi is None or x <= hi)
+    if isinstance(value, bool) or not math.isfinite(x) or not inside:
+        span = f" from {lo:g} to {hi:g}" if lo is not None and hi is not None else ""
+        raise ConfigError(f"{key} is {value!r}; use a finite number{span} (--{key.replace('_', '-')})")
+    return x
 
 
 def _seed(value: object, where: str) -> int:

@@ -59,6 +59,7 @@ from ideopolis.index.steps.normalise import check_indicators, normalise
 from ideopolis.index.steps.screen import screen
 from ideopolis.index.steps.treat import treat
 from ideopolis.index.steps.weights import Weights, effective_weights_table, weigh
+from ideopolis.output import source_date
 
 
 @dataclass(frozen=True)
@@ -165,6 +166,12 @@ class IndexRun:
             raise MethodError(
                 f"indicator {bad!r} is not numeric; fix the values (missing values read as text?)"
             ) from None
+        if len(raw) < 2:
+            raise MethodError(
+                f"the data hold {len(raw)} region{'' if len(raw) == 1 else 's'}: scores compare regions with each "
+                "other, so at least 2 are needed; fix: score a set of several regions (a custom region among the "
+                "others: --custom, or custom --keep-others)"
+            )
         check_indicators(raw, step="raw")
         self.framework = framework
         self.name = name
@@ -280,9 +287,11 @@ class IndexRun:
     def _step_screen(self) -> LogRecord:
         method, params = self._params("screen")
         res = screen(self._input("screen"), method=method, **params)
-        if res.data.empty:
+        if len(res.data) < 2:
+            left = "every region" if res.data.empty else f"all but {len(res.data)} region"
             raise MethodError(
-                f"screening dropped every region (threshold {params.get('threshold')}); lower the screen threshold"
+                f"screening dropped {left} (threshold {params.get('threshold')}): scores compare at least 2 "
+                "regions; fix: lower --screen-threshold, or fill gaps with --impute"
             )
         self.datasets["screened"] = res.data
         self.reports["screen"] = res
@@ -293,6 +302,12 @@ class IndexRun:
         res = treat(self._input("treat"), method=method, **params)
         self.datasets["treated"] = res.data
         self.reports["treat"] = res
+        binary = list(res.table.index[res.table["status"] == "binary"]) if len(res.table) else []
+        if binary:
+            self._step_notes["treat"] = [
+                f"outlier treatment left {len(binary)} two-valued indicator(s) as they are ({', '.join(binary[:5])}): "
+                "winsorising a 0/1 flag would make it constant"
+            ]
         counts = res.table["status"].value_counts().to_dict() if len(res.table) else {}
         return LogRecord("treat", method, params, {"status": counts, "treated_cells": len(res.cells)})
 
@@ -388,6 +403,7 @@ class IndexRun:
                 "exposure": self._lens.exposure_threshold,
             }
             summary["counts"] = {str(k): int(v) for k, v in self._lens.typology.value_counts().items()}
+            self._step_notes["lens"] = _one_sided_thresholds(self._lens, params)
         return LogRecord("lens", method, params, summary)
 
     # -- results ----------------------------------------------------------------------------------
@@ -612,7 +628,7 @@ class IndexRun:
             }
         doc["log"] = {
             "ideopolis_version": __version__,
-            "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+            "created": (source_date() or _dt.datetime.now(_dt.UTC)).isoformat(timespec="seconds"),
             "regions_scored": (len(self._need("aggregated"))),
             "notes": list(self.notes),
             "steps": [r.to_dict() for r in self.log],
@@ -641,3 +657,22 @@ class IndexRun:
         doc = self.log_document()
         write_text(p, tomli_w.dumps(doc) if p.suffix.lower() == ".toml" else json.dumps(doc, indent=2))
         return p
+
+
+def _one_sided_thresholds(result: LensResult, params: Mapping[str, Any]) -> list[str]:
+    """Say when a typology threshold the user set puts every region on one side of an axis."""
+    notes = []
+    for axis, values, thr in (
+        ("attraction", result.attraction, result.attraction_threshold),
+        ("exposure", result.exposure, result.exposure_threshold),
+    ):
+        if params.get(f"{axis}_threshold") is None or values.dropna().empty:
+            continue
+        lo, hi = float(values.min()), float(values.max())
+        if thr >= hi or thr < lo:
+            side = "low" if thr >= hi else "high"
+            notes.append(
+                f"the {axis} threshold {thr:g} lies outside the regions' {axis} ({lo:.1f} to {hi:.1f}): every "
+                f"region is {side} on that axis, so the typology has only two types"
+            )
+    return notes

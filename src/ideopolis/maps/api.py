@@ -356,6 +356,7 @@ def write_png(
     path: str | os.PathLike[str],
     *,
     layer: str | None = None,
+    title: str | None = None,
 ) -> int:
     """Draw one layer as a print map and write it atomically as PNG.
 
@@ -365,6 +366,8 @@ def write_png(
     path : str or path-like
     layer : str, optional
         Layer key (default: the first layer).
+    title : str, optional
+        The map's title (default: the layer's title).
 
     Returns
     -------
@@ -378,7 +381,7 @@ def write_png(
     fig = static_map(
         inputs.prepared,
         chosen,
-        title=chosen.spec.title,
+        title=title or chosen.spec.title,
         subtitle=subtitle,
         source=inputs.source,
         labels=inputs.region_labels,

@@ -345,7 +345,7 @@ class RegionMap:
         chosen = self if offline is None else self.with_offline(offline)
         return write_text(path, chosen.html())
 
-    def to_png(self, path: str | os.PathLike[str], *, layer: str | None = None) -> int:
+    def to_png(self, path: str | os.PathLike[str], *, layer: str | None = None, title: str | None = None) -> int:
         """Draw one layer as a print map (insets for outlying parts) and write it atomically as PNG.
 
         Parameters
@@ -354,6 +354,8 @@ class RegionMap:
             The ``.png`` file.
         layer : str, optional
             The layer key (default: the layer the page opens on).
+        title : str, optional
+            The print map's title (default: the layer's title); drawn as text, never mathtext.
 
         Returns
         -------
@@ -367,7 +369,7 @@ class RegionMap:
         """
         from ideopolis.maps.api import write_png
 
-        return write_png(self.inputs, path, layer=layer or str(self.run.get("active_layer") or ""))
+        return write_png(self.inputs, path, layer=layer or str(self.run.get("active_layer") or ""), title=title)
 
     def __repr__(self) -> str:
         """Short: title, regions and layers."""

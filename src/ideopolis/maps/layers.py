@@ -320,6 +320,32 @@ def _legend_label(lower: float | None, upper: float, decimals: int) -> str:
     return f"{_legend_number(lower, decimals)} \u2013 {_legend_number(upper, decimals)}"
 
 
+#: Significant digits kept when classifying: values that agree to 12 digits are ties (float64 holds ~15.9;
+#: sums and means computed in different orders differ in the last one or two).
+TIE_DIGITS = 12
+
+
+def snap_ties(values: NDArray[np.float64], digits: int = TIE_DIGITS) -> NDArray[np.float64]:
+    """Round values to ``digits`` significant digits, so that floating-point noise does not split ties.
+
+    Two regions whose scores are both 50 but were summed in different orders (50.0 and 50.00000000000001)
+    fall in the same class, and no class is labelled "50.000000 – 50.000000".
+
+    Examples
+    --------
+    >>> snap_ties(np.array([50.0, 50.00000000000001, 0.1 + 0.2, 0.0]))
+    array([50. , 50. ,  0.3,  0. ])
+    """
+    x = np.asarray(values, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        magnitude = np.floor(np.log10(np.abs(x)))
+    magnitude = np.where(np.isfinite(magnitude), magnitude, 0.0)
+    scale = 10.0 ** (digits - 1 - magnitude)
+    with np.errstate(over="ignore", invalid="ignore"):
+        snapped = np.round(x * scale) / scale
+    return np.where(np.isfinite(snapped), snapped, x)
+
+
 def _distinct_decimals(edges: Sequence[float], decimals: int) -> int:
     """Add decimals until neighbouring class bounds print differently (at most 6)."""
     d = decimals
@@ -376,7 +402,7 @@ def classify_layer(spec: MapLayer, values: pd.Series, *, ranks: pd.Series | None
     if not finite.any():
         return ClassifiedLayer(spec, rounded, classes, (), decimals, ranks, int(y.size))
 
-    data = y[finite]
+    data = snap_ties(y[finite])
     midpoint: float | None = None
     if spec.kind == "diverging":
         midpoint = spec.midpoint

@@ -372,5 +372,9 @@ def save_png(fig: Figure, path: str | os.PathLike[str]) -> int:
     int
     """
     buffer = BytesIO()
-    fig.savefig(buffer, format="png", dpi=fig.dpi, facecolor="white")
+    # fixed metadata: the same figure gives the same bytes (matplotlib adds no timestamp to a PNG, but
+    # its "Software" line carries the version; the title makes the file say what it shows)
+    title = next((t.get_text() for t in fig.texts if t.get_fontweight() == "bold"), "")
+    metadata = {"Software": "ideopolis (matplotlib)", "Title": " ".join(title.split())}
+    fig.savefig(buffer, format="png", dpi=fig.dpi, facecolor="white", metadata=metadata)
     return write_bytes(path, buffer.getvalue())

@@ -25,7 +25,7 @@ import shapely
 import tomli_w
 
 from ideopolis.errors import RegionSetError
-from ideopolis.output import write_csv, write_file, write_text
+from ideopolis.output import write_csv, write_file, write_folder, write_text
 from ideopolis.regions.metadata import MANIFEST_NAME, GeometrySpec, IndicatorMeta, LongTableSpec, Manifest, TableSpec
 from ideopolis.regions.model import RegionSet
 from ideopolis.regions.problems import ValidationReport, listing
@@ -325,12 +325,19 @@ def write_region_set(rs: RegionSet, folder: Path) -> Path:
     rs : RegionSet
         The set, e.g. from :func:`custom_regions`.
     folder : Path
-        Created if needed; existing files of the same names are replaced (each written atomically).
+        The set's folder. It is written as a whole: into a temporary folder beside it, then swapped in
+        (:func:`ideopolis.output.write_folder`), so a reader (or ``validate``) sees the old set or the new one,
+        never a mix, and a failed write leaves the old set as it was.
 
     Returns
     -------
     Path
         ``folder``.
+
+    Raises
+    ------
+    OutputError
+        When ``folder`` exists and is not a region set (it is never replaced), or cannot be written.
 
     Notes
     -----
@@ -339,24 +346,25 @@ def write_region_set(rs: RegionSet, folder: Path) -> Path:
     as formulas carry a leading ``'`` (:func:`ideopolis.output.write_csv`), which ideopolis' reader removes, so
     the set reads back exactly as it was written.
     """
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    table = pd.concat([rs.names.rename("name"), rs.groups, rs.data], axis=1)
-    table.index.name = "id"
-    write_csv(table, folder / "indicators.csv", float_format="%.12g")
-    if rs.geometry is not None:
-        geo = rs.geometry.reset_index()
-        write_file(folder / "geometry.parquet", lambda p: geo.to_parquet(p, index=False))
-    long_specs = []
-    taken = {"indicators", "geometry", "manifest"}
-    for spec in rs.manifest.long_tables:
-        df = rs.long_table(spec.name)
-        # a long table's name is a display name: its file gets a safe, unique stem in this folder
-        file = f"{unique_file_stem(spec.name, taken)}.csv"
-        write_csv(df, folder / file, index=False)
-        long_specs.append(replace(spec, file=file, id_column="id"))
-    write_text(folder / MANIFEST_NAME, manifest_toml(rs.manifest, long_specs, rs.notes))
-    return folder
+
+    def write(tmp: Path) -> None:
+        table = pd.concat([rs.names.rename("name"), rs.groups, rs.data], axis=1)
+        table.index.name = "id"
+        write_csv(table, tmp / "indicators.csv", float_format="%.12g")
+        if rs.geometry is not None:
+            geo = rs.geometry.reset_index()
+            write_file(tmp / "geometry.parquet", lambda p: geo.to_parquet(p, index=False))
+        long_specs = []
+        taken = {"indicators", "geometry", "manifest"}
+        for spec in rs.manifest.long_tables:
+            df = rs.long_table(spec.name)
+            # a long table's name is a display name: its file gets a safe, unique stem in this folder
+            file = f"{unique_file_stem(spec.name, taken)}.csv"
+            write_csv(df, tmp / file, index=False)
+            long_specs.append(replace(spec, file=file, id_column="id"))
+        write_text(tmp / MANIFEST_NAME, manifest_toml(rs.manifest, long_specs, rs.notes))
+
+    return write_folder(Path(folder), write, replaceable=lambda f: (f / MANIFEST_NAME).is_file())
 
 
 def manifest_toml(manifest: Manifest, long_tables: list[LongTableSpec], notes: list[str]) -> str:

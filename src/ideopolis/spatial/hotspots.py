@@ -71,6 +71,7 @@ import pandas as pd
 
 from ideopolis.errors import MethodError
 from ideopolis.registry import Registry
+from ideopolis.spatial.budget import check_permutation_budget
 from ideopolis.spatial.classes import (
     CLASS_COLOURS,
     FALLBACK_ONLY,
@@ -162,7 +163,8 @@ def gi_star(y: FloatArray | pd.Series, weights: SpatialWeights) -> tuple[FloatAr
     G : numpy.ndarray
         ``sum_j w_ij y_j / sum_j y_j`` including the region itself (NaN where the region has no neighbour).
     z : numpy.ndarray
-        The Ord & Getis (1995) z-score (NaN where the region has no neighbour).
+        The Ord & Getis (1995) z-score (NaN where the region has no neighbour, and where its neighbourhood is
+        every region: the statistic then does not vary).
     """
     values = _as_values(y, weights)
     n = weights.n
@@ -170,16 +172,20 @@ def gi_star(y: FloatArray | pd.Series, weights: SpatialWeights) -> tuple[FloatAr
     numerator = _lag(weights, link, values) + values  # self-weight 1
     w_sum = _row_sums(weights, link) + 1.0
     s1 = _row_sums(weights, link**2) + 1.0
-    # sum_j w_ij y_j - W_i ybar, computed on centred values to avoid cancellation for large offsets
+    # sum_j w_ij y_j - W_i ybar, computed on centred values to avoid cancellation for large offsets, and
+    # divided by their largest magnitude: z is scale-free, and squares of 1e-300 or 1e300 would under- or
+    # overflow (a z of -inf written to a table)
     centred = values - values.mean()
+    centred = centred / np.abs(centred).max()
     excess = _lag(weights, link, centred) + centred
     sd = math.sqrt((centred**2).mean())
+    spread = (n * s1 - w_sum**2) / (n - 1)  # 0 when a region's neighbourhood is the whole set
     with np.errstate(divide="ignore", invalid="ignore"):
         g = numerator / values.sum()
-        z = excess / (sd * np.sqrt((n * s1 - w_sum**2) / (n - 1)))
+        z = excess / (sd * np.sqrt(spread))
     none = weights.cardinalities == 0
     g[none] = np.nan
-    z[none] = np.nan
+    z[none | (spread <= 1e-12 * n * s1)] = np.nan  # undefined, not infinite
     return g, z
 
 
@@ -216,6 +222,7 @@ def local_moran(y: FloatArray | pd.Series, weights: SpatialWeights) -> tuple[Flo
 
 def _standardise(values: FloatArray) -> FloatArray:
     centred = values - values.mean()
+    centred = centred / np.abs(centred).max()  # scale-free: no under- or overflow in the squares
     return centred / centred.std()
 
 
@@ -499,6 +506,7 @@ def hotspots(
     w = weights if keep.all() else weights.subset(weights.ids[keep])
     y = numeric.reindex(w.ids).to_numpy()
     levels = GI_LEVELS if key == "gi_star" else (float(alpha),)
+    check_permutation_budget(w.n, int(permutations), int(w.cardinalities.max()) if w.n else 0)
 
     frame = STATISTICS.get(key)(y, w, permutations, seed, alternative, chunk_elements)
     cards = w.cardinalities

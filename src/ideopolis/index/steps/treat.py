@@ -13,7 +13,10 @@ The rule (COINr ``Treat`` defaults: ``winsorise`` then ``log_CT``, checked by ``
    ``log(x - min + 0.01 (max - min))`` (COINr ``log_CT``).
 
 Indicators with fewer than 4 values or zero variance cannot be checked and are left as they are
-(noted in the table).
+(noted in the table). A binary indicator (two distinct values, a 0/1 flag) that fails the check has no
+outliers: winsorising its rarer value would make it constant, so it is left as it is (status ``"binary"``). More generally, a
+winsorisation step never removes the last difference between regions. (COINr itself would winsorise a 0/1
+indicator with few 1s into a constant; this is where ideopolis deliberately differs.)
 """
 
 from __future__ import annotations
@@ -92,7 +95,7 @@ class ColumnTreatment:
     """What happened to one indicator."""
 
     values: np.ndarray
-    status: str  # "ok", "winsorised", "log", "unchecked", "none"
+    status: str  # "ok", "winsorised", "log", "unchecked", "binary", "none"
     high: np.ndarray  # positions winsorised at the top
     low: np.ndarray  # positions winsorised at the bottom
     stats: dict[str, Any]
@@ -123,8 +126,8 @@ def winsorise(
         extreme = np.nanmax(x) if top_side else np.nanmin(x)
         at = np.flatnonzero(x == extreme)  # earlier winsorised points sit here too
         rest = x[(x != extreme) & ~np.isnan(x)]
-        if rest.size == 0:
-            break
+        if rest.size == 0 or np.unique(rest).size < 2:
+            break  # one more step would leave every region with the same value
         x[at] = rest.max() if top_side else rest.min()
         if top_side:
             high = at
@@ -153,6 +156,8 @@ def treat_coinr(
         return ColumnTreatment(x.copy(), "unchecked", empty, empty, stats)
     if ok:
         return ColumnTreatment(x.copy(), "ok", empty, empty, {**stats, "passed_after": True})
+    if np.unique(x[~np.isnan(x)]).size == 2:  # a 0/1 flag fails the check but has no outliers
+        return ColumnTreatment(x.copy(), "binary", empty, empty, {**stats, "passed_after": False})
     xw, high, low, ok_w = winsorise(x, winmax=winmax, skew_thresh=skew_thresh, kurt_thresh=kurt_thresh)
     stats["n_winsorised"] = int(high.size + low.size)
     stats.update(_stats("winsorised", xw))  # (winsorise computed these last; recomputing is cheap)
