@@ -101,7 +101,9 @@ def test_map_with_the_engine_on_the_toy_set(runner, tmp_path):
     balance = next(layer for layer in payload["layers"] if layer["key"] == "balance")
     assert balance["kind"] == "diverging" and "midpoint 50" in balance["scheme"]
     assert payload["layers"][0]["unit"] == "score, 0-100"
-    assert "min-max to 0-100" in payload["source"] and "0.75 x cluster strength" in payload["source"]
+    method = payload["methods"]["short"]
+    assert "min-max to 0-100" in method and "0.75 x cluster strength" in method
+    assert payload["source"].startswith("Data: ")
     assert payload["layers"][0]["rankOf"] == 6
 
 

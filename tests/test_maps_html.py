@@ -115,7 +115,9 @@ def test_data_strings_are_escaped(offline_html):
     assert "Test &lt;map&gt; &amp; title" in offline_html  # the <title>
     payload = _payload(offline_html)
     assert EVIL in payload["names"]
-    assert "innerHTML" not in offline_html.split("ideopolis map: draws every region once")[1].split("</script>")[0]
+    script = offline_html.split(" * ideopolis map page.")[1].split("</script>")[0]
+    for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function"):
+        assert sink not in script, sink
 
 
 def test_run_parameters_are_embedded(offline_html):
@@ -179,5 +181,5 @@ def test_source_line_names_the_span_of_data_years() -> None:
     }
     rs = SimpleNamespace(manifest=SimpleNamespace(sources=("Census",)), indicators=metas, name="x")
     line = source_line(rs, method="m", classes="quantiles, 5 classes")
-    assert line.startswith("Data: Census (data years 2000-2023; each indicator's vintage is in the region's popup).")
+    assert line.startswith("Data: Census (data years 2000-2023; each indicator's year is in the region card).")
     assert line.endswith("Method: m. Classes: quantiles, 5 classes. Map: ideopolis.")

@@ -28,11 +28,13 @@ import pandas as pd
 
 from ideopolis.errors import RegionSetError
 
-__all__ = ["RegionNotFoundError", "find_region", "fold"]
+__all__ = ["FOLD_LETTERS", "RegionNotFoundError", "find_region", "fold"]
 
 _SEPARATORS = re.compile(r"[\W_]+", re.UNICODE)
-#: Letters that Unicode does not decompose into a base letter and an accent (Łódzkie, Østjylland, ...).
-_BASE_LETTERS = str.maketrans({"ı": "i", "ł": "l", "ø": "o", "đ": "d", "ħ": "h", "æ": "ae", "œ": "oe", "þ": "th"})
+#: Letters that Unicode does not decompose into a base letter and an accent (Łódzkie, Østjylland, ...), and
+#: what :func:`fold` makes of them. The map page folds what a reader types with this same table.
+FOLD_LETTERS: dict[str, str] = {"ı": "i", "ł": "l", "ø": "o", "đ": "d", "ħ": "h", "æ": "ae", "œ": "oe", "þ": "th"}
+_BASE_LETTERS = str.maketrans(FOLD_LETTERS)
 
 
 class RegionNotFoundError(RegionSetError):
