@@ -20,7 +20,7 @@ import pandas as pd
 from ideopolis.errors import ConfigError, RegionSetError
 from ideopolis.maps.interactive import MapInputs, PopupField, RegionMap, interactive_map, prepare_map
 from ideopolis.maps.layers import HOTSPOT_ORDER, SCHEMES, SCORE_LAYERS, MapLayer, standard_layers
-from ideopolis.maps.static import save_png, static_map
+from ideopolis.maps.static import StaticStyle, check_figure_path, save_figure, static_map
 
 #: Method line used when the caller gives none.
 DEFAULT_METHOD = "composite index of normalised indicators (OECD/JRC composite-indicator method)"
@@ -242,7 +242,7 @@ class HotspotLayer:
         return cls(
             classes=table["cls"],
             legend=tuple(result.legend_classes),
-            title=f"{STATISTIC_TITLES.get(result.statistic, 'Hotspots').split(' (')[0]} of {label}",
+            title=f"{STATISTIC_TITLES.get(result.statistic, 'Hotspots')} of {label}",
             short=short,
             method=method,
             notes=notes,
@@ -560,6 +560,8 @@ def layer_png(
     *,
     subtitle: str | None = None,
     source: str = "",
+    title: str | None = None,
+    dpi: int | None = None,
 ) -> int:
     """Draw one layer of values that are not index scores (hotspot classes, a cluster's LQ) as a print map.
 
@@ -570,23 +572,26 @@ def layer_png(
     values : pandas.Series
         The layer's values by region id (numbers, or labels for a categorical layer); missing = "no data".
     layer : MapLayer
-        What the layer shows (its title is the map's title).
+        What the layer shows (its title is the map's title unless ``title`` is given).
     path : str or path-like
-        The PNG to write (atomically).
+        The file to write (atomically): ``.png``, ``.svg`` or ``.pdf``.
     subtitle : str, optional
         Default: the region set's title.
     source : str
         The source and methods line printed under the map.
+    title : str, optional
+        The map's title.
+    dpi : int, optional
+        Resolution of a PNG.
 
     Returns
     -------
     int
         Bytes written.
     """
-    geometry = rs.geometry
-    if geometry is None:
-        raise RegionSetError(f"region set {rs.name!r} has no geometry, so it cannot be mapped")
-    shapes = geometry.geometry if isinstance(geometry, gpd.GeoDataFrame) else geometry
+    check_figure_path(path)
+    shapes = _shapes(rs)
+    outline_by, outline_label = outline_groups(rs)
     inputs = prepare_map(
         shapes,
         values.rename(layer.key).to_frame(),
@@ -595,9 +600,10 @@ def layer_png(
         title=layer.title,
         subtitle=rs.title if subtitle is None else subtitle,
         source=source,
-        region_labels=_inset_labels(rs),
+        region_labels=outline_by,
+        outline_label=outline_label,
     )
-    return write_png(inputs, path, layer=layer.key)
+    return write_png(inputs, path, layer=layer.key, title=title, dpi=dpi)
 
 
 #: Group columns that outline a set (first found wins) and what one group is called on the map.
@@ -674,31 +680,57 @@ def write_png(
     path: str | os.PathLike[str],
     *,
     layer: str | None = None,
+    title: str | None = None,
+    dpi: int | None = None,
 ) -> int:
-    """Draw one layer as a print map and write it atomically as PNG.
+    """Draw one layer as a print map and write it atomically: PNG, SVG or PDF by the file's suffix.
 
     Parameters
     ----------
     inputs : MapInputs
     path : str or path-like
+        ``.png``, ``.svg`` or ``.pdf``.
     layer : str, optional
         Layer key (default: the first layer).
+    title : str, optional
+        The map's title (default: the layer's title).
+    dpi : int, optional
+        Resolution of a PNG (default 200).
 
     Returns
     -------
     int
         Bytes written.
+
+    Raises
+    ------
+    DataFileError
+        For a suffix other than .png, .svg or .pdf (before anything is drawn).
+    ConfigError
+        For an unknown layer or a resolution out of range.
     """
+    check_figure_path(path)
+    if dpi is not None and not 30 <= dpi <= 1200:
+        raise ConfigError(f"--dpi {dpi} is out of range; use 30 to 1200 (200 is the default)")
     chosen = inputs.layer(layer) if layer else inputs.layers[0]
     subtitle = inputs.subtitle
-    if chosen.spec.description and chosen.spec.key != "hotspots":
+    if chosen.spec.description:
         subtitle += f" ({chosen.spec.description})" if subtitle else chosen.spec.description
+    style = StaticStyle() if dpi is None else StaticStyle(dpi=dpi)
+    source = inputs.source
+    if chosen.spec.method and chosen.spec.method not in source:
+        source = (
+            f"Hotspots: {chosen.spec.method} {source}" if chosen.key == "hotspots" else f"{chosen.spec.method} {source}"
+        )
     fig = static_map(
         inputs.prepared,
         chosen,
-        title=chosen.spec.title,
+        title=title or chosen.spec.title,
         subtitle=subtitle,
-        source=inputs.source,
+        source=source,
         labels=inputs.region_labels,
+        label_kind=inputs.outline_label,
+        names=inputs.names,
+        style=style,
     )
-    return save_png(fig, Path(path))
+    return save_figure(fig, Path(path))
