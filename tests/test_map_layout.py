@@ -23,7 +23,6 @@ import numpy as np
 import pytest
 
 from ideopolis.maps.interactive import RegionMap
-from ideopolis.regions.datasets import bundled_names
 from tests.browser import DESKTOP, IFRAME, PHONE, OpenPage, launch, open_page, screenshot
 
 pytestmark = pytest.mark.browser
@@ -60,15 +59,12 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture(scope="module")
-def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, RegionMap]]:
-    import ideopolis as ideo
-
+def pages(
+    tmp_path_factory: pytest.TempPathFactory, bundled_maps: dict[str, RegionMap]
+) -> dict[str, tuple[Path, RegionMap]]:
     folder = tmp_path_factory.mktemp("layout")
     out = {}
-    for name in SETS:
-        if name not in bundled_names():
-            continue
-        region_map = ideo.score(name).map(offline=True)
+    for name, region_map in bundled_maps.items():
         path = folder / f"{name}.html"
         region_map.save(path)
         out[name] = (path, region_map)

@@ -227,18 +227,6 @@ def test_print_refuses_other_suffixes_and_dpi(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.fixture(scope="module")
-def bundled_maps():
-    import ideopolis as ideo
-    from ideopolis.regions.datasets import bundled_names
-
-    return {
-        name: ideo.score(name).map(offline=True)
-        for name in ("us-metros", "us-counties", "eu-nuts2")
-        if name in bundled_names()
-    }
-
-
 @pytest.mark.parametrize("name", ["us-metros", "us-counties", "eu-nuts2"])
 @pytest.mark.parametrize("layer", ["ideopolis_index", "hotspots", "typology"])
 def test_every_bundled_print_map_has_its_legend_off_the_data(bundled_maps, name, layer):

@@ -353,9 +353,10 @@ class Run:
             What to test (default: the ``[hotspots] indicator`` of the profile, else the Ideopolis index).
         **options
             Override the run's ``[hotspots]`` options: ``statistic`` (``gi_star``, ``local_moran``), ``weights``
-            (``queen``, ``knn``, ``distance_band``), ``k``, ``threshold_km``, ``fallback_k``, ``permutations``,
-            ``correction`` (``fdr_bh``, ``bonferroni``, ``none``), ``alpha``, ``alternative``, ``seed``
-            (default: the run's seed). ``None`` values keep the run's.
+            (``queen``, ``knn``, ``distance_band``; default: the region set's ``spatial_weights`` when its
+            manifest names them, as us-metros does with ``knn``, else ``queen``), ``k``, ``threshold_km``,
+            ``fallback_k``, ``permutations``, ``correction`` (``fdr_bh``, ``bonferroni``, ``none``), ``alpha``,
+            ``alternative``, ``seed`` (default: the run's seed). ``None`` values keep the run's.
 
         Returns
         -------
@@ -387,6 +388,9 @@ class Run:
                 f"unknown hotspot option {sorted(unknown)[0]!r}; valid: {', '.join(sorted(self.config.hotspot_options()))}"
             )
         opts = {**self.config.hotspot_options(), **{k: v for k, v in options.items() if v is not None}}
+        recommended = None if self.regions is None else getattr(self.regions.manifest, "spatial_weights", None)
+        if recommended and "weights" not in self.config.hotspots and options.get("weights") is None:
+            opts["weights"] = recommended  # the set's own advice (us-metros: knn), unless the run chose
         column = column if column is not None else opts.get("indicator")
         check_options(
             statistic=opts["statistic"],

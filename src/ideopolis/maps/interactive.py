@@ -365,15 +365,26 @@ class RegionMap:
         chosen = self if offline is None else self.with_offline(offline)
         return write_text(path, chosen.html())
 
-    def to_png(self, path: str | os.PathLike[str], *, layer: str | None = None) -> int:
-        """Draw one layer as a print map (insets for outlying parts) and write it atomically as PNG.
+    def to_png(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        layer: str | None = None,
+        title: str | None = None,
+        dpi: int | None = None,
+    ) -> int:
+        """Draw one layer as a print map (insets for outlying parts, nothing over the data) and write it.
 
         Parameters
         ----------
         path : str or path-like
-            The ``.png`` file.
+            The ``.png`` file; ``.svg`` or ``.pdf`` write those formats.
         layer : str, optional
             The layer key (default: the layer the page opens on).
+        title : str, optional
+            The map's title (default: the layer's title).
+        dpi : int, optional
+            Resolution of a PNG (default 200).
 
         Returns
         -------
@@ -383,11 +394,14 @@ class RegionMap:
         Raises
         ------
         ConfigError
-            When ``layer`` names no layer of the map.
+            When ``layer`` names no layer of the map, or ``dpi`` is out of range.
+        DataFileError
+            For a suffix other than .png, .svg and .pdf.
         """
         from ideopolis.maps.api import write_png
 
-        return write_png(self.inputs, path, layer=layer or str(self.run.get("active_layer") or ""))
+        chosen = layer or str(self.run.get("active_layer") or "")
+        return write_png(self.inputs, path, layer=chosen, title=title, dpi=dpi)
 
     def __repr__(self) -> str:
         """Short: title, regions and layers."""

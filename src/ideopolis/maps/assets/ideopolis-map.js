@@ -1197,15 +1197,45 @@
       return rects;
     }
 
-    function coveredRegions(rects, viewBounds) {
+    /* Where a view would put things, computed without moving the map (moving it redraws every region):
+       the zoom and centre Leaflet's fitBounds picks for these paddings, and each region's box in map
+       pixels at that view, from its box projected once at zoom 0. */
+    var boxes0 = null;
+    function projectedBoxes() {
+      if (boxes0) return boxes0;
+      boxes0 = boxes.map(function (b) {
+        if (!b) return null;
+        var sw = map.project([b[0], b[1]], 0);
+        var ne = map.project([b[2], b[3]], 0);
+        return [sw.x, ne.y, ne.x, sw.y]; /* left, top, right, bottom */
+      });
+      return boxes0;
+    }
+
+    function viewFor(bounds, tl, br) {
+      var zoom = map.getBoundsZoom(bounds, false, L.point(tl[0] + br[0], tl[1] + br[1]));
+      var offset = L.point(br[0] - tl[0], br[1] - tl[1]).divideBy(2);
+      var sw = map.project(bounds.getSouthWest(), zoom);
+      var ne = map.project(bounds.getNorthEast(), zoom);
+      var centre = sw.add(ne).divideBy(2).add(offset);
+      return { zoom: zoom, centre: centre };
+    }
+
+    function coveredRegions(rects, viewBounds, view) {
+      var size = map.getSize();
+      var scale = Math.pow(2, view.zoom);
+      var dx = size.x / 2 - view.centre.x;
+      var dy = size.y / 2 - view.centre.y;
+      var p0 = projectedBoxes();
       var count = 0;
       for (var i = 0; i < n; i++) {
         var b = boxes[i];
         if (!b || !viewBounds.intersects(L.latLngBounds([b[0], b[1]], [b[2], b[3]]))) continue;
-        var r = regionRect(i);
+        var q = p0[i];
+        var left = q[0] * scale + dx, top = q[1] * scale + dy, right = q[2] * scale + dx, bottom = q[3] * scale + dy;
         for (var k = 0; k < rects.length; k++) {
           var c = rects[k];
-          if (r.left < c.right && r.right > c.left && r.top < c.bottom && r.bottom > c.top) {
+          if (left < c.right && right > c.left && top < c.bottom && bottom > c.top) {
             count++;
             break;
           }
@@ -1242,9 +1272,9 @@
         var tl = [o[0] + pad, o[1] + pad];
         var br = [o[2] + pad, o[3] + pad];
         if (tl[0] + br[0] > size.x * 0.6 || tl[1] + br[1] > size.y * 0.6) return; /* too little map left */
-        map.fitBounds(bounds, { paddingTopLeft: tl, paddingBottomRight: br, animate: false });
-        var covered = coveredRegions(rects, bounds);
-        var z = map.getZoom();
+        var view = viewFor(bounds, tl, br);
+        var covered = coveredRegions(rects, bounds, view);
+        var z = view.zoom;
         if (!best || covered < best.covered || (covered === best.covered && z > best.zoom + 1e-9)) {
           best = { covered: covered, zoom: z, tl: tl, br: br };
         }
