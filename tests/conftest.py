@@ -70,6 +70,5 @@ MAP_SETS = ("us-metros", "us-counties", "eu-nuts2")
 def bundled_maps() -> dict[str, Any]:
     """The offline map of each bundled set (default run, its hotspot layer), built once per session."""
     import ideopolis as ideo
-    from ideopolis.regions.datasets import bundled_names
 
-    return {name: ideo.score(name).map(offline=True) for name in MAP_SETS if name in bundled_names()}
+    return {name: ideo.score(name).map(offline=True) for name in MAP_SETS}

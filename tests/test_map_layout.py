@@ -137,8 +137,6 @@ def opened(
     request: pytest.FixtureRequest, browser: Any, pages: dict[str, tuple[Path, RegionMap]]
 ) -> Iterator[tuple[OpenPage, RegionMap, str, str]]:
     name, size_name = request.param
-    if name not in pages:
-        pytest.skip(f"bundled region set {name} is not installed")
     path, region_map = pages[name]
     size, iframe = SIZES[size_name]
     page = open_page(browser, path, size, iframe=iframe)

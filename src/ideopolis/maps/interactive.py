@@ -4,8 +4,11 @@ Stock folium writes one full GeoJSON copy of the shapes per layer and evaluates 
 ``style_function`` per feature; this page instead holds the shapes once (packed shared arcs, see
 :mod:`ideopolis.maps.encode`) plus, per layer, one class digit per region, its colours and its legend.
 ``assets/ideopolis-map.js`` draws each region as one SVG path and recolours the paths when the reader
-picks another layer in the switcher. Tooltips, popups, the legend, the search box, the title and the
-source line are built with DOM text nodes, so no string from the data is ever parsed as HTML.
+picks another layer. The page lays itself out for the size it is shown at (a title bar and a source line
+off the map, a menu below 640 px, an embed mode in an iframe), draws the state or country outlines from
+the same arcs (:func:`ideopolis.maps.encode.mesh_arcs`), and opens a region card on a click or a search.
+Tooltips, the card, the legend, the search box, the title and the source line are built with DOM text
+nodes, so no string from the data is ever parsed as HTML.
 
 The run's parameters (region set, layers, scheme, palette, tolerance, versions) are embedded in the page
 as ``<script type="application/json" id="ideopolis-run">``.
@@ -287,6 +290,15 @@ class RegionMap:
         The packed shapes.
     run : dict
         The run's parameters, also embedded in the page.
+
+    Examples
+    --------
+    >>> import ideopolis as ideo
+    >>> m = ideo.map("us-metros", hotspots=False)
+    >>> m.layers[0].key, m.offline
+    ('ideopolis_index', False)
+    >>> m.html() == m.html()  # the same map, the same bytes
+    True
     """
 
     map: folium.Map
@@ -296,6 +308,7 @@ class RegionMap:
     extra: dict[str, Any] = field(default_factory=dict, repr=False)
     style: MapStyle | None = field(default=None, repr=False)
     embed: bool = False
+    _page: str | None = field(default=None, repr=False)
 
     @property
     def layers(self) -> list[ClassifiedLayer]:
@@ -313,10 +326,16 @@ class RegionMap:
         return self.inputs.prepared.view
 
     def html(self) -> str:
-        """Return the page: the same map gives the same bytes (folium's random element ids are replaced)."""
-        root = self.map.get_root()
-        stable_element_ids(root, json.dumps(self.run, sort_keys=True, default=str))
-        return str(root.render())
+        """Return the page: the same map gives the same bytes (folium's random element ids are replaced).
+
+        The page is rendered once and kept: folium adds a map's scripts to the page each time it renders, so a
+        second rendering would repeat them.
+        """
+        if self._page is None:
+            root = self.map.get_root()
+            stable_element_ids(root, json.dumps(self.run, sort_keys=True, default=str))
+            self._page = str(root.render())
+        return self._page
 
     @property
     def offline(self) -> bool:
