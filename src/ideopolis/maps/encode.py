@@ -331,8 +331,9 @@ class EncodedGeometry:
     n_points : int
         Number of grid points over all arcs.
     arc_regions : tuple of tuple of int
-        For each arc, the regions (numbers in map order) whose rings use it: one region for an arc on the
-        outside of the set, two for a border between neighbours. :func:`mesh_arcs` picks the group borders
+        For each arc, the regions (numbers in map order) whose rings use it, once per use: one region for an
+        arc on the outside of the set, two for a border between neighbours (the same region twice where two
+        of its parts meet, as Aleutian parts do at 180 degrees). :func:`mesh_arcs` picks the group borders
         from it.
     """
 
@@ -390,7 +391,7 @@ def encode_geometry(prepared: gpd.GeoSeries, *, quantization: int = 100_000) -> 
         elif geom.get("type") == "MultiPolygon":
             by_index[i] = geom["arcs"]
     prev = 0
-    users: list[set[int]] = [set() for _ in arcs]
+    users: list[list[int]] = [[] for _ in arcs]
     for i in range(n):
         polygons = by_index.get(i, [])
         shapes_stream.append(len(polygons))
@@ -399,7 +400,7 @@ def encode_geometry(prepared: gpd.GeoSeries, *, quantization: int = 100_000) -> 
             for ring in rings:
                 shapes_stream.append(len(ring))
                 for ref in ring:
-                    users[ref if ref >= 0 else ~ref].add(i)
+                    users[ref if ref >= 0 else ~ref].append(i)
                     code = 2 * ref if ref >= 0 else 2 * (~ref) + 1
                     step = code - prev
                     prev = code
@@ -447,7 +448,7 @@ def mesh_arcs(encoded: EncodedGeometry, labels: Sequence[object | None]) -> list
     out = []
     for arc, regions in enumerate(encoded.arc_regions):
         groups = {labels[i] for i in regions}
-        if len(regions) == 1 or len(groups) > 1:
+        if len(regions) == 1 or len(groups) > 1:  # the outside, or a border between two groups
             out.append(arc)
     return out
 
