@@ -35,7 +35,7 @@ COVER_LIMIT = {"desktop": 0.10, "iframe": 0.20, "phone": 0.20}
 SEARCHES = {
     "us-metros": [("Desmoines", "19780"), ("des moines", "19780"), ("BOSTON", "14460")],
     "us-counties": [("santa clara county", "06085"), ("Santa Clarra", "06085")],
-    "eu-nuts2": [("Ile de France", "FR10"), ("île-de-france", "FR10"), ("ÎLE-DE-FRANCE", "FR10")],
+    "eu-nuts2": [("Ile de France", "FR10"), ("île-de-france", "FR10"), ("ÎLE-DE-FRANCE", "FR10"), ("Paris", "FR10")],
 }
 
 #: Every box that is part of the page's furniture, by name (those shown at a size are measured).
