@@ -178,6 +178,20 @@ def test_card_closes_with_its_button_and_keeps_the_region_in_view(synthetic: tup
     page.locator("#ido-card").wait_for(state="hidden")
 
 
+def test_the_card_is_reachable_and_closed_by_keyboard(synthetic: tuple[OpenPage, MapInputs]) -> None:
+    page = synthetic[0].page
+    box = page.locator("#ido-search-input")
+    box.fill("Region M12")
+    box.press("Enter")
+    page.locator("#ido-card").wait_for(state="visible")
+    assert page.evaluate("document.activeElement.id") == "ido-card-name"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "ido-card-close"
+    page.keyboard.press("Enter")
+    page.locator("#ido-card").wait_for(state="hidden")
+    assert page.evaluate("document.activeElement.id") == "ido-search-input"  # focus goes back where it was
+
+
 def test_switching_layers_recolours_the_same_shapes(synthetic: tuple[OpenPage, MapInputs], tmp_path: Path) -> None:
     opened, _ = synthetic
     page = opened.page
@@ -354,3 +368,41 @@ def test_rank_intervals_and_facts_show_in_the_card(browser: Any, tmp_path: Path)
         assert opened.errors() == []
     finally:
         opened.close()
+
+
+def test_embed_mode_keeps_only_the_legend_on_the_map(browser: Any, tmp_path: Path) -> None:
+    """--embed (or an iframe): slim bars, the subtitle opening the source line, no zoom buttons, a folding legend."""
+    inputs = _inputs()
+    path = tmp_path / "embed.html"
+    interactive_map(inputs, offline=True, embed=True).save(path)
+    opened = open_page(browser, path, DESKTOP)
+    try:
+        page = opened.page
+        assert page.evaluate("window.ideopolis.embed") is True
+        assert page.locator(".leaflet-control-zoom").count() == 0
+        assert page.locator(".ido-subtitle").is_hidden()
+        assert page.locator(".ido-source").inner_text().startswith("Synthetic regions. Data: synthetic")
+        legend = page.locator(".ido-legend")
+        assert "ido-legend-row" in legend.get_attribute("class")
+        page.locator(".ido-legend-toggle").click()
+        assert page.locator(".ido-legend-body").is_hidden()
+        page.locator(".ido-legend-toggle").click()
+        assert page.locator(".ido-legend-body").is_visible()
+        on_map = page.evaluate(
+            """(() => { const m = document.querySelector('.ido-map');
+                return [...m.querySelectorAll('.leaflet-control')].filter(c => c.offsetWidth).map(c => c.className); })()"""
+        )
+        assert len(on_map) == 1 and "ido-legend" in on_map[0]
+        assert opened.errors() == []
+    finally:
+        opened.close()
+    # the same page opened as '#embed' from a plain link
+    plain = tmp_path / "plain.html"
+    interactive_map(inputs, offline=True).save(plain)
+    page = browser.new_page(viewport={"width": 900, "height": 600})
+    try:
+        page.goto(plain.resolve().as_uri() + "#embed")
+        page.wait_for_function("window.ideopolis !== undefined")
+        assert page.evaluate("window.ideopolis.embed") is True
+    finally:
+        page.close()
