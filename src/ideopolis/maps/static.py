@@ -494,6 +494,8 @@ def _static_map(
         mask[members] = True
         crs = albers_for(bounds_of(shapes, mask))
         _draw(ax, shapes, layer, members, crs, style)
+        if labels is not None:  # the outlines, as on the main map (they also show pale regions)
+            _draw_outlines(ax, shapes, members, labels, crs, style)
         ax.set_aspect("equal")
         ax.margins(0.05)
         caption = _caption(members, labels, label_kind, names)
@@ -594,6 +596,8 @@ def _draw_outlines(
     gpd.GeoSeries(outlines, crs=shapes.crs).to_crs(crs).plot(
         ax=ax, color=GROUP_OUTLINE, linewidth=style.group_linewidth, zorder=3
     )
+    ax.set_xlabel("")  # geopandas names the projected axes ("Easting [metre]")
+    ax.set_ylabel("")
 
 
 def _caption(
