@@ -376,7 +376,7 @@ def check_output_path(path: str | os.PathLike[str], *, suffixes: tuple[str, ...]
         raise _fail(target, f"{ancestor} is a file, not a folder")
     if not os.access(ancestor, os.W_OK | os.X_OK):
         raise _fail(target, f"the folder {ancestor} is not writable")
-    if ancestor == target.parent:  # the folder exists: try it (permissions alone do not tell for root or /proc)
+    if ancestor.exists():  # try the nearest existing folder: permissions alone do not tell for root or /proc
         try:
             fd, probe = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".probe", dir=ancestor)
         except OSError as exc:

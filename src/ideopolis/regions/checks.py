@@ -686,6 +686,16 @@ def _cross_check_ids(manifest: Manifest, geo: gpd.GeoDataFrame | None, table: _T
                 "store the geometry ids as text with their zeros",
             )
             return
+    if len(tids) and len(gids) and len(only_table) == len(tids):
+        report.error(
+            "no-id-match",
+            table.file,
+            "id column",
+            f"none of its {len(tids):,} ids is in {gfile} (table: {listing(list(tids), limit=3)}; "
+            f"{gfile}: {listing(list(gids), limit=3)}): the table and the shapes describe different regions",
+            "check the id columns (--id, --geometry-id) and, in a file of several layers, the layer (--geometry-layer)",
+        )
+        return
     if len(only_table):
         report.warning(
             "id-without-geometry",

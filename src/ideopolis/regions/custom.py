@@ -28,7 +28,7 @@ from ideopolis.errors import RegionSetError
 from ideopolis.output import write_csv, write_file, write_folder, write_text
 from ideopolis.regions.metadata import MANIFEST_NAME, GeometrySpec, IndicatorMeta, LongTableSpec, Manifest, TableSpec
 from ideopolis.regions.model import RegionSet
-from ideopolis.regions.problems import ValidationReport, listing
+from ideopolis.regions.problems import ValidationReport, count, listing
 from ideopolis.regions.readers import id_strings, read_table
 from ideopolis.safety import unique_file_stem
 
@@ -156,8 +156,24 @@ def custom_regions(
         base_name=lambda d: d["base"].map(rs.names)
     )
 
+    # a scored indicator no custom region has a value for cannot be scored: it leaves the index (as
+    # auxiliary metadata), said once, instead of failing the whole run at its raw step
+    empty = [
+        m.name
+        for m in rs.manifest.indicators.values()
+        if m.pillar is not None and data.get(m.name, pd.Series()).isna().all()
+    ]
+    indicators = dict(rs.manifest.indicators)
+    for col in empty:
+        indicators[col] = replace(indicators[col], pillar=None)
+    if empty:
+        notes.append(
+            f"{count(len(empty), 'indicator')} without a value in any custom region left the index "
+            f"({listing(empty)}); fix: give each an aggregation rule in the manifest (aggregate = ...)"
+        )
     manifest = replace(
         rs.manifest,
+        indicators=indicators,
         name=name,
         title=title or f"{name}: custom regions built from {rs.title}",
         description=f"Custom regions aggregated from {rs.name} ({len(member_of)} base regions).",
