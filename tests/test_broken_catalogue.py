@@ -123,7 +123,7 @@ def _own_files(args: list[str]) -> dict[str, Any]:
         "--indicators": "indicators",
         "--id": "id_column",
         "--geometry-id": "geometry_id_column",
-        "--layer": "layer",
+        "--geometry-layer": "layer",
         "--sheet": "sheet",
         "--name-column": "name_column",
     }
@@ -151,28 +151,48 @@ def _invoke(runner: CliRunner, args: list[str]) -> Result:
 
 @pytest.mark.parametrize("case", [_param(c) for c in CASES if not _validate_only(c)])
 def test_the_command_gives_the_specific_message_or_the_right_answer(
-    case: str, runner: CliRunner, chdir_tmp: Path
+    case: str, runner: CliRunner, chdir_tmp: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     expected = _expected(case)
     ws = Workspace(chdir_tmp, case)
+    for setting in expected.get("env", []):
+        name, _, value = setting.partition("=")
+        monkeypatch.setenv(name, value)
     for fifo in expected.get("fifos", []):
         os.mkfifo(ws.cwd / fifo)
     before_case = _tree(ws.case)
     if expected.get("kill"):
         _kill_mid_write(ws, expected)
         return
-    result = _invoke(runner, ws.args(expected["command"]))
+    mask = os.umask(0o022)  # output modes follow the umask: 0644 files, 0755 folders
+    try:
+        result = _invoke(runner, ws.args(expected["command"]))
+    finally:
+        os.umask(mask)
     output = result.stdout + result.stderr
     assert result.exit_code == expected["exit"], output
     assert str(expected["expect"]) in output, f"expected {expected['expect']!r} in:\n{output}"
     assert "Traceback" not in output
     if expected["exit"] != 0:
-        # one clear line: the error is the last line on stderr, and nothing was written
-        assert result.stderr.splitlines()[-1].startswith("error: "), result.stderr
+        # one clear line (validate: one line per problem, then a summary), and nothing was written
+        if expected["command"][0] == "validate":
+            assert [line for line in result.stdout.splitlines() if line.startswith("error: ")], result.stdout
+        else:
+            assert result.stderr.splitlines()[-1].startswith("error: "), result.stderr
         assert _tree(ws.out) == {}, "a failed command left output behind"
     else:
         written = sorted(_tree(ws.out))
         assert written == sorted(expected.get("outputs", [])), written
+        for p in ws.out.rglob("*"):
+            assert p.stat().st_mode & 0o777 == (0o755 if p.is_dir() else 0o644), (p, oct(p.stat().st_mode))
+        if expected.get("inside"):
+            file, text = expected["inside"]
+            assert text in (ws.out / file).read_text(encoding="utf-8"), f"{text!r} not in {file}"
+        if expected.get("repeat"):
+            first = _tree(ws.out)
+            again = _invoke(runner, ws.args(expected["command"]))
+            assert again.exit_code == 0, again.output
+            assert _tree(ws.out) == first, "the same input gave different bytes"
     for other in expected.get("absent", []):
         assert other not in output, f"{other!r} should not be in:\n{output}"
     # nothing outside the output folder, nothing changed in the inputs

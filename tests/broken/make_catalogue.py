@@ -32,7 +32,9 @@ class Case:
     not be printed; ``fifos`` named pipes made in ``{cwd}`` before the run; ``kill`` how many times to kill the
     command while it writes (the output of a first, complete run must survive); ``timeout`` the time limit
     in seconds; ``base`` the folder the case starts from: ``"toy"`` (the toy set) or ``"files"`` (only its
-    shapes and table, no manifest).
+    shapes and table, no manifest); ``repeat`` runs the command twice and requires byte-identical output;
+    ``env`` holds ``NAME=value`` settings for the run; ``inside`` is ``(file, text)``: a written file that
+    must contain the text.
     """
 
     name: str
@@ -49,6 +51,9 @@ class Case:
     kill: int = 0
     timeout: int = 0
     base: str = "toy"
+    repeat: bool = False
+    env: tuple[str, ...] = ()
+    inside: tuple[str, ...] = ()
 
 
 def _sub(file: str, old: str, new: str, count: int = 1) -> Callable[[Path], None]:
@@ -110,7 +115,11 @@ def _remove(file: str) -> Callable[[Path], None]:
 
 
 def _write_bytes(file: str, data: bytes) -> Callable[[Path], None]:
-    return lambda folder: (folder / file).write_bytes(data)
+    def mutate(folder: Path) -> None:
+        (folder / file).parent.mkdir(parents=True, exist_ok=True)
+        (folder / file).write_bytes(data)
+
+    return mutate
 
 
 def _feature(doc: dict, region_id: str) -> dict:
@@ -480,6 +489,211 @@ def _append_column(folder: Path, name: str, value: str) -> None:
     p.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+# ---------------------------------------------------------------------------------------------------------
+# Issue 15: files as real users bring them, hostile options, and writers (each case runs a command).
+
+#: The files of a case with base "files" (no manifest): validated as a user's own files.
+OWN = ("--geometry", "{case}/regions.geojson", "--indicators", "{case}/indicators.csv", "--id", "GEOID")
+
+
+def _own(*extra: str, command: str = "validate") -> tuple[str, ...]:
+    return (command, *OWN, *extra)
+
+
+def _toy(command: str, *extra: str) -> tuple[str, ...]:
+    return (command, "--regions", "{case}", *extra)
+
+
+def _rewrite_csv(
+    edit: Callable[[list[list[str]]], list[list[str]]], file: str = "indicators.csv"
+) -> Callable[[Path], None]:
+    def mutate(folder: Path) -> None:
+        p = folder / file
+        rows = [line.split(",") for line in p.read_text(encoding="utf-8").splitlines()]
+        p.write_text("\n".join(",".join(r) for r in edit(rows)) + "\n", encoding="utf-8")
+
+    return mutate
+
+
+def _add_columns(columns: dict[str, list[str]]) -> Callable[[Path], None]:
+    def edit(rows: list[list[str]]) -> list[list[str]]:
+        return [r + ([*columns] if i == 0 else [v[i - 1] for v in columns.values()]) for i, r in enumerate(rows)]
+
+    return _rewrite_csv(edit)
+
+
+def _rename_column(old: str, new: str) -> Callable[[Path], None]:
+    return _rewrite_csv(lambda rows: [[new if (i == 0 and c == old) else c for c in r] for i, r in enumerate(rows)])
+
+
+def _stable_xlsx(path: Path) -> None:
+    """Rewrite an openpyxl workbook with fixed zip and document times, so the generator is reproducible."""
+    import re
+    import zipfile
+
+    entries = []
+    with zipfile.ZipFile(path) as zin:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                data = re.sub(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", b"2026-01-01T00:00:00Z", data)
+            entries.append((info.filename, data))
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
+        for name, data in entries:
+            zout.writestr(zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0)), data, zipfile.ZIP_DEFLATED)
+
+
+def _xlsx(sheets: dict[str, list[list[object]]], file: str = "indicators.xlsx") -> Callable[[Path], None]:
+    def mutate(folder: Path) -> None:
+        import openpyxl
+
+        wb = openpyxl.Workbook()
+        wb.remove(wb.active)
+        for title, rows in sheets.items():
+            ws = wb.create_sheet(title)
+            for row in rows:
+                ws.append(row)
+        wb.save(folder / file)
+        _stable_xlsx(folder / file)
+
+    return mutate
+
+
+def _toy_rows(folder: Path | None = None) -> list[list[str]]:
+    return [line.split(",") for line in (TOY / "indicators.csv").read_text(encoding="utf-8").splitlines()]
+
+
+def _xlsx_rows(rows: list[list[str]]) -> list[list[object]]:
+    """The toy table as a spreadsheet would hold it: ids as text, numbers as numbers."""
+    out: list[list[object]] = [list(rows[0])]
+    for r in rows[1:]:
+        out.append([r[0], r[1], *(float(v) for v in r[2:])])
+    return out
+
+
+def _square(x: float, y: float, size: float = 1.0) -> list[list[float]]:
+    return [[x, y], [x + size, y], [x + size, y + size], [x, y + size], [x, y]]
+
+
+def _swap_lat_lon(doc: dict) -> None:
+    for f in doc["features"]:
+        f["geometry"]["coordinates"] = [[[y, x] for x, y in ring] for ring in f["geometry"]["coordinates"]]
+
+
+def _shift(doc: dict, dx: float) -> None:
+    for f in doc["features"]:
+        f["geometry"]["coordinates"] = [[[x + dx, y] for x, y in ring] for ring in f["geometry"]["coordinates"]]
+
+
+def _across_180(doc: dict) -> None:
+    """Put the lattice on the antimeridian: x = -100..-97 becomes 178.5..180 and -180..-178.5 (wrapped)."""
+    for f in doc["features"]:
+        rings = []
+        for ring in f["geometry"]["coordinates"]:
+            rings.append([[(x + 278.5 + 180) % 360 - 180 if x + 278.5 > 180 else x + 278.5, y] for x, y in ring])
+        f["geometry"]["coordinates"] = rings
+
+
+def _coinr(drop_meta: str) -> Callable[[Path], None]:
+    def mutate(folder: Path) -> None:
+        src = HERE.parent / "data" / "coinr-asem"
+        shutil.copy(src / "asem_iData.csv", folder / "iData.csv")
+        lines = (src / "asem_iMeta.csv").read_text(encoding="utf-8").splitlines()
+        kept = [line for line in lines if line.split(",")[1] != drop_meta]
+        assert len(kept) == len(lines) - 1
+        (folder / "iMeta.csv").write_text("\n".join(kept) + "\n", encoding="utf-8")
+
+    return mutate
+
+
+def _deep_toml(file: str, depth: int = 5000) -> Callable[[Path], None]:
+    return lambda folder: (folder / file).write_text("x = " + "[" * depth + "]" * depth + "\n", encoding="utf-8")
+
+
+def _census_export(folder: Path) -> None:
+    rows = _toy_rows()
+    out = [
+        "GEO_ID,NAME,B01003_001E,B01003_001M,B19013_001E,B15003_022E",
+        '"Geography","Geographic Area Name","Estimate!!Total","Margin of Error!!Total",'
+        '"Estimate!!Median household income","Estimate!!Total!!Bachelor\'s degree"',
+    ]
+    markers = {"01003": ("-", "**"), "02001": ("(X)", "N"), "02005": ("250,000+", "-")}
+    for r in rows[1:]:
+        income, ba = markers.get(r[0], (r[7], r[4]))
+        out.append(f'0500000US{r[0]},"County {r[0]}, State",{r[2]},*****,"{income}",{ba}')
+    (folder / "indicators.csv").write_text("\n".join(out) + "\n", encoding="utf-8")
+
+
+def _european_csv(folder: Path) -> None:
+    rows = _toy_rows()
+    lines = [";".join(rows[0])]
+    for r in rows[1:]:
+        lines.append(";".join(r[:2] + [v.replace(".", ",") for v in r[2:]]))
+    (folder / "indicators.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _gpkg_layers(folder: Path) -> None:
+    import geopandas as gpd
+    import pyogrio
+
+    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": "2026-01-01T00:00:00.000Z"})  # reproducible bytes
+
+    gdf = gpd.read_file(folder / "regions.geojson")
+    other = gdf.rename(columns={"GEOID": "code"})
+    other["code"] = "X" + other["code"]
+    for layer, frame in (("roads", other), ("counties", gdf.rename(columns={"GEOID": "fips"}))):
+        frame.to_file(folder / "regions.gpkg", layer=layer, driver="GPKG")
+    (folder / "regions.geojson").unlink()
+
+
+def _shapefile(folder: Path, *, dbf: bool) -> None:
+    import geopandas as gpd
+
+    gpd.read_file(folder / "regions.geojson").to_file(folder / "regions.shp")
+    for p in folder.glob("regions.*"):
+        if p.suffix in (".geojson", ".cpg") or (p.suffix == ".dbf" and not dbf):
+            p.unlink()
+
+
+def _attributes_in_geometry(folder: Path) -> None:
+    doc = json.loads((folder / "regions.geojson").read_text(encoding="utf-8"))
+    rows = _toy_rows()
+    header = rows[0]
+    by_id = {r[0]: r for r in rows[1:]}
+    for f in doc["features"]:
+        r = by_id[f["properties"]["GEOID"]]
+        for k, v in zip(header[2:], r[2:], strict=True):
+            f["properties"][k] = float(v)
+    (folder / "regions.geojson").write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
+    (folder / "indicators.csv").unlink()
+
+
+def _wide(folder: Path, columns: int = 10_000) -> None:
+    rows = _toy_rows()
+    header = ["GEOID", *(f"v{j}" for j in range(columns))]
+    lines = [",".join(header)]
+    for i, r in enumerate(rows[1:]):
+        lines.append(",".join([r[0], *(str(((i * 7 + j) % 10 + 1) / 20) for j in range(columns))]))
+    (folder / "indicators.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _mapping(pairs: list[tuple[str, str]]) -> Callable[[Path], None]:
+    text = "base,region\n" + "".join(f"{a},{b}\n" for a, b in pairs)
+    return lambda folder: (folder / "mapping.csv").write_text(text, encoding="utf-8")
+
+
+HALVES = [
+    ("01001", "West"),
+    ("01003", "West"),
+    ("01005", "West"),
+    ("02001", "East"),
+    ("02003", "East"),
+    ("02005", "East"),
+]
+
+HARDENING: list[Case] = []  # filled in below
+
+
 def build(target: Path) -> list[str]:
     """Write every case folder under ``target``; return the case names."""
     for case in CASES:
@@ -496,15 +710,742 @@ def build(target: Path) -> list[str]:
             f"code = {json.dumps(case.code)}\n"
             f"expect = {json.dumps(case.expect, ensure_ascii=False)}\n"
         )
-        for key in ("command", "outputs", "same_as", "absent", "fifos"):
+        for key in ("command", "outputs", "same_as", "absent", "fifos", "env", "inside"):
             value = getattr(case, key)
             if value:
                 expected += f"{key} = {json.dumps(list(value), ensure_ascii=False)}\n"
         for key in ("kill", "timeout"):
             if getattr(case, key):
                 expected += f"{key} = {getattr(case, key)}\n"
+        if case.repeat:
+            expected += "repeat = true\n"
         (folder / "expected.toml").write_text(expected, encoding="utf-8")
     return [c.name for c in CASES]
+
+
+_F = "files"
+HARDENING += [
+    # -- silently wrong
+    Case(
+        "cell-na-token",
+        "one 'n.a.' cell in an own table",
+        0,
+        "",
+        "median_age: read as missing: 'n.a.' x1 (not available)",
+        _csv_cell("01003", "median_age", "n.a."),
+        command=_own(),
+        base=_F,
+    ),
+    Case(
+        "cell-unparseable",
+        "one '1_000' cell: the column and the cell are named",
+        1,
+        "",
+        "column 'median_income': 1 value is not a number (rows 3; ids '01003'; first: '1_000'); fix: remove the underscores (write 1000, not 1_000)",
+        _csv_cell("01003", "median_income", "1_000"),
+        command=_own(),
+        base=_F,
+    ),
+    Case(
+        "xlsx-formula-uncached",
+        "an Excel formula saved without a cached value",
+        1,
+        "",
+        "indicators.xlsx: sheet 'data': 1 formula cells have no saved result (N4)",
+        _chain(
+            _xlsx(
+                {
+                    "data": [
+                        *_xlsx_rows(_toy_rows())[:3],
+                        [*_xlsx_rows(_toy_rows())[3][:13], "=2*21", 42.0],
+                        *_xlsx_rows(_toy_rows())[4:],
+                    ]
+                }
+            ),
+            _remove("indicators.csv"),
+        ),
+        command=(
+            "validate",
+            "--geometry",
+            "{case}/regions.geojson",
+            "--indicators",
+            "{case}/indicators.xlsx",
+            "--id",
+            "GEOID",
+        ),
+        base=_F,
+    ),
+    Case(
+        "duplicate-header",
+        "two indicator columns with the same name",
+        1,
+        "",
+        "indicators.csv: columns 15 and 16 are both named 'median_age'; one would be renamed silently",
+        _add_columns({"median_age": ["1", "2", "3", "4", "5", "6"]}),
+        command=_own(),
+        base=_F,
+    ),
+    Case(
+        "gazetteer-columns",
+        "latitude, longitude, land area and a count named like a pillar are not scored",
+        0,
+        "",
+        "inferred INTPTLAT: level, auxiliary, not scored (a coordinate)",
+        _add_columns(
+            {
+                "INTPTLAT": ["40.5", "40.5", "40.5", "41.5", "41.5", "41.5"],
+                "INTPTLONG": ["-99.5", "-98.5", "-97.5", "-99.5", "-98.5", "-97.5"],
+                "ALAND": ["9000000", "9100000", "9200000", "8900000", "8800000", "8700000"],
+                "talent_count": ["10", "20", "30", "40", "50", "60"],
+            }
+        ),
+        command=_own(command="score"),
+        base=_F,
+        absent=("pillar talent, direction +1\ninferred talent_count",),
+    ),
+    Case(
+        "indicator-named-like-pillar",
+        "an indicator column named 'capital'",
+        0,
+        "",
+        "inferred capital: count, auxiliary, not scored (renamed 'capital_value': a pillar has the name 'capital')",
+        _rename_column("median_income", "capital"),
+        command=_own(command="score"),
+        base=_F,
+        absent=("defined twice",),
+    ),
+    Case(
+        "antimeridian-ring",
+        "a ring written across 180 degrees (179.5 -> -179.5)",
+        0,
+        "",
+        "1 region crosses the antimeridian ('01001'): cut at 180 degrees into their east and west parts (RFC 7946 3.1.9)",
+        _geojson(
+            _set_geometry(
+                "01001",
+                {
+                    "type": "Polygon",
+                    "coordinates": [[[179.5, 51], [-179.5, 51], [-179.5, 52], [179.5, 52], [179.5, 51]]],
+                },
+            )
+        ),
+        command=_own(),
+        base=_F,
+        absent=("self-intersection",),
+    ),
+    Case(
+        "longitude-below-180",
+        "a longitude of -180.5 is cut at 180, not diagnosed as a projected CRS",
+        0,
+        "",
+        "1 region has longitudes beyond +-180 ('01001'): cut at 180 degrees",
+        _geojson(_set_geometry("01001", {"type": "Polygon", "coordinates": [_square(-180.5, 40)]})),
+        command=_own(),
+        base=_F,
+        absent=("projected",),
+    ),
+    Case(
+        "coinr-imeta-missing",
+        "a COINr iData column with no iMeta row",
+        1,
+        "",
+        "error: iData has 1 column(s) with no row in iMeta ('Flights'); as in COINr",
+        _coinr("Flights"),
+        command=("score", "--coinr-data", "{case}/iData.csv", "--coinr-meta", "{case}/iMeta.csv"),
+    ),
+    Case(
+        "binary-indicator",
+        "a 0/1 indicator survives outlier treatment",
+        0,
+        "",
+        "inferred has_university: share, pillar other, direction +1",
+        _add_columns({"has_university": ["0", "1", "0", "0", "0", "1"]}),
+        command=_own(command="score"),
+        base=_F,
+        absent=("constant",),
+    ),
+    Case(
+        "map-treat-none",
+        "map can switch outlier treatment off",
+        0,
+        "",
+        "run log: ",
+        lambda f: None,
+        command=_toy("map", "--offline", "--treat", "none", "--out", "{out}/m.html"),
+        outputs=("m.html", "m.html.run.toml"),
+    ),
+    Case(
+        "quantile-ties",
+        "quantile classes do not split tied values by float noise",
+        0,
+        "",
+        "run log: ",
+        _csv_cell("01003", "median_age", "40"),
+        command=_toy("map", "--offline", "--layer", "talent", "--scheme", "quantiles", "--out", "{out}/m.html"),
+        outputs=("m.html", "m.html.run.toml"),
+        # talent is 0, 0, 0, 66.7, 100, 100 (ba_share 0.2 x3, 0.4, 0.5 x2, min-max): the tied values stay in
+        # one class each, so the classes are <= 0, <= 77.8 and <= 100, never a split "0 - 0" class
+        inside=("m.html", '"bins":[0.0,77.77777777780003,100.0]'),
+    ),
+    Case(
+        "overflow-value",
+        "a value near the float limit (1e308)",
+        1,
+        "",
+        "column 'median_income': 1 value is too large to compute with (rows 3; ids '01003'; first: 1e+308)",
+        _csv_cell("01003", "median_income", "1e308"),
+        command=_own(),
+        base=_F,
+        absent=("RuntimeWarning",),
+    ),
+    Case(
+        "subnormal-value",
+        "a subnormal value (1e-320)",
+        1,
+        "",
+        "column 'median_income': 1 value is too close to zero to compute with (rows 3; ids '01003'",
+        _csv_cell("01003", "median_income", "1e-320"),
+        command=_own(),
+        base=_F,
+        absent=("RuntimeWarning",),
+    ),
+    Case(
+        "overlapping-regions",
+        "two regions overlap",
+        0,
+        "",
+        "1 pair of regions overlap by more than 1% of the smaller one ('01001' and '01003': 50%)",
+        _geojson(_set_geometry("01003", {"type": "Polygon", "coordinates": [_square(-99.5, 40)]})),
+        command=_own(),
+        base=_F,
+    ),
+    Case(
+        "lat-lon-swapped",
+        "[lat, lon] written in the wrong order",
+        1,
+        "",
+        "latitude and longitude look swapped ([lat, lon]",
+        _geojson(_swap_lat_lon),
+        command=_own(),
+        base=_F,
+    ),
+    Case(
+        "straddles-180",
+        "a set across 180 degrees: the map opens on it, not on the whole world",
+        0,
+        "",
+        "run log: ",
+        _geojson(_across_180),
+        command=_own("--out", "{out}/m.html", "--offline", command="map"),
+        base=_F,
+        outputs=("m.html", "m.html.run.toml"),
+        # the lattice spans 178.5 to 181.5 degrees east (unwrapped) and 40 to 42 north, plus 1% padding
+        inside=("m.html", '"view":[178.47,39.98,181.53,42.02]'),
+    ),
+    Case(
+        "zero-area-polygon",
+        "a polygon with no area",
+        1,
+        "",
+        "1 region has a shape without area ('01005')",
+        _geojson(
+            _set_geometry("01005", {"type": "Polygon", "coordinates": [[[-98, 40], [-97, 40], [-97.5, 40], [-98, 40]]]})
+        ),
+        command=_own(),
+        base=_F,
+    ),
+    Case(
+        "attraction-threshold-inf",
+        "--attraction-threshold inf",
+        1,
+        "",
+        "error: attraction_threshold is inf; use a finite number (--attraction-threshold)",
+        lambda f: None,
+        command=_toy("score", "--attraction-threshold", "inf"),
+    ),
+    Case(
+        "attraction-threshold-outside",
+        "an attraction threshold above every region collapses the typology",
+        0,
+        "",
+        "note: the attraction threshold 1000 lies outside the regions' attraction (0.0 to 100.0)",
+        lambda f: None,
+        command=_toy("score", "--attraction-threshold", "1000"),
+    ),
+    Case(
+        "hotspots-top-negative",
+        "hotspots --top -1",
+        1,
+        "",
+        "error: Invalid value for '--top': Input should be greater than or equal to 0",
+        lambda f: None,
+        command=_toy("hotspots", "--top", "-1"),
+    ),
+    Case(
+        "map-png-title",
+        "map --png draws --title (a $ and mathtext are text)",
+        0,
+        "",
+        "run log: ",
+        lambda f: None,
+        command=_toy("map", "--png", "--title", "Income $5 $\\alpha$ 50%", "--out", "{out}/m.png"),
+        outputs=("m.png", "m.png.run.toml"),
+    ),
+    Case(
+        "map-out-csv",
+        "map --out map.csv",
+        1,
+        "",
+        "map.csv: an interactive map is written as .html or .htm, not .csv; fix: end the file name with .html",
+        lambda f: None,
+        command=_toy("map", "--out", "{out}/map.csv"),
+    ),
+    # -- errors that do not help
+    Case(
+        "european-csv",
+        "';' separators and decimal commas (a European Excel export) are read",
+        0,
+        "",
+        "indicators.csv: read as semicolon-separated with decimal commas (a European spreadsheet export)",
+        _european_csv,
+        command=_own(command="score"),
+        base=_F,
+        same_as=(
+            "score",
+            "--geometry",
+            "{case}/regions.geojson",
+            "--indicators",
+            "{case}/../../data/toy/indicators.csv",
+            "--id",
+            "GEOID",
+        ),
+    ),
+    Case(
+        "census-export",
+        "a data.census.gov export: label row, markers, GEO_ID prefixes",
+        0,
+        "",
+        "B15003_022E: read as missing: '**' x1 (Census: margin of error not computed); 'N' x1 (Census: too few sample cases)",
+        _census_export,
+        command=(
+            "validate",
+            "--geometry",
+            "{case}/regions.geojson",
+            "--indicators",
+            "{case}/indicators.csv",
+            "--id",
+            "GEO_ID",
+            "--geometry-id",
+            "GEOID",
+        ),
+        base=_F,
+    ),
+    Case(
+        "id-column-differs",
+        "the id column is named differently in the shapes and the table",
+        1,
+        "",
+        "regions.geojson: column 'fips': the id column is missing (columns: 'GEOID', 'name'); fix: pass --geometry-id GEOID (its values match 6 of the table's ids)",
+        _rename_column("GEOID", "fips"),
+        command=(
+            "validate",
+            "--geometry",
+            "{case}/regions.geojson",
+            "--indicators",
+            "{case}/indicators.csv",
+            "--id",
+            "fips",
+        ),
+        base=_F,
+        absent=("manifest",),
+    ),
+    Case(
+        "excel-title-rows",
+        "an Excel file with a Notes sheet first and title rows above the header",
+        0,
+        "",
+        "indicators.xlsx: read sheet 'Data' (also in the workbook: 'Notes'); choose another with --sheet",
+        _chain(
+            _xlsx(
+                {
+                    "Notes": [["Source: made up for tests"], ["Suppressed cells are blank"]],
+                    "Data": [["Table 1. Indicators by county"], ["Year 2023"], [], *_xlsx_rows(_toy_rows())],
+                }
+            ),
+            _remove("indicators.csv"),
+        ),
+        command=(
+            "validate",
+            "--geometry",
+            "{case}/regions.geojson",
+            "--indicators",
+            "{case}/indicators.xlsx",
+            "--id",
+            "GEOID",
+        ),
+        base=_F,
+    ),
+    Case(
+        "excel-scientific-ids",
+        "ids Excel converted to 3.10019E+11",
+        1,
+        "",
+        "1 ids are numbers in scientific notation (row 2: '3.10019E+11'): a spreadsheet converted them",
+        _rewrite_csv(lambda rows: [rows[0], *([["3.10019E+11", *r[1:]] for r in rows[1:2]]), *rows[2:]]),
+        command=_own(),
+        base=_F,
+    ),
+    Case(
+        "gpkg-layers",
+        "a GeoPackage with several layers: --geometry-layer lists them; no id match is exit 1",
+        1,
+        "no-id-match",
+        "none of its 6 ids is in",
+        _gpkg_layers,
+        command=(
+            "validate",
+            "--geometry",
+            "{case}/regions.gpkg",
+            "--indicators",
+            "{case}/indicators.csv",
+            "--id",
+            "GEOID",
+            "--geometry-layer",
+            "roads",
+            "--geometry-id",
+            "code",
+        ),
+        base=_F,
+    ),
+    Case(
+        "geometry-collection-sliver",
+        "a clip sliver: a GeometryCollection of a polygon and a line",
+        0,
+        "",
+        "1 region ('01001') had a geometry collection: its polygons were kept and LineString dropped",
+        _geojson(
+            _set_geometry(
+                "01001",
+                {
+                    "type": "GeometryCollection",
+                    "geometries": [
+                        {"type": "Polygon", "coordinates": [_square(-100, 40)]},
+                        {"type": "LineString", "coordinates": [[-100, 40], [-100.001, 40.001]]},
+                    ],
+                },
+            )
+        ),
+        command=_own(),
+        base=_F,
+    ),
+    Case(
+        "indicators-in-geometry",
+        "indicators stored as attributes of the geometry file",
+        0,
+        "",
+        "regions.geojson: indicators read from the file's attributes",
+        _attributes_in_geometry,
+        command=("score", "--geometry", "{case}/regions.geojson", "--id", "GEOID"),
+        base=_F,
+    ),
+    Case(
+        "custom-own-files",
+        "--custom over your own files recomputes rates from counts",
+        0,
+        "",
+        "2 indicators without a value in any custom region left the index ('median_income', 'median_age')",
+        _mapping(HALVES),
+        command=_own("--custom", "{case}/mapping.csv", command="score"),
+        base=_F,
+        absent=("dropped by screening",),
+    ),
+    Case(
+        "own-files-suggestion",
+        "an error with your own files suggests a command that works",
+        1,
+        "",
+        "run 'ideopolis validate --geometry",
+        _csv_cell("01003", "income_pc", "abc"),
+        command=_own(command="score"),
+        base=_F,
+    ),
+    # -- crashes, hangs, half-written output
+    Case(
+        "deep-toml-manifest",
+        "a deeply nested TOML manifest",
+        1,
+        "",
+        "manifest.toml: is not valid TOML (nested too deeply (more than 32 levels of arrays or tables))",
+        _deep_toml("manifest.toml"),
+        command=("validate", "{case}"),
+    ),
+    Case(
+        "deep-toml-profile",
+        "a deeply nested TOML profile",
+        1,
+        "",
+        "profile.toml: nested too deeply (more than 32 levels of arrays or tables)",
+        _deep_toml("profile.toml"),
+        command=_toy("score", "--profile", "{case}/profile.toml"),
+    ),
+    Case(
+        "out-is-folder",
+        "--out naming an existing folder",
+        1,
+        "",
+        "scores.csv: it is a folder",
+        _write_bytes("scores.csv/keep.txt", b"a folder named like a table\n"),
+        command=_toy("score", "--out", "{case}/scores.csv"),
+    ),
+    Case(
+        "out-unwritable",
+        "--out in a place that cannot be written",
+        1,
+        "",
+        "error: cannot write /proc/ideopolis-test/scores.csv: No such file or directory; fix: choose a writable path (--out)",
+        lambda f: None,
+        command=_toy("score", "--out", "/proc/ideopolis-test/scores.csv"),
+    ),
+    Case(
+        "seed-negative",
+        "--seed -1",
+        1,
+        "",
+        "error: Invalid value for '--seed': Input should be greater than or equal to 0",
+        lambda f: None,
+        command=_toy("score", "--seed", "-1"),
+    ),
+    Case(
+        "fifo-table",
+        "a table path that is a FIFO",
+        1,
+        "",
+        "pipe.csv: is a named pipe (FIFO), not a regular file",
+        lambda f: None,
+        command=("validate", "--geometry", "{case}/regions.geojson", "--indicators", "{cwd}/pipe.csv", "--id", "GEOID"),
+        fifos=("pipe.csv",),
+        timeout=20,
+        base=_F,
+    ),
+    Case(
+        "dev-zero-table",
+        "a table path that is /dev/zero",
+        1,
+        "",
+        "zero: is a character device, not a regular file",
+        lambda f: None,
+        command=("validate", "--geometry", "{case}/regions.geojson", "--indicators", "/dev/zero", "--id", "GEOID"),
+        timeout=20,
+        base=_F,
+    ),
+    Case(
+        "permutations-huge",
+        "--permutations 10000000 on a set over the budget",
+        1,
+        "",
+        "10,000,000 permutations of 3,142 regions are 31,420,000,000 region-permutations, over the budget of 1,000,000,000",
+        lambda f: None,
+        command=("hotspots", "--regions", "us-counties", "--permutations", "10000000"),
+        timeout=60,
+    ),
+    Case(
+        "wide-table",
+        "a table with 10,000 columns and 6 regions",
+        0,
+        "",
+        "indicators: no problems found",
+        _wide,
+        command=_own(),
+        timeout=60,
+        base=_F,
+    ),
+    Case(
+        "shapefile-without-dbf",
+        "a shapefile without its .dbf",
+        1,
+        "",
+        "regions.shp: its attribute table regions.dbf is missing",
+        lambda f: _shapefile(f, dbf=False),
+        command=(
+            "validate",
+            "--geometry",
+            "{case}/regions.shp",
+            "--indicators",
+            "{case}/indicators.csv",
+            "--id",
+            "GEOID",
+        ),
+        base=_F,
+        absent=("columns: )",),
+    ),
+    Case(
+        "empty-featurecollection",
+        "an empty FeatureCollection",
+        1,
+        "",
+        "regions.geojson: has no features (an empty collection)",
+        _write_bytes("regions.geojson", b'{"type": "FeatureCollection", "features": []}\n'),
+        command=_own(),
+        base=_F,
+        absent=("columns: )",),
+    ),
+    Case(
+        "header-only-table",
+        "a table with a header and no rows",
+        1,
+        "",
+        "indicators.csv: has a header (15 columns) but no data rows",
+        _rewrite_csv(lambda rows: rows[:1]),
+        command=_own(),
+        base=_F,
+        absent=("columns: )",),
+    ),
+    Case(
+        "one-region",
+        "a set of one region",
+        1,
+        "",
+        "the data hold 1 region: scores compare regions with each other, so at least 2 are needed",
+        _chain(_rewrite_csv(lambda rows: rows[:2]), _geojson(lambda d: d.update(features=d["features"][:1]))),
+        command=_own(command="score"),
+        base=_F,
+        absent=("zero variance",),
+    ),
+    Case(
+        "one-custom-region",
+        "a custom set of one region",
+        1,
+        "",
+        "the data hold 1 region: scores compare regions with each other, so at least 2 are needed",
+        _mapping([(a, "All") for a, _ in HALVES]),
+        command=_toy("score", "--custom", "{case}/mapping.csv"),
+        absent=("zero variance",),
+    ),
+    Case(
+        "table-listed-twice",
+        "the same table given twice",
+        1,
+        "",
+        "indicators.csv: --indicators: is given twice; fix: name each table once with --indicators",
+        lambda f: None,
+        command=_own("--indicators", "{case}/indicators.csv"),
+        base=_F,
+        absent=("also in",),
+    ),
+    Case(
+        "kill-score-gpkg",
+        "score --out .gpkg killed mid-write keeps the previous file",
+        0,
+        "",
+        "scores.gpkg",
+        lambda f: None,
+        command=_toy("score", "--out", "{out}/scores.gpkg"),
+        kill=1,
+        timeout=120,
+    ),
+    Case(
+        "kill-score-geojson",
+        "score --out .geojson killed mid-write keeps the previous file",
+        0,
+        "",
+        "scores.geojson",
+        lambda f: None,
+        command=_toy("score", "--out", "{out}/scores.geojson"),
+        kill=1,
+        timeout=120,
+    ),
+    Case(
+        "kill-custom-out",
+        "custom --out over an existing set, killed, keeps the previous set whole",
+        0,
+        "",
+        "manifest.toml",
+        _mapping(HALVES),
+        command=("custom", "{case}/mapping.csv", "--regions", "{case}", "--out", "{out}/halves"),
+        kill=1,
+        timeout=120,
+    ),
+    Case(
+        "missing-out-folder",
+        "--out into a missing folder: the same rule for every command",
+        0,
+        "",
+        "wrote",
+        lambda f: None,
+        command=_toy("hotspots", "--indicator", "income_pc", "--out", "{out}/new/dir/hot.csv"),
+        outputs=("new/dir/hot.csv", "new/dir/hot.csv.run.toml"),
+    ),
+]
+CASES += HARDENING
+
+_EPOCH = ("SOURCE_DATE_EPOCH=1767225600",)
+HARDENING_MORE = [
+    Case(
+        "same-bytes-map",
+        "the same map twice is the same bytes (folium ids)",
+        0,
+        "",
+        "run log: ",
+        lambda f: None,
+        command=_toy("map", "--offline", "--out", "{out}/m.html"),
+        outputs=("m.html", "m.html.run.toml"),
+        repeat=True,
+        env=_EPOCH,
+    ),
+    Case(
+        "same-bytes-gpkg",
+        "the same GeoPackage twice is the same bytes (its timestamp)",
+        0,
+        "",
+        "wrote",
+        lambda f: None,
+        command=_toy("score", "--out", "{out}/s.gpkg"),
+        outputs=("s.gpkg", "s.gpkg.run.toml"),
+        repeat=True,
+        env=_EPOCH,
+    ),
+    Case(
+        "same-bytes-png",
+        "the same print map twice is the same bytes (matplotlib metadata)",
+        0,
+        "",
+        "run log: ",
+        lambda f: None,
+        command=_toy("map", "--png", "--out", "{out}/m.png"),
+        outputs=("m.png", "m.png.run.toml"),
+        repeat=True,
+        env=_EPOCH,
+    ),
+    Case(
+        "same-bytes-csv",
+        "the same table twice is the same bytes",
+        0,
+        "",
+        "wrote",
+        lambda f: None,
+        command=_toy("hotspots", "--indicator", "income_pc", "--out", "{out}/h.csv"),
+        outputs=("h.csv", "h.csv.run.toml"),
+        repeat=True,
+        env=_EPOCH,
+    ),
+    Case(
+        "huge-geojson-feature",
+        "a valid GeoJSON whose feature is over GDAL's per-object size limit",
+        0,
+        "",
+        "indicators: no problems found",
+        _geojson(
+            lambda d: _feature(d, "01001")["geometry"].update(
+                coordinates=[[[-100 + i / 4000, 40] for i in range(4000)] + [[-99, 41], [-100, 41], [-100, 40]]]
+            )
+        ),
+        command=_own(),
+        base=_F,
+        env=("OGR_GEOJSON_MAX_OBJ_SIZE=0.05",),
+        absent=("valid GeoJSON",),
+    ),
+]
+CASES += HARDENING_MORE
 
 
 if __name__ == "__main__":
