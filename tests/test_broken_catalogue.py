@@ -188,6 +188,9 @@ def test_the_command_gives_the_specific_message_or_the_right_answer(
         if expected.get("inside"):
             file, text = expected["inside"]
             assert text in (ws.out / file).read_text(encoding="utf-8"), f"{text!r} not in {file}"
+        if expected.get("not_inside"):
+            file, text = expected["not_inside"]
+            assert text not in (ws.out / file).read_text(encoding="utf-8"), f"{text!r} in {file}"
         if expected.get("repeat"):
             first = _tree(ws.out)
             again = _invoke(runner, ws.args(expected["command"]))

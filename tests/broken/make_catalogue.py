@@ -34,7 +34,7 @@ class Case:
     in seconds; ``base`` the folder the case starts from: ``"toy"`` (the toy set) or ``"files"`` (only its
     shapes and table, no manifest); ``repeat`` runs the command twice and requires byte-identical output;
     ``env`` holds ``NAME=value`` settings for the run; ``inside`` is ``(file, text)``: a written file that
-    must contain the text.
+    must contain the text; ``not_inside`` a ``(file, text)`` it must not contain.
     """
 
     name: str
@@ -54,6 +54,7 @@ class Case:
     repeat: bool = False
     env: tuple[str, ...] = ()
     inside: tuple[str, ...] = ()
+    not_inside: tuple[str, ...] = ()
 
 
 def _sub(file: str, old: str, new: str, count: int = 1) -> Callable[[Path], None]:
@@ -710,7 +711,7 @@ def build(target: Path) -> list[str]:
             f"code = {json.dumps(case.code)}\n"
             f"expect = {json.dumps(case.expect, ensure_ascii=False)}\n"
         )
-        for key in ("command", "outputs", "same_as", "absent", "fifos", "env", "inside"):
+        for key in ("command", "outputs", "same_as", "absent", "fifos", "env", "inside", "not_inside"):
             value = getattr(case, key)
             if value:
                 expected += f"{key} = {json.dumps(list(value), ensure_ascii=False)}\n"
@@ -1446,6 +1447,73 @@ HARDENING_MORE = [
     ),
 ]
 CASES += HARDENING_MORE
+
+
+HARDENING_LAST = [
+    Case(
+        "map-print-title",
+        "map --png draws --title, and '$' or mathtext in it is text",
+        0,
+        "",
+        "run log: ",
+        lambda f: None,
+        command=_toy("map", "--png", "--title", "Income $5 $\\alpha$ 50%", "--out", "{out}/m.svg"),
+        outputs=("m.svg", "m.svg.run.toml"),
+        inside=("m.svg", "Income $5 $\\alpha$ 50%"),
+    ),
+    Case(
+        "terminal-escapes",
+        "a region name with terminal escape sequences is printed escaped",
+        0,
+        "",
+        "Alder\\x1b[2J\\x1b]0;owned\\x07",
+        _geojson(lambda d: _feature(d, "01001")["properties"].update(name="Alder\x1b[2J\x1b]0;owned\x07")),
+        command=_own("-n", "6", command="score"),
+        base=_F,
+        absent=("\x1b", "\x07"),
+    ),
+    Case(
+        "gi-star-whole-set",
+        "Gi* where every neighbourhood is (almost) the whole set: z is missing, never infinite",
+        0,
+        "",
+        "wrote",
+        lambda f: None,
+        command=_toy("hotspots", "--indicator", "income_pc", "-W", "knn", "--neighbours", "5", "--out", "{out}/h.csv"),
+        outputs=("h.csv", "h.csv.run.toml"),
+        not_inside=("h.csv", "inf"),
+    ),
+    Case(
+        "fifo-profile",
+        "a profile path that is a FIFO",
+        1,
+        "",
+        "p.toml",
+        lambda f: None,
+        command=_toy("score", "--profile", "{cwd}/p.toml"),
+        fifos=("p.toml",),
+        timeout=20,
+    ),
+    Case(
+        "gpkg-layers-list",
+        "a GeoPackage with several layers and none named: the layers are listed, none is read silently",
+        1,
+        "",
+        "has 2 layers ('roads', 'counties') and no layer has column 'GEOID'",
+        _gpkg_layers,
+        command=(
+            "validate",
+            "--geometry",
+            "{case}/regions.gpkg",
+            "--indicators",
+            "{case}/indicators.csv",
+            "--id",
+            "GEOID",
+        ),
+        base=_F,
+    ),
+]
+CASES += HARDENING_LAST
 
 
 if __name__ == "__main__":
