@@ -124,6 +124,22 @@ def _read_geometry_checked(
     geoms = gdf.geometry.to_numpy().copy()
     ids_arr = np.asarray(gdf.index, dtype=object)
     empty = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    if empty.any() and manifest.lenient:
+        # your own files: a published file whose smallest region vanished at its resolution (us-atlas 10m has
+        # no shape for Falls Church, 51610) is still usable; the region is left out, said once
+        report.warning(
+            "empty-geometry",
+            f,
+            f"column {spec.id_column!r}",
+            f"{count(int(empty.sum()), 'region', verb=('has', 'have'))} an empty or missing geometry "
+            f"({listing(list(gdf.index[empty]))}): left out of the set",
+            "use a file with a shape for every region (a finer resolution) to keep them",
+        )
+        gdf = gdf[~empty]
+        attrs = attrs[attrs.index.isin(gdf.index)]
+        geoms = geoms[~empty]
+        ids_arr = ids_arr[~empty]
+        empty = empty[~empty]
     if empty.any():
         report.error(
             "empty-geometry",
@@ -406,16 +422,19 @@ def _check_id_column(
     if dup.any():
         dup_ids = sorted(set(ids[dup]))
         detail = "; ".join(
-            f"{i!r} at {row_label}s {', '.join(str(int(r) + first) for r in np.flatnonzero((ids == i).to_numpy()))}"
+            f"{i!r} at {row_label}s {listing([int(r) + first for r in np.flatnonzero((ids == i).to_numpy())], limit=5)}"
             for i in dup_ids[:3]
         )
         more = f" and {len(dup_ids) - 3} more" if len(dup_ids) > 3 else ""
+        fix = "keep one row per region (the first one is used until then)"
+        if dup.sum() > len(ids) / 2:  # most rows share an id: the id is likely split over columns
+            fix += "; most rows repeat an id: if the region id is split over columns (a state and a county code), join them into one id column"
         report.error(
             "duplicate-id",
             file,
             f"column {id_column!r}",
             f"{count(len(dup_ids), 'id', verb=('occurs', 'occur'))} more than once ({detail}{more})",
-            "keep one row per region (the first one is used until then)",
+            fix,
         )
 
 

@@ -54,10 +54,25 @@ _PILLAR_WORDS: tuple[tuple[str, str], ...] = (
     ("import_people", r"migr|(^|_)mig(_|$)|inflow|movers|foreign|newcomer|attract"),
     ("export_jobs", r"telework|remote|offshor|wfh|work_?from_?home|exposure|automat"),
 )
-_NEGATIVE_WORDS = r"unemploy|poverty|crime|cost|vacan|debt|jobless"
+_NEGATIVE_WORDS = r"unemp|poverty|crime|cost|vacan|debt|jobless"
 _RATE_WORDS = r"rate|_per_|per_|pct|percent|_pc$|density"
 _LEVEL_WORDS = r"median|mean|avg|average|index|score"
-_NAME_WORDS = ("name", "region_name", "area_name", "label", "title", "nuts_name", "county_name", "geo_name")
+#: Words that make a column a count even when its values are not whole (jobs in thousands, as Eurostat publishes).
+_COUNT_WORDS = r"(^|_)(total|count|number|num)(_|$)"
+_NAME_WORDS = (
+    "name",
+    "region_name",
+    "area_name",
+    "label",
+    "title",
+    "nuts_name",
+    "county_name",
+    "geo_name",
+    "geoname",  # BEA
+    "ctyname",  # Census population estimates
+    "geographic_area",  # Census and derived tables ("Geographic Area", "Geographic Area Name")
+    "geographic_area_name",
+)
 #: Words of a column name that say it describes where or what a region is, never how it does (coordinates,
 #: areas, ids and codes): ``anywhere`` in the name, or only as its ``last`` word (``land_area`` but not
 #: ``area_median_income``).
@@ -174,7 +189,7 @@ def region_set_from_files(
         Every problem found; ``report.validate_command`` is the command that lists them.
     """
     sources = list(indicators) or ([geometry] if geometry is not None else [])
-    report = ValidationReport(name or (sources[0].stem if sources else "your data"))
+    report = ValidationReport(name or (_stem(sources[0]) if sources else "your data"))
     report.validate_command = validate_command(
         geometry, indicators, id_column, geometry_id_column=geometry_id_column, layer=layer, sheet=sheet
     )
@@ -226,7 +241,7 @@ def region_set_from_files(
         )
         return None, report
     if name_column is None and geometry is not None:
-        name_column = next((c for c in geo_columns if c.lower() in _NAME_WORDS), None)
+        name_column = next((c for c in geo_columns if _name_key(c) in _NAME_WORDS), None)
         if name_column is not None:
             notes.append(f"{name_column}: region names (in {geometry.name})")
     metas: dict[str, IndicatorMeta] = {}
@@ -246,7 +261,7 @@ def region_set_from_files(
             taken.add(col)
             values = numeric.get(col)
             if values is None:
-                if guessed_name is None and col.lower() in _NAME_WORDS:
+                if guessed_name is None and _name_key(col) in _NAME_WORDS:
                     guessed_name = col
                     notes.append(f"{col}: region names")
                 elif _is_group(df[col]):
@@ -283,8 +298,14 @@ def region_set_from_files(
             "give rates or shares (per person, per km2), or write a manifest.toml that says which columns are "
             "indicators (docs/region-set-format.md)",
         )
+    # a TopoJSON file carries no CRS and there is no manifest to name one: its coordinates are longitude and
+    # latitude (the us-atlas convention); a projected file is caught by the coordinate-range check
+    topojson_crs = None
+    if geometry is not None and geometry.suffix.lower() in (".json", ".topojson"):
+        topojson_crs = "EPSG:4326"
+        notes.append(f"{geometry.name}: TopoJSON has no CRS; read as longitude/latitude (EPSG:4326)")
     manifest = Manifest(
-        name=name or sources[0].stem,
+        name=name or _stem(sources[0]),
         id_column=id_column,
         name_column=guessed_name or id_column,
         geometry=GeometrySpec(str(geometry), geo_id, layer) if geometry is not None else None,
@@ -293,7 +314,7 @@ def region_set_from_files(
         groups={g: GroupSpec(g, g) for g in groups},
         pillars=pillars,
         indicators=metas,
-        crs=None,
+        crs=topojson_crs,
         folder=None,
         lenient=True,
     )
@@ -516,6 +537,8 @@ def infer_indicator(column: str, values: pd.Series, *, label: str | None = None)
         kind = "rate"
     elif re.search(_LEVEL_WORDS, named):
         kind = "level"
+    elif re.search(_COUNT_WORDS, low) and len(v) and bool((v >= 0).all()):
+        kind = "count"
     elif v.size and bool(((v >= 0) & (v <= 1)).all()):
         kind = "share"
     elif whole and bool((np.abs(v) >= 2).any()):
@@ -523,6 +546,9 @@ def infer_indicator(column: str, values: pd.Series, *, label: str | None = None)
     else:
         kind = "level"
     minimum = None
+    if label and label.lower().startswith("margin of error"):
+        # the Census publishes a 90% margin of error beside each estimate: it measures the estimate, not the region
+        context = "a margin of error (Census ACS: the estimate's 90% confidence half-width)"
     if context is not None:
         pillar, description = None, context
     elif kind == "count":
@@ -544,6 +570,16 @@ def infer_indicator(column: str, values: pd.Series, *, label: str | None = None)
         min=minimum,
         description=description,
     )
+
+
+def _stem(path: Path) -> str:
+    """A file's name without its suffix, and without ``.csv`` too for ``data.csv.gz``."""
+    return Path(path.stem).stem if path.suffix.lower() == ".gz" else path.stem
+
+
+def _name_key(column: str) -> str:
+    """A column name as :data:`_NAME_WORDS` spells it: lower case, spaces as underscores."""
+    return "_".join(column.lower().split())
 
 
 def _is_group(s: pd.Series) -> bool:

@@ -31,7 +31,8 @@ MANIFEST_NAME = "manifest.toml"
 GEOMETRY_SUFFIXES = (".parquet", ".geoparquet", ".gpkg", ".geojson", ".json", ".shp", ".topojson")
 
 
-TABLE_SUFFIXES = (".csv", ".tsv", ".parquet", ".xlsx")
+#: ``.txt`` is delimited text as agencies publish it (the Census gazetteer files are tab-separated ``.txt``).
+TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".parquet", ".xlsx")
 
 
 _DIRECTIONS: dict[object, int] = {

@@ -39,7 +39,7 @@ import pandas as pd
 
 from ideopolis.errors import DataFileError
 from ideopolis.regions.metadata import GEOMETRY_SUFFIXES, TABLE_SUFFIXES
-from ideopolis.safety import require_regular_file, restore_formulas
+from ideopolis.safety import MAX_FILE_BYTES, require_regular_file, restore_formulas
 
 #: Cell values read as "missing" in every table.
 MISSING_TOKENS = frozenset({"", "NA", "N/A", "n/a", "NaN", "nan", "null", "NULL", "None", "."})
@@ -51,6 +51,7 @@ MAX_TABLE_CELLS = 50_000_000
 HEADER_SEARCH_ROWS = 30
 
 _SEPARATORS = (",", ";", "\t", "|")
+_TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
 _SEPARATOR_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 _DECIMAL_COMMA = re.compile(r"^-?\d{1,3}(\.\d{3})*,\d+$|^-?\d+,\d+$")
 _SCIENTIFIC_ID = re.compile(r"^\d(\.\d+)?[eE]\+\d+$")
@@ -294,6 +295,9 @@ def read_table_full(path: Path, *, sheet: str | None = None, id_column: str | No
     (',', ['0,5', '1,25'])
     """
     suffix = path.suffix.lower()
+    compressed = suffix == ".gz" and Path(path.stem).suffix.lower() in _TEXT_SUFFIXES
+    if compressed:  # agencies publish big CSVs gzipped (BEA's CAINC1__ALL_AREAS.csv.gz): read them as they are
+        suffix = Path(path.stem).suffix.lower()
     if suffix not in TABLE_SUFFIXES:
         require_regular_file(path, what="table")
         hint = " (a geometry file: pass it with --geometry)" if suffix in GEOMETRY_SUFFIXES else ""
@@ -303,8 +307,9 @@ def read_table_full(path: Path, *, sheet: str | None = None, id_column: str | No
         )
     require_regular_file(path, what="table")
     try:
-        if suffix in (".csv", ".tsv"):
-            read = _read_csv(path, tab=suffix == ".tsv", id_column=id_column)
+        if suffix in _TEXT_SUFFIXES:
+            data = _gunzip(path) if compressed else path.read_bytes()
+            read = _read_csv(path, data, tab=suffix == ".tsv", id_column=id_column)
         elif suffix == ".parquet":
             read = TableRead(pd.read_parquet(path), "record", 1)
         else:
@@ -321,6 +326,8 @@ def read_table_full(path: Path, *, sheet: str | None = None, id_column: str | No
         df = restore_formulas(df)
     df.columns = pd.Index([str(c).strip() for c in df.columns])
     _check_unique_columns(path.name, list(df.columns))
+    if suffix != ".parquet":
+        df = _drop_trailing_notes(path.name, df, read)
     if len(df) == 0:
         raise DataFileError(
             f"{path.name}: has a header ({len(df.columns)} columns) but no data rows; fix: add one row per region"
@@ -329,6 +336,29 @@ def read_table_full(path: Path, *, sheet: str | None = None, id_column: str | No
         _check_excel_ids(path.name, df[id_column], read)
     read.frame = df
     return read
+
+
+def _drop_trailing_notes(name: str, df: pd.DataFrame, read: TableRead) -> pd.DataFrame:
+    """Drop the notes below a table's data: trailing rows with text in at most one cell.
+
+    Agencies end tables with notes ("Note: ...", "Source: ...", "Last updated: ..."; OMB's delineation
+    workbook, BEA's CSVs); they are not regions. The rows skipped are said in ``read.notes``.
+    """
+    if len(df.columns) < 3 or df.empty:
+        return df
+    filled = (df.apply(lambda c: c.astype(str).str.strip()) != "").sum(axis=1).to_numpy()
+    n = 0
+    while n < len(df) and filled[len(df) - 1 - n] <= 1:
+        n += 1
+    if n == 0 or n == len(df):
+        return df
+    if filled[len(df) - n :].sum() == 0:  # only blank rows: nothing to say
+        return df.iloc[: len(df) - n]
+    first = read.first_row + len(df) - n
+    last = read.first_row + len(df) - 1
+    rows = f"row {first} is" if n == 1 else f"rows {first}-{last} are"
+    read.notes.append(f"{name}: {rows} notes below the data (text in one cell), skipped")
+    return df.iloc[: len(df) - n]
 
 
 def _check_unique_columns(name: str, columns: list[str]) -> None:
@@ -354,9 +384,25 @@ def _check_excel_ids(name: str, ids: pd.Series, read: TableRead) -> None:
         )
 
 
-def _read_csv(path: Path, *, tab: bool, id_column: str | None) -> TableRead:
-    data = path.read_bytes()
+def _gunzip(path: Path) -> bytes:
+    """Decompress a gzipped table within :data:`~ideopolis.safety.MAX_FILE_BYTES` (no zip bomb)."""
+    import gzip
+
+    with gzip.open(path, "rb") as f:
+        data = f.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise DataFileError(
+            f"{path.name}: decompresses to more than {MAX_FILE_BYTES / 1024**3:.0f} GiB; "
+            "fix: keep only the rows and columns you need"
+        )
+    return data
+
+
+def _read_csv(path: Path, data: bytes, *, tab: bool, id_column: str | None) -> TableRead:
     text = _decode_utf8(path, data)
+    skipped = _title_lines(text, tab=tab, id_column=id_column)
+    if skipped:
+        text = text.split("\n", skipped)[skipped]
     lines = text.count("\n") + 1
     header_line = text.split("\n", 1)[0]
     sep = "\t" if tab else _sniff_separator(header_line)
@@ -375,7 +421,12 @@ def _read_csv(path: Path, *, tab: bool, id_column: str | None) -> TableRead:
         raise DataFileError(f"{path.name}: the file is empty; fix: write a header row and data") from exc
     except pd.errors.ParserError as exc:
         raise DataFileError(_parser_message(path.name, str(exc), sep, header_line)) from exc
-    read = TableRead(df, "row", 2, notes)
+    df.columns = header if len(header) == len(df.columns) else df.columns  # "INTPTLONG   " (padded headers)
+    read = TableRead(df, "row", 2 + skipped, notes)
+    if skipped:
+        notes.append(
+            f"{path.name}: {'line 1 is' if skipped == 1 else f'lines 1-{skipped} are'} a title above the header, skipped"
+        )
     if sep != ",":
         notes.append(f"{path.name}: read as {_SEPARATOR_NAMES[sep]}-separated")
     if sep == ";" and _has_decimal_commas(df):
@@ -385,14 +436,34 @@ def _read_csv(path: Path, *, tab: bool, id_column: str | None) -> TableRead:
     return read
 
 
+def _title_lines(text: str, *, tab: bool, id_column: str | None) -> int:
+    """How many title lines stand above the header: the header is the first line naming ``id_column``.
+
+    Agencies put a title above a CSV's header (USDA ERS: "Educational attainment for adults ..."); without
+    an id column to look for, or when the first line has it, nothing is skipped.
+    """
+    if not id_column:
+        return 0
+    head = text.split("\n", HEADER_SEARCH_ROWS + 1)[:HEADER_SEARCH_ROWS]
+    for k, line in enumerate(head):
+        sep = "\t" if tab else _sniff_separator(line)
+        cells = [c.strip() for c in next(csv.reader([line.rstrip("\r")], delimiter=sep), [])]
+        if id_column in cells:
+            return k
+    return 0
+
+
 def _decode_utf8(path: Path, data: bytes) -> str:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
+        byte = data[exc.start]
+        # bytes 0x80-0x9f are printable only in Windows-1252 (an en dash is 0x96): say which encoding it is
+        source = "Windows-1252: iconv -f cp1252" if 0x80 <= byte <= 0x9F else "Latin-1: iconv -f latin1"
         raise DataFileError(
-            f"{path.name}: line {line}: the file is not valid UTF-8 (byte {data[exc.start]:#04x}); "
-            "fix: re-save it as UTF-8 (e.g. from Latin-1: iconv -f latin1 -t utf-8)"
+            f"{path.name}: line {line}: the file is not valid UTF-8 (byte {byte:#04x}); "
+            f"fix: re-save it as UTF-8 (e.g. from {source} -t utf-8)"
         ) from exc
     return text.removeprefix("\ufeff")
 
