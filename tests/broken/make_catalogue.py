@@ -1516,6 +1516,187 @@ HARDENING_LAST = [
 CASES += HARDENING_LAST
 
 
+def _gazetteer_txt(folder: Path) -> None:
+    """The toy table as the Census gazetteer publishes: tab-separated .txt, the last header padded with spaces."""
+    rows = _toy_rows()
+    lines = ["\t".join(rows[0]) + "     "] + ["\t".join(r) + "  " for r in rows[1:]]
+    (folder / "indicators.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (folder / "indicators.csv").unlink()
+
+
+def _gzip_table(folder: Path) -> None:
+    import gzip
+
+    data = (folder / "indicators.csv").read_bytes()
+    (folder / "indicators.csv.gz").write_bytes(gzip.compress(data, mtime=0))
+    (folder / "indicators.csv").unlink()
+
+
+def _census_moe(folder: Path) -> None:
+    _census_export(folder)
+    p = folder / "indicators.csv"
+    p.write_text(p.read_text(encoding="utf-8").replace(",*****,", ",412,"), encoding="utf-8")
+
+
+def _split_ids(rows: list[list[str]]) -> list[list[str]]:
+    """Ids split over a state and a county column, as the Census population estimates publish them."""
+    out = [["STATE", "COUNTY", *rows[0][1:]]]
+    out += [[r[0][:2], r[0][2:], *r[1:]] for r in rows[1:]]
+    return out
+
+
+HARDENING_REAL = [
+    Case(
+        "gazetteer-txt",
+        "a tab-separated .txt table with padded header names (the Census gazetteer)",
+        0,
+        "",
+        "indicators.txt: read as tab-separated",
+        _gazetteer_txt,
+        command=(
+            "validate",
+            "--geometry",
+            "{case}/regions.geojson",
+            "--indicators",
+            "{case}/indicators.txt",
+            "--id",
+            "GEOID",
+        ),
+        base=_F,
+    ),
+    Case(
+        "csv-title-line",
+        "a title line above a CSV's header (USDA ERS)",
+        0,
+        "",
+        "indicators.csv: line 1 is a title above the header, skipped",
+        lambda f: (f / "indicators.csv").write_text(
+            "Indicators for six made-up counties, 2023,,,\n" + (f / "indicators.csv").read_text(encoding="utf-8"),
+            encoding="utf-8",
+        ),
+        command=_own(),
+        base=_F,
+    ),
+    Case(
+        "trailing-notes",
+        "notes below the data (OMB, BEA): skipped, not read as regions without ids",
+        0,
+        "",
+        "indicators.csv: rows 8-9 are notes below the data (text in one cell), skipped",
+        lambda f: (f / "indicators.csv").write_text(
+            (f / "indicators.csv").read_text(encoding="utf-8")
+            + '\n"Note: made up for tests."'
+            + "," * 14
+            + '\n"Source: ideopolis."'
+            + "," * 14
+            + "\n",
+            encoding="utf-8",
+        ),
+        command=_own(),
+        base=_F,
+        absent=("no id",),
+    ),
+    Case(
+        "gzipped-table",
+        "a gzipped CSV (as BEA publishes its big tables)",
+        0,
+        "",
+        "indicators: no problems found",
+        _gzip_table,
+        command=(
+            "validate",
+            "--geometry",
+            "{case}/regions.geojson",
+            "--indicators",
+            "{case}/indicators.csv.gz",
+            "--id",
+            "GEOID",
+        ),
+        base=_F,
+    ),
+    Case(
+        "census-margin-of-error",
+        "a Census margin-of-error column is not scored",
+        0,
+        "",
+        "inferred B01003_001M: count, auxiliary, not scored (a margin of error",
+        _census_moe,
+        command=(
+            "validate",
+            "--geometry",
+            "{case}/regions.geojson",
+            "--indicators",
+            "{case}/indicators.csv",
+            "--id",
+            "GEO_ID",
+            "--geometry-id",
+            "GEOID",
+        ),
+        base=_F,
+    ),
+    Case(
+        "count-in-thousands",
+        "a count in thousands (Eurostat's total_jobs, not whole) is a count, not scored",
+        0,
+        "",
+        "inferred total_jobs: count, auxiliary, not scored",
+        _add_columns({"total_jobs": ["0.5", "1.0", "1.5", "2.0", "2.5", "3.0"]}),
+        command=_own(),
+        base=_F,
+    ),
+    Case(
+        "topojson-own-files",
+        "your own TopoJSON (no CRS, no manifest to name one): read as longitude/latitude",
+        0,
+        "",
+        "regions.topojson: TopoJSON has no CRS; read as longitude/latitude (EPSG:4326)",
+        _topojson,
+        command=(
+            "validate",
+            "--geometry",
+            "{case}/regions.topojson",
+            "--indicators",
+            "{case}/indicators.csv",
+            "--id",
+            "GEOID",
+        ),
+        base=_F,
+        absent=("manifest",),
+    ),
+    Case(
+        "own-empty-geometry",
+        "your own shapes with one region lost at the file's resolution: it is left out, the rest is usable",
+        0,
+        "",
+        "1 region has an empty or missing geometry ('01005'): left out of the set",
+        _geojson(_set_geometry("01005", None)),
+        command=_own(),
+        base=_F,
+    ),
+    Case(
+        "table-cp1252",
+        "a Windows-1252 table (an en dash, 0x96): the fix names the encoding",
+        1,
+        "",
+        "fix: re-save it as UTF-8 (e.g. from Windows-1252: iconv -f cp1252 -t utf-8)",
+        _replace_bytes("indicators.csv", b"GEOID,state", b"GEOID,state\x96code"),
+        command=_own(),
+        base=_F,
+    ),
+    Case(
+        "split-ids",
+        "ids split over a state and a county column: the fix says to join them",
+        1,
+        "",
+        "join them into one id column",
+        _rewrite_csv(_split_ids),
+        command=("validate", "--indicators", "{case}/indicators.csv", "--id", "COUNTY"),
+        base=_F,
+    ),
+]
+CASES += HARDENING_REAL
+
+
 if __name__ == "__main__":
     names = build(Path(sys.argv[1]) if len(sys.argv) > 1 else HERE)
     print(f"wrote {len(names)} broken region sets")
