@@ -375,7 +375,8 @@ def _read_table_checked(
     preread: TableRead | None = None,
 ) -> _Table | None:
     if preread is None:
-        if Path(file).suffix.lower() not in TABLE_SUFFIXES or not _inside(manifest, file):
+        suffix = Path(file.removesuffix(".gz")).suffix.lower()  # data.csv.gz is a CSV, gzipped
+        if suffix not in TABLE_SUFFIXES or not _inside(manifest, file):
             return None  # the manifest check (or _check_paths) reported it already
         try:
             read = read_table_full(manifest.path(file), sheet=sheet, id_column=id_column)
@@ -428,7 +429,11 @@ def _check_id_column(
         more = f" and {len(dup_ids) - 3} more" if len(dup_ids) > 3 else ""
         fix = "keep one row per region (the first one is used until then)"
         if dup.sum() > len(ids) / 2:  # most rows share an id: the id is likely split over columns
-            fix += "; most rows repeat an id: if the region id is split over columns (a state and a county code), join them into one id column"
+            fix += (
+                "; most rows repeat an id: if the region id is split over columns (a state and a county code), "
+                "join them into one id column; if the table has a row per region and measure (long form, BEA's "
+                "LineCode), pivot it to one column per measure"
+            )
         report.error(
             "duplicate-id",
             file,

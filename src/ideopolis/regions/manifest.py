@@ -602,6 +602,8 @@ def _number(
 
 def _check_suffix(file: str, allowed: tuple[str, ...], where: str, report: ValidationReport) -> None:
     suffix = Path(file).suffix.lower()
+    if suffix == ".gz" and Path(Path(file).stem).suffix.lower() in (".csv", ".tsv", ".txt"):
+        suffix = Path(Path(file).stem).suffix.lower()  # a gzipped text table is read as it is
     if suffix not in allowed:
         report.error(
             "unsupported-format",

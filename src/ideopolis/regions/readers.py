@@ -47,11 +47,15 @@ MISSING_TOKENS = frozenset({"", "NA", "N/A", "n/a", "NaN", "nan", "null", "NULL"
 #: The most cells (rows x columns) of a text table (CSV, XLSX) read: 50 million, about 4 GB as Python text.
 MAX_TABLE_CELLS = 50_000_000
 
+#: The most rows of notes below a table's data that are recognised (and skipped) as notes.
+MAX_NOTE_ROWS = 50
+
 #: Rows searched for a spreadsheet's header row (title rows above it are skipped).
 HEADER_SEARCH_ROWS = 30
 
 _SEPARATORS = (",", ";", "\t", "|")
 _TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
+_NOTE_WORDS = re.compile(r"^\W*(notes?|sources?|footnotes?|last updated|legend|suggested citation)\b", re.IGNORECASE)
 _SEPARATOR_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 _DECIMAL_COMMA = re.compile(r"^-?\d{1,3}(\.\d{3})*,\d+$|^-?\d+,\d+$")
 _SCIENTIFIC_ID = re.compile(r"^\d(\.\d+)?[eE]\+\d+$")
@@ -192,14 +196,14 @@ def _choose_layer(path: Path, layers: list[str], id_column: str | None) -> tuple
 
     listed = ", ".join(repr(n) for n in layers)
     having = []
-    if id_column is not None:
-        for name in layers:
-            try:
-                fields = [str(f) for f in pyogrio.read_info(path, layer=name)["fields"]]
-            except Exception:
-                continue
-            if id_column in fields:
-                having.append(name)
+    columns: dict[str, list[str]] = {}
+    for name in layers:
+        try:
+            columns[name] = [str(f) for f in pyogrio.read_info(path, layer=name)["fields"]]
+        except Exception:
+            continue
+        if id_column is not None and id_column in columns[name]:
+            having.append(name)
     if len(having) == 1:
         return having[0], f"{path.name}: read layer {having[0]!r} (of {listed}: the one with column {id_column!r})"
     why = (
@@ -209,9 +213,11 @@ def _choose_layer(path: Path, layers: list[str], id_column: str | None) -> tuple
         if id_column
         else "no layer was chosen"
     )
+    shown = "; ".join(f"{n!r}: {', '.join(c) or 'no columns'}" for n, c in columns.items())
     raise DataFileError(
-        f"{path.name}: has {len(layers)} layers ({listed}) and {why}; "
-        "fix: choose one (--geometry-layer, or layer in the manifest's [geometry])"
+        f"{path.name}: has {len(layers)} layers ({listed}) and {why} (columns of each: {shown}); "
+        "fix: choose the layer with --geometry-layer and its id column with --geometry-id "
+        "(a region set: layer and id_column under [geometry])"
     )
 
 
@@ -327,7 +333,7 @@ def read_table_full(path: Path, *, sheet: str | None = None, id_column: str | No
     df.columns = pd.Index([str(c).strip() for c in df.columns])
     _check_unique_columns(path.name, list(df.columns))
     if suffix != ".parquet":
-        df = _drop_trailing_notes(path.name, df, read)
+        df = _drop_trailing_notes(path.name, df, read, id_column)
     if len(df) == 0:
         raise DataFileError(
             f"{path.name}: has a header ({len(df.columns)} columns) but no data rows; fix: add one row per region"
@@ -338,26 +344,39 @@ def read_table_full(path: Path, *, sheet: str | None = None, id_column: str | No
     return read
 
 
-def _drop_trailing_notes(name: str, df: pd.DataFrame, read: TableRead) -> pd.DataFrame:
+def _drop_trailing_notes(name: str, df: pd.DataFrame, read: TableRead, id_column: str | None) -> pd.DataFrame:
     """Drop the notes below a table's data: trailing rows with text in at most one cell.
 
     Agencies end tables with notes ("Note: ...", "Source: ...", "Last updated: ..."; OMB's delineation
-    workbook, BEA's CSVs); they are not regions. The rows skipped are said in ``read.notes``.
+    workbook, BEA's CSVs); they are not regions. The block of such rows is notes from its first row without
+    an id or whose id cell says it is a note; a region whose values are all missing keeps its row (its one
+    cell is an id). The rows skipped are said in ``read.notes``.
     """
     if len(df.columns) < 3 or df.empty:
         return df
-    filled = (df.apply(lambda c: c.astype(str).str.strip()) != "").sum(axis=1).to_numpy()
-    n = 0
-    while n < len(df) and filled[len(df) - 1 - n] <= 1:
-        n += 1
+    tail = df.iloc[-MAX_NOTE_ROWS:]  # only the last rows can be notes: never scan a whole wide table
+    text = tail.apply(lambda c: c.astype(str).str.strip())
+    filled = (text != "").sum(axis=1).to_numpy()
+    ids = text[id_column].to_numpy() if id_column is not None and id_column in text.columns else None
+    block = 0
+    while block < len(tail) and filled[len(tail) - 1 - block] <= 1:
+        block += 1
+    start = next(
+        (
+            i
+            for i in range(len(tail) - block, len(tail))
+            if filled[i] == 0 or ids is None or ids[i] == "" or _NOTE_WORDS.match(str(ids[i])) is not None
+        ),
+        len(tail),
+    )
+    n = len(tail) - start
     if n == 0 or n == len(df):
         return df
-    if filled[len(df) - n :].sum() == 0:  # only blank rows: nothing to say
-        return df.iloc[: len(df) - n]
-    first = read.first_row + len(df) - n
-    last = read.first_row + len(df) - 1
-    rows = f"row {first} is" if n == 1 else f"rows {first}-{last} are"
-    read.notes.append(f"{name}: {rows} notes below the data (text in one cell), skipped")
+    if filled[start:].sum() > 0:  # blank rows go without a word
+        first = read.first_row + len(df) - n
+        last = read.first_row + len(df) - 1
+        rows = f"row {first} is" if n == 1 else f"rows {first}-{last} are"
+        read.notes.append(f"{name}: {rows} notes below the data (text in one cell), skipped")
     return df.iloc[: len(df) - n]
 
 
@@ -416,7 +435,15 @@ def _read_csv(path: Path, data: bytes, *, tab: bool, id_column: str | None) -> T
         )
     notes: list[str] = []
     try:
-        df = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, na_filter=False, engine="c")
+        df = pd.read_csv(
+            io.StringIO(text),
+            sep=sep,
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            engine="c",
+            skipinitialspace=True,  # BEA writes ' "01001"': a space, then the quoted id
+        )
     except pd.errors.EmptyDataError as exc:
         raise DataFileError(f"{path.name}: the file is empty; fix: write a header row and data") from exc
     except pd.errors.ParserError as exc:
