@@ -284,11 +284,11 @@ CASES: list[Case] = [
     ),
     Case(
         "table-format",
-        "the table is a .txt file",
+        "the table is an OpenDocument spreadsheet (.ods; .txt is read as delimited text since issue 15)",
         1,
         "unsupported-format",
-        "'indicators.txt' has an unsupported format .txt",
-        _sub("manifest.toml", 'file = "indicators.csv"', 'file = "indicators.txt"'),
+        "'indicators.ods' has an unsupported format .ods",
+        _sub("manifest.toml", 'file = "indicators.csv"', 'file = "indicators.ods"'),
     ),
     Case(
         "missing-id-column",
@@ -1694,6 +1694,27 @@ HARDENING_REAL = [
         base=_F,
     ),
 ]
+HARDENING_REAL.append(
+    Case(
+        "bea-footer",
+        "BEA's layout: ' \"01001\"' ids (a space, then quotes) and a footer whose notes sit in the id column",
+        0,
+        "",
+        "indicators.csv: rows 8-10 are notes below the data (text in one cell), skipped",
+        _rewrite_csv(
+            lambda rows: [
+                rows[0],
+                *([f' "{r[0]}"', *r[1:]] for r in rows[1:]),
+                ['"Note: See the included footnote file."'],
+                ['"Last updated: November 16, 2022."'],
+                ['"U.S. Bureau of Economic Analysis"'],
+            ]
+        ),
+        command=_own(),
+        base=_F,
+        absent=("no id", "no geometry"),
+    )
+)
 CASES += HARDENING_REAL
 
 
