@@ -54,7 +54,7 @@ _PILLAR_WORDS: tuple[tuple[str, str], ...] = (
     ("import_people", r"migr|(^|_)mig(_|$)|inflow|movers|foreign|newcomer|attract"),
     ("export_jobs", r"telework|remote|offshor|wfh|work_?from_?home|exposure|automat"),
 )
-_NEGATIVE_WORDS = r"unemp|poverty|crime|cost|vacan|debt|jobless"
+_NEGATIVE_WORDS = r"unemp|poverty|crime|cost|vacan|debt|jobless|less than a high school|not high school|no high school"
 _RATE_WORDS = r"rate|_per_|per_|pct|percent|_pc$|density"
 _LEVEL_WORDS = r"median|mean|avg|average|index|score"
 #: Words that make a column a count even when its values are not whole (jobs in thousands, as Eurostat publishes).
@@ -286,6 +286,7 @@ def region_set_from_files(
         if renames:
             read.frame = df.rename(columns=renames)
         _pair_ratios(metas, counts, {renames.get(c, c): v for c, v in numeric.items()}, notes)
+    _warn_vintages(metas, sources[0].name, report)
     pillars = default_pillars()
     if any(m.pillar == "other" for m in metas.values()):
         pillars["other"] = Pillar("other", "Other indicators", "cluster_strength")
@@ -569,6 +570,34 @@ def infer_indicator(column: str, values: pd.Series, *, label: str | None = None)
         direction=direction,
         min=minimum,
         description=description,
+    )
+
+
+#: A year in a column name, standing alone ("pop_2020", "..., 2019-23"; not "v1900" nor "B19013").
+_YEAR = re.compile(r"(?<![A-Za-z0-9])(19|20)\d{2}(\s*[-/]\s*(19|20)?\d{2})?(?![0-9])")
+
+
+def _warn_vintages(metas: dict[str, IndicatorMeta], file: str, report: ValidationReport) -> None:
+    """Warn when one indicator is scored in several years (a wide panel: ``..., 1970`` to ``..., 2019-23``).
+
+    Every year would count as its own indicator, and the region's past would weigh as much as its present.
+    """
+    by_name: dict[str, list[str]] = {}
+    for col, meta in metas.items():
+        if meta.scored and _YEAR.search(col):
+            by_name.setdefault(_YEAR.sub("YEAR", col), []).append(col)
+    panels = {k: v for k, v in by_name.items() if len(v) > 1}
+    if not panels:
+        return
+    first = next(iter(panels.values()))
+    report.warning(
+        "several-vintages",
+        file,
+        "",
+        f"{len(panels)} indicator(s) are scored in several years each ({listing(first, limit=3)}"
+        f"{f' and {len(panels) - 1} more indicator(s)' if len(panels) > 1 else ''}): every year counts as its own "
+        "indicator",
+        "keep the year you mean (delete the other columns), or write a manifest.toml that scores one",
     )
 
 

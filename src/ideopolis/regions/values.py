@@ -99,6 +99,7 @@ MIN_MAGNITUDE = 1e-100
 _OPEN_ENDED = r"^(-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)([+-])$"
 _FLAGGED = r"^(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)\s*([bdefnprsu]+)$"
 _THOUSANDS_POINT = r"^-?\d{1,3}(\.\d{3})+(,\d+)?$"
+_THOUSANDS_COMMA = r"^-?\d{1,3}(?:,\d{3})+(?:\.\d+)?$"
 
 
 @dataclass
@@ -117,6 +118,8 @@ class ParsedNumbers:
         Column -> open-ended values read as their bound (``"250,000+"``).
     flags : dict
         Column -> counts of Eurostat flags dropped from numbers.
+    grouped : dict
+        Column -> how many numbers were written with thousands separators (``"1,062,306"``).
     """
 
     values: pd.DataFrame
@@ -124,6 +127,7 @@ class ParsedNumbers:
     markers: dict[str, Counter[str]] = field(default_factory=dict)
     censored: dict[str, list[str]] = field(default_factory=dict)
     flags: dict[str, Counter[str]] = field(default_factory=dict)
+    grouped: dict[str, int] = field(default_factory=dict)
 
     def notes(self) -> list[str]:
         """One note per column on what was read as missing, censored or unflagged."""
@@ -139,6 +143,13 @@ class ParsedNumbers:
         for col, counts in self.flags.items():
             what = ", ".join(f"{f!r} x{n}" for f, n in counts.most_common())
             out.append(f"{col}: Eurostat flags dropped from the numbers ({what})")
+        if self.grouped:
+            cols = list(self.grouped)
+            shown = ", ".join(repr(c) for c in cols[:3]) + (f" and {len(cols) - 3} more" if len(cols) > 3 else "")
+            out.append(
+                f"{sum(self.grouped.values()):,} number(s) written with thousands separators ('1,234,567') read as "
+                f"numbers, in {len(cols)} column(s) ({shown})"
+            )
         return out
 
 
@@ -178,6 +189,7 @@ def parse_numbers(text: pd.DataFrame, *, decimal: str = ".", lenient: bool = Fal
     numbers = np.array(pd.to_numeric(clean.where(~missing, None), errors="coerce"), dtype="float64")
     bad = ~missing & np.isnan(numbers)
     markers: dict[str, Counter[str]] = {}
+    separators: dict[str, int] = {}
     censored: dict[str, list[str]] = {}
     flags: dict[str, Counter[str]] = {}
     columns = [str(c) for c in text.columns]
@@ -200,12 +212,24 @@ def parse_numbers(text: pd.DataFrame, *, decimal: str = ".", lenient: bool = Fal
             flags.setdefault(columns[col_of[k]], Counter())[str(flagged[1].iloc[k])] += 1
         numbers[idx[hit]] = bound[hit]
         numbers[idx[fhit]] = fval[fhit]
-        bad[idx[is_marker | hit | fhit]] = False
+        # a quoted "1,062,306" in a point-decimal file (USDA ERS, RUCC): grouping commas, nothing else
+        ghit = np.zeros(len(idx), dtype=bool)
+        if decimal == ".":
+            ghit = sub.str.fullmatch(_THOUSANDS_COMMA).to_numpy(dtype=bool) & ~is_marker & ~hit & ~fhit
+            gval = np.array(pd.to_numeric(sub.str.replace(",", "", regex=False), errors="coerce"), dtype=float)
+            numbers[idx[ghit]] = gval[ghit]
+            separators = grouped_counts(col_of[ghit], columns)
+        bad[idx[is_marker | hit | fhit | ghit]] = False
         missing[idx[is_marker]] = True
     shape = (n_rows, n_cols)
     values = pd.DataFrame(numbers.reshape(shape, order="F"), index=text.index, columns=text.columns)
     bad_frame = pd.DataFrame(bad.reshape(shape, order="F"), index=text.index, columns=text.columns)
-    return ParsedNumbers(values, bad_frame, markers, censored, flags)
+    return ParsedNumbers(values, bad_frame, markers, censored, flags, separators)
+
+
+def grouped_counts(column_index: np.ndarray, columns: list[str]) -> dict[str, int]:
+    """How many cells of each column (by position) were read, as a column-name -> count dict."""
+    return {columns[int(i)]: int(n) for i, n in zip(*np.unique(column_index, return_counts=True), strict=True)}
 
 
 def magnitude_problems(values: pd.DataFrame) -> pd.DataFrame:
