@@ -1715,6 +1715,33 @@ HARDENING_REAL.append(
         absent=("no id", "no geometry"),
     )
 )
+HARDENING_REAL += [
+    Case(
+        "thousands-own-files",
+        "your own CSV with quoted '1,234,567' numbers (USDA ERS): read as numbers, said once",
+        0,
+        "",
+        "2 number(s) written with thousands separators ('1,234,567') read as numbers, in 1 column(s) ('income_total')",
+        _chain(_csv_cell("01001", "income_total", '"30,000,000"'), _csv_cell("01003", "income_total", '"80,000,000"')),
+        command=_own(),
+        base=_F,
+    ),
+    Case(
+        "several-vintages",
+        "one indicator in several years (a wide panel): each year would be scored, and the fix says so",
+        0,
+        "",
+        "1 indicator(s) are scored in several years each ('median_age 2010', 'median_age 2020')",
+        _add_columns(
+            {
+                "median_age 2010": ["38", "33", "41", "32", "44", "30"],
+                "median_age 2020": ["40", "35", "42", "33", "45", "31"],
+            }
+        ),
+        command=_own(),
+        base=_F,
+    ),
+]
 CASES += HARDENING_REAL
 
 
