@@ -335,7 +335,7 @@ def _read_source(
             gdf = read_geometry(path, layer=layer if path == geometry else None, id_column=id_column)
             attrs = pd.DataFrame(gdf.drop(columns=gdf.geometry.name)).reset_index(drop=True)
             return TableRead(attrs, "feature", 1, [f"{path.name}: indicators read from the file's attributes"])
-        return read_table_full(path, sheet=sheet, id_column=id_column)
+        return read_table_full(path, sheet=sheet, id_column=id_column, lenient=True)
     except DataFileError as exc:
         what, _, fix = str(exc).partition("; fix: ")
         report.error("table-unreadable", path.name, "", what.removeprefix(f"{path.name}: "), fix or "check it")

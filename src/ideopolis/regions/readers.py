@@ -267,7 +267,9 @@ def read_table(path: Path, *, sheet: str | None = None) -> tuple[pd.DataFrame, s
     return read.frame, read.row_label, read.first_row
 
 
-def read_table_full(path: Path, *, sheet: str | None = None, id_column: str | None = None) -> TableRead:
+def read_table_full(
+    path: Path, *, sheet: str | None = None, id_column: str | None = None, lenient: bool = False
+) -> TableRead:
     r"""Read a table and say what was decided about it (see :class:`TableRead`).
 
     Parameters
@@ -279,6 +281,10 @@ def read_table_full(path: Path, *, sheet: str | None = None, id_column: str | No
     id_column : str, optional
         The id column: chooses the sheet, finds the header row below title rows, and is checked for ids that
         a spreadsheet turned into numbers (``3.10019E+11``).
+    lenient : bool, default False
+        Your own files (no manifest): a text table that is not UTF-8 is read as Windows-1252 (a superset of
+        Latin-1 for its printable characters, what US agencies' and Excel's "CSV" exports use), with a note;
+        a region set's tables must be UTF-8.
 
     Returns
     -------
@@ -315,7 +321,7 @@ def read_table_full(path: Path, *, sheet: str | None = None, id_column: str | No
     try:
         if suffix in _TEXT_SUFFIXES:
             data = _gunzip(path) if compressed else path.read_bytes()
-            read = _read_csv(path, data, tab=suffix == ".tsv", id_column=id_column)
+            read = _read_csv(path, data, tab=suffix == ".tsv", id_column=id_column, lenient=lenient)
         elif suffix == ".parquet":
             read = TableRead(pd.read_parquet(path), "record", 1)
         else:
@@ -417,8 +423,20 @@ def _gunzip(path: Path) -> bytes:
     return data
 
 
-def _read_csv(path: Path, data: bytes, *, tab: bool, id_column: str | None) -> TableRead:
-    text = _decode_utf8(path, data)
+def _read_csv(path: Path, data: bytes, *, tab: bool, id_column: str | None, lenient: bool = False) -> TableRead:
+    encoding_note = None
+    try:
+        text = _decode_utf8(path, data)
+    except DataFileError:
+        if not lenient:
+            raise
+        try:
+            text = data.decode("cp1252").removeprefix("\ufeff")
+        except UnicodeDecodeError:
+            raise DataFileError(
+                f"{path.name}: the file is neither UTF-8 nor Windows-1252 text; fix: re-save it as UTF-8"
+            ) from None
+        encoding_note = f"{path.name}: not UTF-8; read as Windows-1252 (Latin-1), as Excel and US agencies save CSV"
     skipped = _title_lines(text, tab=tab, id_column=id_column)
     if skipped:
         text = text.split("\n", skipped)[skipped]
@@ -450,6 +468,8 @@ def _read_csv(path: Path, data: bytes, *, tab: bool, id_column: str | None) -> T
         raise DataFileError(_parser_message(path.name, str(exc), sep, header_line)) from exc
     df.columns = header if len(header) == len(df.columns) else df.columns  # "INTPTLONG   " (padded headers)
     read = TableRead(df, "row", 2 + skipped, notes)
+    if encoding_note:
+        notes.append(encoding_note)
     if skipped:
         notes.append(
             f"{path.name}: {'line 1 is' if skipped == 1 else f'lines 1-{skipped} are'} a title above the header, skipped"
