@@ -1675,13 +1675,12 @@ HARDENING_REAL = [
     ),
     Case(
         "table-cp1252",
-        "a Windows-1252 table (an en dash, 0x96): the fix names the encoding",
+        "a region set's Windows-1252 table (an en dash, 0x96): the fix names the encoding",
         1,
         "",
         "fix: re-save it as UTF-8 (e.g. from Windows-1252: iconv -f cp1252 -t utf-8)",
         _replace_bytes("indicators.csv", b"GEOID,state", b"GEOID,state\x96code"),
-        command=_own(),
-        base=_F,
+        command=("validate", "{case}"),
     ),
     Case(
         "split-ids",
@@ -1742,6 +1741,18 @@ HARDENING_REAL += [
         base=_F,
     ),
 ]
+HARDENING_REAL.append(
+    Case(
+        "own-cp1252",
+        "your own Windows-1252 CSV (USDA's RUCC, BEA): read, and said",
+        0,
+        "",
+        "indicators.csv: not UTF-8; read as Windows-1252 (Latin-1), as Excel and US agencies save CSV",
+        _replace_bytes("indicators.csv", b"GEOID,state", b"GEOID,state\x96code"),
+        command=_own(),
+        base=_F,
+    )
+)
 CASES += HARDENING_REAL
 
 
