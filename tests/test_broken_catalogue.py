@@ -162,7 +162,7 @@ def test_the_command_gives_the_specific_message_or_the_right_answer(
         os.mkfifo(ws.cwd / fifo)
     before_case = _tree(ws.case)
     if expected.get("kill"):
-        _kill_mid_write(ws, expected)
+        _kill_mid_write(ws, expected, runner)
         return
     mask = os.umask(0o022)  # output modes follow the umask: 0644 files, 0755 folders
     try:
@@ -208,12 +208,14 @@ def test_the_command_gives_the_specific_message_or_the_right_answer(
         assert result.stdout == reference.stdout
 
 
-def _kill_mid_write(ws: Workspace, expected: dict[str, Any]) -> None:
-    """Run the command once to completion, then again, killed while it writes: the first output survives."""
+def _kill_mid_write(ws: Workspace, expected: dict[str, Any], runner: CliRunner) -> None:
+    """Run the command once to completion (in-process), then again in a subprocess killed while it writes:
+    the first output survives."""
     args = ws.args(expected["command"])
     env = {**os.environ, "COLUMNS": "200"}
     command = [sys.executable, "-m", "ideopolis", *args]
-    subprocess.run(command, cwd=ws.cwd, env=env, check=True, capture_output=True)
+    first = _invoke(runner, args)
+    assert first.exit_code == 0, first.output
     good = _tree(ws.out)
     assert good, "the first run wrote nothing"
     kills = 0
