@@ -244,20 +244,79 @@ class Run:
         return top_table(self.index, n, sort)
 
     def table(self) -> pd.DataFrame:
-        """Return every region's name, scores, ranks (``rank_<node>``), typology and hotspot class.
+        """Return every region of the set, scored or not: name, scores, ranks, typology, what each score rests on.
+
+        A region that has no score (screened out for too little data, or too little data for the index) stays
+        in the table with missing scores and the reason (``not_scored_reason``), never silently absent.
 
         Returns
         -------
         pandas.DataFrame
-            Index ``id``; the hotspot columns (``hotspot_class``, ``hotspot_p``) when a test was run.
+            Index ``id`` (every region of the set, in its order). Columns: ``name``; one per score; ``rank_<score>``
+            (ranked among regions scored on every pillar); ``typology``; ``scored_on`` (the pillars the index rests
+            on); ``not_ranked_reason``; ``not_scored_reason``; for each exposure measure ``m`` its value ``m`` and
+            percentile ``m_pct`` (100 = most exposed), ``exposure_pct_min`` / ``exposure_pct_max`` (the
+            cross-measure range) and ``exposure_measures``; the lens context the set has (``lens_route``,
+            ``lens_area``, ``occ_coverage``, ``anchored_share``, ``anchored_share_pct``: shown, never scored); the
+            hotspot columns (``hotspot_class``, ``hotspot_p``) when a test was run.
         """
-        out = self.index.results_frame()
+        from ideopolis.index.facts import exposure_table, lens_context
+
+        run = self.index
+        ids = self.regions.ids if self.regions is not None else run.datasets["raw"].index
+        ids = pd.Index(ids.astype(str))
+        out = run.results_frame().reindex(ids)
+        names = self.regions.names if self.regions is not None else run.names
+        if names is not None:
+            out["name"] = names.set_axis(names.index.astype(str)).reindex(ids)
+        for col in ("scored_on", "not_ranked_reason"):
+            out[col] = out[col].fillna("")
+        out["not_scored_reason"] = run.not_scored_reasons().reindex(ids).fillna("")
+        exposure = exposure_table(run.framework, run.datasets["denominated"]).reindex(ids)
+        out = out.join(exposure.drop(columns=[c for c in exposure.columns if c in out.columns]))
+        context = lens_context(run.groups, run.denominators, ids)
+        out = out.join(context.drop(columns=[c for c in context.columns if c in out.columns]))
         hot: HotspotResult | None = self.results.get("hotspots")
         if hot is not None:
             out["hotspot_class"] = hot.table["cls"].reindex(out.index)
             out["hotspot_p"] = hot.table["p_adjusted"].reindex(out.index)
         out.index.name = "id"
         return out
+
+    def region_facts(self) -> pd.DataFrame:
+        """Return what stands behind each region's scores, as short texts (the map card's and profile's rows).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Index = every region id of the set; string columns, ``""`` where nothing applies: ``Scored on``
+            (the pillars the index rests on), ``Not scored`` (the reason), ``Exposure range (...)`` (the
+            lowest and highest percentile across the exposure measures), ``Exposure: <measure>`` (value and
+            percentile, one per measure), ``Lens data (...)`` (route, area, coverage of the occupation mix) and
+            ``Anchored jobs (...)``; columns that apply to no region are left out (see
+            :func:`ideopolis.index.facts.region_facts`).
+
+        Examples
+        --------
+        >>> import ideopolis as ideo
+        >>> facts = ideo.score("us-metros").region_facts()
+        >>> facts.at["41940", "Scored on"]
+        'all 5 pillars'
+        """
+        from ideopolis.index.facts import region_facts
+
+        rs = self.regions
+        ids = pd.Index(rs.ids.astype(str)) if rs is not None else None
+        percent = (
+            [
+                str(k)
+                for k, m in rs.indicators.items()
+                if getattr(m, "kind", "") == "share" and str(getattr(m, "unit", "")).lower().startswith("share")
+            ]
+            if rs is not None
+            else []
+        )
+        return region_facts(self.index, ids=ids, percent=percent)
 
     # -- values and hotspots ----------------------------------------------------------------------
     def values(self, column: str | None = None) -> tuple[pd.Series, str]:
@@ -483,6 +542,7 @@ class Run:
                 f"region set {self.name!r} has no geometry, so it cannot be mapped; add a geometry file to its manifest"
             )
         from ideopolis.index.explain import score_range
+        from ideopolis.index.facts import EXPOSURE_RANGE, NOT_SCORED, SCORED_ON
 
         run = self.index
         hot: HotspotResult | None
@@ -514,6 +574,8 @@ class Run:
             hotspot_classes=() if hot is None else hot.legend_classes,
             method=self.method_line(),
             options=options,
+            facts=self.region_facts(),
+            tooltip_facts=(NOT_SCORED, SCORED_ON, EXPOSURE_RANGE),
         )
         active = inputs.layer(layer).key if layer else inputs.layers[0].key
         page_run = {
@@ -633,6 +695,11 @@ class Run:
         head = f"Run of {self.name}: {len(self.scores):,} regions scored"
         if self.dropped:
             head += f", {len(self.dropped):,} dropped by screening"
+        unranked = (
+            int(self.scores[INDEX].notna().sum() - self.ranks[INDEX].notna().sum()) if INDEX in self.scores else 0
+        )
+        if unranked:
+            head += f", {unranked:,} scored on fewer pillars (not ranked)"
         return "\n".join([head, self.method_line(), "", format_table(self.top(5))])
 
     def _repr_html_(self) -> str:
