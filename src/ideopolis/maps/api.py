@@ -176,6 +176,8 @@ def region_set_map_inputs(
     hotspot_classes: Sequence[str] = HOTSPOT_ORDER,
     method: str = DEFAULT_METHOD,
     options: MapOptions | None = None,
+    facts: pd.DataFrame | None = None,
+    tooltip_facts: Sequence[str] = (),
 ) -> MapInputs:
     """Prepare the layers of a region set's results for mapping.
 
@@ -199,6 +201,10 @@ def region_set_map_inputs(
         One line on the index method for the source line.
     options : MapOptions, optional
         Classification and drawing options.
+    facts : pandas.DataFrame, optional
+        Texts shown with each region (``Run.region_facts()``): one column per row label, by region id.
+    tooltip_facts : sequence of str
+        Labels of the ``facts`` rows the hover tooltip shows too (the popup shows every row).
 
     Returns
     -------
@@ -259,6 +265,8 @@ def region_set_map_inputs(
         id_label=id_label,
         tolerance=options.tolerance,
         region_labels=_inset_labels(rs),
+        facts=facts,
+        tooltip_facts=tooltip_facts,
     )
 
 

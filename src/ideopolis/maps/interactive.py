@@ -218,6 +218,10 @@ class MapInputs:
         Texts of the map.
     region_labels : list of str or None, optional
         A label per region (its state or country), for the insets of print maps.
+    facts : tuple of (str, tuple of str or None)
+        Rows shown with each region: a label and one text per region (``None``: no row for that region).
+    tooltip_facts : tuple of str
+        Labels of the fact rows the hover tooltip shows too (the popup shows every row).
     """
 
     ids: list[str]
@@ -230,6 +234,8 @@ class MapInputs:
     source: str
     id_label: str
     region_labels: list[str | None] | None = None
+    facts: tuple[tuple[str, tuple[str | None, ...]], ...] = ()
+    tooltip_facts: tuple[str, ...] = ()
 
     def layer(self, key: str) -> ClassifiedLayer:
         """Return the layer ``key`` or raise :class:`ConfigError` listing the valid keys."""
@@ -398,6 +404,8 @@ def prepare_map(
     id_label: str = "ID",
     tolerance: float | None = None,
     region_labels: pd.Series | None = None,
+    facts: pd.DataFrame | None = None,
+    tooltip_facts: Sequence[str] = (),
 ) -> MapInputs:
     """Align, prepare and classify what a map shows.
 
@@ -428,6 +436,10 @@ def prepare_map(
         Simplification tolerance in degrees (default: automatic; 0 keeps every vertex).
     region_labels : pandas.Series, optional
         A label per region id (its state or country) for the insets of print maps.
+    facts : pandas.DataFrame, optional
+        Rows shown with each region by region id: one column per row label, strings ("" or missing: no row).
+    tooltip_facts : sequence of str
+        Labels of the ``facts`` rows the hover tooltip shows too.
 
     Returns
     -------
@@ -475,7 +487,22 @@ def prepare_map(
         source=source,
         id_label=id_label,
         region_labels=_labels(region_labels, ids),
+        facts=_facts(facts, ids),
+        tooltip_facts=tuple(tooltip_facts),
     )
+
+
+def _facts(facts: pd.DataFrame | None, ids: pd.Index) -> tuple[tuple[str, tuple[str | None, ...]], ...]:
+    """The fact rows: one per column that has a text for some region, a text (or ``None``) per region."""
+    if facts is None or facts.columns.empty:
+        return ()
+    aligned = facts.set_axis(facts.index.astype(str)).reindex(ids)
+    rows = []
+    for column in aligned.columns:
+        texts = tuple(str(v) if pd.notna(v) and str(v).strip() else None for v in aligned[column])
+        if any(t is not None for t in texts):
+            rows.append((str(column), texts))
+    return tuple(rows)
 
 
 def _labels(labels: pd.Series | None, ids: pd.Index) -> list[str | None] | None:
@@ -537,6 +564,10 @@ def interactive_map(
         "tooltip": [layer.key for layer in inputs.layers],
         "active": active,
         "popup": inputs.popup,
+        "facts": [
+            {"label": label, "values": list(values), "tooltip": label in inputs.tooltip_facts}
+            for label, values in inputs.facts
+        ],
         "style": {
             "weight": style.weight,
             "outline": style.outline,

@@ -200,13 +200,31 @@
         table.appendChild(row);
       });
       box.appendChild(table);
+      var brief = factsFor(i, true);
+      if (brief) box.appendChild(brief);
       return box;
+    }
+
+    /* What stands behind the region's scores (Run.region_facts): text set as textContent, never HTML. */
+    function factsFor(i, tooltipOnly) {
+      var rows = (data.facts || []).filter(function (fact) {
+        return fact.values[i] && (!tooltipOnly || fact.tooltip);
+      });
+      if (!rows.length) return null;
+      var list = el("dl", "ido-facts");
+      rows.forEach(function (fact) {
+        list.appendChild(el("dt", "", fact.label));
+        list.appendChild(el("dd", "", fact.values[i]));
+      });
+      return list;
     }
 
     function popupFor(i) {
       var box = el("div", "ido-popup");
       box.appendChild(el("div", "ido-tt-name", data.names[i]));
       box.appendChild(el("div", "ido-popup-id", data.idLabel + " " + data.ids[i]));
+      var facts = factsFor(i, false);
+      if (facts) box.appendChild(facts);
       var popup = data.popup;
       if (!popup || !popup.fields.length) return box;
       var table = el("table");
