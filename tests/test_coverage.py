@@ -35,7 +35,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import ideopolis as ideo
-from ideopolis.errors import ConfigError
+from ideopolis.errors import ConfigError, RegionSetError
 from ideopolis.index.coverage import nominal_shares, units
 from ideopolis.index.framework import framework_from_records
 from ideopolis.index.profile import RunConfig, load_profile
@@ -126,6 +126,8 @@ def test_every_region_stays_in_the_table_with_the_reason(gappy_toy: Path, tmp_pa
     )
     assert facts.at["02005", "Scored on"] == "all 4 pillars"
     assert list(facts.index) == list(table.index)
+    with pytest.raises(RegionSetError, match=r"'01001' of .* was dropped by screening \(data for 3 of 5 indicators"):
+        run.explain("01001")
 
 
 def test_contributions_add_up_and_renormalisation_is_shown(gappy_toy: Path) -> None:

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 import ideopolis as ideo
-from ideopolis.index.facts import EXPOSURE_RANGE, NOT_SCORED, SCORED_ON
+from ideopolis.index.facts import EXPOSURE_PERCENTILE, EXPOSURE_RANGE, NOT_SCORED, SCORED_ON
 from ideopolis.maps.interactive import interactive_map
 from tests.mapdata import EVIL
 from tests.test_maps_html import _inputs
@@ -55,7 +55,11 @@ def test_a_runs_map_carries_its_region_facts() -> None:
     j = payload["ids"].index("10140")
     assert rows[SCORED_ON]["values"][j] == "4 of 5 pillars, no Knowledge jobs (not ranked)"
     assert {label for label, row in rows.items() if row["tooltip"]} == {NOT_SCORED, SCORED_ON, EXPOSURE_RANGE}
-    assert len([label for label in rows if label.startswith("Exposure: ")]) == 5
+    assert len([label for label in rows if label.startswith(EXPOSURE_PERCENTILE)]) == 5
+    # the map states the rule behind its ranks
+    assert "a score needs data for 65% of its weight; ranks are among the 692 regions scored on all 5 pillars (233" in (
+        m.inputs.source
+    )
 
 
 @pytest.fixture(scope="module")
@@ -100,7 +104,7 @@ def test_tooltip_and_popup_show_the_facts(page: Any, tmp_path: Path) -> None:
         tooltip.wait_for(state="visible")
         text = tooltip.inner_text()
         assert "Scored on\n4 of 5 pillars, no Knowledge jobs (not ranked)" in text
-        assert f"{EXPOSURE_RANGE}\npercentile 38.9 to 63.9" in text
+        assert f"{EXPOSURE_RANGE}\n38.9 to 63.9" in text
         assert "Lens data" not in text  # the popup's, not the tooltip's
         tab.evaluate("window.ideopolis.paths[window.ideopolis.indexOf('41940')].openPopup()")
         popup = tab.locator(".ido-popup").inner_text()
@@ -108,7 +112,8 @@ def test_tooltip_and_popup_show_the_facts(page: Any, tmp_path: Path) -> None:
         for label, value in facts.items():
             if value:
                 assert f"{label}\n{value}" in popup
-        assert "Exposure: Share of jobs that can be done from home\n51.0% (percentile 99.8)" in popup
+        assert f"{EXPOSURE_PERCENTILE}Share of jobs that can be done from home\n99.8" in popup
+        assert "Share of jobs that can be done from home\t51.0%" in popup  # its value, in the indicator table
         shots = os.environ.get("IDEOPOLIS_SCREENSHOT_DIR")
         if shots:
             Path(shots).mkdir(parents=True, exist_ok=True)
@@ -116,3 +121,8 @@ def test_tooltip_and_popup_show_the_facts(page: Any, tmp_path: Path) -> None:
         assert errors == []
     finally:
         tab.close()
+
+
+def test_the_county_map_with_its_facts_meets_the_size_target() -> None:
+    m = ideo.score("us-counties").map(hotspots=False, offline=True)
+    assert len(m.html().encode("utf-8")) < 2_000_000  # the target of tests/test_maps_html.py, facts included

@@ -290,9 +290,9 @@ class Run:
         -------
         pandas.DataFrame
             Index = every region id of the set; string columns, ``""`` where nothing applies: ``Scored on``
-            (the pillars the index rests on), ``Not scored`` (the reason), ``Exposure range (...)`` (the
-            lowest and highest percentile across the exposure measures), ``Exposure: <measure>`` (value and
-            percentile, one per measure), ``Lens data (...)`` (route, area, coverage of the occupation mix) and
+            (the pillars the index rests on), ``Not scored`` (the reason), ``Exposure percentiles, ...`` (the
+            lowest and highest percentile across the exposure measures), ``Exposure percentile: <measure>`` (one per
+            measure), ``Lens data (...)`` (route, area, coverage of the occupation mix) and
             ``Anchored jobs (...)``; columns that apply to no region are left out (see
             :func:`ideopolis.index.facts.region_facts`).
 
@@ -305,18 +305,8 @@ class Run:
         """
         from ideopolis.index.facts import region_facts
 
-        rs = self.regions
-        ids = pd.Index(rs.ids.astype(str)) if rs is not None else None
-        percent = (
-            [
-                str(k)
-                for k, m in rs.indicators.items()
-                if getattr(m, "kind", "") == "share" and str(getattr(m, "unit", "")).lower().startswith("share")
-            ]
-            if rs is not None
-            else []
-        )
-        return region_facts(self.index, ids=ids, percent=percent)
+        ids = pd.Index(self.regions.ids.astype(str)) if self.regions is not None else None
+        return region_facts(self.index, ids=ids)
 
     # -- values and hotspots ----------------------------------------------------------------------
     def values(self, column: str | None = None) -> tuple[pd.Series, str]:
@@ -541,7 +531,7 @@ class Run:
             raise RegionSetError(
                 f"region set {self.name!r} has no geometry, so it cannot be mapped; add a geometry file to its manifest"
             )
-        from ideopolis.index.explain import score_range
+        from ideopolis.index.explain import availability_line, score_range
         from ideopolis.index.facts import EXPOSURE_RANGE, NOT_SCORED, SCORED_ON
 
         run = self.index
@@ -572,7 +562,7 @@ class Run:
             hotspots=None if hot is None else hot.table["cls"],
             hotspot_note=None if hot is None else hot.method_note,
             hotspot_classes=() if hot is None else hot.legend_classes,
-            method=self.method_line(),
+            method="; ".join(t for t in (self.method_line(), availability_line(run)) if t),
             options=options,
             facts=self.region_facts(),
             tooltip_facts=(NOT_SCORED, SCORED_ON, EXPOSURE_RANGE),

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from ideopolis.index.profile import RunConfig
     from ideopolis.index.run import IndexRun
 
-__all__ = ["Explanation", "explain", "format_table", "method_line", "score_range", "top_table"]
+__all__ = ["Explanation", "availability_line", "explain", "format_table", "method_line", "score_range", "top_table"]
 
 
 def score_range(config: RunConfig) -> tuple[float, float] | None:
@@ -138,6 +138,35 @@ def pillar_weights(run: IndexRun) -> pd.Series | None:
     if np.allclose(values, values.iloc[0]):
         return None
     return values
+
+
+def availability_line(run: IndexRun) -> str:
+    """Say in one line the data-availability rule as the run applied it and what it did to the ranks.
+
+    Parameters
+    ----------
+    run : IndexRun
+        A finished run.
+
+    Returns
+    -------
+    str
+        E.g. ``"a score needs data for 65% of its weight; ranks are among the 692 regions scored on all 5
+        pillars (233 scored on fewer are not ranked)"``; ``""`` when the run ranks every score and applies no
+        threshold.
+    """
+    root = run.framework.root
+    thr = run.reports["aggregate"].thresholds.get(root)
+    parts = []
+    if thr:
+        parts.append(f"a score needs data for {thr:.0%} of its weight")
+    pillars = len(run.coverage.needed[root])
+    if not run.rank_partial and run.framework.max_level > 2:
+        ranked = int(run.ranks[root].notna().sum())
+        partial = int(run.scores[root].notna().sum()) - ranked
+        text = f"ranks are among the {ranked:,} regions scored on all {pillars} pillars"
+        parts.append(text + (f" ({partial:,} scored on fewer are not ranked)" if partial else ""))
+    return "; ".join(parts)
 
 
 def lens_on(run: IndexRun) -> bool:

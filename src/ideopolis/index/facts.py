@@ -28,7 +28,7 @@ score, into the short texts the map card and the profile page show.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -44,6 +44,7 @@ __all__ = [
     "ANCHORED",
     "ANCHORED_FACT",
     "ANCHORED_MEANING",
+    "EXPOSURE_PERCENTILE",
     "EXPOSURE_RANGE",
     "LENS_CONTEXT",
     "LENS_DATA",
@@ -62,7 +63,9 @@ LENS_CONTEXT = ("lens_route", "lens_area", "occ_coverage", "anchored_share")
 #: Labels of the fact rows (``Run.region_facts`` columns) that are not one per measure.
 SCORED_ON = "Scored on"
 NOT_SCORED = "Not scored"
-EXPOSURE_RANGE = "Exposure range (100 = most exposed)"
+EXPOSURE_RANGE = "Exposure percentiles, lowest to highest (100 = most exposed)"
+#: Prefix of the one-per-measure fact rows (``"Exposure percentile: GPT exposure (beta)"``).
+EXPOSURE_PERCENTILE = "Exposure percentile: "
 LENS_DATA = "Lens data (route, area, coverage)"
 ANCHORED_FACT = "Anchored jobs (in-person, local-serving; not scored)"
 #: The anchored-jobs context indicator.
@@ -217,12 +220,6 @@ def short_label(label: str) -> str:
     return label.split(", ")[0].strip() or label
 
 
-def _value_text(value: float, percent: bool) -> str:
-    if percent:
-        return f"{100 * value:.1f}%"
-    return f"{value:.3g}" if abs(value) < 100 else f"{value:,.0f}"
-
-
 def _pct_text(value: float) -> str:
     return f"{value:.1f}"
 
@@ -231,7 +228,6 @@ def region_facts(
     run: IndexRun,
     *,
     ids: pd.Index | None = None,
-    percent: Collection[str] = (),
     labels: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """Return the facts behind each region's scores as short texts (the map card's and profile's rows).
@@ -242,8 +238,6 @@ def region_facts(
         A finished run.
     ids : pandas.Index, optional
         The regions to describe (default: every region the run read, scored or not).
-    percent : collection of str
-        Indicators whose values are shares of a whole, shown as percentages (others as numbers).
     labels : mapping, optional
         Node -> how to name it (default: the framework's labels).
 
@@ -255,8 +249,9 @@ def region_facts(
         - ``Scored on``: the pillars the index rests on ("all 5 pillars"; "4 of 5 pillars, no Knowledge jobs
           (not ranked)");
         - ``Not scored``: why the region has no index score (screened out, too little data);
-        - ``Exposure range (100 = most exposed)``: the lowest and highest percentile across the measures;
-        - ``Exposure: <measure>``: one row per measure, its value and percentile;
+        - ``Exposure percentiles, lowest to highest (100 = most exposed)``: the cross-measure range;
+        - ``Exposure percentile: <measure>``: one row per measure, the region's percentile on it (its value is
+          among the indicators of the map's popup and in every table);
         - ``Lens data (route, area, coverage)``: how the occupation mix was obtained, from which area, and the
           share of its jobs in published detailed occupations;
         - ``Anchored jobs (in-person, local-serving; not scored)``: the anchored share and its percentile.
@@ -266,7 +261,6 @@ def region_facts(
     fw = run.framework
     raw_ids = run.datasets["raw"].index
     ids = raw_ids if ids is None else pd.Index(ids.astype(str))
-    percent = set(percent)
     name = {n.code: (labels or {}).get(n.code) or n.label or n.code for n in fw.nodes}
     out = pd.DataFrame(index=ids)
     out.index.name = raw_ids.name
@@ -301,15 +295,14 @@ def region_facts(
             if pd.isna(c) or int(c) == 0:
                 return ""
             if int(c) == 1:
-                return f"percentile {_pct_text(a)} (1 of {n_all} measures)"
+                return f"{_pct_text(a)} (1 of {n_all} measures)"
             of = "" if int(c) == n_all else f" ({int(c)} of {n_all} measures)"
-            return f"percentile {_pct_text(a)} to {_pct_text(b)}{of}"
+            return f"{_pct_text(a)} to {_pct_text(b)}{of}"
 
         out[EXPOSURE_RANGE] = [span(a, b, c) for a, b, c in zip(lo, hi, count, strict=True)]
         for m in measures:
-            out[f"Exposure: {short_label(name.get(m, m))}"] = [
-                "" if pd.isna(v) else f"{_value_text(float(v), m in percent)} (percentile {_pct_text(float(p))})"
-                for v, p in zip(exposure[m], exposure[f"{m}_pct"], strict=True)
+            out[f"{EXPOSURE_PERCENTILE}{short_label(name.get(m, m))}"] = [
+                "" if pd.isna(p) else _pct_text(float(p)) for p in exposure[f"{m}_pct"]
             ]
 
     context = lens_context(run.groups, run.denominators, ids)

@@ -660,7 +660,9 @@ class IndexRun:
             if self.names is None
             else self.names.reindex(ids).fillna(pd.Series(ids, index=ids))
         )
-        return find_region(names, query, set_name=self.name or "the run", dropped=self.dropped)
+        reasons = self.not_scored_reasons() if self.dropped else pd.Series(dtype=object)
+        dropped = {rid: str(reasons.get(rid, "")) for rid in self.dropped}
+        return find_region(names, query, set_name=self.name or "the run", dropped=dropped)
 
     def explain(self, region: str) -> pd.DataFrame:
         """How the region's index was built, indicator by indicator and aggregate by aggregate.
