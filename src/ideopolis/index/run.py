@@ -397,15 +397,16 @@ class IndexRun:
             if thr is not None
         }
         summary["below_threshold"] = {k: v for k, v in below.items() if v}
-        partial = int((cov.scored[root] & ~cov.complete[root]).sum())
+        is_partial = (cov.scored[root] & ~cov.complete[root]).to_numpy()
+        partial = int(is_partial.sum())
         summary["index_partial"] = partial
         notes = []
         if partial:
-            missing: dict[str, int] = {}
-            for rid in cov.complete.index[(cov.scored[root] & ~cov.complete[root]).to_numpy()]:
-                for u in cov.missing(root, rid):
-                    missing[u] = missing.get(u, 0) + 1
-            what = ", ".join(f"{u} {n:,}" for u, n in missing.items())
+            missing = {
+                u: int((cov.required[f"{root}/{u}"] & ~cov.on[f"{root}/{u}"]).to_numpy()[is_partial].sum())
+                for u in cov.needed[root]
+            }
+            what = ", ".join(f"{u} {n:,}" for u, n in missing.items() if n)
             ranked = "are not ranked" if not self.rank_partial else "are ranked with the others (rank_partial)"
             notes.append(
                 f"{partial:,} region(s) have an index score on fewer pillars than the index has (missing: {what}); "
@@ -508,12 +509,10 @@ class IndexRun:
         cov = self.coverage
         if self.rank_partial:
             return pd.Series("", index=cov.complete.index, name="not_ranked_reason")
-        labels = {n.code: n.code for n in self.framework.nodes}
-        return pd.Series(
-            [not_ranked_reason(cov, root, rid, labels=labels) for rid in cov.complete.index],
-            index=cov.complete.index,
-            name="not_ranked_reason",
-        )
+        out = pd.Series("", index=cov.complete.index, name="not_ranked_reason", dtype=object)
+        for rid in cov.complete.index[(cov.scored[root] & ~cov.complete[root]).to_numpy()]:
+            out[rid] = not_ranked_reason(cov, root, rid)
+        return out
 
     def not_scored_reasons(self) -> pd.Series:
         """Return, for every region the run read, why it has no index score ("" for a region with one).
