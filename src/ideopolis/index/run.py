@@ -16,7 +16,8 @@ Result API (what maps, hotspots and the CLI use):
 - ``scores``: DataFrame (index = region id), one column per aggregate node. With the default
   framework: the pillars present (``talent``, ``capital``, ``knowledge_jobs``, extra pillars),
   ``cluster_strength``, ``attraction``, ``exposure``, ``balance`` and ``ideopolis_index``;
-- ``ranks``: the same columns as ranks (1 = best, Int64);
+- ``ranks``: the same columns as ranks (1 = best, Int64), among the regions scored on every pillar
+  (``coverage``: which pillars each score rests on; ``used_weights()``: the weights each region's scores used);
 - ``typology``: Series of ``magnet`` / ``talent_hub`` / ``exporter`` / ``rooted`` (``None`` without
   a lens); ``lens``: the full :class:`~ideopolis.index.lens.LensResult`;
 - ``indicator_scores`` / ``indicator_ranks``: the normalised indicators and their ranks;
