@@ -235,3 +235,20 @@ def test_rank_partial_and_availability_options_are_checked(tmp_path: Path) -> No
     cfg = load_profile(profile)
     assert cfg.step("aggregate").params == {"threshold": 0.9, "availability": "count"}
     assert RunConfig().step("aggregate").params == {"threshold": 0.65}
+
+
+def test_every_reason_a_region_has_no_score(gappy_toy: Path) -> None:
+    run = ideo.score(str(gappy_toy), treat="none", screen={"method": "by_na", "force_exclude": ["02003"]})
+    reasons = run.table()["not_scored_reason"]
+    assert reasons["02003"] == "screened out: excluded by force_exclude"
+    zeros = ideo.score(str(gappy_toy), treat="none", screen={"method": "by_zeros", "nonzero_threshold": 0.9})
+    # 02003's normalised values are all 0, but screening reads the raw values: 0 zeros of 5 -> kept
+    assert zeros.dropped == []
+    counted = ideo.score(str(gappy_toy), treat="none", aggregate={"availability": "count"})
+    assert counted.table().at["01005", "not_scored_reason"] == (
+        "too little data for ideopolis_index: 50% of its parts have a score, below the aggregation threshold (65%) "
+        "(no capital)"
+    )
+    off = ideo.score(str(gappy_toy), treat="none", aggregate={"threshold": 0})
+    # threshold 0: capital = income_pc alone (14.2857), cluster strength = (0 + 14.2857) / 2, balance = (50 + 100) / 2
+    assert off.scores.at["01005", "ideopolis_index"] == pytest.approx(0.75 * 14.2857 / 2 + 0.25 * 75, abs=1e-4)

@@ -568,10 +568,13 @@ class IndexRun:
                 if thr is None or share == 0:
                     out[rid] = f"no data for any part of {root}{missing}"
                 else:
-                    what = "of its weight" if how == "weight" else "of its parts"
+                    what = (
+                        f"the parts with a score carry {share:.0%} of its weight"
+                        if how == "weight"
+                        else f"{share:.0%} of its parts have a score"
+                    )
                     out[rid] = (
-                        f"too little data for {root}: the parts with a score carry {share:.0%} {what}, "
-                        f"below the aggregation threshold ({thr:.0%}){missing}"
+                        f"too little data for {root}: {what}, below the aggregation threshold ({thr:.0%}){missing}"
                     )
         return out
 
