@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,10 +14,10 @@ import pytest
 import ideopolis as ideo
 from ideopolis.index.facts import EXPOSURE_PERCENTILE, EXPOSURE_RANGE, NOT_SCORED, SCORED_ON
 from ideopolis.maps.interactive import interactive_map
+from tests.browser import DESKTOP, IFRAME, PHONE, launch, open_page, screenshot
 from tests.mapdata import EVIL
+from tests.test_map_browser import _point_of
 from tests.test_maps_html import _inputs
-
-CHROMIUM = Path(os.environ.get("IDEOPOLIS_CHROMIUM", "/usr/bin/chromium"))
 
 
 def _payload(html: str) -> dict[str, Any]:
@@ -54,8 +53,14 @@ def test_a_runs_map_carries_its_region_facts() -> None:
     assert rows[NOT_SCORED]["values"][i] == facts.at["41980", NOT_SCORED] != ""
     j = payload["ids"].index("10140")
     assert rows[SCORED_ON]["values"][j] == "4 of 5 pillars, no Knowledge jobs (not ranked)"
-    assert {label for label, row in rows.items() if row["tooltip"]} == {NOT_SCORED, SCORED_ON, EXPOSURE_RANGE}
-    assert len([label for label in rows if label.startswith(EXPOSURE_PERCENTILE)]) == 5
+    assert {label for label, row in rows.items() if row["tooltip"]} == {NOT_SCORED, SCORED_ON}
+    assert [label for label in rows if label.endswith(EXPOSURE_PERCENTILE)] == [
+        "Share of jobs that can be done from home, percentile",
+        "AIOE, percentile",
+        "LM-AIOE, percentile",
+        "GPT exposure, percentile",
+        "AI applicability score, percentile",
+    ]
     # the map states the rule behind its ranks
     assert "a score needs data for 65% of its weight; ranks are among the 692 regions scored on all 5 pillars (233" in (
         m.inputs.source
@@ -63,64 +68,42 @@ def test_a_runs_map_carries_its_region_facts() -> None:
 
 
 @pytest.fixture(scope="module")
-def page() -> Iterator[Any]:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.skip("playwright is not installed")
-    if not CHROMIUM.exists():
-        pytest.skip(f"no chromium at {CHROMIUM}")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--headless", "--no-sandbox", "--disable-gpu"])
-        yield browser
-        browser.close()
+def browser() -> Iterator[Any]:
+    yield from launch()
 
 
 @pytest.mark.browser
-def test_tooltip_and_popup_show_the_facts(page: Any, tmp_path: Path) -> None:
+@pytest.mark.parametrize("size", [DESKTOP, IFRAME, PHONE], ids=["desktop", "iframe", "phone"])
+def test_tooltip_and_card_show_the_facts(browser: Any, tmp_path: Path, size: tuple[int, int]) -> None:
     run = ideo.score("us-metros")
     m = run.map(hotspots=False)
     path = tmp_path / "metros.html"
     m.save(path, offline=True)
-    tab = page.new_page(viewport={"width": 1366, "height": 800})
-    errors: list[str] = []
-    tab.on("pageerror", lambda e: errors.append(str(e)))
+    opened = open_page(browser, path, size)
+    page = opened.page
     try:
-        tab.goto(path.resolve().as_uri())
-        tab.wait_for_function("window.ideopolis !== undefined")
-        shape = m.inputs.prepared.shapes["10140"]  # Aberdeen, WA: no knowledge-jobs pillar
-        point = shape.representative_point()
-        xy = tab.evaluate(
-            """([lat, lng]) => {
-                const map = window.ideopolis.map;
-                map.setView([lat, lng], map.getZoom(), {animate: false});
-                const p = map.latLngToContainerPoint([lat, lng]);
-                return [p.x, p.y];
-            }""",
-            [point.y, point.x],
-        )
-        tab.mouse.move(xy[0], xy[1])
-        tooltip = tab.locator(".leaflet-tooltip")
-        tooltip.wait_for(state="visible")
-        text = tooltip.inner_text()
-        assert "Scored on\n4 of 5 pillars, no Knowledge jobs (not ranked)" in text
-        assert f"{EXPOSURE_RANGE}\n38.9 to 63.9" in text
-        assert "Lens data" not in text  # the popup's, not the tooltip's
-        tab.evaluate("window.ideopolis.paths[window.ideopolis.indexOf('41940')].openPopup()")
-        popup = tab.locator(".ido-popup").inner_text()
-        facts = run.region_facts().loc["41940"]
-        for label, value in facts.items():
-            if value:
-                assert f"{label}\n{value}" in popup
-        assert f"{EXPOSURE_PERCENTILE}Share of jobs that can be done from home\n99.8" in popup
-        assert "Share of jobs that can be done from home\t51.0%" in popup  # its value, in the indicator table
-        shots = os.environ.get("IDEOPOLIS_SCREENSHOT_DIR")
-        if shots:
-            Path(shots).mkdir(parents=True, exist_ok=True)
-            tab.screenshot(path=str(Path(shots) / "facts-popup.png"))
-        assert errors == []
+        if size != PHONE:  # a phone has no hover
+            x, y = _point_of(opened, m.inputs, "10140")  # Aberdeen, WA: no knowledge-jobs pillar
+            page.mouse.move(x, y)
+            tooltip = page.locator(".leaflet-tooltip")
+            tooltip.wait_for(state="visible")
+            text = tooltip.inner_text()
+            assert "Scored on: 4 of 5 pillars, no Knowledge jobs (not ranked)" in text
+            assert "Lens data" not in text and EXPOSURE_RANGE not in text  # the card's, not the tooltip's
+            page.mouse.move(2, size[1] - 2)
+        for rid in ("41940", "41980"):
+            page.evaluate(f"window.ideopolis.openCard(window.ideopolis.indexOf('{rid}'))")
+            card = page.locator("#ido-card")
+            card.wait_for(state="visible")
+            text = card.inner_text()
+            for label, value in run.region_facts().loc[rid].items():
+                if value:
+                    assert f"{label}\n{value}" in text
+            screenshot(page, tmp_path / f"facts-card-{rid}-{size[0]}.png")
+            page.evaluate("window.ideopolis.closeCard()")
+        assert opened.errors() == []
     finally:
-        tab.close()
+        opened.close()
 
 
 def test_the_county_map_with_its_facts_meets_the_size_target() -> None:

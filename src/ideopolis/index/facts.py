@@ -28,6 +28,7 @@ score, into the short texts the map card and the profile page show.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -53,6 +54,7 @@ __all__ = [
     "exposure_measures",
     "exposure_table",
     "lens_context",
+    "measure_name",
     "percentile_rank",
     "region_facts",
     "short_label",
@@ -63,9 +65,9 @@ LENS_CONTEXT = ("lens_route", "lens_area", "occ_coverage", "anchored_share")
 #: Labels of the fact rows (``Run.region_facts`` columns) that are not one per measure.
 SCORED_ON = "Scored on"
 NOT_SCORED = "Not scored"
-EXPOSURE_RANGE = "Exposure percentiles, lowest to highest (100 = most exposed)"
-#: Prefix of the one-per-measure fact rows (``"Exposure percentile: GPT exposure (beta)"``).
-EXPOSURE_PERCENTILE = "Exposure percentile: "
+EXPOSURE_RANGE = "Exposure range (percentiles; 100 = most exposed)"
+#: Suffix of the one-per-measure fact rows (``"GPT exposure, percentile"``).
+EXPOSURE_PERCENTILE = ", percentile"
 LENS_DATA = "Lens data (route, area, coverage)"
 ANCHORED_FACT = "Anchored jobs (in-person, local-serving; not scored)"
 #: The anchored-jobs context indicator.
@@ -220,6 +222,34 @@ def short_label(label: str) -> str:
     return label.split(", ")[0].strip() or label
 
 
+def measure_name(label: str) -> str:
+    """Return a short name of a measure for a card row: its abbreviation, else its label without qualifiers.
+
+    Parameters
+    ----------
+    label : str
+        An indicator label.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> measure_name("Language-model AI exposure (LM-AIOE), job-weighted mean")
+    'LM-AIOE'
+    >>> measure_name("GPT exposure (beta), job-weighted mean")
+    'GPT exposure'
+    >>> measure_name("Share of jobs that can be done from home (sector mix)")
+    'Share of jobs that can be done from home'
+    """
+    head = short_label(label)
+    abbreviation = re.search(r"\(([A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*)\)", head)
+    if abbreviation:
+        return abbreviation.group(1)
+    return re.sub(r"\s*\([^)]*\)\s*$", "", head) or head
+
+
 def _pct_text(value: float) -> str:
     return f"{value:.1f}"
 
@@ -249,9 +279,9 @@ def region_facts(
         - ``Scored on``: the pillars the index rests on ("all 5 pillars"; "4 of 5 pillars, no Knowledge jobs
           (not ranked)");
         - ``Not scored``: why the region has no index score (screened out, too little data);
-        - ``Exposure percentiles, lowest to highest (100 = most exposed)``: the cross-measure range;
-        - ``Exposure percentile: <measure>``: one row per measure, the region's percentile on it (its value is
-          among the indicators of the map's popup and in every table);
+        - ``Exposure range (percentiles; 100 = most exposed)``: the lowest and highest percentile across measures;
+        - ``<measure>, percentile``: one row per measure (:func:`measure_name`), the region's percentile on it
+          (its value is among the indicators of the map's card and in every table);
         - ``Lens data (route, area, coverage)``: how the occupation mix was obtained, from which area, and the
           share of its jobs in published detailed occupations;
         - ``Anchored jobs (in-person, local-serving; not scored)``: the anchored share and its percentile.
@@ -301,7 +331,7 @@ def region_facts(
 
         out[EXPOSURE_RANGE] = [span(a, b, c) for a, b, c in zip(lo, hi, count, strict=True)]
         for m in measures:
-            out[f"{EXPOSURE_PERCENTILE}{short_label(name.get(m, m))}"] = [
+            out[f"{measure_name(name.get(m, m))}{EXPOSURE_PERCENTILE}"] = [
                 "" if pd.isna(p) else _pct_text(float(p)) for p in exposure[f"{m}_pct"]
             ]
 
