@@ -9,7 +9,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.stats import percentileofscore
 
-from ideopolis.index.facts import exposure_measures, exposure_table, lens_context, percentile_rank, short_label
+from ideopolis.index.facts import (
+    EXPOSURE_PERCENTILES,
+    EXPOSURE_RANGE,
+    LENS_DATA,
+    exposure_measures,
+    exposure_table,
+    lens_context,
+    percentile_rank,
+    short_label,
+)
+from ideopolis.index.facts import region_facts as run_facts
 from ideopolis.index.framework import framework_from_records
 from ideopolis.index.profile import RunConfig
 from ideopolis.index.run import IndexRun
@@ -115,3 +125,47 @@ def test_a_run_notes_and_logs_a_collapsed_indicator() -> None:
     # COINr's treatment (log after winsorising fails) spreads it out again: no note
     treated = IndexRun(data, fw).run()
     assert not [n for n in treated.notes if "collapses" in n]
+
+
+def test_region_facts_rows_by_hand() -> None:
+    """The card's rows from :data:`FW` / :data:`VALUES`: the range, the percentiles in measure order, the route."""
+    fw = framework_from_records(
+        [
+            {"code": "i"},
+            {"code": "talent", "parent": "i"},
+            {"code": "exposure", "parent": "i"},
+            {"code": "ba", "parent": "talent"},
+            {"code": "tele", "parent": "exposure", "label": "Share of jobs that can be done from home"},
+            {"code": "ai", "parent": "exposure", "label": "AI occupational exposure (AIOE), mean"},
+        ]
+    )
+    groups = pd.DataFrame(
+        {
+            "lens_route": ["oews_metro", "a_new_route", "none", pd.NA],
+            "lens_area": ["0000a", "z", pd.NA, pd.NA],
+        },
+        index=VALUES.index,
+    )
+    data = VALUES.assign(occ_coverage=[0.984, 0.5, np.nan, np.nan])
+    run = IndexRun(data[["ba", "tele", "ai"]], fw, groups=groups, denominators=data[["occ_coverage"]]).run()
+    facts = run_facts(run)
+    label = f"{EXPOSURE_PERCENTILES} (tele \u00b7 AIOE)"  # a long label gives way to the code
+    # percentiles from test_percentiles_and_range_by_hand: tele a 33.3, b 100, c 66.7, d none; ai 100, 100, 25, 50
+    assert facts[label].tolist() == [
+        "33.3 \u00b7 100.0",
+        "100.0 \u00b7 100.0",
+        "66.7 \u00b7 25.0",
+        "\u2013 \u00b7 50.0",
+    ]
+    assert facts[EXPOSURE_RANGE].tolist() == [
+        "33.3 to 100.0",
+        "100.0 to 100.0",
+        "25.0 to 66.7",
+        "50.0 (1 of 2 measures)",
+    ]
+    assert facts[LENS_DATA].tolist() == [
+        "OEWS's published metro occupation mix (area 0000a); 98% of its jobs in published occupations",
+        "a_new_route (area z); 50% of its jobs in published occupations",  # an unknown route shows as its code
+        "none: no exposure data for this region",
+        "",
+    ]

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 import ideopolis as ideo
 from ideopolis.cli import app
-from ideopolis.index.facts import LENS_DATA
+from ideopolis.index.facts import EXPOSURE_PERCENTILES, EXPOSURE_RANGE, LENS_DATA
 
 
 @pytest.fixture(scope="module")
@@ -59,6 +59,15 @@ def test_explain_san_jose_shows_every_exposure_measure_with_its_range(metros: id
     assert "lens data: route oews_metro, area 0041940, occ_coverage" in text
     assert "anchored_share: 35.4% (percentile 2.9): share of private jobs that are in-person" in text
     assert "scored on: all 5 pillars (talent, capital, knowledge_jobs, attraction, exposure)" in text
+    # the card's rows: the range, then every measure's percentile in one line, the route in words
+    facts = metros.region_facts().loc["41940"]
+    assert facts[EXPOSURE_RANGE] == f"{lo:.1f} to {hi:.1f}"
+    label = f"{EXPOSURE_PERCENTILES} (teleworkable share \u00b7 AIOE \u00b7 LM-AIOE \u00b7 GPT exposure \u00b7 AI applicability score)"
+    assert facts[label] == " \u00b7 ".join(f"{table[f'{m}_pct']:.1f}" for m in measures)
+    assert facts[LENS_DATA] == (
+        f"OEWS's published metro occupation mix (area 0041940); {100 * table['occ_coverage']:.0f}% of its jobs in "
+        "published occupations"
+    )
 
 
 def test_des_moines_contributions_add_up_to_its_index(metros: ideo.Run) -> None:
@@ -120,7 +129,7 @@ def test_eu_regions_without_lens_data_say_so() -> None:
     none = table.index[table["lens_route"] == "none"]
     assert len(none) == 76 and table.loc[none, "exposure_measures"].eq(0).all()
     assert facts.loc[none, LENS_DATA].eq("none: no exposure data for this region").all()
-    assert facts.loc["DE21", LENS_DATA] == "sector_mix_x_us_staffing"
+    assert facts.loc["DE21", LENS_DATA] == "4 NACE sector groups \u00d7 US staffing pattern (an approximation)"
     assert table.loc[none, "not_scored_reason"].str.startswith("screened out").all()
     assert len(table) == 334
 

@@ -294,9 +294,9 @@ class Run:
         pandas.DataFrame
             Index = every region id of the set; string columns, ``""`` where nothing applies: ``Scored on``
             (the pillars the index rests on), ``Not scored`` (the reason), ``Exposure range (...)`` (the lowest
-            and highest percentile across the exposure measures), ``<measure>, percentile`` (one per measure),
-            ``Lens data (...)`` (route, area, coverage of the occupation mix) and ``Anchored jobs (...)``; columns
-            that apply to no region are left out (see
+            and highest percentile across the exposure measures), ``Exposure percentile by measure`` (each
+            measure's, in one line), ``Lens data (...)`` (route, area, coverage of the occupation mix) and
+            ``Anchored jobs (...)``; columns that apply to no region are left out (see
             :func:`ideopolis.index.facts.region_facts`).
 
         Examples

@@ -45,10 +45,11 @@ __all__ = [
     "ANCHORED",
     "ANCHORED_FACT",
     "ANCHORED_MEANING",
-    "EXPOSURE_PERCENTILE",
+    "EXPOSURE_PERCENTILES",
     "EXPOSURE_RANGE",
     "LENS_CONTEXT",
     "LENS_DATA",
+    "LENS_ROUTES",
     "NOT_SCORED",
     "SCORED_ON",
     "exposure_measures",
@@ -66,9 +67,21 @@ LENS_CONTEXT = ("lens_route", "lens_area", "occ_coverage", "anchored_share")
 SCORED_ON = "Scored on"
 NOT_SCORED = "Not scored"
 EXPOSURE_RANGE = "Exposure range (percentiles; 100 = most exposed)"
-#: Suffix of the one-per-measure fact rows (``"GPT exposure, percentile"``).
-EXPOSURE_PERCENTILE = ", percentile"
-LENS_DATA = "Lens data (route, area, coverage)"
+#: Start of the label of the row with each measure's percentile ("Exposure percentiles (AIOE · GPT exposure)").
+EXPOSURE_PERCENTILES = "Exposure percentiles"
+LENS_DATA = "Lens data (how the occupation mix was made)"
+#: What each ``lens_route`` of the bundled sets means, in a few words (see the sets' DATASHEETs, "Export-jobs
+#: lens"); a route not listed is shown as its code.
+LENS_ROUTES: dict[str, str] = {
+    "oews_metro": "OEWS's published metro occupation mix",
+    "oews_nonmetro_pool": "OEWS nonmetropolitan areas, pooled",
+    "cbp_cbsa_x_national_staffing": "CBP industry mix \u00d7 national staffing pattern",
+    "counties_sectors_x_national_staffing": "its counties' sector mix \u00d7 national staffing pattern",
+    "cbp_county_x_area_staffing": "CBP county sector mix \u00d7 its area's staffing pattern",
+    "bea_gdp_county_x_area_staffing": "BEA county GDP by industry \u00d7 its area's staffing pattern",
+    "enclosing_area": "its area's occupation shares",
+    "sector_mix_x_us_staffing": "4 NACE sector groups \u00d7 US staffing pattern (an approximation)",
+}
 ANCHORED_FACT = "Anchored jobs (in-person, local-serving; not scored)"
 #: The anchored-jobs context indicator.
 ANCHORED = "anchored_share"
@@ -222,13 +235,18 @@ def short_label(label: str) -> str:
     return label.split(", ")[0].strip() or label
 
 
-def measure_name(label: str) -> str:
+def measure_name(label: str, code: str = "") -> str:
     """Return a short name of a measure for a card row: its abbreviation, else its label without qualifiers.
+
+    A label still longer than 24 characters gives way to the indicator's code (underscores as spaces) when one is
+    given.
 
     Parameters
     ----------
     label : str
         An indicator label.
+    code : str
+        The indicator's code.
 
     Returns
     -------
@@ -242,12 +260,15 @@ def measure_name(label: str) -> str:
     'GPT exposure'
     >>> measure_name("Share of jobs that can be done from home (sector mix)")
     'Share of jobs that can be done from home'
+    >>> measure_name("Share of jobs that can be done from home", "teleworkable_share")
+    'teleworkable share'
     """
     head = short_label(label)
     abbreviation = re.search(r"\(([A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*)\)", head)
     if abbreviation:
         return abbreviation.group(1)
-    return re.sub(r"\s*\([^)]*\)\s*$", "", head) or head
+    name = re.sub(r"\s*\([^)]*\)\s*$", "", head) or head
+    return code.replace("_", " ") if code and len(name) > 24 else name
 
 
 def _pct_text(value: float) -> str:
@@ -280,10 +301,11 @@ def region_facts(
           (not ranked)");
         - ``Not scored``: why the region has no index score (screened out, too little data);
         - ``Exposure range (percentiles; 100 = most exposed)``: the lowest and highest percentile across measures;
-        - ``<measure>, percentile``: one row per measure (:func:`measure_name`), the region's percentile on it
-          (its value is among the indicators of the map's card and in every table);
-        - ``Lens data (route, area, coverage)``: how the occupation mix was obtained, from which area, and the
-          share of its jobs in published detailed occupations;
+        - ``Exposure percentiles (<measure> · <measure> ...)``: the measures (:func:`measure_name`) in the label,
+          the region's percentile on each in its text ("99.1 · 99.5", "–" where it has none; the values are among
+          the indicators of the map's card and in every table);
+        - ``Lens data (how the occupation mix was made)``: the route in words (:data:`LENS_ROUTES`), the area
+          whose data were used, and the share of its jobs in published detailed occupations;
         - ``Anchored jobs (in-person, local-serving; not scored)``: the anchored share and its percentile.
 
         Columns that apply to no region are left out.
@@ -330,10 +352,14 @@ def region_facts(
             return f"{_pct_text(a)} to {_pct_text(b)}{of}"
 
         out[EXPOSURE_RANGE] = [span(a, b, c) for a, b, c in zip(lo, hi, count, strict=True)]
-        for m in measures:
-            out[f"{measure_name(name.get(m, m))}{EXPOSURE_PERCENTILE}"] = [
-                "" if pd.isna(p) else _pct_text(float(p)) for p in exposure[f"{m}_pct"]
-            ]
+        # the measures' names go in the label and only the numbers in each region's text: a county map carries
+        # 3,231 of them
+        short = " \u00b7 ".join(measure_name(name.get(m, m), m) for m in measures)
+        pcts = exposure[[f"{m}_pct" for m in measures]].to_numpy(dtype=float)
+        out[f"{EXPOSURE_PERCENTILES} ({short})"] = [
+            " \u00b7 ".join("\u2013" if np.isnan(p) else _pct_text(p) for p in row) if (~np.isnan(row)).any() else ""
+            for row in pcts
+        ]
 
     context = lens_context(run.groups, run.denominators, ids)
     if "lens_route" in context.columns:
@@ -348,13 +374,13 @@ def region_facts(
             if str(route) == "none":
                 rows.append("none: no exposure data for this region")
                 continue
-            text = str(route)
+            text = LENS_ROUTES.get(str(route), str(route))
             area = rec.get("lens_area")
             if area is not None and not pd.isna(area) and str(area) and str(area) != str(rid):
-                text += f" ({area})"
+                text += f" (area {area})"
             cover = rec.get("occ_coverage", np.nan)
             if not pd.isna(cover):
-                text += f", coverage {100 * float(cover):.0f}%"
+                text += f"; {100 * float(cover):.0f}% of its jobs in published occupations"
             rows.append(text)
         out[LENS_DATA] = rows
     if ANCHORED in context.columns:
