@@ -128,6 +128,12 @@ def test_every_region_stays_in_the_table_with_the_reason(gappy_toy: Path, tmp_pa
     assert list(facts.index) == list(table.index)
     with pytest.raises(RegionSetError, match=r"'01001' of .* was dropped by screening \(data for 3 of 5 indicators"):
         run.explain("01001")
+    # a region that passed screening but has no index says why where explain names the pillars
+    lines = str(run.explain("01005")).splitlines()
+    assert lines[2:4] == [
+        "ideopolis_index: no score  no rank",
+        f"not scored: {table.at['01005', 'not_scored_reason']}",
+    ]
 
 
 def test_contributions_add_up_and_renormalisation_is_shown(gappy_toy: Path) -> None:

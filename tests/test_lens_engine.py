@@ -56,7 +56,7 @@ def test_explain_san_jose_shows_every_exposure_measure_with_its_range(metros: id
     lo, hi = table["exposure_pct_min"], table["exposure_pct_max"]
     assert f"range across the 5 measures: percentile {lo:.1f} to {hi:.1f}" in text
     assert lo == min(table[f"{m}_pct"] for m in measures) and hi == max(table[f"{m}_pct"] for m in measures)
-    assert "lens data: route oews_metro, area 0041940, occ_coverage" in text
+    assert "lens data: route oews_metro (OEWS's published metro occupation mix), area 0041940, occ_coverage" in text
     assert "anchored_share: 35.4% (percentile 2.9): share of private jobs that are in-person" in text
     assert "scored on: all 5 pillars (talent, capital, knowledge_jobs, attraction, exposure)" in text
     # the card's rows: the range, then every measure's percentile in one line, the route in words

@@ -301,6 +301,8 @@ class Explanation:
         The pillars this region's index rests on.
     not_ranked_reason : str
         Why the region's index has no rank ("" when it has one).
+    not_scored_reason : str
+        Why the region has no index score ("" when it has one).
     exposure : pandas.DataFrame
         One row per exposure measure (index = indicator): ``label``, ``value``, ``percentile`` (100 = most
         exposed, among the ``of`` regions with a value); empty without a lens.
@@ -329,6 +331,7 @@ class Explanation:
     pillars: tuple[str, ...] = ()
     scored_on: tuple[str, ...] = ()
     not_ranked_reason: str = ""
+    not_scored_reason: str = ""
     exposure: pd.DataFrame = field(default_factory=pd.DataFrame)
     context: tuple[tuple[str, str], ...] = ()
 
@@ -434,6 +437,8 @@ class Explanation:
         if not self.pillars:
             return ""
         n, k = len(self.scored_on), len(self.pillars)
+        if n == 0:
+            return f"not scored: {self.not_scored_reason}" if self.not_scored_reason else ""
         if n == k:
             return f"scored on: all {k} pillars ({', '.join(self.scored_on)})"
         gone = [p for p in self.pillars if p not in self.scored_on]
@@ -553,7 +558,7 @@ def explain(run: IndexRun, region: str) -> Explanation:
     RegionNotFoundError
         When the region is unknown, ambiguous or was dropped by screening.
     """
-    from ideopolis.index.facts import ANCHORED, ANCHORED_MEANING, exposure_table, lens_context
+    from ideopolis.index.facts import ANCHORED, ANCHORED_MEANING, LENS_ROUTES, exposure_table, lens_context
 
     rid = run.find_region(region)
     table = run.explain(rid)
@@ -579,7 +584,8 @@ def explain(run: IndexRun, region: str) -> Explanation:
     ctx_all = lens_context(run.groups, run.denominators, run.datasets["raw"].index)
     ctx: dict[Any, Any] = ctx_all.loc[rid].to_dict() if len(ctx_all.columns) else {}
     if not pd.isna(ctx.get("lens_route", np.nan)):
-        parts = [f"route {ctx['lens_route']}"]
+        route = str(ctx["lens_route"])
+        parts = [f"route {route}" + (f" ({LENS_ROUTES[route]})" if route in LENS_ROUTES else "")]
         if not pd.isna(ctx.get("lens_area", np.nan)):
             parts.append(f"area {ctx['lens_area']}")
         if not pd.isna(ctx.get("occ_coverage", np.nan)):
@@ -601,6 +607,7 @@ def explain(run: IndexRun, region: str) -> Explanation:
         pillars=tuple(cov.needed[root]) if fw.max_level > 2 else (),
         scored_on=tuple(cov.scored_on(root).get(rid, ())),
         not_ranked_reason=str(run.not_ranked_reasons().get(rid, "")),
+        not_scored_reason=str(run.not_scored_reasons().get(rid, "")),
         exposure=exposure,
         context=tuple(context),
     )
