@@ -69,31 +69,48 @@ def browser() -> Iterator[Any]:
     yield from launch()
 
 
-@pytest.mark.browser
-@pytest.mark.parametrize("size", [DESKTOP, IFRAME, PHONE], ids=["desktop", "iframe", "phone"])
-def test_tooltip_and_card_show_the_facts(browser: Any, tmp_path: Path, size: tuple[int, int]) -> None:
+@pytest.fixture(scope="module")
+def metros_page(tmp_path_factory: pytest.TempPathFactory) -> tuple[ideo.Run, Any, Path]:
+    """The us-metros run, its map and the saved offline page (built once for the three screen sizes)."""
     run = ideo.score("us-metros")
     m = run.map(hotspots=False)
-    path = tmp_path / "metros.html"
+    path = tmp_path_factory.mktemp("facts") / "metros.html"
     m.save(path, offline=True)
+    return run, m, path
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("size", [DESKTOP, IFRAME, PHONE], ids=["desktop", "iframe", "phone"])
+def test_tooltip_and_card_show_the_facts(
+    browser: Any, metros_page: tuple[ideo.Run, Any, Path], tmp_path: Path, size: tuple[int, int]
+) -> None:
+    run, m, path = metros_page
+    facts = run.region_facts()
     opened = open_page(browser, path, size)
     page = opened.page
     try:
+        x, y = _point_of(opened, m.inputs, "10140")  # Aberdeen, WA: no knowledge-jobs pillar
         if size != PHONE:  # a phone has no hover
-            x, y = _point_of(opened, m.inputs, "10140")  # Aberdeen, WA: no knowledge-jobs pillar
             page.mouse.move(x, y)
             tooltip = page.locator(".leaflet-tooltip")
             tooltip.wait_for(state="visible")
             text = tooltip.inner_text()
             assert "Scored on: 4 of 5 pillars, no Knowledge jobs (not ranked)" in text
             assert "Lens data" not in text and EXPOSURE_RANGE not in text  # the card's, not the tooltip's
-            page.mouse.move(2, size[1] - 2)
+        page.mouse.click(x, y)  # a click (a tap) on the region opens its card with its facts
+        card = page.locator("#ido-card")
+        card.wait_for(state="visible")
+        assert card.locator(".ido-card-name").inner_text() == "Aberdeen, WA"
+        text = card.inner_text()
+        assert f"{SCORED_ON}\n4 of 5 pillars, no Knowledge jobs (not ranked)" in text
+        assert f"{EXPOSURE_RANGE}\n38.9 to 63.9" in text
+        page.evaluate("window.ideopolis.closeCard()")
         for rid in ("41940", "41980"):
             page.evaluate(f"window.ideopolis.openCard(window.ideopolis.indexOf('{rid}'))")
             card = page.locator("#ido-card")
             card.wait_for(state="visible")
             text = card.inner_text()
-            for label, value in run.region_facts().loc[rid].items():
+            for label, value in facts.loc[rid].items():
                 if value:
                     assert f"{label}\n{value}" in text
             screenshot(page, tmp_path / f"facts-card-{rid}-{size[0]}.png")
