@@ -41,6 +41,20 @@ def test_score_out_has_every_cbsa_and_cleveland_is_scored(tmp_path: Path) -> Non
     assert "wrote" in result.stderr and "(935 regions, 925 with an index score)" in result.stderr
 
 
+def test_hotspots_out_keeps_every_cbsa_with_the_reason(metros: ideo.Run, tmp_path: Path) -> None:
+    out = tmp_path / "hot.csv"
+    args = ["hotspots", "--regions", "us-metros", "--permutations", "9", "--top", "0", "--out", str(out)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.stderr
+    table = pd.read_csv(out, dtype={"id": str}, keep_default_na=False, na_values=[""]).set_index("id")
+    assert len(table) == 935
+    reasons = metros.table()["not_scored_reason"]
+    gone = reasons.index[reasons != ""]
+    assert len(gone) == 10 and (table.loc[gone, "cls"] == "No data").all()
+    assert table.loc[gone, "not_scored_reason"].tolist() == reasons[gone].tolist()
+    assert table["not_scored_reason"].isna().sum() == 925  # an empty reason: it is scored
+
+
 def test_explain_san_jose_shows_every_exposure_measure_with_its_range(metros: ideo.Run) -> None:
     result = CliRunner().invoke(app, ["score", "--regions", "us-metros", "--explain", "San Jose"])
     assert result.exit_code == 0, result.stderr
