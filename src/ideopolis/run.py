@@ -346,6 +346,7 @@ class Run:
         """
         from ideopolis.spatial.hotspots import check_options
         from ideopolis.spatial.hotspots import hotspots as test
+        from ideopolis.spatial.inference import permutation_threads
         from ideopolis.spatial.weights import build_weights, check_weight_options
 
         unknown = set(options) - set(self.config.hotspot_options())
@@ -355,12 +356,15 @@ class Run:
             )
         opts = {**self.config.hotspot_options(), **{k: v for k, v in options.items() if v is not None}}
         column = column if column is not None else opts.get("indicator")
+        max_perms = None if opts["max_permutations"] is None else int(opts["max_permutations"])
         check_options(
             statistic=opts["statistic"],
             permutations=int(opts["permutations"]),
             correction=opts["correction"],
             alternative=opts["alternative"],
             alpha=float(opts["alpha"]),
+            max_permutations=max_perms,
+            mc_level=float(opts["mc_level"]),
         )
         w_key = (opts["weights"], opts["k"], opts["threshold_km"], int(opts["fallback_k"]))
         check_weight_options(opts["weights"], k=opts["k"], threshold_km=opts["threshold_km"], fallback_k=w_key[3])
@@ -388,11 +392,14 @@ class Run:
                 self._weights[w_cache],
                 statistic=opts["statistic"],
                 permutations=int(opts["permutations"]),
+                max_permutations=max_perms,
                 correction=opts["correction"],
                 alpha=float(opts["alpha"]),
                 seed=int(opts["seed"]),
                 alternative=opts["alternative"],
+                mc_level=float(opts["mc_level"]),
                 indicator=label,
+                threads=permutation_threads(),
             )
             self._hotspot_cache[key] = result
         self._hotspot_options[id(result)] = {**{k: v for k, v in opts.items() if k != "seed"}, "indicator": label}

@@ -53,7 +53,21 @@ def hotspots(
         int | None, typer.Option("--fallback-k", help="Nearest regions given to islands (0: none; default 1).")
     ] = None,
     permutations: Annotated[
-        int | None, typer.Option("--permutations", help="Conditional permutations (default 999; smallest p 1/(P+1)).")
+        int | None, typer.Option("--permutations", help="Conditional permutations every region runs (default 999).")
+    ] = None,
+    max_permutations: Annotated[
+        int | None,
+        typer.Option(
+            "--max-permutations",
+            help="Most permutations a region runs while its call is undetermined (default: from the correction, "
+            "at most 255,999).",
+        ),
+    ] = None,
+    mc_level: Annotated[
+        float | None,
+        typer.Option(
+            "--mc-level", help="Confidence of each p-value's Monte Carlo interval a call must hold across (0.999)."
+        ),
     ] = None,
     correction: Annotated[
         str | None, typer.Option("--correction", metavar="NAME", help="fdr_bh (default), bonferroni or none.")
@@ -83,6 +97,8 @@ def hotspots(
         "threshold_km": threshold_km,
         "fallback_k": fallback_k,
         "permutations": permutations,
+        "max_permutations": max_permutations,
+        "mc_level": mc_level,
         "correction": correction,
         "alpha": alpha,
         "alternative": alternative,

@@ -91,6 +91,8 @@ HOTSPOT_DEFAULTS: dict[str, Any] = {
     "threshold_km": None,
     "fallback_k": 1,
     "permutations": 999,
+    "max_permutations": None,
+    "mc_level": 0.999,
     "correction": "fdr_bh",
     "alpha": 0.05,
     "alternative": "folded",
