@@ -101,6 +101,7 @@ def test_every_call_made_is_the_call_of_the_exact_pvalues(alternative: str, corr
         correction=correction,
         permutations=99,
         max_permutations=50_000,
+        budget=10**9,
         seed=SEED,
         alternative=alternative,
     )
@@ -127,6 +128,7 @@ def test_a_region_on_the_cut_off_stays_undetermined() -> None:
         correction="none",
         permutations=99,
         max_permutations=12_799,
+        budget=10**9,
         seed=SEED,
     )
     assert test.undetermined[0] and not test.significant[3 / 14][0]
@@ -134,6 +136,23 @@ def test_a_region_on_the_cut_off_stays_undetermined() -> None:
     others = [i for i in range(1, 9) if exact[i] != Fraction(3, 14)]
     assert not test.undetermined[others].any()
     assert all(test.permutations[i] < 12_799 for i in others)  # settled regions stop early
+
+
+def test_the_budget_bounds_the_work() -> None:
+    w = lattice(3, 3)
+    kwargs = {"tested": np.ones(9, dtype=bool), "levels": (3 / 14,), "correction": "none", "seed": SEED}
+    free = sequential_test(lag_problem(w, VALUES), permutations=99, max_permutations=12_799, budget=10**9, **kwargs)
+    assert not free.out_of_budget and free.spent == free.permutations.sum() > 9 * 99 * 10
+    # the default budget is 10 first rounds: 9 regions x 99 x 10 = 8,910 permutations
+    tight = sequential_test(lag_problem(w, VALUES), permutations=99, max_permutations=12_799, **kwargs)
+    assert tight.budget == 8_910 and tight.out_of_budget
+    assert tight.spent == tight.permutations.sum() <= 8_910 < free.spent
+    # the calls made within the budget are a subset of those made without it
+    assert (tight.significant[3 / 14] <= free.significant[3 / 14]).all()
+    once = sequential_test(lag_problem(w, VALUES), permutations=99, budget=1, **kwargs)
+    assert once.rounds == 1 and once.spent == 9 * 99  # the first round always runs
+    with pytest.raises(MethodError, match="the permutation budget must be a whole number of at least 1, got 0"):
+        sequential_test(lag_problem(w, VALUES), budget=0, **kwargs)
 
 
 def test_regions_with_an_exact_pvalue_of_one_are_not_permuted() -> None:
@@ -188,6 +207,7 @@ def test_option_errors() -> None:
         ({"mc_level": 0.3}, r"mc_level \(the confidence of each p-value's Monte Carlo interval\) must lie in"),
         ({"mc_level": True}, "must lie in"),
         ({"max_permutations": 0}, r"permutations must be at least 1 \(got 0\)"),
+        ({"permutation_budget": 0}, "permutation_budget must be a whole number of at least 1, got 0"),
     ]:
         with pytest.raises(MethodError, match=message):
             hotspots(values, w, **kwargs)  # type: ignore[arg-type]

@@ -357,6 +357,7 @@ class Run:
         opts = {**self.config.hotspot_options(), **{k: v for k, v in options.items() if v is not None}}
         column = column if column is not None else opts.get("indicator")
         max_perms = None if opts["max_permutations"] is None else int(opts["max_permutations"])
+        budget = None if opts["permutation_budget"] is None else int(opts["permutation_budget"])
         check_options(
             statistic=opts["statistic"],
             permutations=int(opts["permutations"]),
@@ -365,6 +366,7 @@ class Run:
             alpha=float(opts["alpha"]),
             max_permutations=max_perms,
             mc_level=float(opts["mc_level"]),
+            permutation_budget=budget,
         )
         w_key = (opts["weights"], opts["k"], opts["threshold_km"], int(opts["fallback_k"]))
         check_weight_options(opts["weights"], k=opts["k"], threshold_km=opts["threshold_km"], fallback_k=w_key[3])
@@ -393,6 +395,7 @@ class Run:
                 statistic=opts["statistic"],
                 permutations=int(opts["permutations"]),
                 max_permutations=max_perms,
+                permutation_budget=budget,
                 correction=opts["correction"],
                 alpha=float(opts["alpha"]),
                 seed=int(opts["seed"]),

@@ -63,6 +63,13 @@ def hotspots(
             "at most 255,999).",
         ),
     ] = None,
+    permutation_budget: Annotated[
+        int | None,
+        typer.Option(
+            "--permutation-budget",
+            help="Most permutations the whole test runs (default: 10 times its first round).",
+        ),
+    ] = None,
     mc_level: Annotated[
         float | None,
         typer.Option(
@@ -98,6 +105,7 @@ def hotspots(
         "fallback_k": fallback_k,
         "permutations": permutations,
         "max_permutations": max_permutations,
+        "permutation_budget": permutation_budget,
         "mc_level": mc_level,
         "correction": correction,
         "alpha": alpha,

@@ -92,6 +92,7 @@ HOTSPOT_DEFAULTS: dict[str, Any] = {
     "fallback_k": 1,
     "permutations": 999,
     "max_permutations": None,
+    "permutation_budget": None,
     "mc_level": 0.999,
     "correction": "fdr_bh",
     "alpha": 0.05,

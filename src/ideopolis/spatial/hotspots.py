@@ -274,6 +274,8 @@ class HotspotResult:
         Conditional permutations every region ran (more where the call was close: ``table["permutations"]``).
     max_permutations : int
         The most permutations a region could get.
+    permutation_budget, permutations_run : int
+        The most permutations the whole test could run, and how many it ran (first round included).
     seed : int
         Seed of the regions' streams.
     mc_level : float
@@ -307,6 +309,8 @@ class HotspotResult:
     max_permutations: int = DEFAULT_PERMUTATIONS
     mc_level: float = DEFAULT_MC_LEVEL
     n_undetermined: int = 0
+    permutation_budget: int = 0
+    permutations_run: int = 0
 
     @property
     def classes(self) -> tuple[str, ...]:
@@ -446,7 +450,8 @@ class HotspotResult:
             "weights": self.weights,
             "permutations": self.permutations,
             "max_permutations": self.max_permutations,
-            "permutations_run": int(self.table["permutations"].sum()) if "permutations" in self.table else 0,
+            "permutation_budget": self.permutation_budget,
+            "permutations_run": self.permutations_run,
             "mc_level": self.mc_level,
             "n_undetermined": self.n_undetermined,
             "seed": self.seed,
@@ -467,6 +472,7 @@ def hotspots(
     statistic: str = "gi_star",
     permutations: int = DEFAULT_PERMUTATIONS,
     max_permutations: int | None = None,
+    permutation_budget: int | None = None,
     correction: str = "fdr_bh",
     alpha: float = 0.05,
     seed: int = DEFAULT_SEED,
@@ -494,6 +500,9 @@ def hotspots(
         The most a region runs while its call is undetermined (default: what a lone region needs to pass the
         strictest cut-off of the correction, at most 255,999; see
         :func:`ideopolis.spatial.inference.default_max_permutations`).
+    permutation_budget : int, optional
+        The most permutations the whole test may run (default: 10 times its first round, so the work grows
+        in proportion to the regions); the rounds for undetermined regions stop when the next would exceed it.
     correction : str, default "fdr_bh"
         ``"fdr_bh"``, ``"bonferroni"`` or ``"none"``.
     alpha : float, default 0.05
@@ -537,6 +546,7 @@ def hotspots(
         alpha=alpha,
         max_permutations=max_permutations,
         mc_level=mc_level,
+        permutation_budget=permutation_budget,
     )
     indicator = indicator if indicator is not None else (str(values.name) if values.name else None)
     values = values.copy()
@@ -568,6 +578,7 @@ def hotspots(
         correction=corr,
         permutations=permutations,
         max_permutations=max_permutations,
+        budget=permutation_budget,
         mc_level=mc_level,
         seed=seed,
         alternative=alternative,
@@ -606,6 +617,11 @@ def hotspots(
     notes = permutation_limits(n_tested, max_permutations, corr, levels, mc_level=mc_level)
     if n_undetermined:
         notes.append(_undetermined_note(w, test, max_permutations, mc_level))
+    if test.out_of_budget:
+        notes.append(
+            f"the permutation budget ({test.budget:,} permutations in all, {test.spent:,} run) stopped the rounds "
+            "before every region reached its call or max_permutations; a larger permutation_budget may settle more"
+        )
     if (report := w.fallback_report()) is not None:
         notes.append(report + "; they are flagged, not reported as significant on their own")
     if w.unlocated_ids:
@@ -641,6 +657,8 @@ def hotspots(
         max_permutations=int(max_permutations),
         mc_level=float(mc_level),
         n_undetermined=n_undetermined,
+        permutation_budget=int(test.budget),
+        permutations_run=int(test.permutations.sum()),
     )
 
 
@@ -678,6 +696,7 @@ def check_options(
     alpha: float,
     max_permutations: int | None = None,
     mc_level: float = DEFAULT_MC_LEVEL,
+    permutation_budget: int | None = None,
 ) -> tuple[str, str]:
     """Check the options of :func:`hotspots` before any work; return the canonical statistic and correction.
 
@@ -698,6 +717,10 @@ def check_options(
             raise MethodError(
                 f"max_permutations ({max_permutations:,}) must be at least permutations ({permutations:,})"
             )
+    if permutation_budget is not None and (
+        isinstance(permutation_budget, bool) or not isinstance(permutation_budget, int) or permutation_budget < 1
+    ):
+        raise MethodError(f"permutation_budget must be a whole number of at least 1, got {permutation_budget!r}")
     if alternative not in ALTERNATIVES:
         raise MethodError(f"unknown alternative {alternative!r}; choose one of: {', '.join(ALTERNATIVES)}")
     if not 0 < alpha < 1:

@@ -48,6 +48,9 @@ DEFAULT_MC_LEVEL = 0.999
 LADDER_FACTOR = 2
 """Each round of the sequential test multiplies ``P + 1`` of the undetermined regions by this."""
 
+BUDGET_FACTOR = 10
+"""The default budget of a sequential test: this many times the permutations of its first round."""
+
 PERMUTATION_CAP = 255_999
 """The most permutations the default maximum gives a region: about 2 s of work for US counties (benchmarks/)."""
 
@@ -580,6 +583,10 @@ class SequentialTest:
         Rounds run.
     interval_level : float
         Confidence of each interval (``mc_level``).
+    budget, spent : int
+        The most permutations the test could run in all, and how many it ran.
+    out_of_budget : bool
+        The rounds stopped because the next one would have exceeded the budget.
     """
 
     p_sim: FloatArray
@@ -593,6 +600,95 @@ class SequentialTest:
     ladder: tuple[int, ...]
     rounds: int
     interval_level: float
+    budget: int = 0
+    spent: int = 0
+    out_of_budget: bool = False
+
+
+def tail_bound(problem: LagProblem, alternative: str = "folded", *, grid: int = 32) -> FloatArray:
+    """An upper bound on each region's exact conditional-permutation p-value, without permutations.
+
+    The permuted neighbour sum ``S`` of region i is a sum of ``k_i`` values drawn without replacement from
+    the ``n - 1`` other values. Hoeffding (1963, "Probability inequalities for sums of bounded random
+    variables", JASA 58(301), Theorem 4) shows ``E f(S) <= E f(S')`` for every continuous convex ``f``, where
+    ``S'`` draws with replacement; with ``f(x) = exp(lambda x)`` the Chernoff bound of ``S'`` holds for ``S``:
+
+        P(S >= s) <= exp(-lambda s) M_i(lambda) ** k_i,   M_i(lambda) = mean of exp(lambda v_j) over j != i,
+
+    for every ``lambda > 0`` (and the mirror for the lower tail). The bound is the smallest over a geometric
+    grid of ``lambda`` (any ``lambda`` gives a valid bound), summed over both tails for ``folded`` and the
+    smaller tail for ``directed``. It is far from tight, but for strongly clustered regions it can show that the
+    p-value is below a cut-off that no affordable number of permutations could show.
+
+    Parameters
+    ----------
+    problem : LagProblem
+        Values, weights and observed lags (positive link weights).
+    alternative : {"folded", "directed"}
+        Which p-value is bounded.
+    grid : int, default 32
+        Values of ``lambda`` tried, from ``0.02`` to ``20`` over the standard deviation of the values.
+
+    Returns
+    -------
+    numpy.ndarray
+        Bounds in ``(0, 1]``; 1 where the region has no neighbour.
+
+    Examples
+    --------
+    Nine values on a 3 x 3 lattice; the corner with the three largest values around it:
+
+    >>> import numpy as np, geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> from ideopolis.spatial.weights import queen_weights
+    >>> w = queen_weights(gpd.GeoSeries([box(c, r, c + 1, r + 1) for r in range(3) for c in range(3)]))
+    >>> v = np.array([1.0, 9, 2, 8, 7, 3, 4, 5, 6]) - 5
+    >>> lag = np.bincount(np.repeat(np.arange(9), w.cardinalities), weights=v[w.indices], minlength=9)
+    >>> bound = tail_bound(LagProblem.build(v, w, w.values, lag), "directed")
+    >>> bool(bound[0] >= 1 / 56)  # the exact p-value: 1 of the 56 neighbour triples reaches 24
+    True
+    """
+    v = problem.values
+    n = len(v)
+    out = np.ones(n)
+    has = (problem.cardinalities > 0) & (problem.link_weight > 0)
+    if n < 2 or not has.any():
+        return out
+    k = problem.cardinalities.astype(np.float64)
+    scale = problem.link_weight
+    spread = float(v.std())
+    if spread == 0:
+        return out
+    lambdas = np.geomspace(0.02, 20.0, grid) / spread
+    # thresholds on the neighbour sum that count as "at least as extreme" (ties included)
+    if alternative == "folded":
+        reach = np.abs(problem.observed - problem.centre) - problem.tolerance
+        upper = np.where(has, (problem.centre + reach) / np.where(has, scale, 1.0), np.inf)
+        lower = np.where(has, (problem.centre - reach) / np.where(has, scale, 1.0), -np.inf)
+    else:
+        upper = np.where(has, (problem.observed - problem.tolerance) / np.where(has, scale, 1.0), np.inf)
+        lower = np.where(has, (problem.observed + problem.tolerance) / np.where(has, scale, 1.0), -np.inf)
+    log_tail = {}
+    for sign, threshold in ((1.0, upper), (-1.0, lower)):
+        best = np.zeros(n)  # log of the bound; log 1 = 0
+        for lam in lambdas:
+            a = sign * lam * v
+            top = float(a.max())
+            terms = np.exp(a - top)
+            total = float(terms.sum())
+            others = total - terms
+            # without region i's own term; where that term is most of the total, the subtraction loses
+            # precision: skip this lambda there (skipping only loosens the bound)
+            usable = terms <= 0.5 * total
+            log_m = top + np.log(np.where(usable, others, 1.0) / (n - 1))
+            candidate = np.where(usable, k * log_m - sign * lam * threshold, 0.0)
+            np.minimum(best, candidate, out=best)
+        log_tail[sign] = best
+    up, down = np.exp(log_tail[1.0]), np.exp(log_tail[-1.0])
+    out = up + down if alternative == "folded" else np.minimum(up, down)
+    out = np.minimum(1.0, out * (1 + 1e-9))  # a margin for rounding in exp and log
+    out[~has] = 1.0
+    return out
 
 
 def permutation_ladder(permutations: int, max_permutations: int, factor: int = LADDER_FACTOR) -> tuple[int, ...]:
@@ -689,6 +785,7 @@ def sequential_test(
     correction: str = "fdr_bh",
     permutations: int = DEFAULT_PERMUTATIONS,
     max_permutations: int | None = None,
+    budget: int | None = None,
     mc_level: float = DEFAULT_MC_LEVEL,
     seed: int = DEFAULT_SEED,
     alternative: str = "folded",
@@ -734,6 +831,11 @@ def sequential_test(
         Permutations every region runs.
     max_permutations : int, optional
         Most permutations a region may run; default :func:`default_max_permutations`.
+    budget : int, optional
+        Most permutations the whole test may run (Gandy & Hahn 2017, "QuickMMCTest", Statistics and
+        Computing 27(3), bound the total work the same way): the rounds stop when the next one would exceed
+        it; the first round always runs. Default :data:`BUDGET_FACTOR` times the first round, so the work
+        grows in proportion to the regions.
     mc_level : float, default 0.999
         Confidence of each Monte Carlo interval.
     seed : int
@@ -770,23 +872,35 @@ def sequential_test(
         raise MethodError(f"max_permutations ({max_permutations:,}) must be at least permutations ({permutations:,})")
     ladder = permutation_ladder(permutations, max_permutations)
     delta = 1.0 - mc_level
-    fixed = np.zeros(n, dtype=bool) if exactly_one is None else np.asarray(exactly_one, dtype=bool)
+    first_round = int(permutations) * int(((problem.cardinalities > 0) & ~_as_bool(exactly_one, n)).sum())
+    if budget is None:
+        budget = max(1, BUDGET_FACTOR * first_round)
+    _check_budget(budget)
+    fixed = _as_bool(exactly_one, n)
     run = (problem.cardinalities > 0) & ~fixed
     tested = np.asarray(tested, dtype=bool) & (problem.cardinalities > 0)
     counts = np.zeros((n, 2), dtype=np.int64)
     perms = np.zeros(n, dtype=np.int64)
     rung = np.full(n, -1, dtype=np.int64)
     low, high = np.full(n, np.nan), np.full(n, np.nan)
+    bound = tail_bound(problem, alternative)
     low[fixed & (problem.cardinalities > 0)] = high[fixed & (problem.cardinalities > 0)] = 1.0
     todo = run
     rounds = 0
     significant: dict[float, BoolArray] = {}
     possible: dict[float, BoolArray] = {}
     undetermined = np.zeros(n, dtype=bool)
+    spent = 0
+    out_of_budget = False
     while todo.any():
-        rounds += 1
         idx = np.flatnonzero(todo)
         stop = np.asarray(ladder, dtype=np.int64)[rung[idx] + 1]
+        cost = int((stop - perms[idx]).sum())
+        if rounds and spent + cost > budget:
+            out_of_budget = True
+            break
+        rounds += 1
+        spent += cost
         counts[idx] += permutation_counts(
             problem,
             idx,
@@ -801,6 +915,7 @@ def sequential_test(
         perms[idx] = stop
         rung[idx] += 1
         low[idx], high[idx] = clopper_pearson(_extreme(counts[idx], alternative), stop, delta)
+        high[idx] = np.minimum(high[idx], bound[idx])  # the exact p-value is below both
         significant, possible = _decide(low, high, tested, corr, levels)
         undetermined = np.zeros(n, dtype=bool)
         for level in levels:
@@ -824,7 +939,19 @@ def sequential_test(
         ladder=ladder,
         rounds=rounds,
         interval_level=mc_level,
+        budget=budget,
+        spent=spent,
+        out_of_budget=out_of_budget,
     )
+
+
+def _check_budget(budget: int) -> None:
+    if isinstance(budget, bool) or not isinstance(budget, int | np.integer) or budget < 1:
+        raise MethodError(f"the permutation budget must be a whole number of at least 1, got {budget!r}")
+
+
+def _as_bool(mask: BoolArray | None, n: int) -> BoolArray:
+    return np.zeros(n, dtype=bool) if mask is None else np.asarray(mask, dtype=bool)
 
 
 def _decide(
