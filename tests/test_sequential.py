@@ -26,6 +26,7 @@ from ideopolis.spatial.inference import (
     permutation_ladder,
     permutations_to_certify,
     sequential_test,
+    tail_bound,
 )
 from ideopolis.spatial.weights import SpatialWeights, queen_weights
 
@@ -181,8 +182,37 @@ def test_a_significant_call_holds_at_the_top_of_every_interval(seed: int, data_s
     assert (adjust_pvalues(table["p_high"].to_numpy())[called.to_numpy()] <= level).all()
     assert (table.loc[table["undetermined"], "cls"] == "Not significant").all()
     estimate = (table["p_sim"] * (table["permutations"] + 1) - 1) / table["permutations"]
-    assert ((table["p_low"] <= estimate + 1e-12) & (estimate <= table["p_high"] + 1e-12)).all()
+    assert (table["p_low"] <= estimate + 1e-12).all()  # (the upper end may be the tail bound, below M / P)
     assert ((table["permutations"] >= 49) & (table["permutations"] <= 799)).all()
+
+
+# ------------------------------------------------------------------ the tail bound
+@pytest.mark.parametrize("alternative", ["folded", "directed"])
+@pytest.mark.parametrize("shape", [(3, 3), (4, 4)], ids=["3x3", "4x4"])
+@pytest.mark.parametrize("data_seed", [0, 1, 2])
+def test_the_tail_bound_is_never_below_the_exact_pvalue(
+    alternative: str, shape: tuple[int, int], data_seed: int
+) -> None:
+    w = lattice(*shape)
+    rng = np.random.default_rng(data_seed)
+    values = np.round(rng.lognormal(0, 1, w.n) * 10)  # skewed, with ties
+    values[: shape[1]] += 40  # a hot first row: small exact p-values there
+    exact = exact_pvalues(w, values, alternative)
+    bound = tail_bound(lag_problem(w, values), alternative)
+    assert all(b >= float(p) for b, p in zip(bound, exact, strict=True)), (bound, exact)
+    assert (bound <= 1).all() and (bound > 0).all()
+
+
+def test_the_tail_bound_settles_strong_clusters_at_once() -> None:
+    w = lattice(30, 30)
+    rows, cols = np.divmod(np.arange(w.n), 30)
+    values = np.where((rows < 8) & (cols < 8), 10.0, 0.0) + np.random.default_rng(3).normal(0, 1, w.n)
+    problem = lag_problem(w, values - values.mean())
+    bound = tail_bound(problem)
+    inner = (rows > 0) & (rows < 7) & (cols > 0) & (cols < 7)  # eight hot neighbours each
+    assert (bound[inner] < 1e-6).all()  # far below what 999 permutations can show (0.0076 at 99.9%)
+    test = sequential_test(problem, tested=np.ones(w.n, dtype=bool), levels=(0.01,), seed=SEED)
+    assert test.significant[0.01][inner].all() and (test.permutations[inner] == 999).all()
 
 
 # ------------------------------------------------------------------ errors
