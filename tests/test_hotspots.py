@@ -330,8 +330,8 @@ def test_method_note_and_params() -> None:
     assert result.method_note == (
         "Getis-Ord Gi* of demo; weights: queen contiguity; 199 conditional permutations per region from its own "
         "stream (seed 7), up to 102,399 where the call was close; two-sided (folded) pseudo p-values; Bonferroni "
-        "over 100 regions; hot and cold spots at 90, 95 and 99% confidence, called only where the call holds "
-        f"across each p-value's 99.9% Monte Carlo interval{_undetermined(result)}."
+        "over 100 regions; hot and cold spots at 90, 95 and 99% confidence, each call holding across the "
+        f"p-value's 99.9% Monte Carlo interval{_undetermined(result)}."
     )
     params = result.params
     assert params["seed"] == 7 and params["permutations"] == 199 and params["correction"] == "bonferroni"
@@ -342,7 +342,7 @@ def test_method_note_and_params() -> None:
 
 def _undetermined(result: object) -> str:
     n = getattr(result, "n_undetermined")  # noqa: B009
-    return f" ({n:,} undetermined regions shown only at the confidence their call holds at, if any)" if n else ""
+    return f" ({n:,} regions undetermined, shown no stronger than their call holds)" if n else ""
 
 
 # ------------------------------------------------------------------ errors

@@ -85,3 +85,28 @@ def test_us_counties_print_map_has_alaska_hawaii_puerto_rico_insets(shared_data,
     fig = static_map(inputs.prepared, inputs.layer("talent"), title="US counties")
     assert len(fig.axes) == 4  # conterminous US, Alaska, Hawaii, Puerto Rico
     save_png(fig, tmp_path / "us.png")
+
+
+def test_a_print_map_of_hotspots_says_how_they_were_tested():
+    from ideopolis.maps.api import png_caption
+
+    geometry = synthetic_geometry()
+    scores = synthetic_scores(geometry.index)
+    labels = np.where(np.arange(len(geometry)) % 3 == 0, "Hot spot 95%", "Not significant")
+    values = scores.join(pd.Series(labels, index=geometry.index, name="hotspots", dtype=object))
+    note = "Getis-Ord Gi* of the index; 999 conditional permutations per region from its own stream (seed 1)."
+    layers = standard_layers(list(scores.columns), balance_midpoint=50, hotspots=note)
+    inputs = prepare_map(
+        geometry,
+        values,
+        layers,
+        names=synthetic_names(geometry.index),
+        title="Print test",
+        subtitle="Synthetic set",
+        source="Data: synthetic (2023). Method: min-max, arithmetic. Classes: quantiles, 5 classes. Map: ideopolis.",
+    )
+    subtitle, source = png_caption(inputs, inputs.layer("hotspots"))
+    assert subtitle == "Synthetic set"
+    assert source == f"Data: synthetic (2023). Method: {note} Map: ideopolis."
+    # a score layer keeps the index's method and its classes
+    assert png_caption(inputs, inputs.layer("ideopolis_index"))[1] == inputs.source

@@ -18,8 +18,14 @@ import geopandas as gpd
 import pandas as pd
 
 from ideopolis.errors import ConfigError, RegionSetError
-from ideopolis.maps.interactive import MapInputs, PopupField, RegionMap, interactive_map, prepare_map
-from ideopolis.maps.layers import HOTSPOT_ORDER, SCHEMES, MapLayer, standard_layers
+from ideopolis.maps.interactive import (
+    MapInputs,
+    PopupField,
+    RegionMap,
+    interactive_map,
+    prepare_map,
+)
+from ideopolis.maps.layers import HOTSPOT_ORDER, SCHEMES, ClassifiedLayer, MapLayer, standard_layers
 from ideopolis.maps.static import save_png, static_map
 
 #: Method line used when the caller gives none.
@@ -372,15 +378,42 @@ def write_png(
         Bytes written.
     """
     chosen = inputs.layer(layer) if layer else inputs.layers[0]
-    subtitle = inputs.subtitle
-    if chosen.spec.description and chosen.spec.key != "hotspots":
-        subtitle += f" ({chosen.spec.description})" if subtitle else chosen.spec.description
+    subtitle, source = png_caption(inputs, chosen)
     fig = static_map(
         inputs.prepared,
         chosen,
         title=chosen.spec.title,
         subtitle=subtitle,
-        source=inputs.source,
+        source=source,
         labels=inputs.region_labels,
     )
     return save_png(fig, Path(path))
+
+
+def png_caption(inputs: MapInputs, chosen: ClassifiedLayer) -> tuple[str, str]:
+    """The subtitle and the source line of a print map of one layer.
+
+    A score layer's description joins the subtitle. The hotspot layer's description is the test's method note,
+    so it replaces the index's method in the source line (with the classes of a score map dropped): a print
+    map of hotspots says how they were tested.
+
+    Parameters
+    ----------
+    inputs : MapInputs
+        The prepared map.
+    chosen : ClassifiedLayer
+        The layer drawn.
+
+    Returns
+    -------
+    (str, str)
+        Subtitle and source line.
+    """
+    subtitle, source = inputs.subtitle, inputs.source
+    description = chosen.spec.description
+    if description and chosen.spec.key == "hotspots":
+        data = source.split(" Method: ", 1)[0]
+        source = f"{data} Method: {description.rstrip('.')}. Map: ideopolis."
+    elif description:
+        subtitle += f" ({description})" if subtitle else description
+    return subtitle, source

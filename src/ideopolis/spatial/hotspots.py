@@ -785,12 +785,11 @@ def _method_note(
     )
     low, high = permutations
     more = f", up to {high:,} where the call was close" if high > low else ""
-    undetermined = (
-        f" ({n_undetermined:,} undetermined regions shown {_shown_as(len(levels))})" if n_undetermined else ""
-    )
+    shown = "as not significant" if len(levels) == 1 else "no stronger than their call holds"
+    undetermined = f" ({n_undetermined:,} regions undetermined, shown {shown})" if n_undetermined else ""
     return (
         f"{_STAT_LABEL[key]}{what}; weights: {w.describe()}; {low:,} conditional permutations per region from "
         f"its own stream (seed {seed}){more}; {tail} pseudo p-values; {_CORRECTION_LABEL[correction]} over "
-        f"{n_tested:,} regions; {level_text}, called only where the call holds across each p-value's "
-        f"{_confidence(mc_level)} Monte Carlo interval{undetermined}."
+        f"{n_tested:,} regions; {level_text}, each call holding across the p-value's {_confidence(mc_level)} "
+        f"Monte Carlo interval{undetermined}."
     )
