@@ -61,11 +61,12 @@ def main(argv: list[str] | None = None) -> int:
     if {"us-metros", "us-counties"} & set(only):
         src = load_us_sources(shared)
         faces = build_faces(src)
+        ctx = us_metros.lens_context(src, shared)
         if "us-metros" in only:
-            report = us_metros.build(src, faces, shared, args.out / "us-metros")
+            report = us_metros.build(src, faces, shared, args.out / "us-metros", ctx)
             print(f"us-metros: {report}")
         if "us-counties" in only:
-            report = us_counties.build(src, faces, args.out / "us-counties")
+            report = us_counties.build(src, faces, args.out / "us-counties", ctx, shared)
             print(f"us-counties: {report}")
     if "eu-nuts2" in only:
         report = eu_nuts2.build(shared, args.out / "eu-nuts2")

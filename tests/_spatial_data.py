@@ -38,6 +38,14 @@ def us_counties():  # -> geopandas.GeoDataFrame
     return frame.set_crs("EPSG:4326")
 
 
+def bundled_counties():  # -> geopandas.GeoDataFrame
+    """US counties from the committed us-counties region set (EPSG:4326), indexed by 5-digit FIPS."""
+    from ideopolis.regions.model import load_region_set
+
+    geometry = load_region_set("us-counties").require_geometry()
+    return geometry.set_axis(geometry.index.astype(str))
+
+
 def cbsa_types() -> pd.Series:
     """CBSA type ("metro"/"micro") by code, from the OMB July 2023 delineation."""
     need(CBSA_DELINEATION)

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from ideopolis.errors import MethodError, UnknownMethodError
 from ideopolis.index.framework import Framework, Node, framework_from_records
-from ideopolis.index.steps.aggregate import AGGREGATORS, AggregateSpec, a_amean, aggregate
+from ideopolis.index.steps.aggregate import AGGREGATORS, AggregateSpec, aggregate
 
 FW = framework_from_records(
     [
@@ -106,9 +106,26 @@ def test_errors() -> None:
         aggregate(X, FW, FW.weights, spec=AggregateSpec(method="median"))
 
 
-def test_registry_and_direct_call_agree() -> None:
-    x = np.array([[1.0, 2.0], [3.0, np.nan]])
-    np.testing.assert_allclose(AGGREGATORS.get("a_amean")(x, np.ones(2)), a_amean(x, np.ones(2)))
+# x = (1, 4) with weights (1, 3), and (9, missing): by hand. Weights are renormalised over available children.
+HAND_X = np.array([[1.0, 4.0], [9.0, np.nan]])
+HAND_W = np.array([1.0, 3.0])
+HAND = {
+    "a_amean": ([(1 * 1 + 3 * 4) / 4, 9.0], {}),  # 3.25
+    "geometric": ([4 ** (3 / 4), 9.0], {}),  # exp((ln 1 + 3 ln 4) / 4)
+    "hmean": ([4 / (1 / 1 + 3 / 4), 9.0], {}),  # 2.2857...
+    "power": ([((1 * 1**2 + 3 * 4**2) / 4) ** 0.5, 9.0], {"p": 2.0}),  # 3.5
+    "generalised": ([((1 * 1**3 + 3 * 4**3) / 4) ** (1 / 3), 9.0], {"p": 3.0}),
+}
+
+
+@pytest.mark.parametrize("name", list(HAND), ids=list(HAND))
+def test_registry_dispatch_gives_the_hand_computed_values(name: str) -> None:
+    expected, params = HAND[name]
+    np.testing.assert_allclose(AGGREGATORS.get(name)(HAND_X, HAND_W, **params), expected, rtol=1e-12)
+
+
+def test_every_registered_aggregator_is_checked_by_hand() -> None:
+    assert {AGGREGATORS.canonical(n) for n in HAND} == set(AGGREGATORS.names())
 
 
 @settings(max_examples=80, deadline=None)

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from ideopolis.cli import app
-from tests._spatial_data import BUNDLED, write_lattice_set
+from tests._spatial_data import write_lattice_set
 
 CITE = "Delgado, Porter & Stern (2016)"
 
@@ -44,6 +44,7 @@ def test_cluster_valleys_table_and_map(lattice: Path, tmp_path: Path, runner: Cl
     )
     assert result.exit_code == 0, result.stderr
     assert result.stdout.startswith("Alpha: ")
+    # by construction (tests/_spatial_data.py): Alpha's employment is concentrated in the 4 x 4 hot corner
     assert "strong in 16 of 101 regions" in result.stdout
     assert png.read_bytes()[:4] == b"\x89PNG"
     log = tomllib.loads((tmp_path / "alpha.geojson.run.toml").read_text())
@@ -91,24 +92,50 @@ def test_a_set_without_industry_data_says_so(runner: CliRunner, tmp_path: Path) 
 
 
 def test_san_jose_on_the_bundled_metros(runner: CliRunner) -> None:
-    if not (BUNDLED / "us-metros" / "manifest.toml").exists():
-        pytest.skip("bundled region set us-metros not built yet")
     result = runner.invoke(app, ["clusters", "San Jose", "-r", "us-metros"])
     assert result.exit_code == 0, result.stderr
     assert result.stdout.startswith("San Jose-Sunnyvale-Santa Clara, CA (41940), metro:")
     assert "Information Technology and Analytical Instruments" in result.stdout
 
 
+def _strong_counts_by_the_rule(industry: pd.DataFrame, crosswalk: pd.DataFrame, types: pd.Series) -> pd.Series:
+    """The strong-cluster rule written out in plain pandas (published 6-digit cells only), independently of
+    ideopolis.industry: traded LQ against traded employment, LQ >= 1 and >= the 75th percentile within the
+    region type, employment and establishments above the 25th percentile (US Cluster Mapping convention)."""
+    six = industry[industry["naics"].astype(str).str.fullmatch(r"\d{6}")].assign(naics=lambda d: d["naics"].astype(str))
+    traded = crosswalk[crosswalk["traded_local"].astype(str).str.lower() == "traded"][["naics", "cluster"]]
+    rows = six.merge(traded, on="naics")
+    regions = pd.Index(sorted(set(industry["id"])), name="id")
+    grid = pd.MultiIndex.from_product([regions, sorted(traded["cluster"].unique())], names=["id", "cluster"])
+    by = rows.groupby(["id", "cluster"])[["emp", "estab"]].sum().reindex(grid, fill_value=0)
+    traded_emp = rows.groupby("id")["emp"].sum().reindex(regions, fill_value=0)
+    national = by["emp"].groupby(level="cluster").sum() / traded_emp.sum()
+    ids, clusters = by.index.get_level_values("id"), by.index.get_level_values("cluster")
+    lq = by["emp"] / traded_emp.reindex(ids).to_numpy() / national.reindex(clusters).to_numpy()
+    frame = by.assign(lq=lq, type=types.reindex(ids).to_numpy())
+    within = frame.groupby([clusters, "type"])
+    key = pd.MultiIndex.from_arrays([clusters, frame["type"]])
+    p75 = within["lq"].quantile(0.75).reindex(key).to_numpy()
+    emp25 = within["emp"].quantile(0.25).reindex(key).to_numpy()
+    estab25 = within["estab"].quantile(0.25).reindex(key).to_numpy()
+    strong = (frame["lq"] >= 1) & (frame["lq"] >= p75) & (frame["emp"] > emp25) & (frame["estab"] > estab25)
+    return strong.groupby(level="id").sum()
+
+
 def test_strong_cluster_counts_on_the_bundled_metros() -> None:
-    if not (BUNDLED / "us-metros" / "manifest.toml").exists():
-        pytest.skip("bundled region set us-metros not built yet")
     from ideopolis.industry.clusters import region_set_clusters
     from ideopolis.regions.model import load_region_set
 
-    result = region_set_clusters(load_region_set("us-metros"))
-    # the bundled table keeps every NAICS level, so unpublished cells are allocated from their parents
-    assert result.suppressed == "allocate"
-    counts = result.summary["n_strong_traded"]
-    assert counts[["41940", "14460", "42660", "19820"]].tolist() == [8, 10, 8, 6]
-    assert "Automotive" in result.strong("19820").index
-    assert "Aerospace Vehicles and Defense" in result.strong("42660").index
+    rs = load_region_set("us-metros")
+    published = region_set_clusters(rs, suppressed="published")
+    expected = _strong_counts_by_the_rule(
+        rs.long_table("industry_employment"), rs.reference_table("naics_clusters"), rs.groups["cbsa_type"]
+    )
+    counts = published.summary["n_strong_traded"]
+    assert len(counts) == rs.long_table("industry_employment")["id"].nunique()  # the CBSAs with CBP data
+    pd.testing.assert_series_equal(counts.astype(int), expected.reindex(counts.index).astype(int), check_names=False)
+    # allocating unpublished cells only adds jobs: no cluster of any region loses employment
+    allocated = region_set_clusters(rs)
+    assert allocated.suppressed == "allocate"
+    joined = allocated.clusters["emp"].reindex(published.clusters.index)
+    assert (joined >= published.clusters["emp"] - 1e-9).all()

@@ -8,6 +8,8 @@ map's HTML) and that the page it saved is, byte for byte, the one ``ideopolis ma
 from __future__ import annotations
 
 import ast
+import contextlib
+import io
 import re
 import shlex
 import tomllib
@@ -70,10 +72,21 @@ def test_docs_examples_run(page: Path, tmp_path: Path, monkeypatch: pytest.Monke
     runner = CliRunner()
     namespace: dict[str, Any] = {"__name__": "__docs__"}
     displayed: list[str] = []
+    printed = ""
     ran = 0
     for language, text in blocks(page):
+        if language == "text" and printed:
+            # output shown after a cell is what the cell printed (".." marks a part left out; lines may wrap)
+            said = " ".join(printed.split())
+            for part in text.split("..."):
+                assert " ".join(part.split()).strip(" ,") in said, f"{page.name}: not printed: {part!r}"
+            continue
+        printed = ""
         if language == "python":
-            displayed.append(shown(run_python(text, namespace)))
+            out = io.StringIO()
+            with contextlib.redirect_stdout(out):
+                displayed.append(shown(run_python(text, namespace)))
+            printed = out.getvalue()
             ran += 1
         elif language == "toml":
             doc = tomllib.loads(text)

@@ -18,7 +18,6 @@ import pytest
 
 from ideopolis.maps.interactive import MapInputs, interactive_map
 from ideopolis.maps.layers import format_value
-from ideopolis.regions.datasets import bundled_names
 from tests.hostile import HOSTILE, hostile
 from tests.mapdata import EVIL
 from tests.test_maps_html import _inputs
@@ -298,8 +297,6 @@ def test_template_and_script_payloads_show_as_typed(browser: Any, tmp_path: Path
 
 @pytest.mark.parametrize(("name", "region"), [("us-metros", "41940"), ("us-counties", "06085")])
 def test_bundled_set_in_the_browser(browser: Any, tmp_path: Path, name: str, region: str) -> None:
-    if name not in bundled_names():
-        pytest.skip(f"bundled region set {name} is not installed")
     from ideopolis.index import scoring as index
     from ideopolis.maps.api import region_set_map_inputs, write_html
     from ideopolis.regions.model import load_region_set

@@ -12,7 +12,6 @@ import pytest
 from ideopolis.errors import ConfigError
 from ideopolis.maps import PopupField, build_map, standard_layers
 from ideopolis.maps.interactive import interactive_map, prepare_map
-from ideopolis.regions.datasets import bundled_names
 from tests.mapdata import (
     EVIL,
     SCORE_COLUMNS,
@@ -153,8 +152,6 @@ def test_unknown_layer_and_missing_column():
     [("us-counties", 2_000_000), ("us-metros", 1_500_000)],
 )
 def test_bundled_offline_maps_meet_their_size_targets(name, limit, tmp_path):
-    if name not in bundled_names():
-        pytest.skip(f"bundled region set {name} is not installed")
     from ideopolis.index import scoring as index
     from ideopolis.maps.api import region_set_map_inputs, write_html
     from ideopolis.regions.model import load_region_set

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import mapclassify
 import numpy as np
 import pandas as pd
 import pytest
@@ -26,17 +25,30 @@ SEED = 7
 Y = np.random.default_rng(SEED).lognormal(3, 1, 500)
 
 
+# y = 1, 2, ..., 20. Quantile bounds by hand (linear interpolation at position (n - 1) q, numpy's and
+# mapclassify's default): k = 4 -> 5.75, 10.5, 15.25, 20; k = 5 -> 4.8, 8.6, 12.4, 16.2, 20.
+# Equal intervals over [1, 20]: k = 4 -> 5.75, 10.5, 15.25, 20 as well; k = 3 -> 7.333, 13.667, 20.
+Y20 = np.arange(1.0, 21.0)
+
+
 @pytest.mark.parametrize(
-    ("name", "direct"),
+    ("name", "k", "bins", "expected"),
     [
-        ("quantiles", lambda y: mapclassify.Quantiles(y, k=5).bins),
-        ("equal_interval", lambda y: mapclassify.EqualInterval(y, k=5).bins),
-        ("user_defined", lambda y: mapclassify.UserDefined(y, bins=[10, 20, 40]).bins),
+        ("quantiles", 4, None, [5.75, 10.5, 15.25, 20.0]),
+        ("quantiles", 5, None, [4.8, 8.6, 12.4, 16.2, 20.0]),
+        ("equal_interval", 3, None, [1 + 19 / 3, 1 + 38 / 3, 20.0]),
+        ("user_defined", 5, [4.0, 12.0], [4.0, 12.0, 20.0]),
     ],
-    ids=["quantiles", "equal_interval", "user_defined"],
+    ids=["quantiles-4", "quantiles-5", "equal-interval-3", "user-defined"],
 )
-def test_dispatcher_and_direct_call_agree(name, direct):
-    np.testing.assert_allclose(SCHEMES.get(name)(Y, 5, [10, 20, 40]), direct(Y))
+def test_dispatcher_gives_the_hand_computed_bounds(name, k, bins, expected):
+    np.testing.assert_allclose(SCHEMES.get(name)(Y20, k, bins), expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("k", [2, 3, 7])
+def test_every_scheme_honours_k(k):
+    for name in ("quantiles", "equal_interval", "natural_breaks"):
+        assert len(SCHEMES.get(name)(Y, k, None)) == k, name
 
 
 def test_natural_breaks_is_seeded_and_leaves_global_rng_alone():

@@ -5,10 +5,9 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from hypothesis.extra.numpy import arrays
 
 from ideopolis.errors import MethodError, UnknownMethodError
-from ideopolis.index.steps.normalise import NORMALISERS, n_minmax, normalise, scale_bounds
+from ideopolis.index.steps.normalise import NORMALISERS, normalise, scale_bounds
 
 IDS = ["a", "b", "c", "d", "e"]
 X = pd.DataFrame({"up": [1.0, 2.0, 3.0, 4.0, 6.0], "down": [10.0, 20.0, 20.0, 40.0, np.nan]}, index=IDS)
@@ -94,24 +93,59 @@ def test_errors_name_the_indicator() -> None:
         normalise(X, directions=DIRS, per_indicator={"nope": {"method": "rank"}})
 
 
-def test_registry_and_direct_call_agree() -> None:
-    x = X["up"].to_numpy()
-    np.testing.assert_allclose(NORMALISERS.get("Min-Max")(x), n_minmax(x))
+# x = 10, 20, 40 (and a missing value): every method by hand. mean 70/3, sample sd sqrt(700/3) = 15.2753.
+HAND_X = np.array([10.0, 20.0, 40.0, np.nan])
+HAND = {
+    "Min-Max": ([0.0, 100 / 3, 100.0], {}),
+    "n_minmax": ([1.0, 4.0, 10.0], {"l_u": (1.0, 10.0)}),
+    "z-score": ([-40 / 3 / 15.275252316519467, -10 / 3 / 15.275252316519467, 50 / 3 / 15.275252316519467], {}),
+    "standardise": ([100 - 10 * 40 / 3 / 15.275252316519467, 100 - 10 * 10 / 3 / 15.275252316519467,
+                     100 + 10 * 50 / 3 / 15.275252316519467], {"m_sd": (100.0, 10.0)}),
+    "rank": ([1.0, 2.0, 3.0], {}),
+    "percentile_rank": ([0.0, 0.5, 1.0], {}),
+    "distance_to_max": ([0.0, 1 / 3, 1.0], {}),
+    "dist2ref": ([0.0, 1.0, 3.0], {"iref": 1}),
+    "fraction_of_max": ([0.25, 0.5, 1.0], {}),
+    "none": ([10.0, 20.0, 40.0], {}),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", list(HAND), ids=list(HAND))
+def test_registry_dispatch_gives_the_hand_computed_values(name: str) -> None:
+    expected, params = HAND[name]
+    got = NORMALISERS.get(name)(HAND_X, **params)
+    np.testing.assert_allclose(got[:3], expected, rtol=1e-12)
+    assert np.isnan(got[3])  # missing stays missing
+
+
+def test_every_registered_normaliser_is_checked_by_hand() -> None:
+    covered = {NORMALISERS.canonical(n) for n in HAND} | {"dist2targ", "goalposts"}  # by hand in tests above
+    assert covered == set(NORMALISERS.names())
 
 
 finite = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False, allow_infinity=False)
 
 
+@st.composite
+def spread_values(draw: st.DrawFn) -> np.ndarray:
+    """3-25 values from -1e6 on, whose range is at least 1 and 1e-3 of their size, so that a change of unit
+    (x 1e-3, + 1e3) keeps them distinct in float64 (by construction: no example is thrown away; a constant
+    indicator is an error, tested above)."""
+    n = draw(st.integers(3, 25))
+    low = draw(st.floats(-1e6, 1e6))
+    gap = draw(st.floats(max(1.0, 1e-3 * (1 + abs(low))), 1e6))
+    inner = draw(st.lists(st.floats(0, 1), min_size=n - 2, max_size=n - 2))
+    return np.array(draw(st.permutations([low, low + gap, *(low + gap * u for u in inner)])))
+
+
 @settings(max_examples=60, deadline=None)
 @given(
-    values=arrays(np.float64, st.integers(3, 25), elements=finite),
+    values=spread_values(),
     scale=st.floats(min_value=1e-3, max_value=1e3),
     shift=st.floats(min_value=-1e3, max_value=1e3),
     method=st.sampled_from(["minmax", "zscore"]),
 )
 def test_unit_of_an_indicator_does_not_matter(values: np.ndarray, scale: float, shift: float, method: str) -> None:
-    if np.ptp(values) < 1e-3 * (1 + np.abs(values).max()):
-        return
     df = pd.DataFrame({"x": values})
     a = normalise(df, directions={"x": 1}, method=method).data["x"]
     b = normalise(df * scale + shift, directions={"x": 1}, method=method).data["x"]

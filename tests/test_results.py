@@ -48,11 +48,27 @@ def test_strengths_and_weaknesses_by_rank() -> None:
 
 
 def test_pillar_statistics_and_correlations() -> None:
+    # x = 1, 2, 3, 4 and y = 2, 1, 4, 3 (deviations -1.5 -0.5 0.5 1.5 and -0.5 -1.5 1.5 0.5): r(x, y) = 3 / 5 = 0.6.
+    # Parent i = (x + y) / 2 = 1.5, 1.5, 3.5, 3.5 (deviations -1 -1 1 1): r(x, i) = r(y, i) = 4 / sqrt(5 * 4).
+    # Cronbach's alpha of (x, y): item variances 5/3 each, row sums 3, 3, 7, 7 (variance 16/3):
+    # 2 (1 - (10/3) / (16/3)) = 0.75.
     fw = framework_from_records([{"code": "i"}, {"code": "x", "parent": "i"}, {"code": "y", "parent": "i"}])
-    agg = pd.DataFrame({"x": [1.0, 2, 3, 4], "y": [2.0, 4, 6, 8], "i": [1.5, 3, 4.5, 6]})
+    agg = pd.DataFrame({"x": [1.0, 2, 3, 4], "y": [2.0, 1, 4, 3], "i": [1.5, 1.5, 3.5, 3.5]})
     stats = pillar_statistics(agg, fw)
-    assert stats.at["i", "mean_correlation"] == pytest.approx(1.0)
-    assert stats.at["i", "children"] == 2
+    assert stats.at["i", "mean_correlation"] == pytest.approx(0.6)
+    assert stats.at["i", "cronbach_alpha"] == pytest.approx(0.75)
+    assert stats.at["i", "children"] == 2 and stats.at["i", "level"] == 2
     cp = child_parent_correlations(agg, fw)
-    assert cp["correlation"].tolist() == pytest.approx([1.0, 1.0])
-    assert correlations(agg, fw, "i").shape == (3, 3)
+    assert cp["correlation"].tolist() == pytest.approx([4 / 20**0.5, 4 / 20**0.5])
+    matrix = correlations(agg, fw, "i")
+    assert list(matrix.columns) == ["x", "y", "i"]
+    expected = [[1.0, 0.6, 4 / 20**0.5], [0.6, 1.0, 4 / 20**0.5], [4 / 20**0.5, 4 / 20**0.5, 1.0]]
+    np.testing.assert_allclose(matrix.to_numpy(), expected)
+
+
+def test_a_reflected_child_enters_the_pillar_statistics_negated() -> None:
+    fw = framework_from_records(
+        [{"code": "i"}, {"code": "x", "parent": "i"}, {"code": "y", "parent": "i", "direction": -1}]
+    )
+    agg = pd.DataFrame({"x": [1.0, 2, 3, 4], "y": [2.0, 1, 4, 3], "i": [0.0, 0, 0, 1]})
+    assert pillar_statistics(agg, fw).at["i", "mean_correlation"] == pytest.approx(-0.6)

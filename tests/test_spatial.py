@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import geopandas as gpd
+import libpysal
 import numpy as np
 import pandas as pd
 import pytest
@@ -19,7 +20,7 @@ from ideopolis.spatial.weights import (
     queen_weights,
     region_points,
 )
-from tests._spatial_data import us_counties
+from tests._spatial_data import bundled_counties
 
 
 def lattice(rows: int, cols: int, *, size: float = 1.0) -> gpd.GeoSeries:
@@ -175,11 +176,9 @@ def test_duplicate_ids_are_refused() -> None:
 
 
 # ------------------------------------------------------------------ against libpysal on real geometry
-@pytest.mark.shared_data
 @pytest.mark.filterwarnings("ignore:The weights matrix is not fully connected:UserWarning")
 def test_queen_matches_libpysal_on_us_counties() -> None:
-    libpysal = pytest.importorskip("libpysal")
-    counties = us_counties()
+    counties = bundled_counties()
     mine = queen_weights(counties, fallback_k=0)
     reference = libpysal.weights.Queen.from_dataframe(counties, use_index=True, silence_warnings=True)
     assert mine.n == reference.n == len(counties)
@@ -188,22 +187,21 @@ def test_queen_matches_libpysal_on_us_counties() -> None:
     assert sorted(mine.islands) == sorted(reference.islands)
 
 
-@pytest.mark.shared_data
 def test_us_county_islands_are_reported_by_name() -> None:
-    counties = us_counties()
-    w = queen_weights(counties)
+    from ideopolis.regions.model import load_region_set
+
+    counties = bundled_counties()
+    w = queen_weights(counties, names=load_region_set("us-counties").names)
     assert {"15001", "15003", "15007", "25019", "53055"} <= set(w.fallback_ids)  # Hawaii, Nantucket, San Juan
     report = w.fallback_report(limit=100)
-    assert report is not None and "Nantucket (25019)" in report and "Honolulu (15003)" in report
-    # Falls Church city is empty in the simplified boundaries: no location, no neighbours
-    assert w.unlocated_ids == ["51610"]
+    assert report is not None and "Nantucket County, MA (25019)" in report and "Honolulu County, HI (15003)" in report
+    # every county of the bundled set has a shape (Falls Church city, empty in the raw simplified boundaries, too)
+    assert w.unlocated_ids == [] and "51610" in counties.index
 
 
-@pytest.mark.shared_data
 @pytest.mark.filterwarnings("ignore:The weights matrix is not fully connected:UserWarning")
 def test_knn_matches_libpysal_on_the_same_points() -> None:
-    libpysal = pytest.importorskip("libpysal")
-    counties = us_counties()
+    counties = bundled_counties()
     counties = counties[~counties.geometry.is_empty]
     mine = knn_weights(counties, k=5)
     points, _ = region_points(counties)

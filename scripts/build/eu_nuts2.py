@@ -9,11 +9,34 @@ import pandas as pd
 import shapely
 
 from . import datasheet, geo, output
+from . import occupations as oc
 from . import readers_eu as r
-from .readers_us import read_cbp_cbsa, read_dn_naics
-from .spec import DN_LICENSE, EUROSTAT_LICENSE, Group, Indicator, RegionSet
+from .readers_us import read_oews
+from .spec import EUROSTAT_LICENSE, Group, Indicator, RegionSet
+from .us_spec import LENS_SOURCES, OEWS, PUBLIC_DOMAIN
 
 TOLERANCE = 0.02
+LENS_ROUTE = "sector_mix_x_us_staffing"
+EU_MEASURES = {
+    # measure: (count column, indicator column, label, kind, weight)
+    "telework": (
+        "telework_ths",
+        "teleworkable_share",
+        "Share of jobs that can be done from home (sector mix)",
+        "share",
+        1.0,
+    ),
+    "aioe": ("aioe_ths", "aioe_mean", "AI occupational exposure (AIOE), job-weighted mean (sector mix)", "rate", 0.25),
+    "lm_aioe": ("lm_aioe_ths", "lm_aioe_mean", "Language-model AI exposure (LM-AIOE), mean (sector mix)", "rate", 0.25),
+    "gpt": ("gpt_ths", "gpt_exposure_mean", "GPT exposure (beta), job-weighted mean (sector mix)", "share", 0.25),
+    "ai_app": (
+        "ai_app_ths",
+        "ai_applicability_mean",
+        "AI applicability score, job-weighted mean (sector mix)",
+        "share",
+        0.25,
+    ),
+}
 PANEL_YEAR = 2018
 GERD_YEARS = (2011, 2016)
 # NUTS 2016 codes without a NUTS 2021 polygon (Croatia and Norway were re-divided); their data are dropped.
@@ -329,68 +352,74 @@ def region_set() -> RegionSet:
                 EUROSTAT_LICENSE,
             )
         )
-    ind += [
-        Indicator(
-            "telework_jobs_ths",
-            "Teleworkable jobs (sector-mix estimate), 2019",
-            "thousand persons",
-            "count",
-            3,
-            "Sum over the four groups of emp_g x tw_g (see 'Teleworkable share').",
-            ESTAT + HANIKA + "; Dingel & Neiman (2020)",
-            "lfst_r_lfe2en2; NAICS_workfromhome.csv",
-            "2019 (jobs); OES 2018 / O*NET (shares)",
-            EUROSTAT_LICENSE + "; " + DN_LICENSE,
-        ),
-        Indicator(
-            "teleworkable_share",
-            "Share of jobs that can be done from home (sector mix)",
-            "share of employment 25-64",
-            "share",
-            6,
-            "telework_jobs_ths / emp_25_64_ths.",
-            ESTAT + HANIKA + "; Dingel & Neiman (2020)",
-            "lfst_r_lfe2en2; NAICS_workfromhome.csv",
-            "2019 (jobs); OES 2018 / O*NET (shares)",
-            EUROSTAT_LICENSE + "; " + DN_LICENSE,
-            pillar="export_jobs",
-            direction=1,
-            numerator="telework_jobs_ths",
-            denominator="emp_25_64_ths",
-            scale=1,
-            caveats="Very coarse: four broad groups with US (Dingel & Neiman, US employment-weighted) "
-            "teleworkable shares. Direction 1 = more exposure.",
-        ),
-    ]
+    ind += lens_indicators()
     return RegionSet(
         name="eu-nuts2",
         title="European NUTS-2 regions (NUTS 2021, GISCO 1:3 million)",
         description="NUTS-2 regions with Eurostat indicators on talent, R&D, GDP, patents, migration and "
-        "knowledge-intensive employment, plus a sector-mix teleworkable share.",
+        "knowledge-intensive employment, plus five exposure measures (teleworkability and AI exposure) from the "
+        "regions' sector mix x US staffing patterns, an approximation. No lens data (lens_route = 'none') for the "
+        "UK, Norway, Iceland, Switzerland, Liechtenstein, Croatia, Albania and Serbia.",
         id_column="nuts_id",
         name_column="name",
         license="Eurostat data CC BY 4.0; boundaries (c) EuroGeographics, (c) European Union - GISCO; see DATASHEET.md",
-        sources=["Eurostat", "Eurostat/GISCO (c) EuroGeographics", "Dingel & Neiman (2020)"],
-        groups=[Group("country", "Country (GISCO code; Greece = EL)", None, "CNTR_CODE of the NUTS 2021 layer.")],
+        sources=[
+            "Eurostat",
+            "Eurostat/GISCO (c) EuroGeographics",
+            "BLS OEWS May 2025",
+            "Dingel & Neiman (2020)",
+            "Felten, Raj & Seamans (2021, 2023)",
+            "Eloundou et al. (2024)",
+            "Tomlinson et al. (2025)",
+        ],
+        groups=[
+            Group("country", "Country (GISCO code; Greece = EL)", None, "CNTR_CODE of the NUTS 2021 layer."),
+            Group(
+                "lens_route",
+                "How the exposure measures were obtained",
+                (LENS_ROUTE, "none"),
+                f"'{LENS_ROUTE}': the region's 2019 employment by four NACE groups x US group-level exposure "
+                "(an approximation, see 'Export-jobs lens'); 'none': no employment by sector in the stored "
+                "Eurostat extraction (all of the UK, Norway, Iceland, Switzerland, Liechtenstein, Croatia, "
+                "Albania and Serbia), so no lens.",
+            ),
+        ],
         indicators=ind,
         vintage="2007-2019 (see DATASHEET.md per indicator)",
         default_indicator="tertiary_25_64",
     )
 
 
-def _group_shares(shared: Path) -> tuple[pd.Series, pd.DataFrame]:
-    """Dingel & Neiman teleworkable share per NACE group, weighted by US CBP 2019 sector employment."""
-    dn = read_dn_naics(shared).set_index("naics")["teleworkable_emp"]
-    cbp = read_cbp_cbsa(shared)
-    us = cbp[cbp["digits"] == 2].groupby("naics")["emp"].sum().astype(float)
-    shares = {}
+def _group_scores(shared: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Mean score of each measure per NACE group, from OEWS May 2025's national sector staffing patterns.
+
+    For each NAICS sector s, ``m_s`` = its national staffing pattern's employment-weighted mean score; a NACE
+    group's score is the mean of its sectors' ``m_s`` weighted by their national OEWS employment. Government
+    (OEWS's sector 99: federal, state and local government except state and local schools and hospitals, which
+    OEWS files under 61 and 62) belongs to 'other' (NACE O, public administration).
+
+    Returns
+    -------
+    tuple of pandas.DataFrame
+        Scores by group (rows) and measure (columns); the sector table behind them.
+    """
+    oews = oc.load_oews(read_oews(shared))
+    scores = oc.occupation_scores(shared, oews)
+    staffing = oc.Staffing.from_oews(oews)
+    prefixes = oc.industry_prefixes(oews.industries)
     rows = []
     for group, sectors in NACE_TO_NAICS.items():
-        emp = us.reindex(sectors)
-        shares[group] = float((emp * dn.reindex(sectors)).sum() / emp.sum())
-        rows += [(group, s, float(dn[s]), float(emp[s])) for s in sectors]
-    table = pd.DataFrame(rows, columns=["group", "naics", "tw", "us_emp"])
-    return pd.Series(shares), table
+        for sector in [*sectors, *(["99"] if group == "other" else [])]:
+            code = "99-100" if sector == "99" else oc.oews_industry(sector, prefixes)
+            share = staffing.shares.loc[code]
+            means = {m: float(share @ scores[m] / share.sum()) for m in oc.MEASURES}
+            rows.append(
+                {"group": group, "naics": sector, "oews": code, "us_emp": float(oews.industry_total[code]), **means}
+            )
+    table = pd.DataFrame(rows)
+    weighted = table[list(oc.MEASURES)].mul(table["us_emp"], axis=0).groupby(table["group"]).sum()
+    by_group = weighted.div(table.groupby("group")["us_emp"].sum(), axis=0)
+    return by_group.reindex(list(NACE_TO_NAICS)), table
 
 
 def _latest(panel: pd.DataFrame, column: str, first: int, last: int) -> pd.DataFrame:
@@ -433,7 +462,7 @@ def build(shared: Path, out_dir: Path) -> dict[str, float]:
         for k, yr in zip(keys, pat["patents_year"], strict=True)
     ]
 
-    tw, tw_table = _group_shares(shared)
+    group_scores, score_table = _group_scores(shared)
     total = hanika["total_jobs"]
     emp = pd.DataFrame(
         {
@@ -443,12 +472,11 @@ def build(shared: Path, out_dir: Path) -> dict[str, float]:
             "emp_other_ths": (1 - hanika["sh_industry"] - hanika["sh_trade_services"] - hanika["sh_knowledge"]) * total,
         }
     )
-    telework = (
-        emp["emp_b_e_ths"] * tw["B-E"]
-        + emp["emp_g_i_ths"] * tw["G-I"]
-        + emp["emp_m_n_ths"] * tw["M_N"]
-        + emp["emp_other_ths"] * tw["other"]
-    )
+    group_of = {"emp_b_e_ths": "B-E", "emp_g_i_ths": "G-I", "emp_m_n_ths": "M_N", "emp_other_ths": "other"}
+    lens = pd.DataFrame(index=keys)
+    for measure, (sum_col, _, _, _, _) in EU_MEASURES.items():
+        lens[sum_col] = sum(emp[c] * group_scores.loc[g, measure] for c, g in group_of.items())
+    route = pd.Series(LENS_ROUTE, index=keys).where(emp.notna().all(axis=1), "none")
     table = pd.DataFrame(
         {
             "name": gisco["name"],
@@ -470,7 +498,8 @@ def build(shared: Path, out_dir: Path) -> dict[str, float]:
             "net_migration_rate": hanika["mig_rate"],
             "emp_25_64_ths": total,
             **{c: emp[c] for c in emp.columns},
-            "telework_jobs_ths": telework,
+            **{c: lens[c] for c in lens.columns},
+            "lens_route": route,
         },
         index=keys,
     )
@@ -481,7 +510,7 @@ def build(shared: Path, out_dir: Path) -> dict[str, float]:
     quality = geo.coverage_quality(simplified)
     n_vertices = int(shapely.get_num_coordinates(simplified).sum())
     out_dir.mkdir(parents=True, exist_ok=True)
-    output.write_indicators_csv(final, rs, out_dir / "indicators.csv", ["nuts_id", "name", "country"])
+    output.write_indicators_csv(final, rs, out_dir / "indicators.csv", ["nuts_id", "name", "country", "lens_route"])
     output.write_geoparquet(list(keys), simplified, "nuts_id", out_dir / "geometry.parquet")
     output.write_manifest(rs, out_dir / "manifest.toml")
     sections = [
@@ -490,7 +519,7 @@ def build(shared: Path, out_dir: Path) -> dict[str, float]:
             _geometry_text(quality, n_vertices, int(shapely.get_num_coordinates(polygons).sum())),
         ),
         ("Indicator years", _years_text(final)),
-        ("Teleworkable share", _telework_text(tw, tw_table)),
+        ("Export-jobs lens", _lens_text(group_scores, score_table, final)),
         ("Coverage by country", _coverage_by_country(final, rs)),
         ("Licences and attribution", _licence_text()),
         (
@@ -510,7 +539,7 @@ def build(shared: Path, out_dir: Path) -> dict[str, float]:
         "regions": float(len(final)),
         "vertices": float(n_vertices),
         **quality,
-        **{f"tw_{k}": float(v) for k, v in tw.items()},
+        **{f"{m}_{g}": float(group_scores.loc[g, m]) for g in group_scores.index for m in oc.MEASURES},
     }
 
 
@@ -549,26 +578,58 @@ def _years_text(final: pd.DataFrame) -> str:
 """
 
 
-def _telework_text(tw: pd.Series, table: pd.DataFrame) -> str:
-    rows = "\n".join(f"| {g} | {s} | {t:.3f} | {e:,.0f} |" for g, s, t, e in table.itertuples(index=False))
-    groups = ", ".join(f"{k} {v:.3f}" for k, v in tw.items())
+def _lens_text(group_scores: pd.DataFrame, table: pd.DataFrame, final: pd.DataFrame) -> str:
+    rows = "\n".join(
+        f"| {r.group} | {r.naics} | {r.oews} | {r.us_emp:,.0f} | "
+        + " | ".join(f"{getattr(r, m):.3f}" for m in oc.MEASURES)
+        + " |"
+        for r in table.itertuples(index=False)
+    )
+    groups = "\n".join(
+        f"| {g} | " + " | ".join(f"{group_scores.loc[g, m]:.4f}" for m in oc.MEASURES) + " |"
+        for g in group_scores.index
+    )
+    none = final[final["lens_route"] == "none"]
+    by_country = none.groupby("country").size()
+    all_none = [c for c, n in by_country.items() if n == int((final["country"] == c).sum())]
+    partial = ", ".join(
+        f"{i} {n}" for i, n, c in zip(none["nuts_id"], none["name"], none["country"], strict=True) if c not in all_none
+    )
+    head = " | ".join(f"`{EU_MEASURES[m][0].replace('_ths', '')}`" for m in oc.MEASURES)
     return f"""
-`teleworkable_share` = (emp_b_e x tw_B-E + emp_g_i x tw_G-I + emp_m_n x tw_M-N + emp_other x tw_other) /
-emp_25_64, with employment by broad NACE group from lfst_r_lfe2en2 (ages 25-64, 2019) and tw_g = the US
-employment-weighted mean of Dingel & Neiman's teleworkable share (`NAICS_workfromhome.csv`, `teleworkable_emp`) over
-the NAICS sectors mapped to the group, weights = CBP 2019 employment summed over all CBSAs. NACE-to-NAICS mapping
-used (NACE B-E = mining, manufacturing, energy, water; G-I = trade, transport, accommodation and food; M-N =
-professional, scientific, technical and administrative services; other = A, F, J, K, L, O, P, Q, R-U). Public
-administration (NACE O) is in 'other' but has no CBP employment, so it does not weigh in tw_other; NACE E
-(water and waste) is partly NAICS 562 (in 56) but is kept in B-E. Resulting group shares: {groups}.
+**An approximation.** No occupation mix of European regions is in the shared data (Eurostat's LFS employment by
+ISCO occupation and NUTS-2 region was not found), so the five exposure measures of the US sets are carried over
+through the sector mix: the share of each region's 2019 employment (ages 25-64, lfst_r_lfe2en2) in four broad
+NACE groups times a US score per group. Each group's score for measure m is the national OEWS May 2025
+employment-weighted mean of its NAICS sectors' staffing-pattern means (every sector's occupations x the occupation
+scores of the US sets, see us-metros' `occupations.csv`). This assumes a European region's occupations within a
+broad sector group are those of the whole United States; only the four group shares vary between regions, so the
+five measures are nearly collinear here and carry the industry-structure part of exposure only. In the US the
+sector mix alone reached r = 0.75-0.82 against the published occupation mix of the metros (us-metros' DATASHEET,
+20 sectors); four groups are coarser still.
 
-| NACE group | NAICS sector | D&N teleworkable share | US CBP 2019 employment |
-|---|---|---|---|
+`<m>_ths` = sum_g emp_g x score_g,m (thousand jobs x score); the indicators divide it by `emp_25_64_ths` (every
+indicator with `pillar = "export_jobs"` is one exposure measure). There is no anchored-jobs indicator here: local and
+traded industries cannot be told apart within four broad groups.
+
+Group scores:
+
+| NACE group | teleworkable | AIOE | LM-AIOE | GPT beta | AI applicability |
+|---|---|---|---|---|---|
+{groups}
+
+NACE-to-NAICS mapping and sector scores (NACE B-E = mining, manufacturing, energy, water; G-I = trade, transport,
+accommodation and food; M-N = professional, scientific, technical and administrative services; other = A, F, J, K,
+L, O, P, Q, R-U, with US government in O):
+
+| NACE group | NAICS sector | OEWS industry | US OEWS employment | {head} |
+|---|---|---|---|---|---|---|---|---|
 {rows}
 
-Only four groups vary between regions, so this captures the industry-structure part of exposure only; within
-'other', information/finance (highly teleworkable) and construction/health (not) are mixed at US proportions.
-"""
+**No lens data** (`lens_route = "none"`, {len(none)} regions): the stored 2019 cross-section has no employment by
+sector for {", ".join(all_none)} (every region of these countries), nor for {partial or "any other region"} (a
+sector share is missing). For them the export_jobs pillar is empty, so they get no exposure score, no balance and
+no typology."""
 
 
 def _coverage_by_country(final: pd.DataFrame, rs: RegionSet) -> str:
@@ -592,3 +653,55 @@ Boundaries: (c) EuroGeographics for the administrative boundaries; (c) European 
 line must be shown on maps; check GISCO's current terms before commercial redistribution. Dingel & Neiman (2020)
 shares: cite the paper (replication repository under GPL-3.0).
 """
+
+
+def lens_indicators() -> list[Indicator]:
+    """The five exposure measures of eu-nuts2 (sector mix x US group scores) and their counts."""
+    out = []
+    for measure, (count, col, label, kind, weight) in EU_MEASURES.items():
+        src, table, vintage, licence = LENS_SOURCES[measure]
+        source = f"{ESTAT}{HANIKA}; {OEWS}; {src}"
+        tables = f"lfst_r_lfe2en2 via nuts2_data_2019.csv; OEWS national industry x occupation; {table}"
+        vintages = f"2019 (employment); May 2025 (US staffing); {vintage}"
+        licences = f"{EUROSTAT_LICENSE}; {PUBLIC_DOMAIN} (OEWS); {licence}"
+        out.append(
+            Indicator(
+                count,
+                f"Jobs x group score: {label.split(',')[0]}",
+                "thousand jobs x score",
+                "count",
+                6,
+                f"sum over the four NACE groups of emp_g x score_g (US group score of {measure}; see 'Export-jobs lens').",
+                source,
+                tables,
+                vintages,
+                licences,
+                min=-1e12 if kind == "rate" else None,
+            )
+        )
+        out.append(
+            Indicator(
+                col,
+                label,
+                "share of jobs" if measure == "telework" else ("score (sd units)" if kind == "rate" else "score 0-1"),
+                kind,
+                6,
+                f"{count} / emp_25_64_ths.",
+                source,
+                tables,
+                vintages,
+                licences,
+                pillar="export_jobs",
+                direction=1,
+                numerator=count,
+                denominator="emp_25_64_ths",
+                scale=1,
+                weight=weight,
+                caveats=(
+                    "Approximation: four broad NACE groups with US (OEWS) occupation structure per group. Direction "
+                    f"1 = more exposure; weight {weight:g} (teleworkability and the four AI measures count equally). "
+                    "Missing where lens_route = 'none'."
+                ),
+            )
+        )
+    return out

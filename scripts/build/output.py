@@ -69,7 +69,10 @@ def finalize_indicators(df: pd.DataFrame, region_set: RegionSet) -> pd.DataFrame
             assert ind.numerator is not None and ind.denominator is not None, ind.column
             num = out[ind.numerator]
             den = out[ind.denominator]
-            out[ind.column] = num / den.where(den != 0) * (ind.scale or 1.0)
+            value = num / den.where(den != 0) * (ind.scale or 1.0)
+            if ind.min_denominator is not None:
+                value = value.where(den >= ind.min_denominator)
+            out[ind.column] = value
     return out
 
 

@@ -6,6 +6,9 @@ Paths are relative to the shared data root (``../shared/data`` by default).
 
 from __future__ import annotations
 
+import gzip
+import json
+import sqlite3
 from pathlib import Path
 
 import geopandas as gpd
@@ -476,3 +479,188 @@ def _polygonal(geom: shapely.Geometry) -> shapely.Geometry:
         return geom
     parts = [p for p in shapely.get_parts(geom) if isinstance(p, shapely.Polygon | shapely.MultiPolygon)]
     return shapely.union_all(parts)
+
+
+def read_oews(shared: Path) -> sqlite3.Connection:
+    """Open BLS OEWS May 2025 (the SQLite database shipped gzipped) as an in-memory database.
+
+    Parameters
+    ----------
+    shared : pathlib.Path
+        Shared data root.
+
+    Returns
+    -------
+    sqlite3.Connection
+        Tables ``area, industry, occupation, cell`` (see the folder's PROVENANCE.md). Nothing is written
+        to disk: the decompressed bytes are deserialised into memory.
+    """
+    path = shared / US / "bls_oews_2025" / "oews-2025.sqlite.gz"
+    con = sqlite3.connect(":memory:")
+    con.deserialize(gzip.decompress(path.read_bytes()))
+    return con
+
+
+def oews_cells(con: sqlite3.Connection, prefix: str) -> pd.DataFrame:
+    """Employment cells of OEWS whose series key starts with ``prefix``.
+
+    Parameters
+    ----------
+    con : sqlite3.Connection
+        The database of :func:`read_oews`.
+    prefix : str
+        Start of the key ``OEU`` + area type + area (7) + industry (6) + occupation (6).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``area`` (7 characters), ``industry`` (6), ``occupation`` (6), ``emp`` (float; NaN where BLS
+        released no estimate, never 0).
+    """
+    rows = con.execute("SELECT key, v01 FROM cell WHERE key >= ? AND key < ? ORDER BY key", (prefix, prefix + "~"))
+    frame = pd.DataFrame(rows.fetchall(), columns=["key", "v01"])
+    return pd.DataFrame(
+        {
+            "area": frame["key"].str[4:11],
+            "industry": frame["key"].str[11:17],
+            "occupation": frame["key"].str[17:23],
+            "emp": pd.to_numeric(frame["v01"], errors="coerce").astype("float64"),
+        }
+    )
+
+
+def read_soc_crosswalk(shared: Path) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """Read the SOC 2010 -> SOC 2018 crosswalk (BLS, November 2017).
+
+    Parameters
+    ----------
+    shared : pathlib.Path
+        Shared data root.
+
+    Returns
+    -------
+    tuple
+        ``(one_to_one, ambiguous)``: SOC 2010 code -> its single SOC 2018 code, and SOC 2010 code ->
+        the SOC 2018 codes it splits into or merges with.
+    """
+    path = shared / US / "soc_2010_to_2018_crosswalk" / "soc_2010_to_2018.json"
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    return dict(doc["one_to_one"]), {k: list(v) for k, v in doc["ambiguous"].items()}
+
+
+def read_dn_occupations(shared: Path) -> pd.Series:
+    """Dingel & Neiman's teleworkable share by 6-digit OES (May 2018) occupation code.
+
+    Parameters
+    ----------
+    shared : pathlib.Path
+        Shared data root.
+
+    Returns
+    -------
+    pandas.Series
+        ``teleworkable`` (0-1) indexed by code (SOC 2010, or the OES 2018 hybrid codes).
+    """
+    path = shared / US / "dingel_neiman_teleworkability" / "onet_teleworkable_blscodes.csv"
+    raw = pd.read_csv(path, dtype={"OCC_CODE": str})
+    return raw.set_index("OCC_CODE")["teleworkable"].astype(float).rename("teleworkable")
+
+
+def read_felten_aioe(shared: Path) -> pd.DataFrame:
+    """Felten, Raj & Seamans' AIOE and language-modelling AIOE by SOC 2010 occupation.
+
+    Parameters
+    ----------
+    shared : pathlib.Path
+        Shared data root.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``aioe, lm_aioe`` (standardised scores) indexed by SOC 2010 code.
+    """
+    folder = shared / US / "felten_aioe_ai_exposure"
+    aioe = pd.read_csv(folder / "AIOE_by_occupation_SOC2010.csv", dtype={"SOC Code": str})
+    lm = pd.read_excel(folder / "Language_Modeling_AIOE_and_AIIE.xlsx", sheet_name="LM AIOE", dtype={"SOC Code": str})
+    out = pd.DataFrame(
+        {
+            "aioe": aioe.set_index("SOC Code")["AIOE"].astype(float),
+            "lm_aioe": lm.set_index("SOC Code")["Language Modeling AIOE"].astype(float),
+        }
+    )
+    return out.sort_index()
+
+
+def read_felten_aige(shared: Path) -> pd.Series:
+    """Felten, Raj & Seamans' AI geographic exposure (AIGE) by county (2010s geography).
+
+    Parameters
+    ----------
+    shared : pathlib.Path
+        Shared data root.
+
+    Returns
+    -------
+    pandas.Series
+        AIGE indexed by 5-character county FIPS (state rows dropped).
+    """
+    path = shared / US / "felten_aioe_ai_exposure" / "AIGE_by_county_FIPS.csv"
+    raw = pd.read_csv(path, dtype={"fips5": str})
+    raw = raw[raw["geo_level"] == "county"]
+    return raw.set_index("fips5")["AIGE"].astype(float).sort_index()
+
+
+def read_eloundou(shared: Path) -> pd.Series:
+    """Eloundou et al.'s GPT-4-rated exposure beta by O*NET-SOC 2019 occupation.
+
+    Parameters
+    ----------
+    shared : pathlib.Path
+        Shared data root.
+
+    Returns
+    -------
+    pandas.Series
+        ``dv_rating_beta`` (0-1) indexed by O*NET-SOC code (``11-1011.03``).
+    """
+    path = shared / US / "eloundou_gpts_are_gpts_exposure" / "occ_level.csv"
+    raw = pd.read_csv(path, dtype={"O*NET-SOC Code": str})
+    return raw.set_index("O*NET-SOC Code")["dv_rating_beta"].astype(float).sort_index()
+
+
+def read_ms_applicability(shared: Path) -> pd.Series:
+    """Microsoft Research's AI applicability score by SOC 2018 occupation (Tomlinson et al. 2025).
+
+    Parameters
+    ----------
+    shared : pathlib.Path
+        Shared data root.
+
+    Returns
+    -------
+    pandas.Series
+        ``ai_applicability_score`` (0-1) indexed by 6-digit SOC 2018 code.
+    """
+    path = shared / US / "microsoft_working_with_ai_applicability" / "soc_ai_applicability_scores.csv"
+    raw = pd.read_csv(path, dtype={"SOC Code": str})
+    return raw.set_index("SOC Code")["ai_applicability_score"].astype(float).sort_index()
+
+
+def read_cbp_county_2021(shared: Path) -> pd.DataFrame:
+    """Read CBP 2021 county x sector employment (38 states; the helper's partial extract).
+
+    Parameters
+    ----------
+    shared : pathlib.Path
+        Shared data root.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Wide: one row per county (``fips5``, Connecticut legacy counties), one column per sector code
+        ("00" total, "11" ... "99"); unpublished cells are NaN, never 0.
+    """
+    path = shared / US / "census_cbp_2021_county_naics2_PARTIAL" / "cbp2021_county_naics2_38states.csv"
+    raw = pd.read_csv(path, dtype={"fips5": str, "naics2017": str})
+    wide = raw.pivot(index="fips5", columns="naics2017", values="emp").astype(float)
+    return wide.sort_index()

@@ -45,6 +45,10 @@ class Indicator:
         Valid range.
     caveats : str
         Known caveats, written to the DATASHEET.
+    min_denominator : float, optional
+        A rate or share is left missing (its counts kept) where its denominator is below this.
+    weight : float, optional
+        Weight inside the pillar (the manifest's ``weight``; default 1 when absent).
     recompute : bool
         Recompute a rate or share from the rounded stored counts before writing (keeps the stored value
         exactly reproducible from the counts). ``False`` keeps the value as published by the source.
@@ -71,6 +75,8 @@ class Indicator:
     max: float | None = None
     caveats: str = ""
     recompute: bool = True
+    weight: float | None = None
+    min_denominator: float | None = None
 
     def manifest_entry(self) -> dict[str, Any]:
         """Return the ``[indicators.<column>]`` table of the manifest.
@@ -84,6 +90,8 @@ class Indicator:
         if self.pillar is not None:
             entry["pillar"] = self.pillar
             entry["direction"] = self.direction
+            if self.weight is not None:
+                entry["weight"] = _number(self.weight)
         for key in ("numerator", "denominator"):
             value = getattr(self, key)
             if value is not None:

@@ -150,7 +150,7 @@ def bea_counts(src: UsSources) -> tuple[pd.DataFrame, pd.DataFrame]:
     -------
     tuple of pandas.DataFrame
         ``(y2021, pop_avg)``: ``personal_income_2021_k, bea_pop_2021, gdp_2021_k,
-        gdp_knowledge_2021_k`` and ``pop_avg_2000_2015`` (mean of the mid-year populations 2000-2015
+        gdp_knowledge_2021_k, gdp_gov_2021_k`` (line 83, government and government enterprises) and ``pop_avg_2000_2015`` (mean of the mid-year populations 2000-2015
         that BEA publishes for the area).
     """
     cainc = src.cainc1.set_index("bea_key")
@@ -161,7 +161,8 @@ def bea_counts(src: UsSources) -> tuple[pd.DataFrame, pd.DataFrame]:
         }
     )
     gdp = src.cagdp2
-    y2021 = y2021.join(pd.DataFrame({"gdp_2021_k": gdp[1], "gdp_knowledge_2021_k": knowledge_gdp(gdp)}), how="outer")
+    frame = pd.DataFrame({"gdp_2021_k": gdp[1], "gdp_knowledge_2021_k": knowledge_gdp(gdp), "gdp_gov_2021_k": gdp[83]})
+    y2021 = y2021.join(frame, how="outer")
     years = [f"bea_pop_{y}" for y in range(2000, 2016)]
     # Mean over the years BEA publishes: counties created during the period (Broomfield, CO, 2001; Alaska's
     # 2007-2013 boroughs) are averaged over their own years instead of being left out.

@@ -7,11 +7,12 @@ from pathlib import Path
 import pandas as pd
 import shapely
 
-from . import ct, datasheet, geo, output, us_spec, us_text
-from .readers_us import ISLAND_AREAS
+from . import ct, datasheet, geo, output, us_lens, us_spec, us_text
+from .readers_us import ISLAND_AREAS, read_felten_aige
 from .spec import Group, RegionSet
-from .us_common import AK_NEW, AK_OLD, UsSources, counties_2017
+from .us_common import AK_NEW, AK_OLD, UsSources, bea_by_census, counties_2017, to_2017
 from .us_geometry import UsFaces
+from .us_metros import LensContext
 
 TOLERANCE = 0.005
 
@@ -28,6 +29,7 @@ def region_set() -> RegionSet:
         us_spec.population_indicators("counties")
         + us_spec.migration_indicators("counties")
         + us_spec.bea_indicators("counties")
+        + us_spec.lens_indicators("counties")
     )
     return RegionSet(
         name="us-counties",
@@ -39,8 +41,20 @@ def region_set() -> RegionSet:
         ),
         id_column="fips",
         name_column="name",
-        license="Public domain (U.S. Government works); see DATASHEET.md for each source",
-        sources=["U.S. Census Bureau", "BEA", "BLS", "USDA ERS", "USPTO", "OMB"],
+        license="Public domain (U.S. Government works) except the exposure scores (cite; see DATASHEET.md)",
+        sources=[
+            "U.S. Census Bureau",
+            "BEA",
+            "BLS",
+            "USDA ERS",
+            "USPTO",
+            "OMB",
+            "Dingel & Neiman (2020)",
+            "Felten, Raj & Seamans (2021, 2023)",
+            "Eloundou et al. (2024)",
+            "Tomlinson et al. (2025)",
+            "U.S. Cluster Mapping Project (Delgado, Porter & Stern 2016)",
+        ],
         groups=[
             Group("state", "State or territory (USPS code)", None, "From the FIPS state code."),
             Group(
@@ -62,10 +76,19 @@ def region_set() -> RegionSet:
                 tuple(str(i) for i in range(1, 10)),
                 "USDA ERS RUCC 2023 (1-3 metro by size, 4-9 nonmetro); blank where not applicable.",
             ),
+            Group("lens_route", "How the occupation mix was obtained", us_lens.ROUTES, "See 'Export-jobs lens'."),
+            Group(
+                "lens_area",
+                "Area whose occupation mix the county's lens rests on",
+                None,
+                "2023 CBSA code, or 'nonmetro-SS' (the pooled OEWS nonmetropolitan areas of state SS); blank "
+                "for the island areas.",
+            ),
         ],
         indicators=indicators,
-        vintage="2000-2023 (see DATASHEET.md per indicator)",
+        vintage="2000-2025 (see DATASHEET.md per indicator)",
         default_indicator="ba_plus_share",
+        reference_tables=[us_lens.occupations_side_table()],
     )
 
 
@@ -112,7 +135,7 @@ def _names_and_groups(src: UsSources, keys: pd.Index) -> pd.DataFrame:
     ).reindex(keys)
 
 
-def build(src: UsSources, faces: UsFaces, out_dir: Path) -> dict[str, float]:
+def build(src: UsSources, faces: UsFaces, out_dir: Path, ctx: LensContext, shared: Path) -> dict[str, float]:
     """Build and write us-counties.
 
     Parameters
@@ -123,6 +146,10 @@ def build(src: UsSources, faces: UsFaces, out_dir: Path) -> dict[str, float]:
         The cleaned county coverage.
     out_dir : pathlib.Path
         Folder to write (created).
+    ctx : LensContext
+        The CBSA-level lens pieces (:func:`us_metros.lens_context`).
+    shared : pathlib.Path
+        Shared data root (Felten's AIGE, for the validation).
 
     Returns
     -------
@@ -141,7 +168,19 @@ def build(src: UsSources, faces: UsFaces, out_dir: Path) -> dict[str, float]:
     legacy_area = pd.Series(shapely.area(geo.to_equal_area(polygons.reindex(ct.LEGACY).to_numpy())), index=ct.LEGACY)
     counts.loc[ct.LEGACY, "land_km2"] = ct_land * legacy_area / legacy_area.sum()
 
-    table = pd.concat([_names_and_groups(src, keys), counts], axis=1)
+    groups = _names_and_groups(src, keys)
+    gdp_mix = to_2017(bea_by_census(us_lens.gdp_sector_mix(src.cagdp2, ctx.inputs), src), src)
+    lens = us_lens.county_lens(ctx.inputs, groups, counts, ctx.lens, ctx.extras, src.delineation, ctx.c23, gdp_mix)
+    context = counts[["personal_income_2021_k", "bea_pop_2021", "ba_plus_25", "pop_25plus"]].astype(float)
+    context = pd.DataFrame(
+        {
+            "income_per_capita": context["personal_income_2021_k"] / context["bea_pop_2021"],
+            "ba_plus_share": context["ba_plus_25"] / context["pop_25plus"],
+        }
+    )
+    lens_stats = us_lens.county_validation(lens, read_felten_aige(shared), context)
+    lens_stats |= us_lens.csa_check(ctx.inputs, ctx.groups, ctx.extras, ctx.c23, src.delineation, ctx.gdp_2023)
+    table = pd.concat([groups, counts, lens], axis=1)
     table.index.name = "fips"
     table = table.reset_index()
     final = output.finalize_indicators(table, rs)
@@ -152,8 +191,12 @@ def build(src: UsSources, faces: UsFaces, out_dir: Path) -> dict[str, float]:
 
     out_dir.mkdir(parents=True, exist_ok=True)
     output.write_indicators_csv(
-        final, rs, out_dir / "indicators.csv", ["fips", "name", "state", "cbsa_code", "cbsa_type", "rucc_2023"]
+        final,
+        rs,
+        out_dir / "indicators.csv",
+        ["fips", "name", "state", "cbsa_code", "cbsa_type", "rucc_2023", "lens_route", "lens_area"],
     )
+    us_lens.write_occupations(ctx.inputs.scores, out_dir / "occupations.csv")
     output.write_geoparquet(list(keys), simplified, "fips", out_dir / "geometry.parquet")
     output.write_manifest(rs, out_dir / "manifest.toml")
     sections = [
@@ -162,6 +205,9 @@ def build(src: UsSources, faces: UsFaces, out_dir: Path) -> dict[str, float]:
         ("Alaska", us_text.alaska("counties")),
         ("BEA combination areas", us_text.bea_combinations(src, final)),
         ("Knowledge-intensive GDP and suppression", us_text.knowledge_gdp_coverage(src)),
+        ("Export-jobs lens", us_lens.county_text(final, lens_stats) + us_lens.csa_text(lens_stats)),
+        ("Occupation scores", us_lens.scores_text(ctx.inputs.scores)),
+        ("GDP per capita of tiny counties", us_text.gdp_floor(final)),
         ("Puerto Rico and the island areas", _territories(final)),
         ("Vintages", us_text.vintages("counties")),
         ("Missing values and zeros", us_text.missing_values()),
@@ -172,13 +218,15 @@ def build(src: UsSources, faces: UsFaces, out_dir: Path) -> dict[str, float]:
         "states and DC (Connecticut as its 8 legacy counties, Alaska with Valdez-Cordova 02261), 78 Puerto Rico "
         "municipios and 11 island-area units (American Samoa 60, Guam 66, Northern Mariana Islands 69, U.S. "
         "Virgin Islands 78), as the issue asks for every polygon. The group columns `cbsa_code` and `cbsa_type` "
-        "let custom regions rebuild metros from counties. There is no employment-by-industry source that covers "
-        "every county, so this set has no knowledge-employment or teleworkability indicator (the export_jobs "
-        "pillar is empty); knowledge_jobs is represented by the knowledge-intensive share of GDP."
+        "let custom regions rebuild metros from counties. Every county in the 50 states, DC and Puerto Rico has "
+        "the export_jobs pillar (five exposure measures from its occupation mix; route and area in `lens_route` "
+        "and `lens_area`), so the lens (balance, typology) covers every county; there is no employment-by-"
+        "industry source covering every county, so knowledge_jobs is represented by the knowledge-intensive "
+        "share of GDP."
     )
     text = datasheet.render(rs, final, intro, sections)
     (out_dir / "DATASHEET.md").write_text(text, encoding="utf-8")
-    return {"regions": float(len(final)), "vertices": float(n_vertices), **quality}
+    return {"regions": float(len(final)), "vertices": float(n_vertices), **quality, **lens_stats}
 
 
 def _territories(final: pd.DataFrame) -> str:

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import shapely
 
-from . import datasheet, geo, output, us_spec, us_text
+from . import datasheet, geo, output, us_lens, us_spec, us_text
 from . import readers_us as r
 from .spec import Group, RegionSet, SideTable
-from .us_common import CBP_SECTORS, KNOWLEDGE_NAICS, UsSources, counties_2023, knowledge_gdp
+from .us_common import CBP_SECTORS, KNOWLEDGE_NAICS, UsSources, bea_by_census, counties_2023, knowledge_gdp, to_2023
 from .us_geometry import UsFaces
 
 TOLERANCE = 0.01
 MSA_MATCH = 0.001  # BEA MSA total GDP within 0.1% of the sum of the 2023 member counties = same extent
+LENS_GROUPS = ["cbp_code_2018", "lens_route", "lens_area"]
 
 
 def region_set() -> RegionSet:
@@ -33,6 +36,7 @@ def region_set() -> RegionSet:
         + us_spec.bea_indicators("metros")
         + us_spec.cbp_indicators()
         + us_spec.cluster_indicators()
+        + us_spec.lens_indicators("metros")
     )
     return RegionSet(
         name="us-metros",
@@ -63,6 +67,21 @@ def region_set() -> RegionSet:
                 "First state in the CBSA title (e.g. NY for 'New York-Newark-Jersey City, NY-NJ').",
             ),
             Group("csa", "Combined statistical area (OMB July 2023)", None, "3-digit CSA code; blank if none."),
+            Group(
+                "cbp_code_2018",
+                "CBSA code under which CBP 2019 files the area",
+                None,
+                "OMB September 2018 code used for the CBP columns (the 2023 code itself, or its predecessor; "
+                "see 'Employment (CBP 2019)'); blank when CBP 2019 has no predecessor.",
+            ),
+            Group("lens_route", "How the occupation mix was obtained", us_lens.ROUTES, "See 'Export-jobs lens'."),
+            Group(
+                "lens_area",
+                "Area whose data the occupation mix comes from",
+                None,
+                "OEWS area code (7 characters), CBSA code, or 'nonmetro-SS' (the pooled OEWS nonmetropolitan "
+                "areas of state SS).",
+            ),
         ],
         indicators=indicators,
         vintage="2000-2023 (see DATASHEET.md per indicator)",
@@ -86,6 +105,7 @@ def region_set() -> RegionSet:
             )
         ],
         reference_tables=[
+            us_lens.occupations_side_table(),
             SideTable(
                 "naics_clusters",
                 "clusters.parquet",
@@ -104,7 +124,7 @@ def region_set() -> RegionSet:
                         "NAICS 2017 codes used by CBP 2019 (kept; see 'Industry tables')",
                     ),
                 ),
-            )
+            ),
         ],
     )
 
@@ -116,8 +136,8 @@ def _strict_group_sum(frame: pd.DataFrame, groups: pd.Series) -> pd.DataFrame:
     return summed.mask(any_missing)
 
 
-def _cbp_indicators(cbp: pd.DataFrame, dn: pd.DataFrame, keys: pd.Index) -> pd.DataFrame:
-    """Sector employment, knowledge jobs and the sector-mix teleworkable share by CBSA."""
+def _cbp_indicators(cbp: pd.DataFrame, keys: pd.Index) -> pd.DataFrame:
+    """Sector employment and knowledge jobs by CBSA (CBP 2019, codes moved to 2023)."""
     sectors = cbp[cbp["digits"] <= 2].pivot(index="cbsa", columns="naics", values="emp").astype(float)
     sectors = sectors.reindex(keys)
     out = pd.DataFrame(index=keys)
@@ -126,19 +146,88 @@ def _cbp_indicators(cbp: pd.DataFrame, dn: pd.DataFrame, keys: pd.Index) -> pd.D
         out[us_spec.sector_column(naics)] = sectors.get(naics, np.nan)
     know = sectors[KNOWLEDGE_NAICS]
     out["emp_knowledge_2019"] = know.sum(axis=1).where(know.notna().all(axis=1))
-    tw = dn.set_index("naics")["teleworkable_emp"]
-    tw = tw[[c for c in CBP_SECTORS if c != "99"]]
-    emp = sectors[list(tw.index)]
-    out["emp_telework_base_2019"] = emp.sum(axis=1, min_count=1)
-    out["telework_jobs_2019"] = (emp * tw).sum(axis=1, min_count=1)
     return out
+
+
+def _extent_changes(src: UsSources, counts: pd.DataFrame) -> str:
+    """Compare BEA's pre-2023 MSA GDP of each renumbered metro with the sum of its 2023 counties."""
+    msa = src.cagdp2_msa
+    notes = []
+    for old, new in us_lens.CBP_2018_TO_2023.items():
+        code = old if old in msa.index else new if new in msa.index else None
+        if code is None:
+            notes.append(f"{old} -> {new}: in neither code in BEA's MSA file")
+            continue
+        ratio = float(counts.loc[new, "gdp_2021_k"] / msa.loc[code, 1])
+        verdict = "same extent" if abs(ratio - 1) <= MSA_MATCH else "extent changed"
+        where = "" if code == old else f", BEA files it under {code} already"
+        notes.append(f"{old} -> {new}: 2023 counties' GDP / BEA MSA GDP = {ratio:.3f} ({verdict}{where})")
+    return "; ".join(notes)
 
 
 def _principal_state(title: str) -> str:
     return title.rsplit(", ", 1)[1].split("-")[0]
 
 
-def build(src: UsSources, faces: UsFaces, shared: Path, out_dir: Path) -> dict[str, float]:
+@dataclass
+class LensContext:
+    """The CBSA-level pieces both US sets need: CBP (2023 codes), industry and cluster tables, the lens."""
+
+    cbp_raw: pd.DataFrame
+    cbp: pd.DataFrame
+    groups: pd.DataFrame
+    industry: pa.Table
+    clusters: pa.Table
+    inputs: us_lens.LensInputs
+    lens: pd.DataFrame
+    extras: dict[str, object]
+    c23: pd.DataFrame
+    gdp_2023: pd.DataFrame
+
+
+def lens_context(src: UsSources, shared: Path) -> LensContext:
+    """Read CBP, move its codes to 2023, and compute the lens of every CBSA.
+
+    Parameters
+    ----------
+    src : UsSources
+        Raw county tables.
+    shared : pathlib.Path
+        Shared data root.
+
+    Returns
+    -------
+    LensContext
+    """
+    deline = src.delineation
+    metros = deline.drop_duplicates("cbsa").set_index("cbsa").sort_index()
+    keys = pd.Index(metros.index, name="cbsa")
+    c23 = counties_2023(src)
+    cbp_raw = r.read_cbp_cbsa(shared)
+    cbp, cbp_code = us_lens.remap_cbp(cbp_raw, keys)
+    groups = pd.DataFrame(
+        {
+            "name": metros["cbsa_title"],
+            "cbsa_type": metros["cbsa_type"],
+            "state": [_principal_state(t) for t in metros["cbsa_title"]],
+            "csa": metros["csa"],
+            "cbp_code_2018": cbp_code,
+        },
+        index=keys,
+    )
+    industry = _industry_table(cbp, keys)
+    clusters, _ = _cluster_table(shared, cbp_raw)
+    inputs = us_lens.prepare(shared, cbp, clusters.to_pandas(), float(c23["gdp_gov_2021_k"].sum()))
+    cbp_2021 = to_2023(us_lens.sector_mix(inputs.cbp_county, inputs), src)
+    gdp_2023 = to_2023(bea_by_census(us_lens.gdp_sector_mix(src.cagdp2, inputs), src), src)
+    county_sectors = pd.concat([cbp_2021, gdp_2023.loc[gdp_2023.index.difference(cbp_2021.index)]]).fillna(0.0)
+    lens, extras = us_lens.metro_lens(inputs, groups, deline, c23, county_sectors)
+    return LensContext(cbp_raw, cbp, groups, industry, clusters, inputs, lens, extras, c23, gdp_2023)
+
+
+def build(
+    src: UsSources, faces: UsFaces, shared: Path, out_dir: Path, ctx: LensContext | None = None
+) -> dict[str, float]:
     """Build and write us-metros.
 
     Parameters
@@ -151,6 +240,8 @@ def build(src: UsSources, faces: UsFaces, shared: Path, out_dir: Path) -> dict[s
         Shared data root (CBP, Dingel & Neiman and cluster files are read here).
     out_dir : pathlib.Path
         Folder to write (created).
+    ctx : LensContext, optional
+        Precomputed CBSA pieces (:func:`lens_context`); computed when absent.
 
     Returns
     -------
@@ -169,7 +260,7 @@ def build(src: UsSources, faces: UsFaces, shared: Path, out_dir: Path) -> dict[s
     # GDP: BEA's MSA file where it has the same extent as the 2023 metro, else the counties.
     msa = src.cagdp2_msa
     msa_k = knowledge_gdp(msa)
-    stats: dict[str, float] = {"msa_codes": 0, "msa_same_extent": 0, "k_from_msa": 0}
+    stats: dict[str, Any] = {"msa_codes": 0, "msa_same_extent": 0, "k_from_msa": 0}
     for code in keys.intersection(msa.index):
         stats["msa_codes"] += 1
         county_sum = counts.loc[code, "gdp_2021_k"]
@@ -184,25 +275,16 @@ def build(src: UsSources, faces: UsFaces, shared: Path, out_dir: Path) -> dict[s
             counts.loc[code, "gdp_knowledge_2021_k"] = msa_k[code]
     stats["k_total"] = int(counts["gdp_knowledge_2021_k"].notna().sum())
 
-    cbp = r.read_cbp_cbsa(shared)
-    dn = r.read_dn_naics(shared)
-    cbp_table = _cbp_indicators(cbp, dn, keys)
-    dn_msa = r.read_dn_msa(shared).set_index("area")["teleworkable_emp"]
+    ctx = lens_context(src, shared) if ctx is None else ctx
+    cbp, groups, industry, clusters, inputs = ctx.cbp, ctx.groups, ctx.industry, ctx.clusters, ctx.inputs
+    cbp_table = _cbp_indicators(cbp, keys)
+    dn_msa, dn_unmatched = us_lens.dn_to_2023(r.read_dn_msa(shared), metros["cbsa_title"])
     dn_col = pd.DataFrame({"dn_msa_teleworkable_share": dn_msa.reindex(keys)})
-
-    groups = pd.DataFrame(
-        {
-            "name": metros["cbsa_title"],
-            "cbsa_type": metros["cbsa_type"],
-            "state": [_principal_state(t) for t in metros["cbsa_title"]],
-            "csa": metros["csa"],
-        },
-        index=keys,
-    )
-    industry = _industry_table(cbp, keys)
-    clusters, cluster_stats = _cluster_table(shared, cbp)
+    clusters_stats = _cluster_table(shared, ctx.cbp_raw)[1]
     cluster_cols = _cluster_indicators(industry, clusters, groups["cbsa_type"], keys)
-    table = pd.concat([groups, counts, cbp_table, dn_col, cluster_cols], axis=1)
+    lens, extras = ctx.lens, ctx.extras
+    lens_stats = us_lens.metro_validation(lens, extras, inputs, dn_msa)
+    table = pd.concat([groups, counts, cbp_table, dn_col, cluster_cols, lens], axis=1)
     table.index.name = "cbsa"
     final = output.finalize_indicators(table.reset_index(), rs)
 
@@ -215,7 +297,10 @@ def build(src: UsSources, faces: UsFaces, shared: Path, out_dir: Path) -> dict[s
     n_vertices = int(shapely.get_num_coordinates(simplified).sum())
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    output.write_indicators_csv(final, rs, out_dir / "indicators.csv", ["cbsa", "name", "cbsa_type", "state", "csa"])
+    output.write_indicators_csv(
+        final, rs, out_dir / "indicators.csv", ["cbsa", "name", "cbsa_type", "state", "csa", *LENS_GROUPS]
+    )
+    us_lens.write_occupations(inputs.scores, out_dir / "occupations.csv")
     output.write_geoparquet(list(keys), simplified, "cbsa", out_dir / "geometry.parquet")
     output.write_parquet(industry, out_dir / "industry.parquet")
     output.write_parquet(clusters, out_dir / "clusters.parquet")
@@ -223,10 +308,8 @@ def build(src: UsSources, faces: UsFaces, shared: Path, out_dir: Path) -> dict[s
 
     cbp_codes = set(cbp["cbsa"])
     stats["cbp_matched"] = sum(k in cbp_codes for k in keys)
-    stats["dn_codes"] = len(dn_msa)
+    stats["extent_notes"] = _extent_changes(src, counts)
     stats["dn_matched"] = int(final["dn_msa_teleworkable_share"].notna().sum())
-    valid = final[["teleworkable_share", "dn_msa_teleworkable_share"]].dropna()
-    stats["dn_corr"] = float(np.corrcoef(valid.iloc[:, 0], valid.iloc[:, 1])[0, 1])
     sections = [
         (
             "Geometry",
@@ -242,7 +325,9 @@ def build(src: UsSources, faces: UsFaces, shared: Path, out_dir: Path) -> dict[s
             "Employment (CBP 2019) and teleworkability",
             _cbp_text(stats, keys, cbp_codes, final) + _largest_missing(final, "knowledge_emp_share"),
         ),
-        ("Industry tables", _industry_text(industry, cluster_stats)),
+        ("Export-jobs lens", us_lens.metro_text(final, lens_stats, inputs, dn_unmatched)),
+        ("Occupation scores", us_lens.scores_text(inputs.scores)),
+        ("Industry tables", _industry_text(industry, clusters_stats)),
         ("BEA combination areas", us_text.bea_combinations(src)),
         ("Alaska", us_text.alaska("metros")),
         ("Puerto Rico", _pr_text(final)),
@@ -262,7 +347,8 @@ def build(src: UsSources, faces: UsFaces, shared: Path, out_dir: Path) -> dict[s
         "regions": float(len(final)),
         "vertices": float(n_vertices),
         "industry_rows": float(industry.num_rows),
-        **{k: float(v) for k, v in stats.items()},
+        **{k: float(v) for k, v in stats.items() if k != "extent_notes"},
+        **lens_stats,
         **quality,
     }
 
@@ -343,7 +429,7 @@ def _largest_missing(final: pd.DataFrame, column: str, n: int = 10) -> str:
     return f"\nThe {n} most populous CBSAs (2020 Census) without `{column}`: {names}.\n"
 
 
-def _gdp_text(stats: dict[str, float]) -> str:
+def _gdp_text(stats: dict[str, Any]) -> str:
     return f"""
 BEA publishes GDP for counties and, in a separate file, for 384 MSAs, {stats["msa_codes"]} of whose codes are 2023
 CBSA codes (pre-2023 delineation; micropolitan areas are not published). The MSA file is used where it
@@ -356,29 +442,33 @@ known for {stats["k_total"]} CBSAs.
 """
 
 
-def _cbp_text(stats: dict[str, float], keys: pd.Index, cbp_codes: set[str], final: pd.DataFrame) -> str:
+def _cbp_text(stats: dict[str, Any], keys: pd.Index, cbp_codes: set[str], final: pd.DataFrame) -> str:
     missing = sorted(k for k in keys if k not in cbp_codes)
     k55 = int((final["emp_total_2019"].notna() & final["emp_55"].isna()).sum())
+    moved = ", ".join(f"{old} -> {new}" for old, new in us_lens.CBP_2018_TO_2023.items())
     return f"""
 County Business Patterns 2019 by CBSA (Census API, via Brookings Metro's data warehouse) uses the OMB September 2018
-delineation. Its codes are matched to 2023 CBSA codes: {stats["cbp_matched"]} of {len(keys)} 2023 CBSAs have CBP data;
-{len(missing)} CBSAs created or renumbered by 2023 have none (their employment indicators are missing):
-{", ".join(missing)}. A CBSA whose extent changed between 2018 and 2023 keeps its 2018 extent in the CBP columns.
+delineation. A 2023 CBSA takes the CBP cells filed under its own code or, where OMB renumbered it in 2023, under its
+predecessor's code ({moved}; predecessors identified by title in BEA's and Dingel & Neiman's 2018-era metro names;
+the code used is in the group column `cbp_code_2018`). {stats["cbp_matched"]} of {len(keys)} 2023 CBSAs have CBP data.
+The {len(missing)} others were created in 2023, split off a larger 2018 area (Kenosha, Kiryas Joel-Poughkeepsie-Newburgh,
+Amherst Town-Northampton, Slidell-Mandeville-Covington, Waterbury-Shelton and most of the new micropolitan areas), or
+are in Puerto Rico, which the CBP extract does not cover; no 2018 code can stand for them, so their CBP-based columns
+are missing (the lens uses another route, see 'Export-jobs lens'): {", ".join(missing)}.
+A CBSA whose extent changed between 2018 and 2023 keeps its 2018 extent in the CBP columns; {_extent_text(stats)}
 
 CBP publishes no cell with fewer than 3 establishments; such sectors are missing, never 0. NAICS 55 (management of
 companies) is unpublished in {k55} CBSAs with CBP data, which makes their knowledge-intensive employment (51 + 52 +
 54 + 55), its share and density missing.
-
-**Teleworkable share (sector mix).** For each CBSA, `teleworkable_share` = sum_s emp_s x tw_s / sum_s emp_s over the
-published sectors among the 19 that Dingel & Neiman rate (`NAICS_workfromhome.csv`, `teleworkable_emp`; their
-NAICS 99 is government, CBP's 99 is 'not classified', so 99 is left out). Occupation mix within sectors is national.
-
-**Dingel & Neiman's own metro share** (`MSA_workfromhome.csv`, OES May 2018 areas): {stats["dn_matched"]} of their
-{stats["dn_codes"]} area codes equal a 2023 CBSA code and are joined; the others are NECTA/renumbered/dropped
-areas, and micropolitan areas have none. Over the {stats["dn_matched"]} matches the sector-mix estimate correlates
-r = {stats["dn_corr"]:.2f} with it. It is stored as an auxiliary level (no pillar) to check or replace the sector-mix
-estimate.
 """
+
+
+def _extent_text(stats: dict[str, Any]) -> str:
+    changed = stats.get("extent_notes", "")
+    return (
+        "for the renumbered metros, BEA's MSA file (pre-2023 extents) against the sum of the 2023 counties says: "
+        f"{changed}. (Cleveland gained Ashtabula County in 2023, Lexington Park gained Calvert County.)"
+    )
 
 
 def _industry_text(industry: pa.Table, c: dict[str, float]) -> str:

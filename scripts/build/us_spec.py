@@ -21,6 +21,8 @@ RUCC = "U.S. Census Bureau, 2020 Census, as listed in USDA ERS Rural-Urban Conti
 CBP = "U.S. Census Bureau, County Business Patterns 2019"
 CBP_TABLE = "CBP 2019 by metropolitan/micropolitan statistical area x NAICS 2017 (Census API 'cbp', EMP)"
 DN = "Dingel & Neiman (2020), 'How many jobs can be done at home?', J. Public Economics 189"
+# GDP per resident of a county with fewer residents than this is left missing (see gdp_per_capita).
+MIN_GDP_POP = 1000
 # Net migration is a count that can be negative: the manifest's min lifts the validator's "count >= 0" rule.
 NET_FLOW_MIN = -100_000_000
 
@@ -376,7 +378,10 @@ def bea_indicators(level: str) -> list[Indicator]:
             "current US$ per person",
             "rate",
             2,
-            "gdp_2021_k / bea_pop_2021 x 1,000.",
+            "gdp_2021_k / bea_pop_2021 x 1,000"
+            + (
+                f"; missing where bea_pop_2021 < {MIN_GDP_POP:,} (the counts are kept)." if level == "counties" else "."
+            ),
             BEA,
             CAGDP2 + "; CAINC1 line 2 (population)",
             "2021",
@@ -386,7 +391,16 @@ def bea_indicators(level: str) -> list[Indicator]:
             numerator="gdp_2021_k",
             denominator="bea_pop_2021",
             scale=1000,
-            caveats="GDP is by place of work, population by residence: commuter-receiving areas look richer.",
+            min_denominator=MIN_GDP_POP if level == "counties" else None,
+            caveats="GDP is by place of work, population by residence: commuter-receiving areas look richer."
+            + (
+                f" Minimum population {MIN_GDP_POP:,}: where a few dozen residents live beside oil fields (Loving "
+                "County, TX: 57 residents, $102.7 million of GDP per head) GDP per resident measures nothing about "
+                "the residents, and one such value flattened the whole indicator (COINr's log treatment offsets by "
+                "1% of the range, so 99% of counties scored below 5 of 100). See 'GDP per capita of tiny counties'."
+                if level == "counties"
+                else ""
+            ),
         ),
         Indicator(
             "gdp_knowledge_2021_k",
@@ -436,10 +450,11 @@ def bea_indicators(level: str) -> list[Indicator]:
             "Average population, 2000-2015 (BEA)",
             "persons",
             "count",
-            1,
+            6,
             "Mean of CAINC1 line 2 (mid-year population) over the years 2000-2015 (all 16 years except for "
             "counties created in the period: Broomfield, CO, from 2001 and Alaska boroughs created 2007-2013, "
-            "averaged over the years BEA publishes for them).",
+            "averaged over the years BEA publishes for them). Stored with 6 decimals, so the mean of 16 whole "
+            "numbers (a multiple of 1/16) is exact and patents_per_100k uses the exact average.",
             BEA,
             CAINC1,
             "2000-2015",
@@ -549,13 +564,13 @@ def bea_indicators(level: str) -> list[Indicator]:
 
 
 def cbp_indicators() -> list[Indicator]:
-    """Employment by sector, knowledge jobs and teleworkability (metros only, CBP 2019).
+    """Employment by sector and knowledge jobs (metros only, CBP 2019), and Dingel & Neiman's metro file.
 
     Returns
     -------
     list of Indicator
-        Total and sector employment, knowledge-intensive employment, share and density, teleworkable
-        share from the sector mix, and Dingel & Neiman's own metro estimate.
+        Total and sector employment, knowledge-intensive employment, share and density, and Dingel &
+        Neiman's own metro teleworkable share (a validation benchmark).
     """
     cbp_caveat = (
         "CBP 2019 uses the OMB Sept 2018 delineation: matched to 2023 CBSAs by code (a CBSA whose "
@@ -646,72 +661,25 @@ def cbp_indicators() -> list[Indicator]:
             caveats="Jobs use the 2018 CBSA extent, land the 2023 extent; they differ only where the CBSA changed.",
         ),
         Indicator(
-            "emp_telework_base_2019",
-            "Paid employment in sectors with a teleworkable share, 2019",
-            "jobs",
-            "count",
-            0,
-            "Sum of published sector employment over the 19 sectors with a Dingel & Neiman share (all but "
-            "NAICS 99, which is 'not classified' in CBP but 'government' in Dingel & Neiman).",
-            CBP,
-            CBP_TABLE,
-            "2019",
-            PUBLIC_DOMAIN,
-        ),
-        Indicator(
-            "telework_jobs_2019",
-            "Teleworkable jobs (sector-mix estimate), 2019",
-            "jobs",
-            "count",
-            1,
-            "Sum over the same sectors of emp_s x teleworkable_emp_s (Dingel & Neiman NAICS_workfromhome.csv).",
-            CBP + "; " + DN,
-            CBP_TABLE + "; NAICS_workfromhome.csv (teleworkable_emp)",
-            "2019 (jobs); OES 2018 / O*NET (shares)",
-            PUBLIC_DOMAIN + " (CBP); " + DN_LICENSE,
-        ),
-        Indicator(
-            "teleworkable_share",
-            "Share of jobs that can be done from home (sector mix)",
-            "share of paid employment",
-            "share",
-            6,
-            "telework_jobs_2019 / emp_telework_base_2019 = sum_s emp_s x tw_s / sum_s emp_s, with tw_s = "
-            "Dingel & Neiman's national teleworkable share of sector s.",
-            CBP + "; " + DN,
-            CBP_TABLE + "; NAICS_workfromhome.csv (teleworkable_emp)",
-            "2019 (jobs); OES 2018 / O*NET (shares)",
-            PUBLIC_DOMAIN + " (CBP); " + DN_LICENSE,
-            pillar="export_jobs",
-            direction=1,
-            numerator="telework_jobs_2019",
-            denominator="emp_telework_base_2019",
-            scale=1,
-            caveats=(
-                "Direction 1 = more exposure (more jobs could be done from elsewhere); the framework treats the "
-                "export_jobs pillar as the exposure side of the lens. Sector mix only: occupation mix within a "
-                "sector is national. Unpublished sectors are left out of both sums."
-            ),
-        ),
-        Indicator(
             "dn_msa_teleworkable_share",
             "Share of jobs that can be done from home (Dingel & Neiman, metro)",
             "share of employment",
             "level",
             6,
             "teleworkable_emp of MSA_workfromhome.csv (occupation mix of the metro, OES May 2018, times O*NET-"
-            "based teleworkability), joined where the OES area code equals the 2023 CBSA code.",
+            "based teleworkability), joined where the OES area code equals the 2023 CBSA code, and for New "
+            "England NECTAs and renumbered areas through a shared principal city (see 'Export-jobs lens').",
             DN,
             "MSA_workfromhome.csv (teleworkable_emp)",
             "OES May 2018 / O*NET",
             DN_LICENSE,
             aggregate="weighted_mean",
-            weight_by="emp_total_2019",
+            weight_by="occ_emp",
             min=0,
             max=1,
             caveats=(
-                "Auxiliary benchmark (no pillar): metros only, OES 2013/2015-era area definitions. Provided to "
-                "check or replace the sector-mix estimate."
+                "Auxiliary benchmark (no pillar): metros only, OES 2013/2015-era area definitions. The "
+                "validation target of the occupation-based teleworkable_share."
             ),
         ),
     ]
@@ -791,3 +759,226 @@ def cluster_indicators() -> list[Indicator]:
             **common,
         ),
     ]
+
+
+OEWS = "U.S. Bureau of Labor Statistics, Occupational Employment and Wage Statistics (OEWS), May 2025"
+OEWS_TABLE = (
+    "oe.data.0.Current (release 2025A01): employment by area x detailed occupation and national industry x occupation"
+)
+LENS_SOURCES = {
+    "telework": (
+        "Dingel & Neiman (2020), 'How many jobs can be done at home?', J. Public Economics 189:104235",
+        "onet_teleworkable_blscodes.csv (O*NET-based teleworkable share by OES May 2018 occupation)",
+        "O*NET 24 / OES May 2018 occupations (SOC 2010)",
+        DN_LICENSE,
+    ),
+    "aioe": (
+        "Felten, Raj & Seamans (2021), 'Occupational, industry, and geographic exposure to artificial "
+        "intelligence', Strategic Management Journal 42(12):2195-2217",
+        "AIOE_DataAppendix.xlsx, Appendix A (AIOE by SOC 2010 occupation)",
+        "2021 (2010s AI applications; SOC 2010)",
+        "Published research data without a licence file (github.com/AIOE-Data/AIOE); cite the paper",
+    ),
+    "lm_aioe": (
+        "Felten, Raj & Seamans (2023), 'How will language modelers like ChatGPT affect occupations and "
+        "industries?', arXiv:2303.01157",
+        "Language_Modeling_AIOE_and_AIIE.xlsx, sheet 'LM AIOE' (SOC 2010)",
+        "2023 (SOC 2010)",
+        "Published research data without a licence file (github.com/AIOE-Data/AIOE); cite the paper",
+    ),
+    "gpt": (
+        "Eloundou, Manning, Mishkin & Rock (2024), 'GPTs are GPTs: Labor market impact potential of LLMs', "
+        "Science 384:1306-1308",
+        "occ_level.csv, dv_rating_beta (GPT-4 rated; O*NET-SOC 2019)",
+        "2023 (O*NET 27.2 tasks; SOC 2018)",
+        "MIT (github.com/openai/GPTs-are-GPTs); cite the paper",
+    ),
+    "ai_app": (
+        "Tomlinson, Jaffe, Wang, Counts & Suri (2025), 'Working with AI: Measuring the occupational "
+        "implications of generative AI', arXiv:2507.07935 (Microsoft Research)",
+        "soc_ai_applicability_scores.csv, ai_applicability_score (SOC 2018)",
+        "2025 (Bing Copilot conversations of 2024; SOC 2018)",
+        "CC BY 4.0 (github.com/microsoft/working-with-ai); cite the paper",
+    ),
+}
+# Weights inside export_jobs: remote work and AI count equally (1 = 4 x 0.25), so that four correlated AI
+# measures do not outvote the teleworkability measure.
+LENS_MEASURES = {
+    # measure: (sum column, indicator column, label, kind, weight, min/max)
+    "telework": ("telework_sum", "teleworkable_share", "Share of jobs that can be done from home", "share", 1.0),
+    "aioe": ("aioe_sum", "aioe_mean", "AI occupational exposure (AIOE), job-weighted mean", "rate", 0.25),
+    "lm_aioe": ("lm_aioe_sum", "lm_aioe_mean", "Language-model AI exposure (LM-AIOE), job-weighted mean", "rate", 0.25),
+    "gpt": ("gpt_sum", "gpt_exposure_mean", "GPT exposure (beta), job-weighted mean", "share", 0.25),
+    "ai_app": ("ai_app_sum", "ai_applicability_mean", "AI applicability score, job-weighted mean", "share", 0.25),
+}
+LENS_ROUTE_NOTE = (
+    "Occupation mix by the region's route (group column `lens_route`, area used in `lens_area`; see the "
+    "DATASHEET section 'Export-jobs lens'). Scores per occupation: occupations.csv and 'Occupation scores'."
+)
+
+
+def lens_indicators(level: str) -> list[Indicator]:
+    """The export_jobs pillar (five exposure measures), the anchored-jobs context indicator and their counts.
+
+    Parameters
+    ----------
+    level : {"counties", "metros"}
+        Which set the metadata is for.
+
+    Returns
+    -------
+    list of Indicator
+        Counts (``occ_emp_total``, ``occ_emp``, one weighted sum per measure, anchored counts), the
+        coverage share, the five exposure indicators and ``anchored_share``.
+    """
+    scaled = (
+        " Counties on the `enclosing_area` route carry the area's counts scaled by their share of the area's "
+        "2020 population."
+        if level == "counties"
+        else ""
+    )
+    common = {"source": OEWS, "table": OEWS_TABLE, "vintage": "May 2025 (OEWS); 2019/2021 (CBP industry mix)"}
+    out = [
+        Indicator(
+            "occ_emp_total",
+            "Jobs behind the occupation mix",
+            "jobs",
+            "count",
+            1,
+            "OEWS all-occupation employment of the area (`oews_*` routes), or the industry-mix employment "
+            "(CBP paid employment plus estimated government jobs) of the staffing routes." + scaled,
+            license=PUBLIC_DOMAIN,
+            caveats="Excludes the self-employed (OEWS and CBP).",
+            **common,
+        ),
+        Indicator(
+            "occ_emp",
+            "Jobs in published detailed occupations",
+            "jobs",
+            "count",
+            1,
+            "Sum of the employment of the detailed occupations the occupation mix has (OEWS suppresses small "
+            "cells; the staffing routes miss what OEWS suppresses nationally). The denominator of every "
+            "exposure measure: shares are taken over published detailed employment." + scaled,
+            license=PUBLIC_DOMAIN,
+            **common,
+        ),
+        Indicator(
+            "occ_coverage",
+            "Coverage of the occupation mix",
+            "share of jobs",
+            "share",
+            6,
+            "occ_emp / occ_emp_total: published detailed employment / all-occupation employment.",
+            license=PUBLIC_DOMAIN,
+            numerator="occ_emp",
+            denominator="occ_emp_total",
+            scale=1,
+            caveats="Auxiliary: how much of the region's employment the exposure measures rest on.",
+            **common,
+        ),
+    ]
+    for measure, (sum_col, col, label, kind, weight) in LENS_MEASURES.items():
+        src, table, vintage, licence = LENS_SOURCES[measure]
+        score_note = {
+            "telework": "tw_o in [0, 1] (share of the O*NET codes of the occupation that can be done at home)",
+            "aioe": "AIOE_o (standardised across occupations: mean 0, sd 1; higher = more exposed)",
+            "lm_aioe": "LM-AIOE_o (standardised; exposure to language modelling)",
+            "gpt": "beta_o in [0, 1] (share of tasks exposed to GPT-4-powered tools, E1 + 0.5 E2)",
+            "ai_app": "applicability_o in [0, 1] (coverage x completion x scope of AI in the occupation's work)",
+        }[measure]
+        out.append(
+            Indicator(
+                sum_col,
+                f"Jobs x score: {label.split(',')[0]}",
+                "jobs x score",
+                "count",
+                3,
+                f"sum_o emp_o x s_o over the region's occupation mix, s_o = {score_note}.",
+                f"{OEWS}; {src}",
+                f"{OEWS_TABLE}; {table}",
+                f"May 2025 (jobs); {vintage}",
+                f"{PUBLIC_DOMAIN} (OEWS); {licence}",
+                min=-1e12 if kind == "rate" else None,
+                caveats="Negative where standardised scores are mostly below the mean." if kind == "rate" else "",
+            )
+        )
+        out.append(
+            Indicator(
+                col,
+                label,
+                "share of jobs" if measure == "telework" else ("score (sd units)" if kind == "rate" else "score 0-1"),
+                kind,
+                6,
+                f"{sum_col} / occ_emp = sum_o emp_o x s_o / sum_o emp_o, s_o = {score_note}. {LENS_ROUTE_NOTE}",
+                f"{OEWS}; {src}",
+                f"{OEWS_TABLE}; {table}",
+                f"May 2025 (jobs); {vintage}",
+                f"{PUBLIC_DOMAIN} (OEWS); {licence}",
+                pillar="export_jobs",
+                direction=1,
+                numerator=sum_col,
+                denominator="occ_emp",
+                scale=1,
+                weight=weight,
+                caveats=(
+                    "Exposure measure (export_jobs pillar, direction 1 = more of the region's work could be done "
+                    f"from elsewhere). Weight {weight:g} inside the pillar: teleworkability and the four AI "
+                    "measures together count equally."
+                ),
+            )
+        )
+    out += [
+        Indicator(
+            "anchored_jobs",
+            "Anchored jobs: local-serving and not teleworkable",
+            "jobs",
+            "count",
+            1,
+            "sum_i emp_i x local_i x (1 - tw_i) over the region's private industries: local_i = share of "
+            "industry i's national CBP 2019 employment in the local clusters of the U.S. Cluster Mapping "
+            "Project crosswalk, tw_i = teleworkable share of industry i's national OEWS staffing pattern.",
+            "U.S. Census Bureau, CBP 2019 (metros) / 2021 (counties); BLS OEWS May 2025; Delgado, Porter & "
+            "Stern (2016) clusters; Dingel & Neiman (2020)",
+            "CBP by CBSA / county x NAICS; OEWS national staffing pattern; NAICS_crosswalks_to_Cluster_system.xlsx",
+            "2019/2021 (industry mix); May 2025 (staffing); 2016 (clusters)",
+            f"{PUBLIC_DOMAIN}; {DN_LICENSE}",
+            caveats="Regions without an industry mix have none." + scaled,
+        ),
+        Indicator(
+            "anchored_base",
+            "Private paid employment of the industry mix",
+            "jobs",
+            "count",
+            1,
+            "sum_i emp_i over the region's private industries (CBP; government excluded).",
+            "U.S. Census Bureau, County Business Patterns",
+            "CBP 2019 by CBSA / CBP 2021 by county",
+            "2019/2021",
+            PUBLIC_DOMAIN,
+            caveats=scaled.strip(),
+        ),
+        Indicator(
+            "anchored_share",
+            "Share of jobs anchored locally (in-person and local-serving)",
+            "share of private paid employment",
+            "share",
+            6,
+            "anchored_jobs / anchored_base: the share of private jobs that are both in local-serving industries "
+            "(local clusters: they serve the local market, so they stay where their customers are) and in "
+            "occupations that cannot be done from home. It measures the offshoring-proof side of the argument: "
+            "jobs that neither remote work nor trade moves elsewhere. It does not measure AI exposure.",
+            "U.S. Census Bureau, CBP; BLS OEWS May 2025; Delgado, Porter & Stern (2016); Dingel & Neiman (2020)",
+            "see anchored_jobs",
+            "2019/2021 (industry mix); May 2025 (staffing); 2016 (clusters)",
+            f"{PUBLIC_DOMAIN}; {DN_LICENSE}",
+            numerator="anchored_jobs",
+            denominator="anchored_base",
+            scale=1,
+            caveats=(
+                "Context indicator (no pillar, not scored). Industry-level approximation: within an industry, "
+                "local share and teleworkability are national; government is left out (CBP has none)."
+            ),
+        ),
+    ]
+    return out

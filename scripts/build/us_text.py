@@ -297,11 +297,26 @@ def vintages(level: str) -> str:
     if level == "metros":
         rows += [
             ("Employment by NAICS, knowledge jobs", "Census CBP 2019", "March 2019", "OMB Sept 2018 CBSAs"),
-            ("Teleworkable shares", "Dingel & Neiman 2020", "OES May 2018 / O*NET", "OES MSA (2013/2015 OMB)"),
+            ("Dingel & Neiman metro benchmark", "Dingel & Neiman 2020", "OES May 2018 / O*NET", "OES MSA (2013/2015)"),
         ]
+    rows += [
+        ("Occupation mix (export_jobs)", "BLS OEWS", "May 2025", "2023 CBSAs; BLS nonmetropolitan areas"),
+        (
+            "Industry mix of the staffing routes",
+            "CBP 2019 (CBSA), CBP 2021 (county), BEA CAGDP2 2021",
+            "2019-2021",
+            "2018 CBSAs / counties",
+        ),
+        (
+            "Exposure scores",
+            "Dingel & Neiman; Felten et al.; Eloundou et al.; Tomlinson et al.",
+            "2020-2025",
+            "SOC 2010/2018",
+        ),
+    ]
     body = "| indicators | source | reference period | geography |\n|---|---|---|---|\n"
     body += "\n".join(f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows)
-    return "Vintages differ between indicators; a composite therefore mixes 2015-2023 information.\n\n" + body
+    return "Vintages differ between indicators; a composite therefore mixes 2015-2025 information.\n\n" + body
 
 
 def knowledge_gdp_coverage(src: UsSources) -> str:
@@ -381,3 +396,38 @@ def frame_note(df: pd.DataFrame, column: str) -> int:
         Number of non-missing values.
     """
     return int(df[column].notna().sum())
+
+
+def gdp_floor(final: pd.DataFrame) -> str:
+    """The section on the minimum population of ``gdp_per_capita`` in us-counties.
+
+    Parameters
+    ----------
+    final : pandas.DataFrame
+        The finished us-counties table.
+
+    Returns
+    -------
+    str
+        Markdown body with the counties left out and the resulting spread.
+    """
+    from .us_spec import MIN_GDP_POP
+
+    out = final[final["gdp_2021_k"].notna() & final["bea_pop_2021"].notna() & final["gdp_per_capita"].isna()]
+    names = "; ".join(
+        f"{n} ({p:,.0f} residents, ${g / p * 1000:,.0f} per head)"
+        for n, p, g in zip(out["name"], out["bea_pop_2021"], out["gdp_2021_k"], strict=True)
+    )
+    kept = final["gdp_per_capita"].dropna()
+    return f"""
+`gdp_per_capita` divides GDP by place of **work** by population by place of **residence**. In a county with a few
+hundred residents beside oil fields, mines or a power plant, that ratio says nothing about the residents and is
+extreme: Loving County, TX has 57 residents and $102.7 million of GDP per head, 2,200 times the median county.
+One such value flattens the indicator: COINr's treatment winsorises at most 5 values and then log-transforms with an
+offset of 1% of the range, so with Loving County in, 99% of counties scored below 5 of 100 and the indicator acted as
+a constant. The build therefore leaves `gdp_per_capita` **missing where BEA's 2021 population is below
+{MIN_GDP_POP:,}** (the GDP and population counts stay, so custom regions that include such a county still get a
+value from their sums). Left out ({len(out)}): {names}. What remains ranges from ${kept.min():,.0f} to
+${kept.max():,.0f} per head (median ${kept.median():,.0f}). GDP per job would be the better ratio, but no jobs count
+by place of work covers every county in the shared data (CBP 2021 covers 38 states).
+"""

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from ideopolis.regions.model import RegionSet
     from ideopolis.spatial.hotspots import HotspotResult
 
-__all__ = ["clusters", "hotspots", "load_regions", "map", "score", "score_coinr"]
+__all__ = ["clusters", "hotspots", "load_regions", "map", "prepare", "score", "score_coinr"]
 
 
 def _config(profile: RunConfig | str | Path | None) -> RunConfig:
@@ -100,7 +100,6 @@ def score(
     >>> round(float(run.scores["ideopolis_index"].max()), 1) <= 100
     True
     """
-    config = _config(profile)
     options: dict[str, Any] = {
         "balance_weight": balance_weight,
         "normalise": normalise,
@@ -115,17 +114,81 @@ def score(
         "seed": seed,
         **steps,
     }
-    if config.coinr is not None and regions is None:
-        return score_coinr(config.coinr["data"], config.coinr["meta"], profile=config, **options)
-    if regions is None:
-        regions = config.regions
-    from ideopolis.regions.model import RegionSet
-
-    if not isinstance(regions, RegionSet):
-        regions = load_regions(regions, custom=config.custom)
-    run = Run(regions, config, options=options)
+    run = prepare(regions, profile=profile, **options)
     run.index  # noqa: B018  (score now: errors surface here, not at the first use)
     return run
+
+
+def prepare(
+    regions: RegionSet | str | Path | None = None,
+    *,
+    profile: RunConfig | str | Path | None = None,
+    geometry: str | Path | None = None,
+    indicators: str | Path | Sequence[str | Path] | None = None,
+    id_column: str | None = None,
+    name_column: str | None = None,
+    custom: str | Path | None = None,
+    allow_outside_paths: bool = False,
+    **options: Any,
+) -> Run:
+    """Set up a run without scoring it yet: the profile, then the region set, then the options on top.
+
+    What :func:`score` does before it scores, and what every command does: the region set named here (or your
+    own files) wins over the profile's ``regions``, ``custom`` here over the profile's, and the options over the
+    profile's settings. A profile of a COINr run (``coinr = {data, meta}``) gives a COINr run (scored).
+
+    Parameters
+    ----------
+    regions : RegionSet, str or Path, optional
+        A loaded set, a bundled name or a folder (default: the profile's, else ``us-metros``).
+    profile : RunConfig, str or Path, optional
+        A run profile or run log.
+    geometry, indicators, id_column, name_column, custom, allow_outside_paths :
+        As for :func:`ideopolis.regions.load.load_regions`.
+    **options
+        Run options as for :func:`score` (``None`` values are not given).
+
+    Returns
+    -------
+    Run
+        Its index is computed on first use.
+
+    Raises
+    ------
+    ConfigError
+        For an invalid profile or option, or ``custom`` with a COINr profile.
+
+    Examples
+    --------
+    >>> run = prepare("us-metros", normalise="zscore")
+    >>> run.scored, run.config.step("normalise").method
+    (False, 'zscore')
+    """
+    from ideopolis.errors import ConfigError
+    from ideopolis.regions.model import RegionSet
+
+    config = _config(profile)
+    given = {k: v for k, v in options.items() if v is not None}
+    own = geometry is not None or bool(indicators) or id_column is not None
+    if config.coinr is not None and regions is None and not own:
+        if custom is not None:
+            raise ConfigError("--custom cannot be combined with a COINr run; fix: drop one of them")
+        return score_coinr(config.coinr["data"], config.coinr["meta"], profile=config, **given)
+    if not isinstance(regions, RegionSet):
+        if regions is None and not own:
+            regions = config.regions
+        if custom is None and not own:
+            custom = config.custom
+        regions = load_regions(
+            regions,
+            geometry=geometry,
+            indicators=indicators,
+            id_column=id_column,
+            name_column=name_column,
+            custom=custom,
+            allow_outside_paths=allow_outside_paths,
+        )
+    return Run(regions, config, options=given)
 
 
 def score_coinr(

@@ -562,6 +562,7 @@ class Run:
 
             doc["regions"] = region_set_ref(self.regions)
             if self.regions.custom_source is not None:
+                doc["regions"] = self.regions.custom_base or doc["regions"]
                 doc["custom"] = self.regions.custom_source
         used = self.results.get("hotspot_options")
         if used:

@@ -320,42 +320,33 @@ def run_options(func: Callable[..., None]) -> Callable[..., None]:
     return command
 
 
-def load_region_args(where: RegionArgs, profile_regions: str | None = None, profile_custom: str | None = None) -> Any:
-    """Load the region set a command was asked for, printing what was inferred or derived (stderr).
-
-    Parameters
-    ----------
-    where : RegionArgs
-        The command's region-set options.
-    profile_regions, profile_custom : str, optional
-        The profile's ``regions`` and ``custom``, used when the command line names none.
-
-    Returns
-    -------
-    RegionSet
-    """
-    from ideopolis.api import load_regions
-
-    regions = where.regions if (where.regions is not None or where.own_files) else profile_regions
-    custom = where.custom if where.custom is not None else (None if where.own_files else profile_custom)
-    rs = load_regions(
-        regions,
-        geometry=where.geometry,
-        indicators=where.indicators,
-        id_column=where.id_column,
-        name_column=where.name_column,
-        custom=custom,
-        allow_outside_paths=where.allow_outside_paths,
-    )
-    prefix = "" if where.own_files and custom is None else "note: "
+def print_region_notes(rs: Any, where: RegionArgs) -> None:
+    """Print what was inferred or derived for a region set, and whether ``validate`` has warnings (stderr)."""
+    prefix = "" if where.own_files and where.custom is None else "note: "
     for note in rs.notes:
         typer.echo(f"{prefix}{note}", err=True)
     if rs.report.warnings:
         typer.echo(
             f"note: {rs.name} has {len(rs.report.warnings)} warnings; "
-            f"'ideopolis validate {regions or rs.name}' lists them",
+            f"'ideopolis validate {where.regions or rs.name}' lists them",
             err=True,
         )
+
+
+def load_region_args(where: RegionArgs) -> Any:
+    """Load the region set a command was asked for (:func:`ideopolis.load_regions`) and print its notes."""
+    from ideopolis.api import load_regions
+
+    rs = load_regions(
+        where.regions,
+        geometry=where.geometry,
+        indicators=where.indicators,
+        id_column=where.id_column,
+        name_column=where.name_column,
+        custom=where.custom,
+        allow_outside_paths=where.allow_outside_paths,
+    )
+    print_region_notes(rs, where)
     return rs
 
 
@@ -364,39 +355,30 @@ SPATIAL_SCHEMES = ("queen", "knn", "distance_band")
 
 
 def build_run(where: RegionArgs, how: RunArgs, *, score: bool = True) -> Any:
-    """Build the run a command asked for: the profile, then the region set, then the options on top.
-
-    Parameters
-    ----------
-    where : RegionArgs
-        Region-set options.
-    how : RunArgs
-        Run options.
-    score : bool, default True
-        Compute the index now (a hotspot test of a raw indicator does not need it).
-
-    Returns
-    -------
-    Run
-    """
-    from ideopolis.api import score as score_run
-    from ideopolis.index.profile import RunConfig, load_profile
-    from ideopolis.run import Run
+    """Set up (and score) the run a command asked for with :func:`ideopolis.api.prepare`; print its set's notes."""
+    from ideopolis.api import prepare
 
     if how.weights is not None and how.weights.lower() in SPATIAL_SCHEMES:
         raise ConfigError(
             f"--weights sets the index's weighting (framework, equal, pca); for {how.weights} spatial weights "
             f"use --spatial-weights {how.weights}"
         )
-    config = load_profile(how.profile) if how.profile is not None else RunConfig()
-    if config.coinr is not None and where.regions is None and not where.own_files:
-        if where.custom is not None:
-            raise ConfigError("--custom cannot be combined with a COINr run; fix: drop one of them")
-        return score_run(profile=config, **how.options())
-    rs = load_region_args(where, config.regions, config.custom)
+    run = prepare(
+        where.regions,
+        profile=how.profile,
+        geometry=where.geometry,
+        indicators=where.indicators,
+        id_column=where.id_column,
+        name_column=where.name_column,
+        custom=where.custom,
+        allow_outside_paths=where.allow_outside_paths,
+        **how.options(),
+    )
+    if run.regions is not None:
+        print_region_notes(run.regions, where)
     if score:
-        return score_run(rs, profile=config, **how.options())
-    return Run(rs, config, options=how.options())
+        run.index  # noqa: B018  (score now, inside the command's progress bar)
+    return run
 
 
 def print_run_notes(run: Any) -> None:

@@ -258,6 +258,15 @@ class Explanation:
         Its type on the lens axes.
     max_level : int
         Depth of the framework (for indenting).
+
+    Examples
+    --------
+    >>> import ideopolis as ideo
+    >>> e = ideo.score("us-metros").explain("San Jose")
+    >>> e.region, e.rank
+    ('41940', 1)
+    >>> print(str(e).splitlines()[0])
+    San Jose-Sunnyvale-Santa Clara, CA (41940)
     """
 
     region: str

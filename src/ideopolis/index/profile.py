@@ -154,7 +154,14 @@ def _default_step(step: str) -> StepConfig:
 
 @dataclass(frozen=True)
 class RunConfig:
-    """A whole run: region set, framework source and every step's method and parameters."""
+    """A whole run: region set, framework source and every step's method and parameters.
+
+    Examples
+    --------
+    >>> config = RunConfig().with_options(normalise="zscore", seed=7)
+    >>> config.step("normalise").method, config.seed, config.step("weight").params["balance_weight"]
+    ('zscore', 7, 0.25)
+    """
 
     regions: str | None = None
     framework: Mapping[str, Any] | None = None

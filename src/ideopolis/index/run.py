@@ -123,6 +123,15 @@ class IndexRun:
         Notes from building the framework ("no export_jobs indicators: the lens is off").
     name : str
         Name of the region set (for the log).
+
+    Examples
+    --------
+    >>> from ideopolis.index.framework import flat_framework
+    >>> import pandas as pd
+    >>> data = pd.DataFrame({"a": [1.0, 2.0, 4.0], "b": [3.0, 1.0, 2.0]}, index=["x", "y", "z"])
+    >>> run = IndexRun(data, flat_framework(["a", "b"]), config=RunConfig().with_options(treat="none")).run()
+    >>> run.scores["ideopolis_index"].round(2).tolist()  # min-max to 0-100, then the mean of a and b
+    [50.0, 16.67, 75.0]
     """
 
     def __init__(
@@ -173,6 +182,13 @@ class IndexRun:
         self.executed: list[str] = []
         self.weights: Weights | None = None
         self._lens: LensResult | None = None
+
+    def __repr__(self) -> str:
+        """Short: the set, how many regions were scored, and the steps run with their methods."""
+        if "aggregated" not in self.datasets:
+            return f"IndexRun({self.name or 'data'!r}: {len(self.datasets['raw']):,} regions, not run yet)"
+        steps = ", ".join(f"{r.step} {r.method}" for r in self.log)
+        return f"IndexRun({self.name or 'data'!r}: {len(self.scores):,} regions scored; {steps})"
 
     # -- running ----------------------------------------------------------------------------------
     def run(self) -> IndexRun:

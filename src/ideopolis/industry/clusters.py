@@ -112,6 +112,13 @@ class ClusterResult:
         ``"allocate"`` or ``"published"``.
     notes : tuple of str
         Data handling to report: allocation, unmapped industries, regions without data.
+
+    Examples
+    --------
+    >>> import ideopolis as ideo
+    >>> result = ideo.clusters("us-metros")
+    >>> int(result.summary.loc["41940", "n_strong_traded"])
+    8
     """
 
     clusters: pd.DataFrame

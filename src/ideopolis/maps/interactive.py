@@ -254,6 +254,15 @@ class RegionMap:
         The packed shapes.
     run : dict
         The run's parameters, also embedded in the page.
+
+    Examples
+    --------
+    >>> import ideopolis as ideo
+    >>> m = ideo.map("us-metros", hotspots=False)
+    >>> m.layers[0].key, m.offline
+    ('ideopolis_index', False)
+    >>> m.html() == m.html()  # the same map, the same bytes
+    True
     """
 
     map: folium.Map
@@ -262,6 +271,7 @@ class RegionMap:
     run: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict, repr=False)
     style: MapStyle | None = field(default=None, repr=False)
+    _page: str | None = field(default=None, repr=False)
 
     @property
     def layers(self) -> list[ClassifiedLayer]:
@@ -279,10 +289,16 @@ class RegionMap:
         return self.inputs.prepared.view
 
     def html(self) -> str:
-        """Return the page: the same map gives the same bytes (folium's random element ids are replaced)."""
-        root = self.map.get_root()
-        stable_element_ids(root, json.dumps(self.run, sort_keys=True, default=str))
-        return str(root.render())
+        """Return the page: the same map gives the same bytes (folium's random element ids are replaced).
+
+        The page is rendered once and kept: folium adds a map's scripts to the page each time it renders, so a
+        second rendering would repeat them.
+        """
+        if self._page is None:
+            root = self.map.get_root()
+            stable_element_ids(root, json.dumps(self.run, sort_keys=True, default=str))
+            self._page = str(root.render())
+        return self._page
 
     @property
     def offline(self) -> bool:

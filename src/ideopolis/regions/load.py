@@ -100,9 +100,12 @@ def load_regions(
     else:
         rs = load_region_set(regions, allow_outside_paths=allow_outside_paths)
     if custom is not None:
+        from ideopolis.index.scoring import region_set_ref
         from ideopolis.regions.custom import custom_regions, read_mapping
 
         path = Path(custom)
+        base = region_set_ref(rs)
         rs = custom_regions(rs, read_mapping(path), name=path.stem, keep_others=True)
         rs.custom_source = str(path.resolve())
+        rs.custom_base = base
     return rs

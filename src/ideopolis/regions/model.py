@@ -69,6 +69,8 @@ class RegionSet:
         What was inferred or derived (metadata inferred from a user's table, custom-region aggregation).
     custom_source : str or None
         The custom-region mapping merged into this set (:func:`ideopolis.regions.load.load_regions`), if any.
+    custom_base : str or None
+        How a profile names the set the custom regions were merged into (a bundled name or a folder).
 
     Examples
     --------
@@ -87,6 +89,7 @@ class RegionSet:
     report: ValidationReport
     notes: list[str] = field(default_factory=list)
     custom_source: str | None = None
+    custom_base: str | None = None
     _long: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
 
     @property

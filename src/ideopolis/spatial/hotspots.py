@@ -292,6 +292,15 @@ class HotspotResult:
         One plain-language line: statistic, indicator, weights, permutations, seed, correction.
     warnings : tuple of str
         What the reader must know: unreachable levels, fallback regions by name, regions without data.
+
+    Examples
+    --------
+    >>> import ideopolis as ideo
+    >>> hot = ideo.hotspots("us-metros", "ba_plus_share", permutations=99)
+    >>> hot.statistic, hot.permutations, int(hot.counts().sum())
+    ('gi_star', 99, 935)
+    >>> print(repr(hot).splitlines()[0])
+    HotspotResult: Hot and cold spots (Getis-Ord Gi*) of ba_plus_share
     """
 
     table: pd.DataFrame
