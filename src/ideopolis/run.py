@@ -320,9 +320,11 @@ class Run:
             What to test (default: the ``[hotspots] indicator`` of the profile, else the Ideopolis index).
         **options
             Override the run's ``[hotspots]`` options: ``statistic`` (``gi_star``, ``local_moran``), ``weights``
-            (``queen``, ``knn``, ``distance_band``), ``k``, ``threshold_km``, ``fallback_k``, ``permutations``,
-            ``correction`` (``fdr_bh``, ``bonferroni``, ``none``), ``alpha``, ``alternative``, ``seed``
-            (default: the run's seed). ``None`` values keep the run's.
+            (``queen``, ``knn``, ``distance_band``), ``k``, ``threshold_km``, ``fallback_k``, ``permutations``
+            (every region), ``max_permutations`` (a region whose call is undetermined), ``permutation_budget``
+            (the whole test), ``mc_level`` (confidence of each p-value's Monte Carlo interval), ``correction``
+            (``fdr_bh``, ``bonferroni``, ``none``), ``alpha``, ``alternative``, ``seed`` (default: the run's
+            seed). ``None`` values keep the run's.
 
         Returns
         -------
