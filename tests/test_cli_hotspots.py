@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 
@@ -27,6 +28,9 @@ def test_hotspots_prints_classes_method_and_notes(lattice: Path, runner: CliRunn
     assert "methods: Getis-Ord Gi* of demo; weights: queen contiguity, 1 nearest-region fallback" in out
     assert "Hot spot 90%" in out and "Fallback neighbours only" in out and "No data" in out
     assert "r1c1" in out  # in the hot corner, listed among the strongest
+    # each listed region shows its p-value's Monte Carlo interval and the permutations it ran
+    line = next(x for x in out.splitlines() if x.strip().startswith("r1c1"))
+    assert re.search(r"p [\d.e-]+ \(MC [\d.e-]+ to [\d.e-]+, [\d,]+ permutations\)  Hot spot 9\d%$", line), line
     err = result.stderr
     # the lattice's indicators do not make an index: the set's default indicator is tested instead
     assert err.startswith("note: the Ideopolis index cannot be computed for lattice (")

@@ -145,10 +145,15 @@ def _print_result(set_name: str, result: Any, top: int) -> None:
         return
     shown = significant.head(top)
     typer.echo(f"\nstrongest {len(shown)} of {len(significant):,} significant regions:")
+    typer.echo(
+        f"  (p: adjusted pseudo p-value; MC: the {100 * result.mc_level:.10g}% Monte Carlo interval of the "
+        "unadjusted p-value, from the permutations run)"
+    )
     stat_col = "z" if "z" in shown else "statistic"
     for rid, row in shown.iterrows():
         name = str(row.get("name", "")) if "name" in shown else ""
         typer.echo(
             f"  {rid:<8} {name[:40]:<40} {row['value']:>12.4g}  {stat_col} {row[stat_col]:>7.2f}  "
-            f"p {row['p_adjusted']:.3g}  {row['cls']}"
+            f"p {row['p_adjusted']:.3g} (MC {row['p_low']:.2g} to {row['p_high']:.2g}, "
+            f"{row['permutations']:,} permutations)  {row['cls']}"
         )

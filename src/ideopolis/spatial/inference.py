@@ -102,6 +102,13 @@ def adjust_pvalues(p: FloatArray | pd.Series, method: str = "fdr_bh") -> FloatAr
     numpy.ndarray
         Adjusted p-values; a test is significant at level ``alpha`` when its adjusted p-value is <= alpha.
 
+    Raises
+    ------
+    UnknownMethodError
+        For an unknown correction (listing the valid names).
+    MethodError
+        For p-values outside [0, 1].
+
     Examples
     --------
     >>> adjust_pvalues([0.01, 0.04, 0.03, 0.5], "fdr_bh").round(4).tolist()
@@ -291,6 +298,21 @@ class LagProblem:
     ) -> LagProblem:
         """Check the weights are equal within each region and derive centres and tie tolerances.
 
+        Parameters
+        ----------
+        values : numpy.ndarray
+            The values the lag is taken of (centred for Gi*, standardised for local Moran).
+        weights : SpatialWeights
+            Neighbour structure.
+        link_weights : numpy.ndarray
+            Weight of each link, aligned with ``weights.indices``.
+        observed_lag : numpy.ndarray
+            The observed lag of every region.
+
+        Returns
+        -------
+        LagProblem
+
         Raises
         ------
         MethodError
@@ -429,6 +451,12 @@ def permutation_counts(
     -------
     numpy.ndarray
         Shape ``(len(regions), 2)``, int64.
+
+    Raises
+    ------
+    MethodError
+        For ``threads`` or ``chunk_regions`` below 1, a region without neighbours, or more regions, permutations
+        or neighbours than the streams address (:func:`ideopolis.spatial.streams.check_stream_limits`).
     """
     regions = np.asarray(regions, dtype=np.int64)
     start = np.broadcast_to(np.asarray(start, dtype=np.int64), regions.shape)
@@ -513,6 +541,11 @@ def conditional_permutation_pvalues(
     -------
     numpy.ndarray
         NaN for regions without neighbours.
+
+    Raises
+    ------
+    MethodError
+        For permutations below 1, an unknown alternative or unequal weights within a region.
     """
     _check_permutations(permutations)
     _check_alternative(alternative)
@@ -694,6 +727,19 @@ def tail_bound(problem: LagProblem, alternative: str = "folded", *, grid: int = 
 def permutation_ladder(permutations: int, max_permutations: int, factor: int = LADDER_FACTOR) -> tuple[int, ...]:
     """Cumulative permutations of the rounds: ``P0``, then ``factor (P + 1) - 1`` until ``max_permutations``.
 
+    Parameters
+    ----------
+    permutations : int
+        Permutations of the first round (``P0``).
+    max_permutations : int
+        The last rung.
+    factor : int, default 2
+        Growth of ``P + 1`` from one round to the next.
+
+    Returns
+    -------
+    tuple of int
+
     Examples
     --------
     >>> permutation_ladder(999, 20_000)
@@ -745,6 +791,18 @@ def permutations_to_certify(cut: float, delta: float) -> int:
 
     The upper end of the Clopper-Pearson interval with ``M = 0`` is ``1 - (delta / 2) ** (1 / P)``.
 
+    Parameters
+    ----------
+    cut : float
+        The cut-off the p-value must be shown to lie below.
+    delta : float
+        Error of the two-sided interval (``1 - mc_level``).
+
+    Returns
+    -------
+    int
+        ``ceil(ln(delta / 2) / ln(1 - cut))``.
+
     Examples
     --------
     >>> permutations_to_certify(0.05, 0.05)
@@ -761,7 +819,25 @@ def default_max_permutations(
     The strictest cut-off a single region can face is ``min(levels) / m`` under Benjamini-Hochberg and
     Bonferroni (``min(levels)`` without correction); with ``M = 0`` the upper end of its interval passes it after
     :func:`permutations_to_certify` permutations. The result is rounded up to a rung of the ladder, capped at
-    :data:`PERMUTATION_CAP` (the work a command-line call can afford) and never below ``permutations``.
+    :data:`PERMUTATION_CAP` (the work a command-line call can afford) and never
+    below ``permutations``.
+
+    Parameters
+    ----------
+    tests : int
+        Regions tested (``m``).
+    levels : tuple of float
+        Significance levels of the classes.
+    correction : str
+        Multiple-testing correction.
+    permutations : int
+        Permutations of the first round.
+    mc_level : float, default 0.999
+        Confidence of the Monte Carlo intervals.
+
+    Returns
+    -------
+    int
 
     Examples
     --------

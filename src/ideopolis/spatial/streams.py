@@ -142,6 +142,15 @@ def splitmix64(key: int, positions: Any) -> U64Array:
 def check_stream_limits(n_regions: int, permutations: int, neighbours: int) -> None:
     """Raise when a test needs more regions, permutations or neighbours than the streams can address.
 
+    Parameters
+    ----------
+    n_regions : int
+        Regions in the test.
+    permutations : int
+        The most permutations a region runs.
+    neighbours : int
+        The most neighbours a region has.
+
     Raises
     ------
     MethodError
@@ -198,7 +207,19 @@ def uniforms(key: int, regions: Any, permutations: Any, slots: int) -> FloatArra
 def slot_zero_states(key: int, regions: np.ndarray, permutations: np.ndarray) -> U64Array:
     """SplitMix64 states of slot 0 of each region x permutation, shape ``(r, p)``.
 
-    Slot ``s`` is this plus :func:`slot_offset` ``(s)`` (modulo ``2**64``).
+    Slot ``s`` is this plus :func:`slot_offset` ``(s)`` (modulo ``2**64``); :func:`mix_in_place` turns states
+    into outputs.
+
+    Parameters
+    ----------
+    key : int
+        :func:`stream_key` of the seed.
+    regions, permutations : numpy.ndarray of int
+        Region positions and permutation numbers.
+
+    Returns
+    -------
+    numpy.ndarray of uint64
     """
     gamma = np.uint64(GAMMA)
     base = (regions.astype(np.uint64) << np.uint64(_REGION_SHIFT)) * gamma + np.uint64((key + GAMMA) & _MASK)
@@ -207,12 +228,37 @@ def slot_zero_states(key: int, regions: np.ndarray, permutations: np.ndarray) ->
 
 
 def slot_offset(slot: int) -> np.uint64:
-    """What slot ``slot`` adds to the state of slot 0: ``slot * GAMMA`` modulo ``2**64``."""
+    """What slot ``slot`` adds to the state of slot 0: ``slot * GAMMA`` modulo ``2**64``.
+
+    Parameters
+    ----------
+    slot : int
+        Neighbour slot.
+
+    Returns
+    -------
+    numpy.uint64
+    """
     return np.uint64((slot * GAMMA) & _MASK)
 
 
 def words_by_slot(key: int, regions: np.ndarray, permutations: np.ndarray, slots: int) -> U64Array:
-    """The raw 64-bit outputs behind :func:`uniforms`, laid out slot-major: shape ``(slots, r, p)``."""
+    """The raw 64-bit outputs behind :func:`uniforms`, laid out slot-major.
+
+    Parameters
+    ----------
+    key : int
+        :func:`stream_key` of the seed.
+    regions, permutations : numpy.ndarray of int
+        Region positions and permutation numbers.
+    slots : int
+        Numbers per permutation.
+
+    Returns
+    -------
+    numpy.ndarray of uint64
+        Shape ``(slots, r, p)``.
+    """
     zero = slot_zero_states(key, regions, permutations)
     state = np.empty((slots, *zero.shape), dtype=np.uint64)
     for s in range(slots):
