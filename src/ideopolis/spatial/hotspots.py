@@ -715,13 +715,23 @@ def check_options(
 ) -> tuple[str, str]:
     """Check the options of :func:`hotspots` before any work; return the canonical statistic and correction.
 
+    Parameters
+    ----------
+    statistic, permutations, correction, alternative, alpha, max_permutations, mc_level, permutation_budget
+        As in :func:`hotspots`.
+
+    Returns
+    -------
+    tuple of str
+        The registered names of the statistic (``gi_star``, ``local_moran``) and the correction.
+
     Raises
     ------
     UnknownMethodError
         For an unknown statistic or correction (listing the valid names).
     MethodError
-        For permutations < 1, max_permutations below permutations, an unknown alternative, alpha outside
-        (0, 1) or mc_level outside [0.5, 1).
+        For permutations < 1, max_permutations below permutations, a permutation_budget that is not a whole
+        number of at least 1, an unknown alternative, alpha outside (0, 1) or mc_level outside [0.5, 1).
     """
     key = STATISTICS.canonical(statistic)
     corr = CORRECTIONS.canonical(correction)

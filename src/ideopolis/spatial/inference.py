@@ -126,7 +126,32 @@ def adjust_pvalues(p: FloatArray | pd.Series, method: str = "fdr_bh") -> FloatAr
 
 
 def minimum_pvalue(permutations: int) -> float:
-    """Return the smallest pseudo p-value ``1 / (P + 1)`` that ``permutations`` can give."""
+    """Return the smallest pseudo p-value ``1 / (P + 1)`` that ``permutations`` can give.
+
+    The pseudo p-value of a permutation test is ``(M + 1) / (P + 1)``, with ``M`` the permutations at least as
+    extreme as the observed statistic (Davison & Hinkley 1997; North, Curtis & Sham 2002); it is
+    smallest when ``M = 0``.
+
+    Parameters
+    ----------
+    permutations : int
+        Permutations run (``P``), at least 1.
+
+    Returns
+    -------
+    float
+        ``1 / (P + 1)``.
+
+    Raises
+    ------
+    MethodError
+        When ``permutations`` is not a whole number of at least 1.
+
+    Examples
+    --------
+    >>> minimum_pvalue(999)
+    0.001
+    """
     _check_permutations(permutations)
     return 1.0 / (permutations + 1)
 
