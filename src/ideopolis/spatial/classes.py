@@ -88,12 +88,12 @@ CLASS_COLOURS: dict[str, str] = {
 """Fill colour of every class (ColorBrewer RdBu for Gi*; grey for "Not significant"; light grey untested)."""
 
 CLASS_MEANINGS: dict[str, str] = {
-    "Hot spot 99%": "high values surrounded by high values; significant at 99% confidence after the correction, within Monte Carlo error",
-    "Hot spot 95%": "high values surrounded by high values; significant at 95% confidence after the correction, within Monte Carlo error",
-    "Hot spot 90%": "high values surrounded by high values; significant at 90% confidence after the correction, within Monte Carlo error",
-    "Cold spot 99%": "low values surrounded by low values; significant at 99% confidence after the correction, within Monte Carlo error",
-    "Cold spot 95%": "low values surrounded by low values; significant at 95% confidence after the correction, within Monte Carlo error",
-    "Cold spot 90%": "low values surrounded by low values; significant at 90% confidence after the correction, within Monte Carlo error",
+    "Hot spot 99%": "high values surrounded by high values; significant at 99% confidence after the correction, even allowing for Monte Carlo error",
+    "Hot spot 95%": "high values surrounded by high values; significant at 95% confidence after the correction, even allowing for Monte Carlo error",
+    "Hot spot 90%": "high values surrounded by high values; significant at 90% confidence after the correction, even allowing for Monte Carlo error",
+    "Cold spot 99%": "low values surrounded by low values; significant at 99% confidence after the correction, even allowing for Monte Carlo error",
+    "Cold spot 95%": "low values surrounded by low values; significant at 95% confidence after the correction, even allowing for Monte Carlo error",
+    "Cold spot 90%": "low values surrounded by low values; significant at 90% confidence after the correction, even allowing for Monte Carlo error",
     "High-High": "a high value among high neighbours (a cluster)",
     "Low-Low": "a low value among low neighbours (a cluster)",
     "High-Low": "a high value among low neighbours (an outlier)",
