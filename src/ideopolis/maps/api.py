@@ -232,7 +232,9 @@ class HotspotLayer:
             result.correction, result.correction
         )
         most = getattr(result, "max_permutations", result.permutations)
-        perms = f"{result.permutations:,}" if most <= result.permutations else f"{result.permutations:,}-{most:,}"
+        # "999+": more where a call was close (the full range is in the method note; the range made the print
+        # map's subtitle run off the page on us-counties)
+        perms = f"{result.permutations:,}" + ("" if most <= result.permutations else "+")
         short = f"{stat}; {weights}; {perms} permutations; {correction}"
         method = result.method_note
         if result.indicator and label != result.indicator:
