@@ -526,6 +526,34 @@ def test_score_and_hotspot_tables_hold_no_formulas(key: str, tmp_path: Path, run
     assert any(cell.startswith("'") for row in _csv_cells(scores) for cell in row)
 
 
+@pytest.mark.parametrize("key", list(FORMULAS), ids=list(FORMULAS))
+def test_workbooks_hold_no_formulas(key: str, tmp_path: Path, runner: CliRunner) -> None:
+    """``score --out x.xlsx`` (every sheet) and ``hotspots --out x.xlsx``: a hostile name is a text cell."""
+    import openpyxl
+
+    hs = build_hostile_set(tmp_path, FORMULAS[key])
+    scores, hot = tmp_path / "scores.xlsx", tmp_path / "hot.xlsx"
+    _ok(runner.invoke(app, ["score", "--regions", str(hs.folder), "--out", str(scores)]))
+    _ok(runner.invoke(app, ["hotspots", "--regions", str(hs.folder), "--permutations", "99", "--out", str(hot)]))
+    rs = load_region_set(hs.folder)
+    for path in (scores, hot):
+        book = openpyxl.load_workbook(path)
+        texts = []
+        for ws in book.worksheets:
+            for row in ws.iter_rows():
+                for cell in row:
+                    assert cell.data_type != "f", (path.name, ws.title, cell.value)
+                    if isinstance(cell.value, str):
+                        texts.append(cell.value)
+                        assert not cell.value.startswith(FORMULA_TRIGGERS), (ws.title, cell.value)
+        first = book.worksheets[0]
+        names = [r[1] for r in first.iter_rows(min_row=2, values_only=True)]
+        assert names == [formula_safe(n) for n in rs.names]  # a string with the guard, not a formula
+        assert any(t.startswith("'") for t in texts)
+        table, _, _ = read_table(path)  # ideopolis reads its own workbook back exactly
+        assert table.iloc[:, 0].tolist() == rs.ids.tolist() and table.iloc[:, 1].tolist() == rs.names.tolist()
+
+
 def test_write_frame_csv_guards_cells_headers_and_index(tmp_path: Path) -> None:
     frame = pd.DataFrame(
         {"name": ["=1+1", "Ames", "@x"], "=bad header": [-1.5, 2.0, np.nan], "cls": pd.Categorical(["-a", "b", "-a"])},

@@ -49,6 +49,8 @@ def score(
     attraction_threshold: float | None = None,
     exposure_threshold: float | None = None,
     seed: int | None = None,
+    where: str | None = None,
+    ranks: str | None = None,
     **steps: Any,
 ) -> Run:
     """Score a region set: the composite index, its pillars, the lens and the typology.
@@ -74,6 +76,11 @@ def score(
         Where the typology splits the lens axes (default: the medians).
     seed : int, optional
         Seed of every random draw of the run (hotspot permutations); default 12345.
+    where : str, optional
+        A shortlist (:meth:`Run.where`): ``"population >= 250000 and type == 'metro'"``; default the profile's
+        ``[shortlist]``, else every region.
+    ranks : {"national", "within"}, optional
+        How a shortlist ranks (default national).
     **steps
         Whole step specifications by step name (``normalise={"method": "minmax", "l_u": [0, 10]}``).
 
@@ -114,7 +121,7 @@ def score(
         "seed": seed,
         **steps,
     }
-    run = prepare(regions, profile=profile, **options)
+    run = prepare(regions, profile=profile, where=where, ranks=ranks, **options)
     run.index  # noqa: B018  (score now: errors surface here, not at the first use)
     return run
 
@@ -129,6 +136,8 @@ def prepare(
     name_column: str | None = None,
     custom: str | Path | None = None,
     allow_outside_paths: bool = False,
+    where: str | None = None,
+    ranks: str | None = None,
     **options: Any,
 ) -> Run:
     """Set up a run without scoring it yet: the profile, then the region set, then the options on top.
@@ -145,6 +154,8 @@ def prepare(
         A run profile or run log.
     geometry, indicators, id_column, name_column, custom, allow_outside_paths :
         As for :func:`ideopolis.regions.load.load_regions`.
+    where, ranks : str, optional
+        A shortlist and how it ranks (see :func:`score`); ``where`` replaces the profile's ``[shortlist]``.
     **options
         Run options as for :func:`score` (``None`` values are not given).
 
@@ -173,7 +184,9 @@ def prepare(
     if config.coinr is not None and regions is None and not own:
         if custom is not None:
             raise ConfigError("--custom cannot be combined with a COINr run; fix: drop one of them")
-        return score_coinr(config.coinr["data"], config.coinr["meta"], profile=config, **given)
+        return _shortlist(
+            score_coinr(config.coinr["data"], config.coinr["meta"], profile=config, **given), where, ranks
+        )
     if not isinstance(regions, RegionSet):
         if regions is None and not own:
             regions = config.regions
@@ -188,7 +201,24 @@ def prepare(
             custom=custom,
             allow_outside_paths=allow_outside_paths,
         )
-    return Run(regions, config, options=given)
+    return _shortlist(Run(regions, config, options=given), where, ranks)
+
+
+def _shortlist(run: Run, where: str | None, ranks: str | None) -> Run:
+    """Apply ``where`` (else the profile's ``[shortlist]``) and ``ranks`` to a new run."""
+    section = dict(run.config.shortlist)
+    mode = ranks or str(section.get("ranks", "national"))
+    if where is not None:
+        return run.where(where, ranks=mode)
+    if "where" in section:
+        return run.where(str(section["where"]), ranks=mode)
+    if "ids" in section:
+        return run.subset(list(section["ids"]), ranks=mode)
+    if ranks is not None and ranks != "national":
+        from ideopolis.errors import ConfigError
+
+        raise ConfigError("--ranks within re-ranks a shortlist; fix: add --where EXPR (or drop --ranks)")
+    return run
 
 
 def score_coinr(

@@ -13,7 +13,7 @@ The index is computed on first use: a hotspot test of a raw indicator needs no i
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,6 +25,7 @@ from ideopolis.index.pillars import INDEX
 from ideopolis.index.profile import RunConfig
 
 if TYPE_CHECKING:
+    from ideopolis.decide.shortlist import Selection
     from ideopolis.index.explain import Explanation
     from ideopolis.index.run import IndexRun
     from ideopolis.maps.interactive import RegionMap
@@ -36,6 +37,8 @@ __all__ = ["Run"]
 
 #: Map options a page records, in the order it records them.
 _MAP_KEYS = ("scheme", "k", "bins", "palette")
+#: Region attributes every exported table carries after the name (those the set has).
+EXPORT_ATTRIBUTES = ("population", "type", "state", "country")
 
 
 class Run:
@@ -72,6 +75,10 @@ class Run:
     info : list of str
         Notes on choices the run made for the user (testing the set's default indicator when the index
         cannot be computed).
+    selection : Selection or None
+        The shortlist this run shows (:meth:`where`, :meth:`subset`), or ``None`` for every region. Its
+        :attr:`scores`, :attr:`ranks`, :attr:`typology`, :meth:`top`, :meth:`table`, :meth:`map` and exports
+        show the shortlist only; :attr:`index` is always the whole set's run.
 
     Examples
     --------
@@ -102,6 +109,9 @@ class Run:
         self._weights: dict[tuple[Any, ...], SpatialWeights] = {}
         self._hotspot_cache: dict[tuple[Any, ...], HotspotResult] = {}
         self._hotspot_options: dict[int, dict[str, Any]] = {}
+        self._attributes: pd.DataFrame | None = None
+        self.selection: Selection | None = None
+        self.uncertainty: Any = None  # an UncertaintyResult (CONTRACTS section 1), when one was run
 
     # -- the index --------------------------------------------------------------------------------
     @property
@@ -128,20 +138,48 @@ class Run:
         """The region set's name (``"coinr"`` for COINr tables)."""
         return self.regions.name if self.regions is not None else (self._index.name if self._index else "")
 
+    def _selected(self, index: pd.Index) -> list[str]:
+        """The ids of ``index`` the shortlist keeps, in ``index``'s order (all without a shortlist)."""
+        if self.selection is None:
+            return list(index)
+        keep = set(self.selection.ids)
+        return [i for i in index if i in keep]
+
     @property
     def scores(self) -> pd.DataFrame:
-        """Scores of every aggregate (index = region id; the index, sub-indices, pillars), floats."""
-        return self.index.scores
+        """Scores of every aggregate (index = region id; the index, sub-indices, pillars), floats.
+
+        With a shortlist (:attr:`selection`), its regions only.
+        """
+        scores = self.index.scores
+        return scores if self.selection is None else scores.loc[self._selected(scores.index)]
 
     @property
     def ranks(self) -> pd.DataFrame:
-        """Ranks of every aggregate (1 = best, ties share the lowest rank, Int64)."""
-        return self.index.ranks
+        """Ranks of every aggregate (1 = best, ties share the lowest rank, Int64).
+
+        With a shortlist: its regions' national ranks, or their ranks within it (``ranks="within"``).
+        """
+        ranks = self.index.ranks
+        if self.selection is None:
+            return ranks
+        ids = self._selected(ranks.index)
+        if self.selection.ranks == "within":
+            from ideopolis.index.results import rank_table
+
+            return rank_table(self.index.scores.loc[ids])
+        return ranks.loc[ids]
 
     @property
     def typology(self) -> pd.Series | None:
-        """Type of every region on the lens axes (magnet, talent_hub, exporter, rooted), or ``None``."""
-        return self.index.typology
+        """Type of every region on the lens axes (magnet, talent_hub, exporter, rooted), or ``None``.
+
+        The split is the whole set's (its medians) even for a shortlist.
+        """
+        kinds = self.index.typology
+        if kinds is None or self.selection is None:
+            return kinds
+        return kinds.loc[self._selected(kinds.index)]
 
     @property
     def notes(self) -> list[str]:
@@ -241,7 +279,12 @@ class Run:
         """
         from ideopolis.index.explain import top_table
 
-        return top_table(self.index, n, sort)
+        if self.selection is None:
+            return top_table(self.index, n, sort)
+        table = top_table(self.index, len(self.index.scores), sort)
+        table = table.loc[self._selected(table.index)]
+        table["rank"] = self.ranks[sort or self.index.framework.root].reindex(table.index)
+        return table.head(n)
 
     def table(self) -> pd.DataFrame:
         """Return every region's name, scores, ranks (``rank_<node>``), typology and hotspot class.
@@ -252,12 +295,216 @@ class Run:
             Index ``id``; the hotspot columns (``hotspot_class``, ``hotspot_p``) when a test was run.
         """
         out = self.index.results_frame()
+        if self.selection is not None:
+            out = out.loc[self._selected(out.index)]
+            ranks = self.ranks
+            for column in ranks.columns:
+                out[f"rank_{column}"] = ranks[column]
+        if self.regions is not None:
+            attrs = self.regions_attributes()
+            place = 1 if "name" in out.columns else 0
+            for column in [c for c in EXPORT_ATTRIBUTES if c in attrs.columns and c not in out.columns]:
+                out.insert(place, column, attrs[column].reindex(out.index))
+                place += 1
         hot: HotspotResult | None = self.results.get("hotspots")
         if hot is not None:
             out["hotspot_class"] = hot.table["cls"].reindex(out.index)
             out["hotspot_p"] = hot.table["p_adjusted"].reindex(out.index)
         out.index.name = "id"
         return out
+
+    # -- shortlists -------------------------------------------------------------------------------
+    def regions_attributes(self) -> pd.DataFrame:
+        """Return the region set's attributes: population, type, state/country, size, stage, groups, indicators.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per region of the whole set (see :func:`ideopolis.decide.attributes.attribute_table`).
+
+        Raises
+        ------
+        RegionSetError
+            For a run on COINr tables (no region set).
+        """
+        if self.regions is None:
+            raise RegionSetError("a run on COINr tables has no region attributes; fix: score a region set")
+        if self._attributes is None:
+            from ideopolis.decide.attributes import attribute_table
+
+            self._attributes = attribute_table(self.regions)
+        return self._attributes
+
+    def attributes(self, *, scores: bool | None = None) -> pd.DataFrame:
+        """Return every region's attributes, indicators and (when scored) scores, national ranks and typology.
+
+        What ``--where`` expressions read. Columns: ``id``, ``name``, ``population``, ``type``, ``state``,
+        ``country``, ``eu27``, ``size``, ``gdp_per_head_index``, ``stage`` (those the set supports), the set's
+        groups and indicators, then the scores, ``rank_<score>`` and ``typology``.
+
+        Parameters
+        ----------
+        scores : bool, optional
+            Add the scores (computing the index if needed); default: when the run is scored.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per region of the whole set (not only a shortlist).
+
+        Examples
+        --------
+        >>> import ideopolis as ideo
+        >>> table = ideo.score("us-metros").attributes()
+        >>> table.loc["19780", ["type", "state", "size"]].tolist()
+        ['metro', 'IA', '500k-1.5M']
+        """
+        with_scores = self.scored if scores is None else scores
+        if self.regions is None:
+            run = self.index
+            base = pd.DataFrame({"id": run.scores.index}, index=run.scores.index)
+            if run.names is not None:
+                base["name"] = run.names.reindex(base.index)
+            return base.join(run.scores).join(run.ranks.add_prefix("rank_"))
+        table = self.regions_attributes()
+        if not with_scores:
+            return table
+        run = self.index
+        extra = table.join(run.scores[[c for c in run.scores.columns if c not in table.columns]])
+        extra = extra.join(run.ranks.add_prefix("rank_"))
+        if run.typology is not None:
+            extra["typology"] = run.typology.reindex(extra.index).astype(object)
+        hot: HotspotResult | None = self.results.get("hotspots")
+        if hot is not None:
+            extra["hotspot_class"] = hot.table["cls"].reindex(extra.index).astype(object)
+        return extra
+
+    def where(self, expression: str, *, ranks: str = "national") -> Run:
+        """Return the run shortlisted to the regions where ``expression`` holds.
+
+        Parameters
+        ----------
+        expression : str
+            A filter on region attributes, indicators and scores (:mod:`ideopolis.decide.where`):
+            ``"population >= 250000 and type == 'metro'"``, ``"country in ['DE', 'AT'] and eu27"``.
+        ranks : {"national", "within"}
+            Keep each region's rank among every region of the set (default), or rank within the shortlist.
+
+        Returns
+        -------
+        Run
+            The same run (same scores, same index) showing the shortlist; on a shortlist, the two filters
+            combine with ``and``.
+
+        Raises
+        ------
+        WhereError
+            For an expression that does not parse, an unknown column (with close names) or a comparison of
+            different kinds of values.
+        ConfigError
+            When no region matches, or for an unknown ``ranks``.
+
+        Examples
+        --------
+        >>> import ideopolis as ideo
+        >>> big = ideo.score("us-metros").where("population >= 1m and type == 'metro'", ranks="within")
+        >>> chosen = big.regions_attributes().loc[list(big.selection.ids)]
+        >>> set(chosen["type"]), bool((chosen["population"] >= 1e6).all())
+        ({'metro'}, True)
+        >>> int(big.ranks["ideopolis_index"].min())
+        1
+        """
+        from ideopolis.decide.attributes import declared_values
+        from ideopolis.decide.shortlist import Selection, check_ranks
+        from ideopolis.decide.where import parse
+
+        check_ranks(ranks)
+        parsed = parse(expression)
+        table = self.attributes(scores=False) if self.regions is not None else self.attributes()
+        lookup = {str(c).lower() for c in table.columns}
+        if self.regions is not None and any(c.lower() not in lookup for c in parsed.columns):
+            table = self.attributes(scores=True)
+        described = declared_values(self.regions) if self.regions is not None else {}
+        value, known = parsed.truth(table, described=described)
+        keep = value & known
+        ids = [str(i) for i in table.index[keep]]
+        text = parsed.text
+        if self.selection is not None:
+            ids = self._selected(pd.Index(ids))
+            if self.selection.expression is not None:
+                text = f"({self.selection.expression}) and ({text})"
+        if not ids:
+            raise ConfigError(
+                f"no region of {self.name} matches --where {parsed.text!r}"
+                + (f" ({int((~known).sum()):,} have no value for a column it reads)" if (~known).any() else "")
+                + "; fix: loosen the expression"
+            )
+        selection = Selection(tuple(ids), ranks, text, of=len(table), unknown=int((~known).sum()))
+        return self._with_selection(selection)
+
+    def subset(self, regions: Sequence[str], *, ranks: str = "national") -> Run:
+        """Return the run shortlisted to the given regions (ids or names).
+
+        Parameters
+        ----------
+        regions : sequence of str
+            Region ids or (parts of) names, each found as :meth:`find_region` finds it.
+        ranks : {"national", "within"}
+            National ranks (default) or ranks within these regions.
+
+        Returns
+        -------
+        Run
+
+        Raises
+        ------
+        RegionNotFoundError
+            For a region that is unknown or ambiguous.
+        ConfigError
+            For an empty list or an unknown ``ranks``.
+
+        Examples
+        --------
+        >>> import ideopolis as ideo
+        >>> pair = ideo.score("us-metros").subset(["Des Moines", "Omaha"], ranks="within")
+        >>> sorted(pair.ranks["ideopolis_index"].tolist())
+        [1, 2]
+        """
+        from ideopolis.decide.shortlist import Selection, check_ranks
+
+        check_ranks(ranks)
+        if isinstance(regions, str) or not regions:
+            raise ConfigError("subset needs a list of regions (ids or names); fix: subset(['19780', 'Omaha'])")
+        found = list(dict.fromkeys(self.find_region(str(r)) for r in regions))
+        total = len(self.regions.ids) if self.regions is not None else len(self.index.scores)
+        order = self.regions.ids if self.regions is not None else self.index.scores.index
+        ids = [i for i in order if i in set(found)]
+        return self._with_selection(Selection(tuple(ids), ranks, None, of=total))
+
+    def _with_selection(self, selection: Selection) -> Run:
+        import copy
+
+        run = copy.copy(self)
+        run.selection = selection
+        run.results = dict(self.results)
+        run.log_extra = dict(self.log_extra)
+        run.warnings = list(self.warnings)
+        run.info = list(self.info)
+        return run
+
+    def _selected_regions(self) -> RegionSet:
+        """The region set restricted to the shortlist (for maps)."""
+        import dataclasses
+
+        assert self.regions is not None
+        rs = self.regions
+        if self.selection is None:
+            return rs
+        ids = self._selected(rs.ids)
+        geometry = None if rs.geometry is None else rs.geometry.loc[ids]
+        return dataclasses.replace(
+            rs, data=rs.data.loc[ids], groups=rs.groups.loc[ids], names=rs.names.loc[ids], geometry=geometry
+        )
 
     # -- values and hotspots ----------------------------------------------------------------------
     def values(self, column: str | None = None) -> tuple[pd.Series, str]:
@@ -286,7 +533,7 @@ class Run:
             if rs is not None:
                 default = rs.manifest.default_indicator or next(iter(rs.scored_indicators), None)
             try:
-                index_scores = self.scores
+                index_scores = self.index.scores
             except IdeopolisError as exc:
                 if default is None:
                     raise
@@ -303,7 +550,7 @@ class Run:
             return rs.data[column].rename(column), column
         scores: pd.DataFrame | None
         try:
-            scores = self.scores
+            scores = self.index.scores
         except IdeopolisError:
             scores = None
         if scores is not None and column in scores.columns:
@@ -505,10 +752,10 @@ class Run:
             title=title,
         )
         inputs = region_set_map_inputs(
-            self.regions,
-            run.scores,
-            ranks=run.ranks,
-            typology=run.typology,
+            self._selected_regions(),
+            self.scores,
+            ranks=self.ranks,
+            typology=self.typology,
             hotspots=None if hot is None else hot.table["cls"],
             hotspot_note=None if hot is None else hot.method_note,
             hotspot_classes=() if hot is None else hot.legend_classes,
@@ -525,6 +772,8 @@ class Run:
             "hotspots": None if hot is None else hot.method_note,
             "profile": self.log_document(log=False),
         }
+        if self.selection is not None:
+            page_run["shortlist"] = self.selection.describe(len(run.scores))
         return interactive_map(inputs, offline=offline, active=active, run=page_run)
 
     # -- files and the log ------------------------------------------------------------------------
@@ -557,6 +806,10 @@ class Run:
         used = self.results.get("hotspot_options")
         if used:
             doc["hotspots"] = {k: v for k, v in used.items() if v is not None}
+        if self.selection is not None:
+            doc["shortlist"] = self.selection.log()
+        else:
+            doc.pop("shortlist", None)
         if not log:
             doc.pop("log", None)
         else:
@@ -564,7 +817,7 @@ class Run:
             if hot is not None:
                 doc["log"]["hotspots"] = {k: v for k, v in hot.params.items() if v is not None}
             doc["log"].update(self.log_extra)
-        order = ["regions", "custom", "coinr", "seed", "framework"]
+        order = ["regions", "custom", "coinr", "seed", "shortlist", "framework"]
         return {k: doc[k] for k in order if k in doc} | {k: v for k, v in doc.items() if k not in order}
 
     def save_log(self, path: str | Path) -> Path:
@@ -588,12 +841,14 @@ class Run:
         return Path(path)
 
     def to_file(self, path: str | Path) -> Path:
-        """Write every region's results as CSV, GeoJSON, GeoPackage or GeoParquet, and the run log beside it.
+        """Write every region's results as CSV, Excel, GeoJSON, GeoPackage or GeoParquet, and the run log beside it.
 
         Parameters
         ----------
         path : str or Path
-            ``.csv``, ``.geojson``, ``.gpkg`` or ``.parquet``; the log goes to ``<path>.run.toml``.
+            ``.csv``, ``.xlsx`` (a workbook: scores and ranks, indicators raw, treated and normalised,
+            metadata, regions not scored, the run log; see :mod:`ideopolis.report.workbook`), ``.geojson``,
+            ``.gpkg`` or ``.parquet``; the log goes to ``<path>.run.toml``.
 
         Returns
         -------
@@ -612,6 +867,13 @@ class Run:
         target = Path(path)
         has_shapes = self.regions is not None and self.regions.geometry is not None
         suffix = check_table_path(target, spatial=has_shapes)
+        if suffix == ".xlsx":
+            from ideopolis.output import write_xlsx
+            from ideopolis.report.workbook import run_workbook
+
+            write_xlsx(run_workbook(self), target)
+            self.save_log(sidecar_path(target))
+            return target
         frame: pd.DataFrame = self.table()
         if suffix != ".csv":
             import geopandas as gpd

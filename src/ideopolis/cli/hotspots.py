@@ -15,7 +15,7 @@ from ideopolis.cli._app import (
     print_run_notes,
     progress,
     run_options,
-    write_sidecar,
+    write_table_output,
 )
 from ideopolis.errors import DataFileError
 from ideopolis.output import TABLE_FORMATS, check_table_path
@@ -92,14 +92,22 @@ def hotspots(
         advance("Permutation test")
         result = run.hotspots(indicator, **options)
     print_run_notes(run)
-    _print_result(run.name, result, top)
+    shown = result
+    if run.selection is not None:
+        import dataclasses
+
+        shown = dataclasses.replace(result, table=result.table.loc[run._selected(result.table.index)])
+        typer.echo(
+            f"note: the test ran on all {len(result.table):,} regions of {run.name}; "
+            f"showing the {len(shown.table):,} in the shortlist",
+            err=True,
+        )
+    _print_result(run.name, shown, top)
     for message in result.warnings:
         typer.echo(f"note: {message}", err=True)
     if out is not None:
-        from ideopolis.output import write_table
-
-        write_table(result.frame(run.regions), out)
-        typer.echo(f"wrote {out} and {write_sidecar(run, out)}")
+        sidecar = write_table_output(run, shown.frame(run.regions), out, sheet="hotspots")
+        typer.echo(f"wrote {out} and {sidecar}")
     if png is not None:
         result.to_png(run.regions, png)
         typer.echo(f"wrote {png}")
