@@ -25,11 +25,16 @@ from ideopolis.index.pillars import INDEX
 from ideopolis.index.profile import RunConfig
 
 if TYPE_CHECKING:
+    from ideopolis.decide.compare import Comparison
+    from ideopolis.decide.peers import PeerResult
     from ideopolis.decide.shortlist import Selection
+    from ideopolis.decide.whatif import WhatIfResult
     from ideopolis.index.explain import Explanation
     from ideopolis.index.run import IndexRun
     from ideopolis.maps.interactive import RegionMap
     from ideopolis.regions.model import RegionSet
+    from ideopolis.report.methods import MethodsNote
+    from ideopolis.report.profile import RegionProfile
     from ideopolis.spatial.hotspots import HotspotResult
     from ideopolis.spatial.weights import SpatialWeights
 
@@ -258,6 +263,219 @@ class Run:
 
         return explain(self.index, self.find_region(region))
 
+    def peers(
+        self,
+        region: str,
+        *,
+        k: int = 10,
+        within: Sequence[str] = (),
+        weights: str = "equal",
+        min_overlap: float = 0.5,
+    ) -> PeerResult:
+        """Return the ``k`` regions most like ``region`` by normalised indicator profile.
+
+        Parameters
+        ----------
+        region : str
+            An id or (part of) a name.
+        k : int
+            How many peers.
+        within : sequence of str
+            Attributes a peer shares with the region: ``size``, ``type``, ``state``, ``country``, ``stage``
+            (EU RCI development stage), ``eu27``, or a group column of the set.
+        weights : {"equal", "index"}
+            Indicators count equally, or by their effective weight in the index.
+        min_overlap : float
+            Least share of the region's indicators a peer must have.
+
+        Returns
+        -------
+        PeerResult
+            ``table`` (nearest first: distance, what drives it, attributes, index score and rank).
+
+        Raises
+        ------
+        RegionNotFoundError, ConfigError
+            See :func:`ideopolis.decide.peers.peers`.
+
+        Examples
+        --------
+        >>> import ideopolis as ideo
+        >>> result = ideo.score("eu-nuts2").peers("Oberbayern", k=5)
+        >>> len(set(result.table["country"])) > 1  # peers across countries
+        True
+        """
+        from ideopolis.decide.peers import peers
+
+        return peers(self, region, k=k, within=within, weights=weights, min_overlap=min_overlap)
+
+    def whatif(self, region: str, changes: Mapping[str, float] | None = None, **values: float) -> WhatIfResult:
+        """Re-score the set with some of a region's raw indicator values changed.
+
+        Parameters
+        ----------
+        region : str
+            An id or (part of) a name.
+        changes : mapping of str to float, optional
+            Indicator -> new raw value.
+        **values : float
+            The same as keywords (``ba_plus_share=0.45``).
+
+        Returns
+        -------
+        WhatIfResult
+            New scores and ranks, and whether the normalisation bounds moved.
+
+        Raises
+        ------
+        RegionNotFoundError, ConfigError
+            See :func:`ideopolis.decide.whatif.whatif`.
+
+        Examples
+        --------
+        >>> import ideopolis as ideo
+        >>> result = ideo.score("us-metros").whatif("Des Moines", ba_plus_share=0.45)
+        >>> result.rank_after < result.rank_before
+        True
+        """
+        from ideopolis.decide.whatif import whatif
+
+        return whatif(self, region, {**dict(changes or {}), **values})
+
+    def what_would_move(
+        self,
+        region: str,
+        *,
+        places: int | None = None,
+        target_rank: int | None = None,
+        indicators: list[str] | None = None,
+    ) -> pd.DataFrame:
+        """For each indicator alone, the raw value that would lift the region ``places`` places (or to a rank).
+
+        Parameters
+        ----------
+        region : str
+            An id or (part of) a name.
+        places : int, optional
+            Places to gain (default 5).
+        target_rank : int, optional
+            A rank to reach instead.
+        indicators : list of str, optional
+            The indicators to try (default all).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Smallest relative change first (see :func:`ideopolis.decide.whatif.what_would_move`).
+
+        Raises
+        ------
+        ConfigError
+            For a target the region already has, or both ``places`` and ``target_rank``.
+
+        Examples
+        --------
+        >>> import ideopolis as ideo
+        >>> table = ideo.score("tests/data/toy").what_would_move("01001", places=2)
+        >>> table.loc["telework_share", "status"]
+        'already the best value in the set'
+        """
+        from ideopolis.decide.whatif import what_would_move
+
+        return what_would_move(self, region, places=places, target_rank=target_rank, indicators=indicators)
+
+    def profile(
+        self,
+        region: str,
+        *,
+        peers: int = 8,
+        within: Sequence[str] = (),
+        hotspots: bool = True,
+        clusters: bool = True,
+    ) -> RegionProfile:
+        """Gather one region's profile: scores against the set and its peers, strengths, exposure, clusters, hotspot.
+
+        Parameters
+        ----------
+        region : str
+            An id or (part of) a name.
+        peers : int
+            How many peers to show (0: none).
+        within : sequence of str
+            Attributes the peers share with the region (``size``, ``type``, ``stage``...).
+        hotspots : bool
+            Test the index for hot spots and show the region's class.
+        clusters : bool
+            Show the strong traded clusters (sets with an industry table).
+
+        Returns
+        -------
+        RegionProfile
+            ``save("profile.html")``, ``to_print("profile.pdf")``; shown inline in a notebook.
+
+        Raises
+        ------
+        RegionNotFoundError, ConfigError
+            See :func:`ideopolis.report.profile.region_profile`.
+
+        Examples
+        --------
+        >>> import ideopolis as ideo
+        >>> profile = ideo.score("eu-nuts2").profile("Lombardia", hotspots=False)
+        >>> profile.region, profile.clusters is None
+        ('ITC4', True)
+        """
+        from ideopolis.report.profile import region_profile
+
+        return region_profile(self, region, peers=peers, within=tuple(within), hotspots=hotspots, clusters=clusters)
+
+    def compare(self, regions: Sequence[str]) -> Comparison:
+        """Put regions side by side: attributes, every score with its rank, the typology, every indicator.
+
+        Parameters
+        ----------
+        regions : sequence of str
+            Two or more regions (ids or parts of names).
+
+        Returns
+        -------
+        Comparison
+            Printable; ``html()``, ``to_file("x.xlsx" | "x.html" | "x.csv")``.
+
+        Raises
+        ------
+        RegionNotFoundError, ConfigError
+            See :func:`ideopolis.decide.compare.compare`.
+
+        Examples
+        --------
+        >>> import ideopolis as ideo
+        >>> c = ideo.score("eu-nuts2").compare(["Oberbayern", "Lombardia"])
+        >>> c.ids
+        ['DE21', 'ITC4']
+        """
+        from ideopolis.decide.compare import compare
+
+        return compare(self, regions)
+
+    def methods_note(self) -> MethodsNote:
+        """The plain-language methods note of the run (what ``ideopolis methods`` writes).
+
+        Returns
+        -------
+        MethodsNote
+            ``short``, ``full_html``, ``page()``, ``save(path)``.
+
+        Examples
+        --------
+        >>> import ideopolis as ideo
+        >>> "hot spot" in ideo.score("us-metros").methods_note().short
+        True
+        """
+        from ideopolis.report.methods import methods_note
+
+        return methods_note(self)
+
     def top(self, n: int = 15, sort: str | None = None) -> pd.DataFrame:
         """Return the top ``n`` regions by the index (or ``sort``): rank, name, scores, typology.
 
@@ -312,6 +530,21 @@ class Run:
             out["hotspot_p"] = hot.table["p_adjusted"].reindex(out.index)
         out.index.name = "id"
         return out
+
+    def region_facts(self) -> pd.DataFrame:
+        """Return human-readable facts about every region, one string column per fact (CONTRACTS section 2).
+
+        Maps' region cards and profile pages show each column as a row under the headline ("Scored on",
+        "Exposure measures (range)", "Lens data"); an empty string where nothing applies. This default has no
+        columns; the lens engine adds its own.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Index: region id (the whole set); columns: fact labels; values: str.
+        """
+        ids = self.regions.ids if self.regions is not None else self.index.scores.index
+        return pd.DataFrame(index=ids)
 
     # -- shortlists -------------------------------------------------------------------------------
     def regions_attributes(self) -> pd.DataFrame:

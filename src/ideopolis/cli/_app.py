@@ -44,7 +44,20 @@ def fail(message: str) -> typer.Exit:
 
 
 #: The order ``ideopolis --help`` lists the commands in: the main job first.
-COMMAND_ORDER = ("map", "score", "hotspots", "clusters", "custom", "datasets", "validate")
+COMMAND_ORDER = (
+    "map",
+    "score",
+    "hotspots",
+    "clusters",
+    "profile",
+    "peers",
+    "whatif",
+    "compare",
+    "methods",
+    "custom",
+    "datasets",
+    "validate",
+)
 
 
 class IdeopolisGroup(TyperGroup):

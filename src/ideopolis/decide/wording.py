@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-__all__ = ["ordinal", "position_text", "rank_text"]
+__all__ = ["format_measure", "ordinal", "position_text", "rank_text"]
 
 
 def ordinal(n: int) -> str:
@@ -101,3 +101,46 @@ def position_text(rank: int, of: int, *, high: str = "highest", low: str = "lowe
     if rank <= (of + 1) / 2:
         return f"{ordinal(rank)} {high}"
     return f"{ordinal(of - rank + 1)} {low}"
+
+
+def format_measure(value: Any, unit: str = "") -> str:
+    """Format an indicator value for a reader: shares as percentages, big numbers with separators.
+
+    Parameters
+    ----------
+    value : float or None
+        The value.
+    unit : str
+        The indicator's unit (``"share of adults 25+"``, ``"% of GDP"``, ``"current US$ per person"``).
+
+    Returns
+    -------
+    str
+        ``"no data"`` for a missing value.
+
+    Examples
+    --------
+    >>> format_measure(0.3910, "share of adults 25+"), format_measure(61832.55, "US$"), format_measure(2.55, "per 1,000")
+    ('39.1%', '61,833', '2.55')
+    >>> format_measure(34.4, "% of total employment"), format_measure(None), format_measure(-0.0165, "score")
+    ('34.4%', 'no data', '-0.0165')
+    >>> format_measure(10.0, "clusters (of 51)"), format_measure(12345.0)
+    ('10', '12,345')
+    """
+    if _missing(value):
+        return "no data"
+    v = float(value)
+    text = str(unit or "").strip().lower()
+    if text.startswith("share") and abs(v) <= 1.5:
+        return f"{v * 100:.1f}%"
+    if text.startswith("%"):
+        return f"{v:.1f}%"
+    if v.is_integer():
+        return f"{int(v):,}"
+    if abs(v) >= 1000:
+        return f"{v:,.0f}"
+    if abs(v) >= 100:
+        return f"{v:.0f}"
+    if abs(v) >= 10:
+        return f"{v:.1f}"
+    return f"{v:.3g}"
