@@ -131,7 +131,10 @@ def whatif(
         if result is not None:
             run.log_extra["whatif"] = {"region": result.region, "set": {k: float(v) for k, v in changes.items()}}
         if table is not None:
-            run.log_extra["what_would_move"] = {k: int(v) for k, v in table.attrs.items() if k != "region"}
+            run.log_extra["what_would_move"] = {
+                "region": table.attrs["region"],
+                **{k: int(table.attrs[k]) for k in ("current_rank", "target_rank", "of")},
+            }
         sidecar = write_table_output(run, frame.set_index("measure"), out, sheet="whatif")
         typer.echo(f"wrote {out} and {sidecar}", err=True)
 

@@ -120,8 +120,8 @@ class WhatIfResult:
         One row per changed indicator: ``min_before``, ``max_before``, ``min_after``, ``max_after`` of the
         values the normalisation step saw (after outlier treatment), ``moved`` (bool), and
         ``others_changed`` (other regions' normalised values changed).
-    others_moved : int
-        Other regions whose index rank changed.
+    others_rescored : int
+        Other regions whose index score changed (a moved normalisation bound rescales them).
     regions : int
         Regions scored.
     new : IndexRun
@@ -134,7 +134,7 @@ class WhatIfResult:
     scores: pd.DataFrame
     typology: tuple[str | None, str | None]
     bounds: pd.DataFrame
-    others_moved: int
+    others_rescored: int
     regions: int
     new: IndexRun
 
@@ -170,7 +170,7 @@ class WhatIfResult:
         return (
             "normalisation bounds moved: "
             + "; ".join(parts)
-            + f"; {self.others_moved:,} other region(s) changed rank on the index"
+            + f"; {self.others_rescored:,} other region(s) got a different index score"
         )
 
     def __str__(self) -> str:
@@ -314,9 +314,9 @@ def whatif(run: Run, region: str, changes: Mapping[str, float]) -> WhatIfResult:
             }
         )
     bounds = pd.DataFrame(rows, index=pd.Index(list(changes), name="indicator"))
-    root_ranks_before = old.ranks[fw.root].drop(rid)
-    root_ranks_after = new.ranks[fw.root].reindex(root_ranks_before.index)
-    moved_others = int((root_ranks_before != root_ranks_after).sum())
+    index_before = old.scores[fw.root].drop(rid).to_numpy(dtype=float)
+    index_after = new.scores[fw.root].drop(rid).reindex(old.scores.index.drop(rid)).to_numpy(dtype=float)
+    rescored = int((~np.isclose(index_before, index_after, equal_nan=True)).sum())
 
     def kind(r: IndexRun) -> str | None:
         t = r.typology
@@ -330,7 +330,7 @@ def whatif(run: Run, region: str, changes: Mapping[str, float]) -> WhatIfResult:
         scores=scores,
         typology=(kind(old), kind(new)),
         bounds=bounds,
-        others_moved=moved_others,
+        others_rescored=rescored,
         regions=len(new.scores),
         new=new,
     )
