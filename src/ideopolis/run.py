@@ -116,7 +116,6 @@ class Run:
         self._hotspot_options: dict[int, dict[str, Any]] = {}
         self._attributes: pd.DataFrame | None = None
         self.selection: Selection | None = None
-        self.uncertainty: Any = None  # an UncertaintyResult (CONTRACTS section 1), when one was run
 
     # -- the index --------------------------------------------------------------------------------
     @property
@@ -530,21 +529,6 @@ class Run:
             out["hotspot_p"] = hot.table["p_adjusted"].reindex(out.index)
         out.index.name = "id"
         return out
-
-    def region_facts(self) -> pd.DataFrame:
-        """Return human-readable facts about every region, one string column per fact (CONTRACTS section 2).
-
-        Maps' region cards and profile pages show each column as a row under the headline ("Scored on",
-        "Exposure measures (range)", "Lens data"); an empty string where nothing applies. This default has no
-        columns; the lens engine adds its own.
-
-        Returns
-        -------
-        pandas.DataFrame
-            Index: region id (the whole set); columns: fact labels; values: str.
-        """
-        ids = self.regions.ids if self.regions is not None else self.index.scores.index
-        return pd.DataFrame(index=ids)
 
     # -- shortlists -------------------------------------------------------------------------------
     def regions_attributes(self) -> pd.DataFrame:

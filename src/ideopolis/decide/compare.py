@@ -192,21 +192,20 @@ class Comparison:
         elif suffix == ".csv":
             write_csv(self.display(), target)
         else:
-            tables = {"compare": self.display(), "values": self.values, "ranks": self.ranks.astype("Int64")}
+            from ideopolis.output import Sheet
+
+            sheets: dict[str, Sheet | pd.DataFrame] = {
+                "compare": self.display(),
+                "values": self.values,
+                "ranks": self.ranks.astype("Int64"),
+            }
             if run is not None:
-                from ideopolis.report.workbook import table_workbook
+                from ideopolis.report.workbook import log_sheet, metadata
 
-                sheets = table_workbook(run, {"compare": self.display()})
-                from ideopolis.output import Sheet
-
-                ordered = {
-                    "compare": sheets.pop("compare"),
-                    "values": Sheet(self.values),
-                    "ranks": Sheet(tables["ranks"]),
-                }
-                write_xlsx({**ordered, **sheets}, target)
-            else:
-                write_xlsx(tables, target)
+                measured = [str(k) for k, s in self.values["section"].items() if s != "region" and k != "typology"]
+                sheets["metadata"] = Sheet(metadata(run, measured))
+                sheets["run log"] = log_sheet(run)
+            write_xlsx(sheets, target)
         return target
 
 

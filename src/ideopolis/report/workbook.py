@@ -29,7 +29,7 @@ from ideopolis.output import Sheet
 if TYPE_CHECKING:
     from ideopolis.run import Run
 
-__all__ = ["not_scored", "run_workbook", "score_unit", "table_workbook"]
+__all__ = ["log_sheet", "metadata", "not_scored", "run_workbook", "score_unit", "table_workbook"]
 
 #: Column labels of the common attributes.
 _ATTRIBUTE_HEADERS = {
@@ -306,7 +306,18 @@ def not_scored(run: Run) -> pd.DataFrame:
     return out
 
 
-def _log_sheet(run: Run) -> Sheet:
+def log_sheet(run: Run) -> Sheet:
+    """The run log as a sheet: the method line, the shortlist, then the TOML any command replays.
+
+    Parameters
+    ----------
+    run : Run
+        The run.
+
+    Returns
+    -------
+    Sheet
+    """
     import tomli_w
 
     from ideopolis.index.run import _jsonable
@@ -341,7 +352,7 @@ def run_workbook(run: Run) -> dict[str, Sheet]:
     if gone.empty:
         gone = pd.DataFrame({"name": [""], "reason": ["every region was scored"]}, index=pd.Index([""], name="id"))
     sheets["not scored"] = Sheet(gone)
-    sheets["run log"] = _log_sheet(run)
+    sheets["run log"] = log_sheet(run)
     return sheets
 
 
@@ -367,5 +378,5 @@ def table_workbook(run: Run, tables: Mapping[str, pd.DataFrame]) -> dict[str, Sh
         used = [c for frame in tables.values() for c in map(str, frame.columns) if c in known]
         if used:
             sheets["metadata"] = Sheet(metadata(run, list(dict.fromkeys(used))))
-    sheets["run log"] = _log_sheet(run)
+    sheets["run log"] = log_sheet(run)
     return sheets
