@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ideopolis.report.profile import RegionProfile
 
-__all__ = ["print_profile"]
+__all__ = ["print_profile", "profile_figure"]
 
 A4 = (8.27, 11.69)
 ACCENT = "#1f6fb2"
@@ -33,7 +33,9 @@ def _text(fig: Any, x: float, y: float, text: str, **kwargs: Any) -> Any:
 def _lines(fig: Any, x: float, y: float, items: list[str], *, width: int, size: float, step: float, **kw: Any) -> float:
     """Write wrapped lines from ``y`` down; return the next free ``y``."""
     for item in items:
-        for i, line in enumerate(textwrap.wrap(item, width=width) or [""]):
+        for i, line in enumerate(
+            textwrap.wrap(item, width=width, break_long_words=False, break_on_hyphens=False) or [""]
+        ):
             _text(fig, x + (0.012 if i else 0), y, line, fontsize=size, va="top", **kw)
             y -= step
     return y
@@ -112,13 +114,32 @@ def print_profile(profile: RegionProfile, path: str | os.PathLike[str], *, rs: A
     int
         Bytes written.
     """
-    import matplotlib
+    from ideopolis.output import write_bytes
 
-    matplotlib.use("Agg", force=False)
+    fig = profile_figure(profile, rs=rs)
+    buffer = BytesIO()
+    suffix = Path(path).suffix.lower()
+    fig.savefig(buffer, format="pdf" if suffix == ".pdf" else "png", facecolor="white")
+    return write_bytes(path, buffer.getvalue())
+
+
+def profile_figure(profile: RegionProfile, *, rs: Any = None) -> Any:
+    """Draw the profile's print page as a matplotlib figure (A4 portrait, 150 dpi), every text plain.
+
+    Parameters
+    ----------
+    profile : RegionProfile
+        The profile.
+    rs : RegionSet, optional
+        The region set (for the locator map; default the profile's own).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     from matplotlib.figure import Figure
 
     from ideopolis.maps.static import plain_text
-    from ideopolis.output import write_bytes
 
     rs = rs if rs is not None else profile.extra.get("regions")
     fig = Figure(figsize=A4, dpi=150)
@@ -176,8 +197,4 @@ def print_profile(profile: RegionProfile, path: str | os.PathLike[str], *, rs: A
         "the full profile page has the methods note, the sources and vintages of every indicator.",
     ]
     _lines(fig, 0.06, max(y - 0.01, 0.16), notes, width=135, size=6.5, step=0.0105, color=MUTED)
-    plain_text(fig)
-    buffer = BytesIO()
-    suffix = Path(path).suffix.lower()
-    fig.savefig(buffer, format="pdf" if suffix == ".pdf" else "png", facecolor="white")
-    return write_bytes(path, buffer.getvalue())
+    return plain_text(fig)
