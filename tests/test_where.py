@@ -347,3 +347,57 @@ def test_where_errors_on_the_command_line(runner: CliRunner, args: list[str], me
     assert result.exit_code == 1
     assert message in result.stderr and result.stderr.count("\n") == 1
     assert "Traceback" not in result.output
+
+
+def test_map_and_hotspots_show_the_shortlist(runner: CliRunner, tmp_path: Path) -> None:
+    import json
+    import re
+
+    page = tmp_path / "m.html"
+    result = runner.invoke(
+        app, ["map", "--regions", str(TOY), "--where", "state == '02'", "--offline", "--no-hotspots", "-o", str(page)]
+    )
+    assert result.exit_code == 0, result.stderr
+    match = re.search(r'<script type="application/json" id="ideopolis-data">(.*?)</script>', page.read_text(), re.S)
+    assert match is not None
+    data = json.loads(match.group(1))
+    assert data["ids"] == ["02001", "02003", "02005"]  # only the shortlist is drawn
+    assert "3 of 6 regions match --where" in result.stderr
+    hot = tmp_path / "hot.csv"
+    result = runner.invoke(
+        app,
+        ["hotspots", "--regions", str(TOY), "--permutations", "99", "--where", "state == '01'", "--out", str(hot)],
+    )
+    assert result.exit_code == 0, result.stderr
+    assert "the test ran on all 6 regions of toy; showing the 3 in the shortlist" in result.stderr
+    assert pd.read_csv(hot, dtype={"id": str})["id"].tolist() == ["01001", "01003", "01005"]
+    full = ideo.hotspots(str(TOY), "ideopolis_index", permutations=99).table
+    table = pd.read_csv(hot, dtype={"id": str}).set_index("id")
+    np.testing.assert_allclose(table["p_sim"], full.loc[table.index, "p_sim"])  # the national test, filtered
+
+
+def test_clusters_where(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["clusters", "--cluster", "Insurance", "--where", "state == 'IA'", "--top", "50"])
+    assert result.exit_code == 0, result.stderr
+    assert "the LQ ranks are national" in result.stderr
+    listed = [line for line in result.stdout.splitlines() if ", IA" in line]
+    assert listed and all(", IA" in line or "IA-" in line for line in listed)
+    bad = runner.invoke(app, ["clusters", "Des Moines", "--where", "state == 'IA'"])
+    assert bad.exit_code == 1 and "--where shortlists the regions of a cluster's list" in bad.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "region", "setting"),
+    [
+        ("us-metros", "Des Moines", "ba_plus_share=0.45"),
+        ("us-counties", "Polk County, IA", "ba_plus_share=0.5"),
+        ("eu-nuts2", "Lombardia", "tertiary_25_64=30"),
+    ],
+)
+def test_peers_and_whatif_on_every_bundled_set(name: str, region: str, setting: str, runner: CliRunner) -> None:
+    peers = runner.invoke(app, ["peers", region, "--regions", name, "-k", "5", "--where", "population > 100k"])
+    assert peers.exit_code == 0, peers.stderr
+    assert peers.stdout.startswith("Peers of ") and "what sets each peer apart" in peers.stdout
+    whatif = runner.invoke(app, ["whatif", region, "--regions", name, "--set", setting])
+    assert whatif.exit_code == 0, whatif.stderr
+    assert "ideopolis_index: " in whatif.stdout and "normalisation bounds" in whatif.stdout
