@@ -976,7 +976,8 @@ class Run:
             hotspots=None if hot is None else hot.table["cls"],
             hotspot_note=None if hot is None else hot.method_note,
             hotspot_classes=() if hot is None else hot.legend_classes,
-            method=self.method_line(),
+            method=self.method_line()
+            + ("" if self.selection is None else f". Shortlist: {self.selection.describe(len(run.scores))}"),
             options=options,
         )
         active = inputs.layer(layer).key if layer else inputs.layers[0].key
