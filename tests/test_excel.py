@@ -165,6 +165,7 @@ def test_hotspots_and_clusters_write_xlsx(runner: CliRunner, tmp_path: Path) -> 
     book = openpyxl.load_workbook(hot)
     assert book.sheetnames[0] == "hotspots" and "run log" in book.sheetnames
     assert len(rows(book["hotspots"])) == 7
+    assert rows(book["hotspots"])[0][:5] == ("id", "name", "population", "state", "value")  # exports carry them
     clusters = tmp_path / "clusters.xlsx"
     result = runner.invoke(app, ["clusters", "Des Moines", "--out", str(clusters)])
     assert result.exit_code == 0, result.stderr

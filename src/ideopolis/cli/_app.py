@@ -446,6 +446,27 @@ def write_sidecar(run: Any, output: Path) -> Path:
     return Path(run.save_log(sidecar_path(output)))
 
 
+def with_attributes(run: Any, frame: Any) -> Any:
+    """Add the regions' population, type and state/country after the name, for a table indexed by region id.
+
+    A table of another index (indicators, clusters), or one that has them already, is returned as it is.
+    """
+    from ideopolis.run import EXPORT_ATTRIBUTES
+
+    if getattr(run, "regions", None) is None or frame.index.nlevels != 1 or not frame.index.isin(run.regions.ids).all():
+        return frame
+    attrs = run.regions_attributes()
+    missing = [c for c in EXPORT_ATTRIBUTES if c in attrs.columns and c not in frame.columns]
+    if not missing:
+        return frame
+    out = frame.copy()
+    place = list(out.columns).index("name") + 1 if "name" in out.columns else 0
+    for column in missing:
+        out.insert(place, column, attrs[column].reindex(out.index))
+        place += 1
+    return out
+
+
 def write_table_output(run: Any, frame: Any, out: Path, *, sheet: str) -> Path:
     """Write a command's table and the run log beside it; return the log's path.
 
@@ -454,6 +475,7 @@ def write_table_output(run: Any, frame: Any, out: Path, *, sheet: str) -> Path:
     """
     from ideopolis.output import write_table, write_xlsx
 
+    frame = with_attributes(run, frame)
     if out.suffix.lower() == ".xlsx":
         from ideopolis.report.workbook import table_workbook
 
