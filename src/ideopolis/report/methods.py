@@ -10,7 +10,7 @@ Examples
 --------
 >>> import ideopolis as ideo
 >>> note = methods_note(ideo.score("us-metros"))
->>> "talent hub" in note.full_html and "does not mean" in note.full_html
+>>> "Talent hub" in note.full_html and "does not mean" in note.full_html
 True
 """
 
