@@ -130,7 +130,9 @@ def locator_frame(
     if key is not None:
         grouped = gpd.GeoDataFrame(
             {"g": rs.groups[key].reindex(simple.index).fillna("").astype(str).to_numpy()},
-            geometry=simple.buffer(tolerance).to_numpy(),  # closes the hairlines simplification opens between neighbours
+            geometry=simple.buffer(
+                tolerance
+            ).to_numpy(),  # closes the hairlines simplification opens between neighbours
             crs=crs,
         )
         context = list(grouped.dissolve(by="g").geometry.simplify(tolerance, preserve_topology=True))
