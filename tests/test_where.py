@@ -401,3 +401,12 @@ def test_peers_and_whatif_on_every_bundled_set(name: str, region: str, setting: 
     whatif = runner.invoke(app, ["whatif", region, "--regions", name, "--set", setting])
     assert whatif.exit_code == 0, whatif.stderr
     assert "ideopolis_index: " in whatif.stdout and "normalisation bounds" in whatif.stdout
+
+
+def test_where_on_coinr_tables(runner: CliRunner) -> None:
+    asem = Path(__file__).resolve().parent / "data" / "coinr-asem"
+    args = ["score", "--coinr-data", str(asem / "asem_iData.csv"), "--coinr-meta", str(asem / "asem_iMeta.csv")]
+    result = runner.invoke(app, [*args, "--where", "rank_Index <= 10 and Index > 0", "--ranks", "within"])
+    assert result.exit_code == 0, result.stderr
+    assert "10 of 51 regions match --where" in result.stderr
+    assert [line.split()[1] for line in result.stdout.splitlines()[1:4]] == ["1", "2", "3"]

@@ -113,6 +113,8 @@ def whatif(
         result = run.whatif(region, changes) if changes else None
         table = run.what_would_move(region, places=gain, target_rank=target_rank) if move else None
     print_run_notes(run)
+    if run.selection is not None:
+        typer.echo("note: what-if ranks are national: the re-scored index ranks every region of the set", err=True)
     if result is not None:
         typer.echo(str(result))
     if table is not None:
