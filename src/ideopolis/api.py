@@ -18,12 +18,30 @@ from ideopolis.run import Run
 if TYPE_CHECKING:
     import pandas as pd
 
+    from ideopolis.decide.compare import Comparison
+    from ideopolis.decide.peers import PeerResult
+    from ideopolis.decide.whatif import WhatIfResult
     from ideopolis.industry.clusters import ClusterResult
     from ideopolis.maps.interactive import RegionMap
     from ideopolis.regions.model import RegionSet
+    from ideopolis.report.methods import MethodsNote
+    from ideopolis.report.profile import RegionProfile
     from ideopolis.spatial.hotspots import HotspotResult
 
-__all__ = ["clusters", "hotspots", "load_regions", "map", "prepare", "score", "score_coinr"]
+__all__ = [
+    "clusters",
+    "compare",
+    "hotspots",
+    "load_regions",
+    "map",
+    "methods_note",
+    "peers",
+    "prepare",
+    "profile",
+    "score",
+    "score_coinr",
+    "whatif",
+]
 
 
 def _config(profile: RunConfig | str | Path | None) -> RunConfig:
@@ -414,3 +432,147 @@ def clusters(
     else:
         rs = load_regions(regions)
     return region_set_clusters(rs, suppressed=suppressed, crosswalk=None if crosswalk is None else Path(crosswalk))
+
+
+def _run(run: Run | RegionSet | str | Path | None) -> Run:
+    return run if isinstance(run, Run) else score(run)
+
+
+def profile(run: Run | RegionSet | str | Path | None, region: str, **options: Any) -> RegionProfile:
+    """A region's profile page: scores against the set and its peers, strengths, exposure, clusters, hotspot.
+
+    Parameters
+    ----------
+    run : Run, RegionSet, str or Path
+        A run, or a region set to score with the default run.
+    region : str
+        An id or (part of) a name.
+    **options
+        ``peers``, ``within``, ``hotspots``, ``clusters`` (see :meth:`Run.profile`).
+
+    Returns
+    -------
+    RegionProfile
+        ``save("x.html")``, ``to_print("x.pdf")``.
+
+    Raises
+    ------
+    RegionNotFoundError, ConfigError
+        For an unknown region or a bad option.
+
+    Examples
+    --------
+    >>> import ideopolis as ideo
+    >>> ideo.profile("us-metros", "Des Moines", hotspots=False, clusters=False).region
+    '19780'
+    """
+    return _run(run).profile(region, **options)
+
+
+def peers(run: Run | RegionSet | str | Path | None, region: str, **options: Any) -> PeerResult:
+    """The regions most like ``region`` by normalised indicator profile (see :meth:`Run.peers`).
+
+    Parameters
+    ----------
+    run : Run, RegionSet, str or Path
+        A run, or a region set to score with the default run.
+    region : str
+        An id or (part of) a name.
+    **options
+        ``k``, ``within``, ``weights``, ``min_overlap``.
+
+    Returns
+    -------
+    PeerResult
+
+    Raises
+    ------
+    RegionNotFoundError, ConfigError
+        For an unknown region or a bad option.
+
+    Examples
+    --------
+    >>> import ideopolis as ideo
+    >>> len(ideo.peers("eu-nuts2", "Lombardia", k=3).ids)
+    3
+    """
+    return _run(run).peers(region, **options)
+
+
+def whatif(run: Run | RegionSet | str | Path | None, region: str, **values: float) -> WhatIfResult:
+    """Re-score with some of a region's raw values changed (see :meth:`Run.whatif`).
+
+    Parameters
+    ----------
+    run : Run, RegionSet, str or Path
+        A run, or a region set to score with the default run.
+    region : str
+        An id or (part of) a name.
+    **values : float
+        Indicator -> new raw value.
+
+    Returns
+    -------
+    WhatIfResult
+
+    Raises
+    ------
+    RegionNotFoundError, ConfigError
+        For an unknown region or indicator.
+
+    Examples
+    --------
+    >>> import ideopolis as ideo
+    >>> ideo.whatif("tests/data/toy", "Alder", ba_share=0.45).rank_after
+    3
+    """
+    return _run(run).whatif(region, values)
+
+
+def compare(run: Run | RegionSet | str | Path | None, regions: Sequence[str]) -> Comparison:
+    """Regions side by side (see :meth:`Run.compare`).
+
+    Parameters
+    ----------
+    run : Run, RegionSet, str or Path
+        A run, or a region set to score with the default run.
+    regions : sequence of str
+        Two or more regions.
+
+    Returns
+    -------
+    Comparison
+
+    Raises
+    ------
+    RegionNotFoundError, ConfigError
+        For an unknown region, or fewer than two.
+
+    Examples
+    --------
+    >>> import ideopolis as ideo
+    >>> ideo.compare("tests/data/toy", ["Alder", "Birch"]).ids
+    ['01001', '01003']
+    """
+    return _run(run).compare(regions)
+
+
+def methods_note(run: Run | RegionSet | str | Path | None = None) -> MethodsNote:
+    """The plain-language methods note of a run (see :mod:`ideopolis.report.methods`).
+
+    Parameters
+    ----------
+    run : Run, RegionSet, str or Path, optional
+        A run, or a region set to score with the default run.
+
+    Returns
+    -------
+    MethodsNote
+
+    Examples
+    --------
+    >>> import ideopolis as ideo
+    >>> ideo.methods_note("eu-nuts2").title
+    'How the Ideopolis index is made: a note for readers'
+    """
+    return _run(run).methods_note()

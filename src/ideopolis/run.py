@@ -1110,10 +1110,13 @@ class Run:
             return f"Run({self.name!r}, not scored yet)"
         from ideopolis.index.explain import format_table
 
-        head = f"Run of {self.name}: {len(self.scores):,} regions scored"
+        head = f"Run of {self.name}: {len(self.index.scores):,} regions scored"
         if self.dropped:
             head += f", {len(self.dropped):,} dropped by screening"
-        return "\n".join([head, self.method_line(), "", format_table(self.top(5))])
+        lines = [head, self.method_line()]
+        if self.selection is not None:
+            lines.append(f"shortlist: {self.selection.describe(len(self.index.scores))}")
+        return "\n".join([*lines, "", format_table(self.top(5))])
 
     def _repr_html_(self) -> str:
         """The summary as HTML (notebooks): the method line and the top ten regions."""

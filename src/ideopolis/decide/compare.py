@@ -61,6 +61,13 @@ class Comparison:
         The region set.
     method : str
         The run's method line.
+
+    Examples
+    --------
+    >>> import ideopolis as ideo
+    >>> c = ideo.score("tests/data/toy").compare(["Alder", "02005"])
+    >>> c.display().loc["Ideopolis index"].tolist()
+    ['23.1 (5th)', '87.5 (1st)']
     """
 
     ids: list[str]

@@ -131,6 +131,13 @@ class PeerResult:
         How the distance was computed, in one line.
     labels : dict
         Indicator labels.
+
+    Examples
+    --------
+    >>> import ideopolis as ideo
+    >>> result = ideo.score("us-metros").peers("Des Moines", k=2)
+    >>> list(result.table.columns[:4])
+    ['rank', 'name', 'distance', 'indicators']
     """
 
     region: str

@@ -126,6 +126,13 @@ class WhatIfResult:
         Regions scored.
     new : IndexRun
         The re-scored run.
+
+    Examples
+    --------
+    >>> import ideopolis as ideo
+    >>> result = ideo.score("tests/data/toy").whatif("01001", ba_share=0.6)
+    >>> result.bounds_note()
+    'normalisation bounds moved: ba_share [0.2, 0.5] -> [0.2, 0.6]; 3 other region(s) got a different index score'
     """
 
     region: str

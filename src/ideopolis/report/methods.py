@@ -118,6 +118,13 @@ class MethodsNote:
         The note's title.
     context : dict
         What the templates were given (plain values).
+
+    Examples
+    --------
+    >>> import ideopolis as ideo
+    >>> note = ideo.score("tests/data/toy").methods_note()
+    >>> note.page().startswith("<!DOCTYPE html>")
+    True
     """
 
     short: str

@@ -113,6 +113,13 @@ class RegionProfile:
         The plain-language methods note.
     shortlist : str
         How the run's shortlist ranks, when it has one.
+
+    Examples
+    --------
+    >>> import ideopolis as ideo
+    >>> p = ideo.score("tests/data/toy").profile("Alder", peers=2)
+    >>> p.rank_label, [b.code for b in p.bars][:2]
+    ('5th', ['ideopolis_index', 'cluster_strength'])
     """
 
     region: str
