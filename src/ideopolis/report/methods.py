@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
     from ideopolis.run import Run
 
-__all__ = ["MethodsNote", "methods_context", "methods_note"]
+__all__ = ["MethodsNote", "methods_context", "methods_html", "methods_note"]
 
 
 def _normalise_words(method: str, params: dict[str, Any]) -> str:
@@ -305,3 +305,25 @@ def methods_note(run: Run) -> MethodsNote:
         title="How the Ideopolis index is made: a note for readers",
         context=ctx,
     )
+
+
+def methods_html(run: Run) -> str:
+    """The methods note's sections as an HTML fragment: what a map's "full method" panel shows (CONTRACTS 6).
+
+    Parameters
+    ----------
+    run : Run
+        A run (scored if it was not).
+
+    Returns
+    -------
+    str
+        Headings, paragraphs and lists, every data string escaped; no script, no style.
+
+    Examples
+    --------
+    >>> import ideopolis as ideo
+    >>> methods_html(ideo.score("tests/data/toy")).startswith('<section class="prose methods" id="methods">')
+    True
+    """
+    return str(methods_note(run).full_html)
