@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 
@@ -410,3 +411,28 @@ def test_where_on_coinr_tables(runner: CliRunner) -> None:
     assert result.exit_code == 0, result.stderr
     assert "10 of 51 regions match --where" in result.stderr
     assert [line.split()[1] for line in result.stdout.splitlines()[1:4]] == ["1", "2", "3"]
+
+
+def test_shortlist_section_of_a_profile(tmp_path: Path) -> None:
+    from ideopolis.index.profile import profile_from_dict
+
+    config = profile_from_dict({"shortlist": {"where": "population > 2500", "ranks": "within"}})
+    assert dict(config.shortlist) == {"where": "population > 2500", "ranks": "within"}
+    assert config.to_dict()["shortlist"] == {"where": "population > 2500", "ranks": "within"}
+    for bad, message in (
+        ({"shortlist": {"wher": "x"}}, "unknown key 'wher' in [shortlist]"),
+        ({"shortlist": {"where": 3}}, "where in the profile must be a text"),
+        ({"shortlist": {"ids": "01001"}}, "ids in the profile must be a list of region ids"),
+        ({"shortlist": {"where": "x", "ids": ["a"]}}, "has both where and ids"),
+        ({"shortlist": {"ranks": "global"}}, "ranks is 'global'"),
+        ({"shortlist": "x"}, "[shortlist] in the profile must be a table"),
+    ):
+        with pytest.raises(ConfigError, match=re.escape(message)):
+            profile_from_dict(bad)
+    profile = tmp_path / "p.toml"
+    profile.write_text(f'regions = "{TOY}"\n[shortlist]\nwhere = "population > 2500"\nranks = "within"\n')
+    run = ideo.score(profile=profile)
+    assert sorted(run.scores.index) == ["01005", "02001", "02003", "02005"]
+    assert sorted(run.ranks["ideopolis_index"]) == [1, 2, 3, 4]
+    over = ideo.score(profile=profile, where="population > 4500")  # the option wins over the profile
+    assert sorted(over.scores.index) == ["02003", "02005"]
