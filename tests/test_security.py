@@ -299,13 +299,13 @@ def test_profile_print_version_is_plain_text(evil: tuple[HostileSet, Path]) -> N
 def drawn_figures(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     """Keep every figure the CLI saves as PNG (the real figure, still written as PNG)."""
     figures: list[Any] = []
-    save = maps_api.save_png
+    save = maps_api.save_figure
 
     def keep(fig: Any, path: Any) -> int:
         figures.append(fig)
         return save(fig, path)
 
-    monkeypatch.setattr(maps_api, "save_png", keep)
+    monkeypatch.setattr(maps_api, "save_figure", keep)
     return figures
 
 
