@@ -190,7 +190,7 @@ def test_profile_command(metros: Run, runner: CliRunner, tmp_path: Path, monkeyp
 pytest.importorskip("playwright")
 from tests.test_map_browser import browser  # noqa: E402, F401  (the shared headless Chromium)
 
-SIZES = {"desktop": (1366, 800), "phone": (390, 844)}
+SIZES = {"desktop": (1366, 800), "small": (700, 480), "phone": (390, 844)}
 
 
 def _open(chromium: Any, path: Path, size: tuple[int, int]) -> tuple[Any, list[str], list[str]]:
@@ -225,6 +225,10 @@ def test_profile_in_chromium(browser: Any, des_moines: RegionProfile, tmp_path: 
         ".filter(e => e.getBoundingClientRect().right > window.innerWidth + 0.5).length"
     )
     assert wide == 0
+    sideways = page.evaluate(  # no table of the profile needs scrolling sideways (the peers' drivers wrap under)
+        "Array.from(document.querySelectorAll('.table-wrap')).filter(e => e.scrollWidth > e.clientWidth + 1).length"
+    )
+    assert sideways == 0
     heading = page.locator("h1").bounding_box()
     assert heading is not None and heading["y"] < 200  # the name is the first thing
     score = page.locator(".headline .big").bounding_box()
