@@ -78,3 +78,14 @@ def test_methods_command(runner: CliRunner, tmp_path: Path, monkeypatch: pytest.
     assert own.exit_code == 0 and "50% cluster strength and 50% balance" in text_of(Path("note.html").read_text())
     bad = runner.invoke(app, ["methods", "--out", "note.pdf"])
     assert bad.exit_code == 1 and "the methods note is HTML" in bad.stderr
+
+
+def test_every_map_of_a_run_carries_the_note() -> None:
+    """CONTRACTS section 6: the map's "full method" panel shows the note, on the score map and a hotspot map."""
+    run = ideo.score(str(TOY))
+    heading = 'What a "significant hot spot" means, and what it does not'
+    score_map = run.map(hotspots=False)
+    hot_map = run.hotspot_map(run.hotspots("ba_share", permutations=99))
+    for built in (score_map, hot_map):
+        assert built.inputs.methods_html is not None and heading in text_of(built.inputs.methods_html)
+        assert "Limitations" in text_of(built.html())

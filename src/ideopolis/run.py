@@ -1098,7 +1098,7 @@ class Run:
             raise RegionSetError("a run on COINr tables has no region shapes to map; fix: score a region set")
         self._use_hotspots(hot)
         options = MapOptions(scheme=scheme, k=k, palette=palette, title=title)
-        inputs = hotspot_map_inputs(self.regions, hot, options=options)
+        inputs = hotspot_map_inputs(self.regions, hot, options=options, methods_html=self.methods_html())
         page_run = {
             "region_set": self.name,
             "hotspots": hot.method_note,
