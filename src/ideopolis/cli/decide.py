@@ -156,7 +156,9 @@ def _print_move(run: object, table: object) -> None:
     shown = pd.DataFrame(
         {
             "now": [format_measure(v, u) for v, u in zip(table["current"], table["unit"], strict=True)],
-            "needed": [format_measure(v, u) for v, u in zip(table["needed"], table["unit"], strict=True)],
+            "needed": [  # "-" when out of reach (the status says why)
+                "-" if pd.isna(v) else format_measure(v, u) for v, u in zip(table["needed"], table["unit"], strict=True)
+            ],
             "change": [
                 "-" if pd.isna(r) else ("n/a" if r == float("inf") else f"{'-' if c < 0 else '+'}{r:.0%}")
                 for r, c in zip(table["relative_change"], table["change"].fillna(0), strict=True)

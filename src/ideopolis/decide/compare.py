@@ -126,7 +126,7 @@ class Comparison:
             [
                 f"Compared: {', '.join(self.names)}",
                 "",
-                format_table(self.display(), max_width=34),
+                format_table(self.display(), max_width=44),
                 "",
                 f"ranks: {self.ranks_note}; an indicator's rank 1 is its highest value (its lowest where less is "
                 "better; the most exposed for an exposure measure)",
