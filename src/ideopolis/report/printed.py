@@ -187,7 +187,8 @@ def profile_figure(profile: RegionProfile, *, rs: Any = None) -> Any:
     y = min(left_y, right_y) - 0.012
     if profile.peers is not None:
         y = _lines(fig, 0.06, y, ["Peers (most similar regions)"], width=80, size=9.5, step=0.016, fontweight="bold")
-        names = [f"{i}. {n}" for i, n in enumerate(profile.peers.table["name"].astype(str), start=1)]
+        # a no-break space keeps each number with its name when the line wraps
+        names = [f"{i}.\u00a0{n}" for i, n in enumerate(profile.peers.table["name"].astype(str), start=1)]
         y = _lines(fig, 0.06, y, ["   ".join(names)], width=120, size=7.2, step=0.0118)
     notes = [
         f"Hotspot: {profile.hotspot.get('text', '')}",
