@@ -550,6 +550,9 @@ class Run:
     def methods_html(self) -> str | None:
         """Return the plain-language methods note as HTML when one can be built, else ``None``.
 
+        The note describes the index, so a run whose index cannot be computed (a hotspot map of a plain
+        indicator on a set the index cannot score) has none; ``ideopolis methods`` reports why.
+
         Returns
         -------
         str or None
@@ -561,7 +564,12 @@ class Run:
         except ModuleNotFoundError:
             return None
         build = getattr(note, "methods_html", None)
-        return None if build is None else str(build(self))
+        if build is None:
+            return None
+        try:
+            return str(build(self))
+        except IdeopolisError:
+            return None
 
     # -- shortlists -------------------------------------------------------------------------------
     def regions_attributes(self) -> pd.DataFrame:
