@@ -3,6 +3,7 @@ the command; and the page in headless Chromium at desktop and phone sizes (scree
 
 from __future__ import annotations
 
+import html
 import os
 import re
 from pathlib import Path
@@ -37,7 +38,9 @@ def des_moines(metros: Run) -> RegionProfile:
 def test_headline_and_facts(metros: Run, des_moines: RegionProfile) -> None:
     p = des_moines
     assert (p.region, p.name) == ("19780", "Des Moines-West Des Moines, IA")
-    assert p.rank == int(metros.ranks.at["19780", "ideopolis_index"]) and p.of == len(metros.scores)
+    ranked = metros.ranks["ideopolis_index"]
+    assert p.rank == int(ranked["19780"]) and p.of == int(ranked.notna().sum()) < len(metros.scores)
+    assert p.rank_words == f"{p.rank}th of {p.of:,}"
     assert p.score == pytest.approx(metros.scores.at["19780", "ideopolis_index"])
     assert p.rank_label == ordinal(p.rank)
     facts = dict(p.facts)
@@ -57,7 +60,8 @@ def test_bars_against_the_median_and_the_peers(metros: Run, des_moines: RegionPr
         assert bar.median == pytest.approx(metros.scores[code].median())
         assert bar.peers == pytest.approx(metros.scores.loc[peers.ids, code].median())
         assert bar.fill == pytest.approx(bar.score)  # a 0-100 scale: the bar is the score
-        assert bar.rank == f"{ordinal(int(metros.ranks.at['19780', code]))} of {len(metros.scores):,}"
+        ranked = int(metros.ranks[code].notna().sum())  # the regions ranked on that score
+        assert bar.rank == f"{ordinal(int(metros.ranks.at['19780', code]))} of {ranked:,}"
     assert bars["exposure"].note.startswith("higher = more exposed")
 
 
@@ -139,6 +143,18 @@ def test_print_versions(des_moines: RegionProfile, tmp_path: Path) -> None:
         des_moines.to_print(Path(SCREENSHOTS) / "profile-print.png")
 
 
+def test_a_region_scored_on_fewer_pillars_is_not_ranked(metros: Run, tmp_path: Path) -> None:
+    """A score that rests on fewer pillars has no rank (like with like); its profile says so, never '0th'."""
+    index, ranks = metros.scores["ideopolis_index"], metros.ranks["ideopolis_index"]
+    rid = str(index[index.notna() & ranks.isna()].index[0])
+    p = metros.profile(rid, peers=3, clusters=False)
+    assert p.rank is None and p.rank_words == "not ranked"
+    page = p.save(tmp_path / "partial.html").read_text(encoding="utf-8")
+    assert "not ranked" in page
+    reason = metros.index.not_ranked_reasons()[rid]
+    assert reason and reason.split(";")[0] in html.unescape(page)
+
+
 def test_uncertainty_intervals_in_the_headline(metros: Run, monkeypatch: pytest.MonkeyPatch) -> None:
     ranks = pd.DataFrame(
         {"rank_lo": pd.array([48], dtype="Int64"), "rank_hi": pd.array([75], dtype="Int64")}, index=["19780"]
@@ -174,7 +190,10 @@ def test_profile_command(metros: Run, runner: CliRunner, tmp_path: Path, monkeyp
     assert page.exists() and Path(f"{page}.run.toml").exists() and Path("dm.pdf").exists()
     assert result.stdout.startswith(f"{page} (")
     rank = ordinal(int(metros.ranks.at["19780", "ideopolis_index"]))
-    assert f"Des Moines-West Des Moines, IA, {rank} of {len(metros.scores):,} on the index" in result.stdout
+    assert (
+        f"Des Moines-West Des Moines, IA, {rank} of {int(metros.ranks['ideopolis_index'].notna().sum()):,} on the index"
+        in result.stdout
+    )
     for args, message in (
         (["profile", "Des Moines", "--out", "p.pdf"], "the profile page is HTML"),
         (["profile", "Des Moines", "--print", "p.svg"], "--print writes .pdf or .png"),

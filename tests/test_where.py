@@ -262,9 +262,11 @@ def test_where_on_every_bundled_set_matches_pandas(name: str, expr: str, mask: o
     assert list(short.scores.index) == scored
     pd.testing.assert_frame_equal(short.ranks, run.ranks.loc[scored])  # national ranks: unchanged
     within = run.where(expr, ranks="within")
-    pd.testing.assert_frame_equal(within.ranks, rank_table(run.index.scores.loc[scored]))
-    assert sorted(within.ranks["ideopolis_index"].dropna()) == list(range(1, len(scored) + 1))
-    assert list(within.table().index) == scored
+    ranked = run.index.scores.loc[scored].where(run.ranks.loc[scored].notna())  # like with like, as nationally
+    pd.testing.assert_frame_equal(within.ranks, rank_table(ranked))
+    n_ranked = int(run.ranks.loc[scored, "ideopolis_index"].notna().sum())
+    assert sorted(within.ranks["ideopolis_index"].dropna()) == list(range(1, n_ranked + 1))
+    assert list(within.table().index) == expected  # every region of the shortlist, scored or not (CONTRACTS 4)
     top = within.top(5)
     assert top["rank"].tolist() == [1, 2, 3, 4, 5]
     assert run.index is short.index  # the same scores: a shortlist never re-normalises
@@ -319,13 +321,14 @@ def test_score_where_prints_the_shortlist_and_says_which_ranks(runner: CliRunner
     assert result.exit_code == 0, result.stderr
     attrs = ideo.score("us-metros").attributes()
     matching = attrs[(attrs["population"] >= 1e6) & (attrs["type"] == "metro")]
-    n = int(matching["ideopolis_index"].notna().sum())  # the table holds the regions scored
+    n = int(matching["rank_ideopolis_index"].notna().sum())  # the regions ranked (every pillar scored)
     assert f"note: {len(matching)} of 935 regions match --where" in result.stderr
     assert "ranks are within these" in result.stderr
     lines = result.stdout.splitlines()
     assert [line.split()[1] for line in lines[1:]] == ["1", "2", "3"]
     table = pd.read_csv(out, dtype={"id": str})
-    assert len(table) == n and sorted(table["rank_ideopolis_index"]) == list(range(1, n + 1))
+    assert len(table) == len(matching)  # every region of the shortlist, scored or not (with the reason)
+    assert sorted(table["rank_ideopolis_index"].dropna().astype(int)) == list(range(1, n + 1))
     assert {"population", "type", "state"} <= set(table.columns)  # exports carry the attributes
     assert (table["population"] >= 1e6).all() and set(table["type"]) == {"metro"}
 

@@ -174,7 +174,10 @@ class Run:
         if self.selection.ranks == "within":
             from ideopolis.index.results import rank_table
 
-            return rank_table(self.index.scores.loc[ids])
+            scores = self.index.scores.loc[ids]
+            if not self.index.rank_partial:  # like with like, as the national ranks: complete scores only
+                scores = scores.where(self.index.coverage.complete[scores.columns].loc[ids])
+            return rank_table(scores)
         return ranks.loc[ids]
 
     @property
@@ -507,19 +510,43 @@ class Run:
         return table.head(n)
 
     def table(self) -> pd.DataFrame:
-        """Return every region's name, scores, ranks (``rank_<node>``), typology and hotspot class.
+        """Return every region of the set, scored or not: name, scores, ranks, typology, what each score rests on.
+
+        A region that has no score (screened out for too little data, or too little data for the index) stays
+        in the table with missing scores and the reason (``not_scored_reason``), never silently absent.
 
         Returns
         -------
         pandas.DataFrame
-            Index ``id``; the hotspot columns (``hotspot_class``, ``hotspot_p``) when a test was run.
+            Index ``id`` (every region of the set, in its order). Columns: ``name``; one per score; ``rank_<score>``
+            (ranked among regions scored on every pillar); ``typology``; ``scored_on`` (the pillars the index rests
+            on); ``not_ranked_reason``; ``not_scored_reason``; for each exposure measure ``m`` its value ``m`` and
+            percentile ``m_pct`` (100 = most exposed), ``exposure_pct_min`` / ``exposure_pct_max`` (the
+            cross-measure range) and ``exposure_measures``; the lens context the set has (``lens_route``,
+            ``lens_area``, ``occ_coverage``, ``anchored_share``, ``anchored_share_pct``: shown, never scored); the
+            hotspot columns (``hotspot_class``, ``hotspot_p``) when a test was run.
         """
-        out = self.index.results_frame()
+        from ideopolis.index.facts import exposure_table, lens_context
+
+        run = self.index
+        ids = self.regions.ids if self.regions is not None else run.datasets["raw"].index
+        ids = pd.Index(ids.astype(str))
+        out = run.results_frame().reindex(ids)
+        names = self.regions.names if self.regions is not None else run.names
+        if names is not None:
+            out["name"] = names.set_axis(names.index.astype(str)).reindex(ids)
+        for col in ("scored_on", "not_ranked_reason"):
+            out[col] = out[col].fillna("")
+        out["not_scored_reason"] = run.not_scored_reasons().reindex(ids).fillna("")
+        exposure = exposure_table(run.framework, run.datasets["denominated"]).reindex(ids)
+        out = out.join(exposure.drop(columns=[c for c in exposure.columns if c in out.columns]))
+        context = lens_context(run.groups, run.denominators, ids)
+        out = out.join(context.drop(columns=[c for c in context.columns if c in out.columns]))
         if self.selection is not None:
             out = out.loc[self._selected(out.index)]
             ranks = self.ranks
             for column in ranks.columns:
-                out[f"rank_{column}"] = ranks[column]
+                out[f"rank_{column}"] = ranks[column].reindex(out.index)
         if self.regions is not None:
             attrs = self.regions_attributes()
             place = 1 if "name" in out.columns else 0
@@ -534,18 +561,29 @@ class Run:
         return out
 
     def region_facts(self) -> pd.DataFrame:
-        """Return human-readable facts about each region, one column per fact (e.g. "Scored on").
-
-        The region card of a map and the profile page show each column as a row under the headline. This
-        base version has no facts: an empty frame indexed by the region ids.
+        """Return what stands behind each region's scores, as short texts (the map card's and profile's rows).
 
         Returns
         -------
         pandas.DataFrame
-            Index = region ids; string columns ("" where a fact does not apply).
+            Index = every region id of the set; string columns, ``""`` where nothing applies: ``Scored on``
+            (the pillars the index rests on), ``Not scored`` (the reason), ``Exposure range (...)`` (the lowest
+            and highest percentile across the exposure measures), ``Exposure percentile by measure`` (each
+            measure's, in one line), ``Lens data (...)`` (route, area, coverage of the occupation mix) and
+            ``Anchored jobs (...)``; columns that apply to no region are left out (see
+            :func:`ideopolis.index.facts.region_facts`).
+
+        Examples
+        --------
+        >>> import ideopolis as ideo
+        >>> facts = ideo.score("us-metros").region_facts()
+        >>> facts.at["41940", "Scored on"]
+        'all 5 pillars'
         """
-        ids = self.regions.ids if self.regions is not None else self.scores.index
-        return pd.DataFrame(index=pd.Index(ids, name="id"))
+        from ideopolis.index.facts import region_facts
+
+        ids = pd.Index(self.regions.ids.astype(str)) if self.regions is not None else None
+        return region_facts(self.index, ids=ids)
 
     def methods_html(self) -> str | None:
         """Return the plain-language methods note as HTML when one can be built, else ``None``.
@@ -996,7 +1034,8 @@ class Run:
             raise RegionSetError(
                 f"region set {self.name!r} has no geometry, so it cannot be mapped; add a geometry file to its manifest"
             )
-        from ideopolis.index.explain import score_range
+        from ideopolis.index.explain import availability_line, score_range
+        from ideopolis.index.facts import NOT_SCORED, SCORED_ON
 
         run = self.index
         hot: HotspotResult | None
@@ -1029,7 +1068,7 @@ class Run:
             hotspots=None
             if hot is None
             else HotspotLayer.from_result(hot, label_of(self.regions, hot.indicator or "")),
-            method=self.method_line()
+            method="; ".join(t for t in (self.method_line(), availability_line(run)) if t)
             + ("" if self.selection is None else f". Shortlist: {self.selection.describe(len(run.scores))}"),
             options=options,
             indicators=tested,
@@ -1037,6 +1076,7 @@ class Run:
             if uncertainty is None or (self.selection is not None and self.selection.ranks == "within")
             else uncertainty.ranks,
             facts=facts if len(facts.columns) else None,
+            tooltip_facts=(NOT_SCORED, SCORED_ON),
             methods_html=self.methods_html(),
         )
         active = inputs.layer(layer).key if layer else inputs.layers[0].key
@@ -1233,6 +1273,11 @@ class Run:
         head = f"Run of {self.name}: {len(self.index.scores):,} regions scored"
         if self.dropped:
             head += f", {len(self.dropped):,} dropped by screening"
+        unranked = (
+            int(self.scores[INDEX].notna().sum() - self.ranks[INDEX].notna().sum()) if INDEX in self.scores else 0
+        )
+        if unranked:
+            head += f", {unranked:,} scored on fewer pillars (not ranked)"
         lines = [head, self.method_line()]
         if self.selection is not None:
             lines.append(f"shortlist: {self.selection.describe(len(self.index.scores))}")

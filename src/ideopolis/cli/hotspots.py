@@ -19,6 +19,7 @@ from ideopolis.cli._app import (
     write_table_output,
 )
 from ideopolis.errors import ConfigError, DataFileError
+from ideopolis.index.pillars import INDEX
 from ideopolis.output import TABLE_FORMATS, check_table_path
 
 
@@ -132,7 +133,10 @@ def hotspots(
     for message in result.warnings:
         typer.echo(f"note: {message}", err=True)
     if out is not None:
-        sidecar = write_table_output(run, shown.frame(run.regions), out, sheet="hotspots")
+        frame = shown.frame(run.regions)
+        if result.indicator == INDEX:  # a region without an index keeps its row, with the reason (not only "No data")
+            frame["not_scored_reason"] = run.index.not_scored_reasons().reindex(frame.index).fillna("")
+        sidecar = write_table_output(run, frame, out, sheet="hotspots")
         typer.echo(f"wrote {out} and {sidecar}")
     if png is not None:
         result.to_png(run.regions, png, title=title, dpi=dpi)

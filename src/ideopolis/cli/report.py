@@ -80,7 +80,7 @@ def profile(
         printed = page.to_print(print_path) if print_path is not None else None
     print_run_notes(run)
     size = target.stat().st_size
-    typer.echo(f"{target} ({human_size(size)}): {page.name}, {page.rank_label} of {page.of:,} on the index")
+    typer.echo(f"{target} ({human_size(size)}): {page.name}, {page.rank_words} on the index")
     if printed is not None:
         typer.echo(f"{print_path} ({human_size(printed)}, print version)")
     typer.echo(f"run log: {sidecar}", err=True)

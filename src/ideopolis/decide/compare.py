@@ -359,8 +359,15 @@ def compare(run: Run, regions: Sequence[str]) -> Comparison:
     intervals = None
     if unc is not None and not within:
         intervals = unc.ranks.reindex(ids)[["rank_lo", "rank_hi"]]
-    of = len(pool)
+    of = int(score_ranks[fw.root].notna().sum()) if fw.root in score_ranks.columns else len(pool)
     note = f"within the {of:,} regions of the shortlist" if within else f"among all {of:,} regions scored in {run.name}"
+    if of < len(pool):  # some scores rest on fewer pillars: they have no rank (like with like)
+        where = "of the shortlist " if within else ""
+        place = "" if within else f" in {run.name}"
+        note = (
+            f"{'within' if within else 'among'} the {of:,} regions {where}scored on every pillar{place} "
+            f"({len(pool) - of:,} scored on fewer are not ranked)"
+        )
     return Comparison(
         ids=ids,
         names=names,

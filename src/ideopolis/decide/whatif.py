@@ -146,14 +146,16 @@ class WhatIfResult:
     new: IndexRun
 
     @property
-    def rank_before(self) -> int:
-        """The index rank before the change."""
-        return int(self.scores["rank_before"].iloc[0])
+    def rank_before(self) -> int | None:
+        """The index rank before the change (``None``: not ranked, its index rests on fewer pillars)."""
+        cell: Any = self.scores["rank_before"].iloc[0]
+        return None if pd.isna(cell) else int(cell)
 
     @property
-    def rank_after(self) -> int:
-        """The index rank after the change."""
-        return int(self.scores["rank_after"].iloc[0])
+    def rank_after(self) -> int | None:
+        """The index rank after the change (``None``: not ranked)."""
+        cell: Any = self.scores["rank_after"].iloc[0]
+        return None if pd.isna(cell) else int(cell)
 
     @property
     def bounds_moved(self) -> bool:
@@ -182,7 +184,7 @@ class WhatIfResult:
 
     def __str__(self) -> str:
         """The what-if as text (what ``ideopolis whatif`` prints)."""
-        from ideopolis.decide.wording import format_measure, ordinal
+        from ideopolis.decide.wording import format_measure, rank_text
         from ideopolis.index.explain import format_table
 
         lines = [f"What if: {self.name} ({self.region})", ""]
@@ -204,15 +206,15 @@ class WhatIfResult:
                 "before": self.scores["before"],
                 "after": self.scores["after"],
                 "change": self.scores["change"],
-                "rank before": [ordinal(int(r)) for r in self.scores["rank_before"]],
-                "rank after": [ordinal(int(r)) for r in self.scores["rank_after"]],
+                "rank before": [rank_text(r) for r in self.scores["rank_before"]],
+                "rank after": [rank_text(r) for r in self.scores["rank_after"]],
             },
             index=self.scores.index,
         )
         lines += [format_table(shown, max_width=40), ""]
         root = self.scores.index[0]
         lines.append(
-            f"{root}: {ordinal(self.rank_before)} -> {ordinal(self.rank_after)} of {self.regions:,} "
+            f"{root}: {rank_text(self.rank_before)} -> {rank_text(self.rank_after)} of {self.regions:,} "
             f"({self.scores['change'].iloc[0]:+.2f} points)"
         )
         before, after = self.typology
@@ -299,8 +301,8 @@ def whatif(run: Run, region: str, changes: Mapping[str, float]) -> WhatIfResult:
         }
     )
     scores["change"] = scores["after"] - scores["before"]
-    scores["rank_before"] = old.ranks.loc[rid, order].astype(int)
-    scores["rank_after"] = new.ranks.loc[rid, order].astype(int)
+    scores["rank_before"] = old.ranks.loc[rid, order].astype("Int64")  # missing: a score on fewer pillars
+    scores["rank_after"] = new.ranks.loc[rid, order].astype("Int64")
     scores.index.name = "score"
     before_in, after_in = _normalise_input(old), _normalise_input(new)
     others = [i for i in old.indicator_scores.index if i != rid]
@@ -338,7 +340,7 @@ def whatif(run: Run, region: str, changes: Mapping[str, float]) -> WhatIfResult:
         typology=(kind(old), kind(new)),
         bounds=bounds,
         others_rescored=rescored,
-        regions=len(new.scores),
+        regions=int(new.ranks[new.framework.root].notna().sum()),  # ranked: the index rests on every pillar
         new=new,
     )
 
@@ -355,12 +357,15 @@ def _improving_direction(run: IndexRun, code: str) -> int:
 def _standing(run: IndexRun, rid: str, target: int) -> tuple[int, float]:
     """The region's index rank, and its gap to the score that ranks ``target``-th among the others.
 
-    ``rank <= target`` exactly when ``gap >= 0``: the rank is one more than the number of other regions with a
-    strictly higher score (ties share the lower rank).
+    ``rank <= target`` exactly when ``gap >= 0``: the rank is one more than the number of other ranked regions
+    with a strictly higher score (ties share the lower rank). Ranked regions are those whose index rests on every
+    pillar, as in :attr:`ideopolis.index.run.IndexRun.ranks` (all scored ones with ``rank_partial``).
     """
     root = run.framework.root
     scores = run.scores[root]
     own = float(scores.loc[rid])
+    if not run.rank_partial:
+        scores = scores.where(run.coverage.complete[root].reindex(scores.index, fill_value=False))
     others = np.sort(scores.drop(rid).dropna().to_numpy(dtype=float))[::-1]
     rank = int(1 + (others > own).sum())
     gap = own - float(others[target - 1]) if target - 1 < len(others) else own - float(others[-1])
@@ -463,12 +468,18 @@ def what_would_move(
     rid = run.find_region(region)
     root = index.framework.root
     current_cell: Any = index.ranks.at[rid, root]
+    if pd.isna(current_cell):
+        reason = index.not_ranked_reasons().get(rid, "") or "it has no index score"
+        raise ConfigError(
+            f"{index.names.get(rid, rid) if index.names is not None else rid} has no rank to move: {reason}"
+        )
     current = int(current_cell)
+    n_ranked = int(index.ranks[root].notna().sum())
     target = target_rank if target_rank is not None else current - (5 if places is None else int(places))
     if places is not None and places < 1:
         raise ConfigError(f"--gain is {places}; gain 1 place or more")
-    if target_rank is not None and not 1 <= target_rank <= len(index.scores):
-        raise ConfigError(f"--target-rank is {target_rank}; use 1 to {len(index.scores):,}")
+    if target_rank is not None and not 1 <= target_rank <= n_ranked:
+        raise ConfigError(f"--target-rank is {target_rank}; use 1 to {n_ranked:,}")
     target = max(target, 1)
     if current <= target:
         raise ConfigError(
@@ -550,5 +561,5 @@ def what_would_move(
     for column in ("rank_then", "rank_at_best"):
         table[column] = table[column].astype("Int64")
     name = str(index.names.get(rid, rid)) if index.names is not None else rid
-    table.attrs.update({"region": rid, "name": name, "current_rank": current, "target_rank": target, "of": len(scored)})
+    table.attrs.update({"region": rid, "name": name, "current_rank": current, "target_rank": target, "of": n_ranked})
     return table

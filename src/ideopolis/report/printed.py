@@ -145,7 +145,7 @@ def profile_figure(profile: RegionProfile, *, rs: Any = None) -> Any:
     fig = Figure(figsize=A4, dpi=150)
     _text(fig, 0.06, 0.965, f"Region profile · {profile.set_title}", fontsize=8, color=MUTED, va="top")
     y = _lines(fig, 0.06, 0.948, [profile.name], width=52, size=17, step=0.024, fontweight="bold")
-    headline = f"Ideopolis index {profile.score:.1f}, {profile.rank_label} of {profile.of:,}"
+    headline = f"Ideopolis index {profile.score:.1f}, {profile.rank_words}"
     _text(fig, 0.06, y - 0.004, headline, fontsize=12, fontweight="bold", color=ACCENT, va="top")
     extras = []
     if profile.typology:

@@ -77,10 +77,12 @@ class RegionProfile:
         The region set.
     score : float
         The index score.
-    rank : int
-        The index rank.
+    rank : int or None
+        The index rank; ``None`` when the index rests on fewer pillars than the framework has (not ranked).
     of : int
-        Regions scored.
+        Regions ranked on the index (those scored on every pillar).
+    rank_note : str
+        Under the rank: who is ranked, or why this region is not.
     rank_label : str
         ``"60th"`` or ``"60th (48th–75th)"`` with an uncertainty analysis.
     typology : tuple of (str, str) or None
@@ -127,7 +129,7 @@ class RegionProfile:
     set_name: str
     set_title: str
     score: float
-    rank: int
+    rank: int | None
     of: int
     rank_label: str
     typology: tuple[str, str] | None
@@ -147,6 +149,7 @@ class RegionProfile:
     methods: MethodsNote
     shortlist: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    rank_note: str = ""
 
     # -- the page ---------------------------------------------------------------------------------
     def html(self) -> str:
@@ -224,7 +227,12 @@ class RegionProfile:
 
     def __repr__(self) -> str:
         """Short: the region, its score and rank."""
-        return f"RegionProfile({self.name} ({self.region}): {self.score:.2f}, {self.rank_label} of {self.of:,})"
+        return f"RegionProfile({self.name} ({self.region}): {self.score:.2f}, {self.rank_words})"
+
+    @property
+    def rank_words(self) -> str:
+        """``"56th of 692"``, or ``"not ranked"`` for a score on fewer pillars."""
+        return f"{self.rank_label} of {self.of:,}" if self.rank is not None else self.rank_label
 
     def _repr_html_(self) -> str:
         """The page in a sandboxed frame (notebooks keep their own styles)."""
@@ -268,8 +276,8 @@ def _bars(run: Run, rid: str, peer_ids: list[str]) -> list[Bar]:
         order.append((top, 1))
         order.extend((k, 2) for k in fw.children(top) if not fw.node(k).indicator)
     bars = []
-    n = len(scores)
     for code, level in order:
+        n = int(ranks[code].notna().sum()) if code in ranks.columns else 0  # ranked: resting on every pillar
         if code not in scores.columns:
             continue
         cell: Any = scores.at[rid, code]
@@ -540,7 +548,13 @@ def region_profile(
     root = fw.root
     name = str(index.names.get(rid, rid)) if index.names is not None else rid
     rank_cell: Any = index.ranks.at[rid, root]
-    rank = int(rank_cell)
+    rank = None if pd.isna(rank_cell) else int(rank_cell)  # a score on fewer pillars has no rank
+    rank_note = (
+        "rank (1 = highest; among the regions scored on every pillar)"
+        if rank is not None
+        else str(index.not_ranked_reasons().get(rid, "")) or "scored on fewer pillars than the index has"
+    )
+    of = int(index.ranks[root].notna().sum())
     score_cell: Any = index.scores.at[rid, root]
     unc = getattr(run, "uncertainty", None)
     lo = hi = None
@@ -563,8 +577,8 @@ def region_profile(
         set_title=run.regions.title if run.regions is not None else run.name,
         score=float(score_cell),
         rank=rank,
-        of=len(index.scores),
-        rank_label=rank_text(rank, lo, hi),
+        of=of,
+        rank_label=rank_text(rank, lo, hi) if rank is not None else "not ranked",
         typology=typology,
         facts=_facts(run, rid),
         bars=_bars(run, rid, peer_result.ids if peer_result is not None else []),
@@ -581,6 +595,7 @@ def region_profile(
         method=run.method_line(),
         methods=methods_note(run),
         shortlist=run.selection.describe(len(index.scores)) if run.selection is not None else "",
+        rank_note=rank_note,
         extra={
             "lens": BALANCE in fw,
             "attraction": ATTRACTION in fw,

@@ -117,10 +117,13 @@ def _scores_sheet(run: Run) -> Sheet:
     table = run.table()
     fw = run.index.framework
     unit = score_unit(run)
-    scored = len(run.index.scores)
     within = run.selection is not None and run.selection.ranks == "within"
-    of = len(run.scores) if within else scored
-    rank_words = f"rank (1 = best, of {of:,}{' in the shortlist' if within else ''})"
+    ranked = run.ranks if within else run.index.ranks  # "of N": the regions ranked on that score
+
+    def rank_words(code: str) -> str:
+        of = int(ranked[code].notna().sum()) if code in ranked.columns else 0
+        return f"rank (1 = best, of {of:,}{' in the shortlist' if within else ''})"
+
     out = pd.DataFrame(index=table.index)
     labels: dict[str, str] = {}
     formats: dict[str, str] = {}
@@ -140,7 +143,7 @@ def _scores_sheet(run: Run) -> Sheet:
         notes[code] = f"column {code}"
         rank = f"rank_{code}"
         out[rank] = table[rank]
-        labels[rank] = f"{_label(run, code)}: {rank_words}"
+        labels[rank] = f"{_label(run, code)}: {rank_words(code)}"
         if code == fw.root and intervals is not None:
             for key, words in (("rank_lo", "5% rank"), ("rank_hi", "95% rank"), ("stability", "rank stability")):
                 if key in intervals.columns:
