@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
-    from ideopolis.api import clusters, hotspots, load_regions, map, score, score_coinr
+    from ideopolis.api import clusters, hotspots, load_regions, map, score, score_coinr, uncertainty
     from ideopolis.index.explain import Explanation
     from ideopolis.index.profile import RunConfig, load_profile
     from ideopolis.index.run import IndexRun
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from ideopolis.regions.model import RegionSet
     from ideopolis.run import Run
     from ideopolis.spatial.hotspots import HotspotResult
+    from ideopolis.uncertainty.result import UncertaintyResult
 
 _LAZY = {
     "load_regions": "ideopolis.api",
@@ -40,6 +41,7 @@ _LAZY = {
     "hotspots": "ideopolis.api",
     "map": "ideopolis.api",
     "clusters": "ideopolis.api",
+    "uncertainty": "ideopolis.api",
     "list_datasets": "ideopolis.regions.datasets",
     "load_profile": "ideopolis.index.profile",
     "RunConfig": "ideopolis.index.profile",
@@ -50,6 +52,7 @@ _LAZY = {
     "HotspotResult": "ideopolis.spatial.hotspots",
     "ClusterResult": "ideopolis.industry.clusters",
     "RegionMap": "ideopolis.maps.interactive",
+    "UncertaintyResult": "ideopolis.uncertainty.result",
 }
 
 __all__ = [
@@ -61,6 +64,7 @@ __all__ = [
     "RegionSet",
     "Run",
     "RunConfig",
+    "UncertaintyResult",
     "__version__",
     "clusters",
     "hotspots",
@@ -70,6 +74,7 @@ __all__ = [
     "map",
     "score",
     "score_coinr",
+    "uncertainty",
 ]
 
 

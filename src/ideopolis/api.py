@@ -22,8 +22,9 @@ if TYPE_CHECKING:
     from ideopolis.maps.interactive import RegionMap
     from ideopolis.regions.model import RegionSet
     from ideopolis.spatial.hotspots import HotspotResult
+    from ideopolis.uncertainty.result import UncertaintyResult
 
-__all__ = ["clusters", "hotspots", "load_regions", "map", "prepare", "score", "score_coinr"]
+__all__ = ["clusters", "hotspots", "load_regions", "map", "prepare", "score", "score_coinr", "uncertainty"]
 
 
 def _config(profile: RunConfig | str | Path | None) -> RunConfig:
@@ -277,6 +278,67 @@ def hotspots(
     if not isinstance(run, Run):
         run = Run(load_regions(run), RunConfig())
     return run.hotspots(column, **options)
+
+
+def uncertainty(
+    run: Run | RegionSet | str | Path | None = None,
+    *,
+    draws: int | None = None,
+    sensitivity: bool | None = True,
+    seed: int | None = None,
+    vary: Sequence[str] | None = None,
+    **keys: Any,
+) -> UncertaintyResult:
+    """How far the index's ranks depend on the method's choices: rank intervals and Sobol indices.
+
+    ``draws`` seeded Monte Carlo draws vary the weights (COINr's noisy weights), the normalisation, the
+    aggregation, the imputation, the outlier treatment, the balance weight and the exposure measure (the
+    inputs that apply to the run); each region gets its median rank, 5-95 % rank interval, mean absolute rank
+    shift and a stability class. With ``sensitivity``, first-order and total Sobol indices of the rank shift to
+    each input, with bootstrap intervals (SALib). See ``docs/uncertainty.md``.
+
+    Parameters
+    ----------
+    run : Run, RegionSet, str or Path, optional
+        A run, or a region set to score with the default run.
+    draws : int, optional
+        Monte Carlo draws (default 1000, or the run's ``[uncertainty]`` section's).
+    sensitivity : bool, optional, default True
+        Also estimate Sobol indices (``None``: the section's setting).
+    seed : int, optional
+        Seed of the draws (default: the run's seed).
+    vary : sequence of str, optional
+        The inputs to vary (``weights``, ``normalise``, ``aggregate``, ``impute``, ``treat``,
+        ``balance_weight``, ``exposure``); default every one that applies.
+    **keys
+        Further ``[uncertainty]`` keys (``normalise=["minmax", "rank"]``, ``weights={2: 0.5}``, ...).
+
+    Returns
+    -------
+    UncertaintyResult
+        ``ranks`` (per region), ``sensitivity`` (Sobol indices), ``table()``, ``plot(path)``; also kept as
+        ``run.uncertainty``, so the run's tables, maps and log carry the intervals.
+
+    Raises
+    ------
+    ConfigError, UnknownMethodError, MethodError
+        For an invalid option, an input that cannot apply or alternatives that cannot be computed.
+
+    Examples
+    --------
+    >>> import ideopolis as ideo
+    >>> ua = ideo.uncertainty("us-metros", draws=200, sensitivity=False)
+    >>> ua.ranks.loc["41940", ["nominal_rank", "rank_lo"]].tolist()
+    [1, 1]
+    """
+    if not isinstance(run, Run):
+        run = score(run)
+    extra = dict(keys)
+    if seed is not None:
+        extra["seed"] = seed
+    if vary is not None:
+        extra["vary"] = list(vary)
+    return run.run_uncertainty(draws, sensitivity=sensitivity, **extra)
 
 
 def map(

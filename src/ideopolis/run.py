@@ -13,7 +13,7 @@ The index is computed on first use: a hotspot test of a raw indicator needs no i
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from ideopolis.regions.model import RegionSet
     from ideopolis.spatial.hotspots import HotspotResult
     from ideopolis.spatial.weights import SpatialWeights
+    from ideopolis.uncertainty.result import UncertaintyResult
 
 __all__ = ["Run"]
 
@@ -72,6 +73,9 @@ class Run:
     info : list of str
         Notes on choices the run made for the user (testing the set's default indicator when the index
         cannot be computed).
+    uncertainty : UncertaintyResult or None
+        The rank intervals of the index (see :meth:`run_uncertainty`), computed on first use when the
+        configuration has an ``[uncertainty]`` section, else ``None``.
 
     Examples
     --------
@@ -102,6 +106,7 @@ class Run:
         self._weights: dict[tuple[Any, ...], SpatialWeights] = {}
         self._hotspot_cache: dict[tuple[Any, ...], HotspotResult] = {}
         self._hotspot_options: dict[int, dict[str, Any]] = {}
+        self._uncertainty: UncertaintyResult | None = None
 
     # -- the index --------------------------------------------------------------------------------
     @property
@@ -152,6 +157,71 @@ class Run:
     def dropped(self) -> list[str]:
         """Regions dropped by screening (too little data)."""
         return self.index.dropped
+
+    # -- rank uncertainty -------------------------------------------------------------------------
+    @property
+    def uncertainty(self) -> UncertaintyResult | None:
+        """The index's rank intervals, or ``None`` when the run has no ``[uncertainty]`` section.
+
+        Computed on first use from the configuration's ``[uncertainty]`` section (the uncertainty analysis
+        only; :meth:`run_uncertainty` adds the Sobol indices).
+        """
+        if self._uncertainty is None and self.config.uncertainty is not None:
+            self.run_uncertainty(sensitivity=False)
+        return self._uncertainty
+
+    def run_uncertainty(
+        self,
+        draws: int | None = None,
+        *,
+        sensitivity: bool | None = None,
+        progress: Callable[[int], None] | None = None,
+        workers: int | None = None,
+        **keys: Any,
+    ) -> UncertaintyResult:
+        """Run an uncertainty (and sensitivity) analysis of the index's ranks and keep it on the run.
+
+        Parameters
+        ----------
+        draws : int, optional
+            Monte Carlo draws (default: the ``[uncertainty]`` section's, else 1000).
+        sensitivity : bool, optional
+            Also estimate Sobol indices (default: the section's ``sensitivity``, else no).
+        progress : callable, optional
+            Called with the number of draws finished.
+        workers : int, optional
+            Threads (the numbers do not depend on it).
+        **keys
+            Further ``[uncertainty]`` keys (``seed``, ``vary``, ``normalise``, ``aggregate``, ``weights``, ...;
+            see :mod:`ideopolis.uncertainty.spec`), on top of the run's section.
+
+        Returns
+        -------
+        UncertaintyResult
+            Also :attr:`uncertainty`; the run's tables, explanations, maps and log carry it.
+
+        Raises
+        ------
+        ConfigError, UnknownMethodError, MethodError
+            For an invalid section, an input that cannot apply, or alternatives that cannot be computed.
+
+        Examples
+        --------
+        >>> import ideopolis as ideo
+        >>> run = ideo.score("us-metros")
+        >>> ua = run.run_uncertainty(200, vary=["weights", "aggregate"])
+        >>> sorted(ua.varied()), run.uncertainty is ua
+        (['aggregate', 'weights'], True)
+        """
+        from ideopolis.uncertainty import analyse
+        from ideopolis.uncertainty.spec import spec_from_mapping
+
+        section = {k: v for k, v in {**keys, "draws": draws, "sensitivity": sensitivity}.items() if v is not None}
+        self.config = self.config.with_options(uncertainty=section if section else True)
+        assert self.config.uncertainty is not None
+        spec = spec_from_mapping(self.config.uncertainty, where="the run options")
+        self._uncertainty = analyse(self.index, spec, progress=progress, workers=workers)
+        return self._uncertainty
 
     def find_region(self, query: str) -> str:
         """Return the id of the region ``query`` names (id, name or part of one; case and accents ignored).
@@ -216,12 +286,31 @@ class Run:
         >>> e.region, e.table.index[0]
         ('19780', 'ideopolis_index')
         """
+        from dataclasses import replace
+
         from ideopolis.index.explain import explain
 
-        return explain(self.index, self.find_region(region))
+        result = explain(self.index, self.find_region(region))
+        unc = self.uncertainty
+        if unc is not None and unc.target == result.root and result.region in unc.ranks.index:
+            row: Any = unc.ranks.loc[result.region]
+            if not pd.isna(row["rank_lo"]):
+                result = replace(
+                    result,
+                    interval=(int(row["rank_lo"]), int(row["rank_hi"])),
+                    interval_note=(
+                        f"5-95% rank interval over {unc.draws:,} draws of {', '.join(unc.varied())}; "
+                        f"median rank {row['median_rank']:g}, mean shift {row['mean_abs_shift']:.1f}, "
+                        f"{row['stability']}"
+                    ),
+                )
+        return result
 
     def top(self, n: int = 15, sort: str | None = None) -> pd.DataFrame:
         """Return the top ``n`` regions by the index (or ``sort``): rank, name, scores, typology.
+
+        With an uncertainty analysis of the ranked score, an ``interval`` column (``"8–19"``: the 5-95 % rank
+        interval) follows the rank.
 
         Parameters
         ----------
@@ -241,7 +330,11 @@ class Run:
         """
         from ideopolis.index.explain import top_table
 
-        return top_table(self.index, n, sort)
+        table = top_table(self.index, n, sort)
+        unc = self.uncertainty
+        if unc is not None and (sort or self.index.framework.root) == unc.target:
+            table.insert(1, "interval", unc.interval_column(table.index).to_numpy())
+        return table
 
     def table(self) -> pd.DataFrame:
         """Return every region's name, scores, ranks (``rank_<node>``), typology and hotspot class.
@@ -249,9 +342,19 @@ class Run:
         Returns
         -------
         pandas.DataFrame
-            Index ``id``; the hotspot columns (``hotspot_class``, ``hotspot_p``) when a test was run.
+            Index ``id``; the hotspot columns (``hotspot_class``, ``hotspot_p``) when a test was run; the
+            index's rank interval (``rank_lo``, ``rank_hi``, ``median_rank``, ``mean_abs_shift``,
+            ``rank_stability``) when the run has an uncertainty analysis.
         """
         out = self.index.results_frame()
+        unc = self.uncertainty
+        if unc is not None:
+            stats = unc.ranks.reindex(out.index)
+            out["rank_lo"] = stats["rank_lo"]
+            out["rank_hi"] = stats["rank_hi"]
+            out["median_rank"] = stats["median_rank"]
+            out["mean_abs_shift"] = stats["mean_abs_shift"]
+            out["rank_stability"] = stats["stability"]
         hot: HotspotResult | None = self.results.get("hotspots")
         if hot is not None:
             out["hotspot_class"] = hot.table["cls"].reindex(out.index)
@@ -557,12 +660,16 @@ class Run:
         used = self.results.get("hotspot_options")
         if used:
             doc["hotspots"] = {k: v for k, v in used.items() if v is not None}
+        if self._uncertainty is not None:
+            doc["uncertainty"] = self._uncertainty.spec.to_dict()
         if not log:
             doc.pop("log", None)
         else:
             hot: HotspotResult | None = self.results.get("hotspots")
             if hot is not None:
                 doc["log"]["hotspots"] = {k: v for k, v in hot.params.items() if v is not None}
+            if self._uncertainty is not None:
+                doc["log"]["uncertainty"] = self._uncertainty.log()
             doc["log"].update(self.log_extra)
         order = ["regions", "custom", "coinr", "seed", "framework"]
         return {k: doc[k] for k in order if k in doc} | {k: v for k, v in doc.items() if k not in order}

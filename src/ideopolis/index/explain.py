@@ -258,6 +258,10 @@ class Explanation:
         Its type on the lens axes.
     max_level : int
         Depth of the framework (for indenting).
+    interval : (int, int) or None
+        The index's 5-95 % rank interval, when the run has an uncertainty analysis.
+    interval_note : str
+        How the interval was made (draws, what varied) and its median, shift and stability class.
 
     Examples
     --------
@@ -277,6 +281,14 @@ class Explanation:
     strengths_weaknesses: pd.DataFrame
     typology: str | None
     max_level: int
+    interval: tuple[int, int] | None = None
+    interval_note: str = ""
+
+    def _rank_text(self) -> str:
+        text = f"rank {self.rank} of {self.regions}"
+        if self.interval is not None:
+            text += f" (5-95% interval {self.interval[0]}–{self.interval[1]})"
+        return text
 
     @property
     def score(self) -> float:
@@ -327,7 +339,9 @@ class Explanation:
     def __str__(self) -> str:
         """The explanation as text (what ``ideopolis score --explain`` prints)."""
         lines = [f"{self.name} ({self.region})", ""]
-        lines.append(f"{self.root}: {self.score:.2f}  rank {self.rank} of {self.regions}")
+        lines.append(f"{self.root}: {self.score:.2f}  {self._rank_text()}")
+        if self.interval_note:
+            lines.append(f"  {self.interval_note}")
         if self.typology is not None:
             lines.append(f"typology: {self.typology} ({DESCRIPTIONS.get(str(self.typology), 'no lens value')})")
         lines.append("")
@@ -344,12 +358,14 @@ class Explanation:
 
     def __repr__(self) -> str:
         """Short: the region, its score and rank."""
-        return f"Explanation({self.name} ({self.region}): {self.root} {self.score:.2f}, rank {self.rank} of {self.regions})"
+        return f"Explanation({self.name} ({self.region}): {self.root} {self.score:.2f}, {self._rank_text()})"
 
     def _repr_html_(self) -> str:
         """A heading and the node table (notebooks)."""
         head = f"<strong>{escape(self.name)} ({escape(self.region)})</strong>: {escape(self.root)} {self.score:.2f}, "
-        head += f"rank {self.rank} of {self.regions}"
+        head += escape(self._rank_text())
+        if self.interval_note:
+            head += f" <span style='font-size:smaller'>({escape(self.interval_note)})</span>"
         if self.typology is not None:
             head += f"; typology: {escape(str(self.typology))}"
         parts = [f"<p>{head}</p>", self._view().to_html(float_format=lambda v: f"{v:.2f}", na_rep="-")]
