@@ -50,6 +50,7 @@ def score(
     attraction_threshold: float | None = None,
     exposure_threshold: float | None = None,
     seed: int | None = None,
+    uncertainty: int | None = None,
     **steps: Any,
 ) -> Run:
     """Score a region set: the composite index, its pillars, the lens and the typology.
@@ -74,7 +75,10 @@ def score(
     attraction_threshold, exposure_threshold : float, optional
         Where the typology splits the lens axes (default: the medians).
     seed : int, optional
-        Seed of every random draw of the run (hotspot permutations); default 12345.
+        Seed of every random draw of the run (hotspot permutations, uncertainty draws); default 12345.
+    uncertainty : int, optional
+        Give the index's ranks intervals from this many Monte Carlo draws of the method's choices
+        (``run.uncertainty``; see :func:`uncertainty`); a mapping of ``[uncertainty]`` keys also works.
     **steps
         Whole step specifications by step name (``normalise={"method": "minmax", "l_u": [0, 10]}``).
 
@@ -113,6 +117,7 @@ def score(
         "attraction_threshold": attraction_threshold,
         "exposure_threshold": exposure_threshold,
         "seed": seed,
+        "uncertainty": uncertainty,
         **steps,
     }
     run = prepare(regions, profile=profile, **options)

@@ -598,6 +598,7 @@ class Run:
         if hot is not None:
             self._use_hotspots(hot)  # the page and the log describe the test the map shows
         l_u = score_range(run.config)
+        unc = self.uncertainty
         options = MapOptions(
             scheme=canonical,
             k=k,
@@ -617,6 +618,9 @@ class Run:
             hotspot_classes=() if hot is None else hot.legend_classes,
             method=self.method_line(),
             options=options,
+            rank_intervals=None if unc is None else {unc.target: unc.ranks[["rank_lo", "rank_hi"]]},
+            stability=None if unc is None else unc.ranks["stability"],
+            stability_note=None if unc is None else unc.stability_note(),
         )
         active = inputs.layer(layer).key if layer else inputs.layers[0].key
         page_run = {
@@ -626,6 +630,7 @@ class Run:
             "bins": list(bin_values) if bin_values else None,
             "palette": palette,
             "hotspots": None if hot is None else hot.method_note,
+            "uncertainty": None if unc is None else {"draws": unc.draws, "seed": unc.seed, "varied": unc.varied()},
             "profile": self.log_document(log=False),
         }
         return interactive_map(inputs, offline=offline, active=active, run=page_run)

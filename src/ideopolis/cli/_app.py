@@ -44,7 +44,7 @@ def fail(message: str) -> typer.Exit:
 
 
 #: The order ``ideopolis --help`` lists the commands in: the main job first.
-COMMAND_ORDER = ("map", "score", "hotspots", "clusters", "custom", "datasets", "validate")
+COMMAND_ORDER = ("map", "score", "uncertainty", "hotspots", "clusters", "custom", "datasets", "validate")
 
 
 class IdeopolisGroup(TyperGroup):
@@ -219,6 +219,15 @@ ExposureThresholdOption = Annotated[
 SeedOption = Annotated[
     int | None, typer.Option("--seed", min=0, help="Seed of every random draw (hotspot permutations; default 12345).")
 ]
+UncertaintyOption = Annotated[
+    int | None,
+    typer.Option(
+        "--uncertainty",
+        metavar="N",
+        min=10,
+        help="Rank intervals from N Monte Carlo draws of the method's choices (see 'ideopolis uncertainty').",
+    ),
+]
 
 
 @dataclass(frozen=True)
@@ -255,6 +264,7 @@ class RunArgs:
     attraction_threshold: float | None = None
     exposure_threshold: float | None = None
     seed: int | None = None
+    uncertainty: int | None = None
 
     def options(self) -> dict[str, Any]:
         """The options given, as :func:`ideopolis.score` takes them (``None``: not given)."""
@@ -283,6 +293,7 @@ _RUN_PARAMS: dict[str, Any] = {
     "attraction_threshold": AttractionThresholdOption,
     "exposure_threshold": ExposureThresholdOption,
     "seed": SeedOption,
+    "uncertainty": UncertaintyOption,
 }
 
 

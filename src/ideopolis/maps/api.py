@@ -176,6 +176,9 @@ def region_set_map_inputs(
     hotspot_classes: Sequence[str] = HOTSPOT_ORDER,
     method: str = DEFAULT_METHOD,
     options: MapOptions | None = None,
+    rank_intervals: Mapping[str, pd.DataFrame] | None = None,
+    stability: pd.Series | None = None,
+    stability_note: str | None = None,
 ) -> MapInputs:
     """Prepare the layers of a region set's results for mapping.
 
@@ -199,6 +202,12 @@ def region_set_map_inputs(
         One line on the index method for the source line.
     options : MapOptions, optional
         Classification and drawing options.
+    rank_intervals : mapping of str to pandas.DataFrame, optional
+        Layer key -> ``rank_lo``/``rank_hi`` by region id (an uncertainty analysis), shown beside the ranks.
+    stability : pandas.Series, optional
+        Rank-stability class by region id: adds the categorical "rank stability" layer.
+    stability_note : str, optional
+        How the stability classes were made (shown under that layer's legend title).
 
     Returns
     -------
@@ -220,6 +229,8 @@ def region_set_map_inputs(
     values = scores[numeric].copy()
     if typology is not None:
         values = values.join(typology.astype(object).rename("typology"), how="outer")
+    if stability is not None:
+        values = values.join(stability.astype(object).rename("rank_stability"), how="outer")
     if hotspots is not None:
         values = values.join(hotspots.astype(object).rename("hotspots"), how="outer")
     scheme = SCHEMES.canonical(options.scheme)
@@ -235,6 +246,7 @@ def region_set_map_inputs(
         typology=typology is not None,
         hotspots=hotspot_note or ("hotspots" if hotspots is not None else None),
         hotspot_classes=hotspot_classes,
+        stability=None if stability is None else (stability_note or "5-95% rank interval width"),
     )
     if not layers:
         raise ConfigError("there are no scores to map; run the index first")
@@ -259,6 +271,7 @@ def region_set_map_inputs(
         id_label=id_label,
         tolerance=options.tolerance,
         region_labels=_inset_labels(rs),
+        rank_intervals=rank_intervals,
     )
 
 

@@ -42,7 +42,7 @@ import html
 import json
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
 import folium
@@ -398,6 +398,7 @@ def prepare_map(
     id_label: str = "ID",
     tolerance: float | None = None,
     region_labels: pd.Series | None = None,
+    rank_intervals: Mapping[str, pd.DataFrame] | None = None,
 ) -> MapInputs:
     """Align, prepare and classify what a map shows.
 
@@ -428,6 +429,9 @@ def prepare_map(
         Simplification tolerance in degrees (default: automatic; 0 keeps every vertex).
     region_labels : pandas.Series, optional
         A label per region id (its state or country) for the insets of print maps.
+    rank_intervals : mapping of str to pandas.DataFrame, optional
+        Layer key -> ``rank_lo`` and ``rank_hi`` by region id (an uncertainty analysis's 5-95 % rank
+        interval); the page's payload carries them as ``rankLo``/``rankHi`` beside the layer's ranks.
 
     Returns
     -------
@@ -458,7 +462,12 @@ def prepare_map(
         layer_ranks = None
         if ranks is not None and spec.key in ranks.columns:
             layer_ranks = ranks[spec.key].reindex(ids)
-        classified.append(classify_layer(spec, values[spec.key], ranks=layer_ranks))
+        layer = classify_layer(spec, values[spec.key], ranks=layer_ranks)
+        interval = (rank_intervals or {}).get(spec.key)
+        if interval is not None:
+            aligned = interval.set_axis(interval.index.astype(str)).reindex(ids)[["rank_lo", "rank_hi"]]
+            layer = replace(layer, rank_interval=aligned)
+        classified.append(layer)
     aligned_names = names.set_axis(names.index.astype(str)).reindex(ids) if names is not None else None
     name_list = [
         str(aligned_names.iloc[i]) if aligned_names is not None and pd.notna(aligned_names.iloc[i]) else ids[i]
@@ -654,6 +663,10 @@ def _layer_payload(layer: ClassifiedLayer) -> dict[str, Any]:
         r = pd.to_numeric(layer.ranks, errors="coerce")
         out["ranks"] = [int(v) if pd.notna(v) else None for v in r]
         out["rankOf"] = int(r.notna().sum())
+    if layer.rank_interval is not None:
+        for key, column in (("rankLo", "rank_lo"), ("rankHi", "rank_hi")):
+            v = pd.to_numeric(layer.rank_interval[column], errors="coerce")
+            out[key] = [int(x) if pd.notna(x) else None for x in v]
     return out
 
 

@@ -228,6 +228,9 @@ class ClassifiedLayer:
         Rank per region (1 = best), shown next to the value in the tooltip.
     no_data : int
         Number of regions without a value.
+    rank_interval : pandas.DataFrame, optional
+        ``rank_lo`` and ``rank_hi`` per region (the 5-95 % rank interval of an uncertainty analysis), shown
+        beside the rank.
     """
 
     spec: MapLayer
@@ -238,6 +241,7 @@ class ClassifiedLayer:
     ranks: pd.Series | None = None
     no_data: int = 0
     colours: tuple[str, ...] = field(default=())
+    rank_interval: pd.DataFrame | None = None
 
     @property
     def key(self) -> str:
@@ -477,7 +481,12 @@ def _classify_categorical(spec: MapLayer, values: pd.Series, ranks: pd.Series | 
         position = {c: i for i, c in enumerate(order)}
         classes = np.array([position[v] if v is not None else -1 for v in labels], dtype=np.int64)
         counts = np.bincount(classes[classes >= 0], minlength=len(order))
-    colours = palettes.hotspot_colours(order) if spec.palette == "hotspots" else palettes.categorical(len(order))
+    if spec.palette == "hotspots":
+        colours = palettes.hotspot_colours(order)
+    elif spec.palette == "stability":
+        colours = palettes.stability_colours(order)
+    else:
+        colours = palettes.categorical(len(order))
     legend = tuple(LegendEntry(c, colours[i], int(counts[i])) for i, c in enumerate(order))
     text = pd.Series(labels, index=values.index, dtype=object)
     return ClassifiedLayer(spec, text, classes, legend, 0, ranks, int((classes < 0).sum()), tuple(colours))
@@ -502,6 +511,8 @@ SCORE_LAYERS: Mapping[str, tuple[str, str]] = {
 }
 #: The typology's categories in legend order.
 TYPOLOGY_ORDER = ("magnet", "talent hub", "exporter", "rooted")
+#: The rank-stability classes of an uncertainty analysis, most stable first.
+STABILITY_ORDER = ("stable", "moderate", "volatile")
 #: Hotspot classes in legend order (defined in :mod:`ideopolis.spatial.classes`).
 HOTSPOT_ORDER = GI_STAR_LEGEND
 
@@ -519,6 +530,7 @@ def standard_layers(
     typology: bool = False,
     hotspots: str | None = None,
     hotspot_classes: Sequence[str] = HOTSPOT_ORDER,
+    stability: str | None = None,
 ) -> list[MapLayer]:
     """Return the layer specs for an index run's score columns (known scores first, then the rest).
 
@@ -541,6 +553,9 @@ def standard_layers(
         Add a hotspot layer; the string describes the test (shown under the legend title).
     hotspot_classes : sequence of str
         Hotspot classes in legend order (default: the Gi* classes).
+    stability : str, optional
+        Add the categorical "rank stability" layer (column ``rank_stability``); the string says how the
+        classes were made (shown under the legend title).
 
     Returns
     -------
@@ -589,6 +604,18 @@ def standard_layers(
                 categories=TYPOLOGY_ORDER,
                 group="Lens",
                 description="quadrants of attraction and exposure",
+            )
+        )
+    if stability is not None:
+        out.append(
+            MapLayer(
+                "rank_stability",
+                "Rank stability",
+                kind="categorical",
+                categories=STABILITY_ORDER,
+                palette="stability",
+                group="Scores",
+                description=stability,
             )
         )
     if hotspots is not None:

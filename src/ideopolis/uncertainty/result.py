@@ -27,6 +27,7 @@ type 7), for comparisons with COINr.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from html import escape
@@ -251,6 +252,17 @@ class UncertaintyResult:
             for lo, hi in zip(table["rank_lo"], table["rank_hi"], strict=True)
         ]
         return pd.Series(text, index=table.index, dtype=object)
+
+    def stability_note(self) -> str:
+        """How the stability classes were made, in one line (a map legend's note)."""
+        lo, hi = self.spec.stability
+        n = int(self.ranks["nominal_rank"].notna().sum())
+        floors = STABILITY_FLOORS
+        return (
+            f"width of the 5-95% rank interval over {self.draws:,} draws: stable up to "
+            f"{math.floor(max(floors[0], lo * n))} ranks, moderate up to {math.floor(max(floors[1], hi * n))}, "
+            "else volatile"
+        )
 
     def coinr_stats(self) -> pd.DataFrame:
         """COINr's ``RankStats`` table: Nominal, Mean, Median, Q5 and Q95 (R's default quantile, type 7).

@@ -193,7 +193,10 @@
         } else {
           cell.textContent = fmt(layer.values[i], layer.decimals);
           if (layer.ranks && layer.ranks[i] !== null) {
-            cell.appendChild(el("span", "ido-rank", "rank " + layer.ranks[i] + " of " + layer.rankOf));
+            var rankText = "rank " + layer.ranks[i] + " of " + layer.rankOf;
+            /* an uncertainty analysis's 5-95% rank interval (CONTRACTS section 3) */
+            if (layer.rankLo && layer.rankLo[i] !== null) rankText += " (" + layer.rankLo[i] + "\u2013" + layer.rankHi[i] + ")";
+            cell.appendChild(el("span", "ido-rank", rankText));
           }
         }
         row.appendChild(cell);
