@@ -614,7 +614,7 @@ def standard_layers(
                 kind="categorical",
                 categories=STABILITY_ORDER,
                 palette="stability",
-                group="Scores",
+                group="Uncertainty",
                 description=stability,
             )
         )

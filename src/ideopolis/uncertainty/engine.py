@@ -613,12 +613,17 @@ class Engine:
                             r = int(bad[np.argmin(lo[bad])])
                             exact = fw.node(kid).indicator and not reflected(fw, kid)
                             what = "is" if exact else "can fall to"
+                            varied = any(i.name == "normalise" for i in self.inputs)
+                            fix = (
+                                "normalise onto a positive range in [uncertainty] normalise (minmax l_u = [1, 100]; "
+                                "zscore with a larger mean, m_sd = [10, 1])"
+                                if varied
+                                else "vary normalise too (its default alternatives are positive)"
+                            )
                             raise MethodError(
                                 f"the uncertainty analysis combines {plan.label} aggregation with {table.label}: "
                                 f"{kid!r} {what} {lo[r]:g} for region {self.ids[r]!r}, and a {key} mean needs values "
-                                "> 0; fix: normalise onto a positive range in [uncertainty] normalise (minmax "
-                                "l_u = [1, 100]; zscore with a larger mean, m_sd = [10, 1]) or drop "
-                                f"{key} from [uncertainty] aggregate"
+                                f"> 0; fix: {fix}, or drop {key} from [uncertainty] aggregate"
                             )
                 with np.errstate(invalid="ignore"):
                     lo_hi[agg] = (

@@ -79,7 +79,7 @@ def plot_sensitivity(result: SensitivityResult, path: str | Path) -> Path:
     ax.legend(loc="lower right", frameon=False, fontsize=8)
     ax.set_title(
         f"Sensitivity of the ranks to each uncertain input (Sobol indices, {result.runs:,} runs; "
-        "whiskers: 5-95 % bootstrap)",
+        "whiskers: 5-95 % bootstrap, upper ST, lower S1)",
         fontsize=9,
         loc="left",
     )
