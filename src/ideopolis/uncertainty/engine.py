@@ -297,6 +297,7 @@ class Engine:
         )
         self.alternatives: dict[str, list[Mapping[str, Any]]] = {}
         self.exposure: list[str] = ["all"]
+        self._normalise_from_run = False
         self.inputs = self._resolve()
         self._aggs = [
             (
@@ -354,6 +355,8 @@ class Engine:
             alts: list[Mapping[str, Any]] = list(getattr(spec, step))
             if asked is not None and step not in asked:
                 alts = [nominal[step]]
+                if step == "normalise":
+                    self._normalise_from_run = True
             self.alternatives[step] = alts
             if len(alts) > 1 or (asked is not None and step in asked):
                 inputs.append(Input(step, "discrete", tuple(_step_label(a) for a in alts)))
@@ -613,12 +616,11 @@ class Engine:
                             r = int(bad[np.argmin(lo[bad])])
                             exact = fw.node(kid).indicator and not reflected(fw, kid)
                             what = "is" if exact else "can fall to"
-                            varied = any(i.name == "normalise" for i in self.inputs)
                             fix = (
-                                "normalise onto a positive range in [uncertainty] normalise (minmax l_u = [1, 100]; "
-                                "zscore with a larger mean, m_sd = [10, 1])"
-                                if varied
-                                else "vary normalise too (its default alternatives are positive)"
+                                "vary normalise too (its default alternatives are positive)"
+                                if self._normalise_from_run
+                                else "normalise onto a positive range in [uncertainty] normalise (minmax l_u = "
+                                "[1, 100]; zscore with a larger mean, m_sd = [10, 1])"
                             )
                             raise MethodError(
                                 f"the uncertainty analysis combines {plan.label} aggregation with {table.label}: "

@@ -28,6 +28,7 @@ type 7), for comparisons with COINr.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from html import escape
@@ -131,7 +132,8 @@ def rank_statistics(
     """
     ranks = np.asarray(ranks, dtype=float)
     missing = np.isnan(ranks)
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a region never ranked: its statistics are NaN
         if missing.any():
             median = np.nanmedian(ranks, axis=1) if ranks.shape[1] else np.full(len(ids), np.nan)
             lo = np.nanquantile(ranks, 0.05, axis=1, method="inverted_cdf")
@@ -280,7 +282,8 @@ class UncertaintyResult:
         if self.rank_matrix is None:
             raise ValueError("the rank matrix was not kept; run the analysis with keep_ranks=True")
         r = self.rank_matrix.astype(float)
-        with np.errstate(invalid="ignore"):
+        with np.errstate(invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
             out = pd.DataFrame(
                 {
                     "Nominal": self.ranks["nominal_rank"].astype("Float64").to_numpy(dtype=float, na_value=np.nan),
