@@ -218,7 +218,7 @@ def test_asem_inputs_that_cannot_apply_are_left_out_or_refused() -> None:
 
 
 def test_geometric_mean_over_zeros_is_refused_before_any_draw(metros: ideo.Run) -> None:
-    with pytest.raises(MethodError, match="'ba_plus_share' is 0 for region .* vary normalise too"):
+    with pytest.raises(MethodError, match=r"'ba_plus_share' is 0 for region .* vary normalise too"):
         Engine(metros.index, spec_from_mapping({"vary": ["weights", "aggregate"]}))
     with pytest.raises(
         MethodError, match=r"zscore\(m_sd=\[0, 1\]\): 'ba_plus_share' is -2.1.* normalise onto a positive"
@@ -246,7 +246,7 @@ def test_a_reflected_aggregate_is_checked_by_its_bounds() -> None:
     run = IndexRun(data, fw, config=RunConfig().with_options(treat="none")).run()
     spec = spec_from_mapping({"normalise": [{"method": "zscore", "m_sd": [5, 1]}], "vary": ["normalise", "aggregate"]})
     # every indicator is positive (5 - 2.5 > 0), but neg enters idx reflected: 10 - (5 + 6) < 0
-    with pytest.raises(MethodError, match="'neg' can fall to -0.5.* for region 'r0'"):
+    with pytest.raises(MethodError, match=r"'neg' can fall to -0.5.* for region 'r0'"):
         Engine(run, spec)
 
 
