@@ -11,11 +11,11 @@ from hypothesis import strategies as st
 import ideopolis as ideo
 from ideopolis.errors import ConfigError, MethodError, UnknownMethodError
 from ideopolis.index.run import IndexRun
-from ideopolis.uncertainty import analyse
-from ideopolis.uncertainty.engine import Engine, rank_rows, uniform_design
-from ideopolis.uncertainty.result import ordinal, rank_statistics, stability_class
-from ideopolis.uncertainty.sobol import sobol_analysis
-from ideopolis.uncertainty.spec import UncertaintySpec, spec_from_mapping
+from ideopolis.index.uncertainty import analyse
+from ideopolis.index.uncertainty.engine import Engine, rank_rows, uniform_design
+from ideopolis.index.uncertainty.result import ordinal, rank_statistics, stability_class
+from ideopolis.index.uncertainty.sobol import sobol_analysis
+from ideopolis.index.uncertainty.spec import UncertaintySpec, spec_from_mapping
 
 SEED = 12345
 

@@ -19,9 +19,9 @@ import pandas as pd
 import pytest
 
 from ideopolis.api import score_coinr
-from ideopolis.uncertainty.engine import Draws, Engine, uniform_design
-from ideopolis.uncertainty.result import rank_statistics
-from ideopolis.uncertainty.spec import spec_from_mapping
+from ideopolis.index.uncertainty.engine import Draws, Engine, uniform_design
+from ideopolis.index.uncertainty.result import rank_statistics
+from ideopolis.index.uncertainty.spec import spec_from_mapping
 
 DATA = Path(__file__).parent / "data"
 

@@ -26,13 +26,13 @@ if TYPE_CHECKING:
     from ideopolis.index.explain import Explanation
     from ideopolis.index.profile import RunConfig, load_profile
     from ideopolis.index.run import IndexRun
+    from ideopolis.index.uncertainty.result import UncertaintyResult
     from ideopolis.industry.clusters import ClusterResult
     from ideopolis.maps.interactive import RegionMap
     from ideopolis.regions.datasets import list_datasets
     from ideopolis.regions.model import RegionSet
     from ideopolis.run import Run
     from ideopolis.spatial.hotspots import HotspotResult
-    from ideopolis.uncertainty.result import UncertaintyResult
 
 _LAZY = {
     "load_regions": "ideopolis.api",
@@ -52,7 +52,7 @@ _LAZY = {
     "HotspotResult": "ideopolis.spatial.hotspots",
     "ClusterResult": "ideopolis.industry.clusters",
     "RegionMap": "ideopolis.maps.interactive",
-    "UncertaintyResult": "ideopolis.uncertainty.result",
+    "UncertaintyResult": "ideopolis.index.uncertainty.result",
 }
 
 __all__ = [

@@ -18,11 +18,11 @@ from ideopolis.run import Run
 if TYPE_CHECKING:
     import pandas as pd
 
+    from ideopolis.index.uncertainty.result import UncertaintyResult
     from ideopolis.industry.clusters import ClusterResult
     from ideopolis.maps.interactive import RegionMap
     from ideopolis.regions.model import RegionSet
     from ideopolis.spatial.hotspots import HotspotResult
-    from ideopolis.uncertainty.result import UncertaintyResult
 
 __all__ = ["clusters", "hotspots", "load_regions", "map", "prepare", "score", "score_coinr", "uncertainty"]
 

@@ -27,11 +27,11 @@ from ideopolis.index.profile import RunConfig
 if TYPE_CHECKING:
     from ideopolis.index.explain import Explanation
     from ideopolis.index.run import IndexRun
+    from ideopolis.index.uncertainty.result import UncertaintyResult
     from ideopolis.maps.interactive import RegionMap
     from ideopolis.regions.model import RegionSet
     from ideopolis.spatial.hotspots import HotspotResult
     from ideopolis.spatial.weights import SpatialWeights
-    from ideopolis.uncertainty.result import UncertaintyResult
 
 __all__ = ["Run"]
 
@@ -193,7 +193,7 @@ class Run:
             Threads (the numbers do not depend on it).
         **keys
             Further ``[uncertainty]`` keys (``seed``, ``vary``, ``normalise``, ``aggregate``, ``weights``, ...;
-            see :mod:`ideopolis.uncertainty.spec`), on top of the run's section.
+            see :mod:`ideopolis.index.uncertainty.spec`), on top of the run's section.
 
         Returns
         -------
@@ -213,8 +213,8 @@ class Run:
         >>> sorted(ua.varied()), run.uncertainty is ua
         (['aggregate', 'weights'], True)
         """
-        from ideopolis.uncertainty import analyse
-        from ideopolis.uncertainty.spec import spec_from_mapping
+        from ideopolis.index.uncertainty import analyse
+        from ideopolis.index.uncertainty.spec import spec_from_mapping
 
         section = {k: v for k, v in {**keys, "draws": draws, "sensitivity": sensitivity}.items() if v is not None}
         self.config = self.config.with_options(uncertainty=section if section else True)

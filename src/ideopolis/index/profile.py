@@ -305,8 +305,8 @@ _TOP_KEYS = {"regions", "custom", "coinr", "seed", "framework", "hotspots", "unc
 
 
 def _uncertainty_section(section: object, where: str) -> Mapping[str, Any]:
-    """Check an ``[uncertainty]`` section (see :mod:`ideopolis.uncertainty.spec`) and keep it as given."""
-    from ideopolis.uncertainty.spec import spec_from_mapping
+    """Check an ``[uncertainty]`` section (see :mod:`ideopolis.index.uncertainty.spec`) and keep it as given."""
+    from ideopolis.index.uncertainty.spec import spec_from_mapping
 
     if not isinstance(section, Mapping):
         raise ConfigError(f"[uncertainty] in {where} must be a table")

@@ -17,8 +17,8 @@ from matplotlib.figure import Figure
 from ideopolis.maps.static import plain_text, save_png
 
 if TYPE_CHECKING:
-    from ideopolis.uncertainty.result import UncertaintyResult
-    from ideopolis.uncertainty.sobol import SensitivityResult
+    from ideopolis.index.uncertainty.result import UncertaintyResult
+    from ideopolis.index.uncertainty.sobol import SensitivityResult
 
 __all__ = ["plot_rank_intervals", "plot_sensitivity"]
 

@@ -32,7 +32,7 @@ import pandas as pd
 from ideopolis.errors import ConfigError
 
 if TYPE_CHECKING:
-    from ideopolis.uncertainty.engine import Engine
+    from ideopolis.index.uncertainty.engine import Engine
 
 __all__ = ["SensitivityResult", "sobol_analysis"]
 
@@ -94,7 +94,7 @@ class SensitivityResult:
         -------
         Path
         """
-        from ideopolis.uncertainty.plots import plot_sensitivity
+        from ideopolis.index.uncertainty.plots import plot_sensitivity
 
         return plot_sensitivity(self, path)
 

@@ -37,7 +37,7 @@ from ideopolis.index.steps.aggregate import AGGREGATORS, AggregateSpec, reflecte
 from ideopolis.index.steps.impute import impute
 from ideopolis.index.steps.normalise import scale_bounds
 from ideopolis.index.steps.treat import treat
-from ideopolis.uncertainty.spec import INPUTS, UncertaintySpec
+from ideopolis.index.uncertainty.spec import INPUTS, UncertaintySpec
 
 if TYPE_CHECKING:
     from ideopolis.index.profile import RunConfig
@@ -58,7 +58,7 @@ class Input:
     Attributes
     ----------
     name : str
-        One of :data:`ideopolis.uncertainty.spec.INPUTS`.
+        One of :data:`ideopolis.index.uncertainty.spec.INPUTS`.
     kind : {"discrete", "continuous", "noise"}
         A choice among ``labels``; a number uniform in ``[low, high]``; or one noise variable per node in
         ``nodes`` (the weights).
@@ -236,7 +236,7 @@ class Engine:
     Attributes
     ----------
     inputs : list of Input
-        The inputs varied, in :data:`~ideopolis.uncertainty.spec.INPUTS` order.
+        The inputs varied, in :data:`~ideopolis.index.uncertainty.spec.INPUTS` order.
     alternatives : dict
         ``impute``, ``treat``, ``normalise``, ``aggregate``: the alternatives as step specs (one, the run's
         own, for a step that does not vary).

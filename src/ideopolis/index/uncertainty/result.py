@@ -40,9 +40,9 @@ import pandas as pd
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from ideopolis.uncertainty.engine import Input
-    from ideopolis.uncertainty.sobol import SensitivityResult
-    from ideopolis.uncertainty.spec import UncertaintySpec
+    from ideopolis.index.uncertainty.engine import Input
+    from ideopolis.index.uncertainty.sobol import SensitivityResult
+    from ideopolis.index.uncertainty.spec import UncertaintySpec
 
 __all__ = ["STABILITY_CLASSES", "UncertaintyResult", "ordinal", "rank_statistics", "stability_class"]
 
@@ -354,7 +354,7 @@ class UncertaintyResult:
         -------
         Path
         """
-        from ideopolis.uncertainty.plots import plot_rank_intervals
+        from ideopolis.index.uncertainty.plots import plot_rank_intervals
 
         return plot_rank_intervals(self, path, top=top)
 

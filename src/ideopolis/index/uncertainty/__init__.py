@@ -1,13 +1,13 @@
 """Uncertainty and sensitivity analysis of the ranks (OECD/JRC Handbook step 7; COINr's ``get_sensitivity``).
 
-- :mod:`~ideopolis.uncertainty.spec`: what varies (the ``[uncertainty]`` section of a run profile);
-- :mod:`~ideopolis.uncertainty.engine`: the draws and their fast evaluation (only what a draw changes);
-- :mod:`~ideopolis.uncertainty.result`: each region's median rank, 5-95 % interval, shift and stability class;
-- :mod:`~ideopolis.uncertainty.sobol`: first-order and total Sobol indices with bootstrap intervals (SALib);
-- :mod:`~ideopolis.uncertainty.plots`: the PNG plots.
+- :mod:`~ideopolis.index.uncertainty.spec`: what varies (the ``[uncertainty]`` section of a run profile);
+- :mod:`~ideopolis.index.uncertainty.engine`: the draws and their fast evaluation (only what a draw changes);
+- :mod:`~ideopolis.index.uncertainty.result`: each region's median rank, 5-95 % interval, shift and stability class;
+- :mod:`~ideopolis.index.uncertainty.sobol`: first-order and total Sobol indices with bootstrap intervals (SALib);
+- :mod:`~ideopolis.index.uncertainty.plots`: the PNG plots.
 
 :func:`analyse` runs an analysis on a finished :class:`~ideopolis.index.run.IndexRun`; most users call
-:func:`ideopolis.uncertainty` (the API) or ``ideopolis uncertainty`` (the command), which attach the result to a
+:func:`ideopolis.index.uncertainty` (the API) or ``ideopolis uncertainty`` (the command), which attach the result to a
 :class:`~ideopolis.run.Run` so that its tables, maps and log carry the intervals.
 """
 
@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ideopolis.index.run import IndexRun
-    from ideopolis.uncertainty.engine import Engine
-    from ideopolis.uncertainty.result import UncertaintyResult
-    from ideopolis.uncertainty.spec import UncertaintySpec
+    from ideopolis.index.uncertainty.engine import Engine
+    from ideopolis.index.uncertainty.result import UncertaintyResult
+    from ideopolis.index.uncertainty.spec import UncertaintySpec
 
 __all__ = ["analyse", "resolved_spec"]
 
@@ -92,14 +92,14 @@ def analyse(
     Raises
     ------
     ConfigError, MethodError
-        See :class:`~ideopolis.uncertainty.engine.Engine` and
-        :func:`~ideopolis.uncertainty.sobol.sobol_analysis`.
+        See :class:`~ideopolis.index.uncertainty.engine.Engine` and
+        :func:`~ideopolis.index.uncertainty.sobol.sobol_analysis`.
     """
     import numpy as np
 
-    from ideopolis.uncertainty.engine import Engine, uniform_design
-    from ideopolis.uncertainty.result import UncertaintyResult, rank_statistics
-    from ideopolis.uncertainty.sobol import sobol_analysis
+    from ideopolis.index.uncertainty.engine import Engine, uniform_design
+    from ideopolis.index.uncertainty.result import UncertaintyResult, rank_statistics
+    from ideopolis.index.uncertainty.sobol import sobol_analysis
 
     seed = spec.seed if spec.seed is not None else int(run.config.seed)
     engine = Engine(run, spec)

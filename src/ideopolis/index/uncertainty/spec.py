@@ -200,7 +200,7 @@ class UncertaintySpec:
 
     ``None`` for ``seed``, ``vary``, ``impute``, ``treat`` and ``exposure`` means "decided from the run" (its
     seed; every input that applies; the run's method and one alternative; every exposure measure), see
-    :func:`ideopolis.uncertainty.engine.resolve_inputs`.
+    :func:`ideopolis.index.uncertainty.engine.resolve_inputs`.
 
     Attributes
     ----------
@@ -221,7 +221,7 @@ class UncertaintySpec:
     exposure : tuple of str or None
         ``"all"`` and/or exposure indicator codes.
     sensitivity : bool
-        Whether :func:`ideopolis.uncertainty.uncertainty` also estimates Sobol indices.
+        Whether :func:`ideopolis.index.uncertainty.uncertainty` also estimates Sobol indices.
     sobol_n : int
         Base sample size ``N`` of the Sobol design (``N (d + 2)`` runs for ``d`` inputs); a power of 2.
     bootstrap : int
