@@ -45,8 +45,8 @@ if TYPE_CHECKING:
 
 __all__ = ["Draws", "Engine", "Input", "rank_rows"]
 
-#: Elements of one chunk's ``C x R`` working arrays (8 MB of float64): the chunk size follows from the regions.
-CHUNK_ELEMENTS = 1 << 20
+#: Elements of one chunk's ``C x R`` working arrays (512 kB of float64, cache-sized): the chunk size follows from the regions.
+CHUNK_ELEMENTS = 1 << 16
 #: Most draws in one chunk.
 MAX_CHUNK = 256
 
@@ -639,17 +639,25 @@ class Engine:
         return int(min(MAX_CHUNK, max(1, CHUNK_ELEMENTS // max(1, len(self.ids)))))
 
     def _aggregate(self, table: _Table, plan: _Plan, w: np.ndarray) -> np.ndarray:
-        """Scores of the target for a chunk of draws: ``w`` is ``(C, nodes)``; returns ``(C, R)``."""
+        """Scores of the target for a chunk of draws: ``w`` is ``(C, nodes)``; returns ``(C, R)``.
+
+        A child without missing values adds its weight to a per-draw sum (no ``C x R`` pass for the denominator);
+        only children with gaps carry availability arrays. Positivity for geometric and harmonic means was
+        checked for every table before any draw (:meth:`_check_positive`).
+        """
         c = w.shape[0]
         r = table.values.shape[1]
         low, high = table.bounds
         values: dict[int, np.ndarray] = {}
+        gaps: dict[int, bool] = {}
         tmp = np.empty((c, r))
         for a_i, (pos, kids, refl, is_ind) in enumerate(self._aggs):
             key, p = plan.methods[a_i]
             num = np.zeros((c, r))
-            den = np.zeros((c, r))
-            count: np.ndarray = np.zeros(r)
+            full = np.zeros(c)  # summed weights of the children without gaps
+            den: np.ndarray | None = None  # weights of the available children, where some have gaps
+            count: np.ndarray | None = None
+            n_full = 0
             for kid, rf, ind in zip(kids, refl, is_ind, strict=True):
                 wk = w[:, kid][:, None]
                 if ind:
@@ -657,41 +665,52 @@ class Engine:
                     np.multiply(wk, table.transformed(key, p)[k][None, :], out=tmp)
                     num += tmp
                     if table.complete[k]:
-                        den += wk
-                    else:
-                        np.multiply(wk, table.avail[k][None, :], out=tmp)
-                        den += tmp
-                    count = count + table.avail[k]
+                        full += w[:, kid]
+                        n_full += 1
+                        continue
+                    ok_f: np.ndarray = table.avail[k][None, :]
                 else:
-                    x = values[kid]
+                    x = values.pop(kid)
                     if rf:
                         x = (low + high) - x
-                    ok = ~np.isnan(x)
-                    if key != "arithmetic" and _positive(key, p) and (x[ok] <= 0).any():
-                        raise MethodError(
-                            f"a {key} mean met a value <= 0 in {self.codes[pos]!r}; normalise onto a positive range"
-                        )
-                    num += wk * _transform(x, key, p, ok)
-                    den += wk * ok
-                    count = count + ok
+                    has_gaps = gaps.pop(kid)
+                    ok = ~np.isnan(x) if has_gaps else None
+                    if key == "arithmetic":
+                        t = np.where(ok, x, 0.0) if ok is not None else x
+                    else:
+                        t = _transform(x, key, p, ok if ok is not None else np.ones(x.shape, dtype=bool))
+                    np.multiply(wk, t, out=tmp)
+                    num += tmp
+                    if ok is None:
+                        full += w[:, kid]
+                        n_full += 1
+                        continue
+                    ok_f = ok
+                den = (wk * ok_f) if den is None else den + wk * ok_f
+                count = ok_f.astype(float) if count is None else count + ok_f
+            total = full[:, None] if den is None else den + full[:, None]
             with np.errstate(divide="ignore", invalid="ignore"):
                 if key == "arithmetic":
-                    y = num / den
+                    y = num / total
                 elif key == "geometric" or (key == "generalised" and p == 0):
-                    y = np.exp(num / den)
+                    y = np.exp(num / total)
                 elif key == "harmonic":
-                    y = den / num
+                    y = total / num
                 else:
-                    y = (num / den) ** (1.0 / p)
-            n_kids = len(kids)
-            missing = np.broadcast_to(count == 0, y.shape)
+                    y = (num / total) ** (1.0 / p)
             thr = plan.thresholds[a_i]
-            if thr is not None:
-                missing = missing | np.broadcast_to(count / n_kids < thr, y.shape)
-            y = np.where(missing | (den == 0), np.nan, y)
-            values[pos] = y
+            if count is not None:
+                available = count + n_full
+                missing = (available == 0) | (total == 0)
+                if thr is not None:
+                    missing = missing | (available / len(kids) < thr)
+                y = np.where(missing, np.nan, y)
+            elif (full == 0).any():
+                y[full == 0] = np.nan
             if a_i == self._target_at:
                 return y
+            values[pos] = y
+            gaps[pos] = bool(count is not None or (full == 0).any())
         raise AssertionError("the target is an aggregate")  # pragma: no cover - checked in __init__
 
     def _tasks(self, draws: Draws, chunk: int) -> list[tuple[tuple[int, int, int], int, np.ndarray]]:
