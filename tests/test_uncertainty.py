@@ -313,3 +313,14 @@ def test_spec_round_trips_through_plain_data() -> None:
     )
     assert spec_from_mapping(spec.to_dict()) == spec
     assert spec.normalise[1] == {"method": "zscore", "m_sd": [10.0, 1.0]}  # a name gets the positive defaults
+
+
+@given(st.floats(0.01, 100.0), st.integers(0, 2**31 - 1))
+@settings(max_examples=15, deadline=None)
+def test_weights_are_relative_to_their_siblings(engine: Engine, factor: float, seed: int) -> None:
+    # scaling every weight by one factor changes no score: each aggregate divides by its children's weights
+    draws = engine.decode(uniform_design(4, engine.dims, seed))
+    scaled = type(draws)(**{**draws.__dict__, "weights": draws.weights * factor})
+    a = engine.evaluate(draws, keep_scores=True).scores
+    b = engine.evaluate(scaled, keep_scores=True).scores
+    np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-10)

@@ -32,7 +32,7 @@ def _sobol_table(table: object) -> str:
     return format_table(shown, max_width=60)
 
 
-@app.command(short_help="Rank intervals and Sobol sensitivity of the index to the method's choices.")
+@app.command(short_help="Ranks with intervals; which method choice moves them.")
 @run_options
 def uncertainty(
     where: RegionArgs,

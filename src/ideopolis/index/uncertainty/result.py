@@ -50,6 +50,8 @@ __all__ = ["STABILITY_CLASSES", "UncertaintyResult", "ordinal", "rank_statistics
 STABILITY_CLASSES = ("stable", "moderate", "volatile")
 #: Fewest ranks each class allows, whatever the number of regions.
 STABILITY_FLOORS = (3, 10)
+#: Regions summarised at a time (bounds the memory of :func:`rank_statistics`).
+ROW_BLOCK = 4096
 
 
 def stability_class(width: np.ndarray, n: int, cutoffs: Sequence[float] = (0.05, 0.15)) -> np.ndarray:
@@ -130,20 +132,28 @@ def rank_statistics(
     a         1        3             0.3
     b         1        2             0.2
     """
-    ranks = np.asarray(ranks, dtype=float)
-    missing = np.isnan(ranks)
-    with np.errstate(invalid="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # a region never ranked: its statistics are NaN
-        if missing.any():
-            median = np.nanmedian(ranks, axis=1) if ranks.shape[1] else np.full(len(ids), np.nan)
-            lo = np.nanquantile(ranks, 0.05, axis=1, method="inverted_cdf")
-            hi = np.nanquantile(ranks, 0.95, axis=1, method="inverted_cdf")
-            shift = np.nanmean(np.abs(ranks - nominal[:, None]), axis=1)
-        else:
-            median = np.median(ranks, axis=1)
-            lo = np.quantile(ranks, 0.05, axis=1, method="inverted_cdf")
-            hi = np.quantile(ranks, 0.95, axis=1, method="inverted_cdf")
-            shift = np.abs(ranks - nominal[:, None]).mean(axis=1)
+    ranks = np.asarray(ranks)
+    nominal = np.asarray(nominal, dtype=float)
+    r = ranks.shape[0]
+    median, lo, hi, shift = (np.full(r, np.nan) for _ in range(4))
+    # blocks of regions: the extra memory is one block, never another regions x draws array
+    for start in range(0, r, ROW_BLOCK):
+        rows = slice(start, min(r, start + ROW_BLOCK))
+        block = ranks[rows].astype(float)
+        if not block.shape[1]:
+            continue
+        with np.errstate(invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # a region never ranked: its statistics are NaN
+            if np.isnan(block).any():
+                median[rows] = np.nanmedian(block, axis=1)
+                lo[rows] = np.nanquantile(block, 0.05, axis=1, method="inverted_cdf")
+                hi[rows] = np.nanquantile(block, 0.95, axis=1, method="inverted_cdf")
+                shift[rows] = np.nanmean(np.abs(block - nominal[rows, None]), axis=1)
+            else:
+                median[rows] = np.median(block, axis=1)
+                lo[rows] = np.quantile(block, 0.05, axis=1, method="inverted_cdf")
+                hi[rows] = np.quantile(block, 0.95, axis=1, method="inverted_cdf")
+                shift[rows] = np.abs(block - nominal[rows, None]).mean(axis=1)
     n = int(np.isfinite(nominal).sum())
     out = pd.DataFrame(
         {
