@@ -209,9 +209,9 @@ class Run:
         --------
         >>> import ideopolis as ideo
         >>> run = ideo.score("us-metros")
-        >>> ua = run.run_uncertainty(200, vary=["weights", "aggregate"])
+        >>> ua = run.run_uncertainty(200, vary=["weights", "normalise"])
         >>> sorted(ua.varied()), run.uncertainty is ua
-        (['aggregate', 'weights'], True)
+        (['normalise', 'weights'], True)
         """
         from ideopolis.index.uncertainty import analyse
         from ideopolis.index.uncertainty.spec import spec_from_mapping
