@@ -56,7 +56,7 @@ def uncertainty(
             "--sobol",
             metavar="N",
             min=0,
-            help="Base sample of the Sobol design, a power of 2 (N (d + 2) runs; default 256); 0: no Sobol indices.",
+            help="Base sample N of the Sobol design (N (d + 2) runs; default 256); 0: no Sobol indices.",
         ),
     ] = None,
     top: Annotated[int | None, typer.Option("--top", "-n", min=1, help="Print only the best N regions.")] = None,

@@ -8,14 +8,20 @@ over the regions of ``|rank - nominal rank|`` of the target. Its variance is app
 - **total index** ``ST``: its share including every interaction with the other inputs (Jansen 1999,
   ``mean((f(A) - f(AB_i))^2) / 2V``).
 
-The design is Saltelli's extension of the Sobol' sequence (``N (d + 2)`` runs for ``d`` inputs, no second-order
-terms), scrambled and seeded; the weights are one input (SALib's ``groups``: every noised weight of a draw moves
-together, as COINr's ``get_noisy_weights`` list is one input). SALib's ``sobol.sample`` and ``sobol.analyze``
-compute the sample, the indices and the bootstrap; the confidence intervals here are the 5 % and 95 % quantiles of
-SALib's kept bootstrap resamples (what COINr reports as ``Si_q5``/``Si_q95``), not its normal approximation.
+The design is Saltelli's (2010): two independent uniform matrices ``A`` and ``B`` of ``N`` rows and, for each
+input ``i``, ``AB_i`` = ``A`` with input ``i``'s columns taken from ``B``: ``N (d + 2)`` runs for ``d`` inputs, in
+SALib's row order. The weights are one input (every noised weight of a run moves together, as COINr's list of
+noisy weight sets is one input; SALib's ``groups``). ``A`` and ``B`` are plain Monte Carlo draws from the seeded
+generator, as COINr's ``SA_sample``, not SALib's Sobol' sequence: a scrambled Sobol' sequence gives every
+dimension the same first bit up to a flip, so a two-way choice (treatment on/off, arithmetic/geometric) decoded
+from it is identical or opposite in ``A`` and ``B`` in every row, and its indices come out exactly 0 or biased
+(seen on COINr's ASEM example: treatment's total index 0.00 although switching it moves ranks). SALib's
+``sobol.analyze`` computes the indices and the bootstrap; the confidence intervals here are the 5 % and 95 %
+quantiles of its kept bootstrap resamples (what COINr reports as ``Si_q5``/``Si_q95``), not its normal
+approximation.
 
-SALib fits: it is the field's library for exactly this design and these estimators, it accepts groups, and the
-model evaluations stay ours (the engine computes the ``N (d + 2)`` runs in bulk), so nothing is lost by using it.
+SALib fits: it is the field's library for these estimators and their bootstrap, it accepts groups, and the
+model evaluations stay ours (the engine computes the ``N (d + 2)`` runs in bulk).
 """
 
 from __future__ import annotations
@@ -34,7 +40,7 @@ from ideopolis.errors import ConfigError
 if TYPE_CHECKING:
     from ideopolis.index.uncertainty.engine import Engine
 
-__all__ = ["SensitivityResult", "sobol_analysis"]
+__all__ = ["SensitivityResult", "saltelli_design", "sobol_analysis"]
 
 #: Confidence level of the intervals (5 % to 95 %, as COINr).
 CI_QUANTILES = (0.05, 0.95)
@@ -109,6 +115,47 @@ class SensitivityResult:
         return "\n".join(lines)
 
 
+def saltelli_design(groups: list[str], n: int, seed: int | np.random.SeedSequence) -> np.ndarray:
+    """Saltelli's design for first-order and total indices, in SALib's row order (no second-order rows).
+
+    Parameters
+    ----------
+    groups : list of str
+        The input (group) of each column, as SALib's ``groups``.
+    n : int
+        Rows of ``A`` and ``B``.
+    seed : int or numpy.random.SeedSequence
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n (g + 2), len(groups))``: for each row ``k``, ``A_k``, then ``AB_i`` for every group ``i`` in order of
+        first appearance, then ``B_k``.
+
+    Examples
+    --------
+    >>> x = saltelli_design(["w", "w", "agg"], 2, 1)
+    >>> x.shape
+    (8, 3)
+    >>> bool((x[1, :2] == x[3, :2]).all() and x[1, 2] == x[0, 2])  # AB_w: A with w's columns from B
+    True
+    """
+    rng = np.random.default_rng(seed)
+    k = len(groups)
+    a, b = rng.random((n, k)), rng.random((n, k))
+    names = list(dict.fromkeys(groups))
+    step = len(names) + 2
+    x = np.empty((n * step, k))
+    x[0::step] = a
+    x[step - 1 :: step] = b
+    for i, name in enumerate(names):
+        cols = [j for j, g in enumerate(groups) if g == name]
+        ab = a.copy()
+        ab[:, cols] = b[:, cols]
+        x[i + 1 :: step] = ab
+    return x
+
+
 def _nonzero_seed(seq: np.random.SeedSequence) -> int:
     # SALib's analyze treats seed 0 as "no seed" (``if seed:``): draw a seed >= 1
     return int(seq.generate_state(1, dtype=np.uint32)[0]) | 1
@@ -130,7 +177,7 @@ def sobol_analysis(
     engine : Engine
         The analysis's inputs and its fast evaluation.
     n : int
-        Base sample size ``N`` (a power of 2); the design has ``N (d + 2)`` runs.
+        Base sample size ``N`` (rows of ``A`` and ``B``); the design has ``N (d + 2)`` runs.
     seed : int or numpy.random.SeedSequence
         Seeds the scrambled Sobol' sequence and the bootstrap.
     bootstrap : int
@@ -147,10 +194,9 @@ def sobol_analysis(
     Raises
     ------
     ConfigError
-        With fewer than two inputs varied (a Sobol index then says nothing), or ``n`` not a power of 2.
+        With fewer than two inputs varied (a Sobol index then says nothing), or ``n`` below 8.
     """
     from SALib.analyze import sobol as sobol_analyze
-    from SALib.sample import sobol as sobol_sample
 
     d = len(engine.inputs)
     if d < 2:
@@ -158,8 +204,8 @@ def sobol_analysis(
             "a sensitivity analysis needs at least two uncertain inputs; vary more inputs or run the uncertainty "
             "analysis alone (sensitivity = false)"
         )
-    if n < 2 or n & (n - 1):
-        raise ConfigError(f"the Sobol base sample must be a power of 2; got {n}")
+    if n < 8:
+        raise ConfigError(f"the Sobol base sample must be at least 8; got {n}")
     seq = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
     sample_seq, boot_seq = seq.spawn(2)
     groups = engine.groups()
@@ -169,8 +215,8 @@ def sobol_analysis(
         "bounds": [[0.0, 1.0]] * len(groups),
         "groups": groups,
     }
-    x = sobol_sample.sample(problem, n, calc_second_order=False, scramble=True, seed=_nonzero_seed(sample_seq))
-    draws = engine.decode(np.clip(x, 0.0, 1.0))
+    x = saltelli_design(groups, n, sample_seq)
+    draws = engine.decode(x)
     y = engine.evaluate(draws, keep_ranks=False, workers=workers, progress=progress).shift
     names = [i.name for i in engine.inputs]
     what = [i.describe() for i in engine.inputs]

@@ -37,7 +37,7 @@ continuous ones uniformly over their range. The section::
     balance_weight = [0.1, 0.4]
     exposure = ["all", "telework_share"]
     sensitivity = true                            # also Sobol indices (``ideopolis uncertainty``)
-    sobol_n = 256                                 # base sample of the Sobol design (a power of 2)
+    sobol_n = 256                                 # base sample of the Sobol design (N (d + 2) runs)
     bootstrap = 1000                              # bootstrap resamples of the Sobol confidence intervals
     target = "ideopolis_index"                    # the aggregate whose ranks are analysed
     stability = [0.05, 0.15]                      # the stability classes' cut-offs (share of regions)
@@ -223,7 +223,7 @@ class UncertaintySpec:
     sensitivity : bool
         Whether :func:`ideopolis.index.uncertainty.uncertainty` also estimates Sobol indices.
     sobol_n : int
-        Base sample size ``N`` of the Sobol design (``N (d + 2)`` runs for ``d`` inputs); a power of 2.
+        Base sample size ``N`` of the Sobol design (``N (d + 2)`` runs for ``d`` inputs).
     bootstrap : int
         Bootstrap resamples for the Sobol confidence intervals.
     target : str or None
@@ -360,13 +360,7 @@ def spec_from_mapping(doc: Mapping[str, Any], *, where: str = "the profile") -> 
             raise ConfigError(f"sensitivity in [uncertainty] of {where} must be true or false")
         kw["sensitivity"] = doc["sensitivity"]
     if "sobol_n" in doc:
-        n = _whole(doc["sobol_n"], "sobol_n", where, low=8)
-        if n & (n - 1):
-            raise ConfigError(
-                f"sobol_n is {n} in [uncertainty] of {where}; the Sobol' sequence needs a power of 2 "
-                f"(e.g. {1 << (n.bit_length() - 1)} or {1 << n.bit_length()})"
-            )
-        kw["sobol_n"] = n
+        kw["sobol_n"] = _whole(doc["sobol_n"], "sobol_n", where, low=8)
     if "bootstrap" in doc:
         kw["bootstrap"] = _whole(doc["bootstrap"], "bootstrap", where, low=10)
     if "target" in doc:
