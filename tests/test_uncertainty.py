@@ -221,7 +221,7 @@ def test_geometric_mean_over_zeros_is_refused_before_any_draw(metros: ideo.Run) 
     with pytest.raises(MethodError, match=r"'ba_plus_share' is 0 for region .* vary normalise too"):
         Engine(metros.index, spec_from_mapping({"vary": ["weights", "aggregate"]}))
     with pytest.raises(
-        MethodError, match=r"zscore\(m_sd=\[0, 1\]\): 'ba_plus_share' is -2.1.* normalise onto a positive"
+        MethodError, match=r"zscore\(m_sd=\[0, 1\]\): 'ba_plus_share' is -2.1.* mean above 2.1.*m_sd = \[4, 1\]"
     ):
         Engine(metros.index, spec_from_mapping({"normalise": [{"method": "zscore", "m_sd": [0, 1]}]}))
 

@@ -21,6 +21,7 @@ has no rank.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -619,8 +620,7 @@ class Engine:
                             fix = (
                                 "vary normalise too (its default alternatives are positive)"
                                 if self._normalise_from_run
-                                else "normalise onto a positive range in [uncertainty] normalise (minmax l_u = "
-                                "[1, 100]; zscore with a larger mean, m_sd = [10, 1])"
+                                else self._positive_fix(combo[2], float(lo[r]))
                             )
                             raise MethodError(
                                 f"the uncertainty analysis combines {plan.label} aggregation with {table.label}: "
@@ -632,6 +632,17 @@ class Engine:
                         np.fmin.reduce(np.vstack([lo for _, lo, _ in parts]), axis=0),
                         np.fmax.reduce(np.vstack([hi for _, _, hi in parts]), axis=0),
                     )
+
+    def _positive_fix(self, nrm: int, value: float) -> str:
+        """How to make normalisation alternative ``nrm`` positive where it reached ``value``."""
+        alt = self.alternatives["normalise"][nrm]
+        if alt["method"] == "zscore":
+            m, sd = (float(v) for v in alt.get("m_sd", (0.0, 1.0)))
+            return (
+                f"give this z-score a mean above {m - value:g} in [uncertainty] normalise "
+                f"(m_sd = [{math.ceil(m - value + 1)}, {sd:g}])"
+            )
+        return "normalise onto a positive range in [uncertainty] normalise (minmax l_u = [1, 100])"
 
     # -- evaluation -----------------------------------------------------------------------------------
     def chunk_size(self) -> int:
