@@ -669,17 +669,24 @@ class Engine:
             den: np.ndarray | None = None  # weights of the available children, where some have gaps
             count: np.ndarray | None = None
             n_full = 0
-            for kid, rf, ind in zip(kids, refl, is_ind, strict=True):
-                wk = w[:, kid][:, None]
-                if ind:
-                    k = self.ind_position[self.codes[kid]]
-                    np.multiply(wk, table.transformed(key, p)[k][None, :], out=tmp)
-                    num += tmp
+            ind_kids = [kid for kid, ind in zip(kids, is_ind, strict=True) if ind]
+            if ind_kids:
+                # the indicator children at once: (C x k) weights times (k x R) values, summed over k in order
+                rows = [self.ind_position[self.codes[kid]] for kid in ind_kids]
+                num += np.einsum("ck,kr->cr", w[:, ind_kids], table.transformed(key, p)[rows])
+                gap = [(kid, k) for kid, k in zip(ind_kids, rows, strict=True) if not table.complete[k]]
+                for kid, k in zip(ind_kids, rows, strict=True):
                     if table.complete[k]:
                         full += w[:, kid]
                         n_full += 1
-                        continue
-                    ok_f: np.ndarray = table.avail[k][None, :]
+                if gap:
+                    g_kids, g_rows = [g[0] for g in gap], [g[1] for g in gap]
+                    den = np.einsum("ck,kr->cr", w[:, g_kids], table.avail[g_rows])
+                    count = table.avail[g_rows].sum(axis=0)[None, :]
+            for kid, rf, ind in zip(kids, refl, is_ind, strict=True):
+                wk = w[:, kid][:, None]
+                if ind:
+                    continue
                 else:
                     x = values.pop(kid)
                     if rf:
@@ -696,7 +703,7 @@ class Engine:
                         full += w[:, kid]
                         n_full += 1
                         continue
-                    ok_f = ok
+                    ok_f: np.ndarray = ok
                 den = (wk * ok_f) if den is None else den + wk * ok_f
                 count = ok_f.astype(float) if count is None else count + ok_f
             total = full[:, None] if den is None else den + full[:, None]
