@@ -8,18 +8,21 @@ Per region (COINr's ``get_sensitivity`` ``RankStats``, with the interval as whol
   empirical distribution: ``rank_lo`` is the best rank with at least 5 % of the draws at or above it, ``rank_hi``
   the best rank with at least 95 % of the draws at or above it); 90 % of the draws lie in between;
 - ``mean_abs_shift``: the mean over the draws of ``|rank - nominal_rank|``;
-- ``stability``: a class from the interval's width ``w = rank_hi - rank_lo`` and the regions ranked ``n``:
+- ``stability``: a class from the interval's width ``w = rank_hi - rank_lo``, the regions ranked ``n`` and the
+  region's nominal rank ``r``:
 
-  ============  ===================================================
+  ============  =================================================================
   class         rule (default cut-offs 5 % and 15 %)
-  ============  ===================================================
-  ``stable``    ``w <= max(3, 0.05 n)``
-  ``moderate``  ``w <= max(10, 0.15 n)``
-  ``volatile``  wider
-  ============  ===================================================
+  ============  =================================================================
+  ``stable``    ``w <= max(3, 0.05 n)`` and ``w <= max(3, 2 r)``
+  ``moderate``  ``w <= max(10, 0.15 n)`` and ``w <= max(10, 10 r)``
+  ``volatile``  otherwise
+  ============  =================================================================
 
-  The cut-offs are shares of the regions ranked, so a class means the same on 51 countries and on 3,000
-  counties; the floors (3 and 10 ranks) keep a small set from calling a 2-rank wobble volatile.
+  The shares of ``n`` make a class mean the same among 51 countries and among 3,000 counties; the bounds by
+  the rank itself keep a top rank from passing as stable on a width that is small for the list but large for
+  it ("5th, anywhere from 1st to 134th" is volatile; "12th (8th–19th)" is stable); the floors (3 and 10 ranks)
+  keep a small set from calling a two-rank wobble volatile.
 
 :meth:`UncertaintyResult.coinr_stats` gives COINr's own table (Mean, Median, Q5, Q95 with R's default quantile,
 type 7), for comparisons with COINr.
@@ -50,11 +53,15 @@ __all__ = ["STABILITY_CLASSES", "UncertaintyResult", "ordinal", "rank_statistics
 STABILITY_CLASSES = ("stable", "moderate", "volatile")
 #: Fewest ranks each class allows, whatever the number of regions.
 STABILITY_FLOORS = (3, 10)
+#: Widest interval each class allows as a multiple of the region's own rank (beside the share of the regions).
+STABILITY_RANK_FACTORS = (2, 10)
 #: Regions summarised at a time (bounds the memory of :func:`rank_statistics`).
 ROW_BLOCK = 4096
 
 
-def stability_class(width: np.ndarray, n: int, cutoffs: Sequence[float] = (0.05, 0.15)) -> np.ndarray:
+def stability_class(
+    width: np.ndarray, n: int, cutoffs: Sequence[float] = (0.05, 0.15), rank: np.ndarray | None = None
+) -> np.ndarray:
     """Classify 5-95 % rank intervals of width ``width`` among ``n`` ranked regions (see the module docstring).
 
     Parameters
@@ -65,6 +72,9 @@ def stability_class(width: np.ndarray, n: int, cutoffs: Sequence[float] = (0.05,
         Regions ranked.
     cutoffs : (float, float)
         Shares of ``n`` up to which an interval is ``stable`` and ``moderate``.
+    rank : numpy.ndarray, optional
+        Each region's nominal rank: an interval may also be no wider than twice the rank (stable) or ten times
+        the rank (moderate). Default: no bound by rank.
 
     Returns
     -------
@@ -75,11 +85,19 @@ def stability_class(width: np.ndarray, n: int, cutoffs: Sequence[float] = (0.05,
     --------
     >>> stability_class(np.array([2.0, 40.0, 90.0, 150.0, np.nan]), 925).tolist()
     ['stable', 'stable', 'moderate', 'volatile', None]
+    >>> stability_class(np.array([11.0, 19.0, 133.0]), 3142, rank=np.array([12.0, 2.0, 5.0])).tolist()
+    ['stable', 'moderate', 'volatile']
     """
     w = np.asarray(width, dtype=float)
-    stable = max(STABILITY_FLOORS[0], cutoffs[0] * n)
-    moderate = max(STABILITY_FLOORS[1], cutoffs[1] * n)
-    out = np.where(w <= stable, "stable", np.where(w <= moderate, "moderate", "volatile")).astype(object)
+    r = np.full(w.shape, np.inf) if rank is None else np.asarray(rank, dtype=float)
+    stable = np.minimum(
+        max(STABILITY_FLOORS[0], cutoffs[0] * n), np.maximum(STABILITY_FLOORS[0], STABILITY_RANK_FACTORS[0] * r)
+    )
+    moderate = np.minimum(
+        max(STABILITY_FLOORS[1], cutoffs[1] * n), np.maximum(STABILITY_FLOORS[1], STABILITY_RANK_FACTORS[1] * r)
+    )
+    with np.errstate(invalid="ignore"):
+        out = np.where(w <= stable, "stable", np.where(w <= moderate, "moderate", "volatile")).astype(object)
     out[np.isnan(w)] = None
     return out
 
@@ -165,7 +183,7 @@ def rank_statistics(
             "rank_lo": pd.array(lo, dtype="Float64").astype("Int64"),
             "rank_hi": pd.array(hi, dtype="Float64").astype("Int64"),
             "mean_abs_shift": shift,
-            "stability": pd.array(stability_class(hi - lo, n, cutoffs), dtype="string"),
+            "stability": pd.array(stability_class(hi - lo, n, cutoffs, rank=nominal), dtype="string"),
         },
         index=pd.Index(ids, name="id"),
     )
@@ -275,8 +293,8 @@ class UncertaintyResult:
         floors = STABILITY_FLOORS
         return (
             f"width of the 5-95% rank interval over {self.draws:,} draws: stable up to "
-            f"{math.floor(max(floors[0], lo * n))} ranks, moderate up to {math.floor(max(floors[1], hi * n))}, "
-            "else volatile"
+            f"{math.floor(max(floors[0], lo * n))} ranks and twice the rank, moderate up to "
+            f"{math.floor(max(floors[1], hi * n))} and 10 times the rank, else volatile"
         )
 
     def coinr_stats(self) -> pd.DataFrame:
