@@ -745,7 +745,11 @@ class Run:
         head = f"Run of {self.name}: {len(self.scores):,} regions scored"
         if self.dropped:
             head += f", {len(self.dropped):,} dropped by screening"
-        return "\n".join([head, self.method_line(), "", format_table(self.top(5))])
+        lines = [head, self.method_line()]
+        if self._uncertainty is not None:
+            unc = self._uncertainty
+            lines.append(f"rank intervals: 5-95% of {unc.draws:,} draws (seed {unc.seed}) of {', '.join(unc.varied())}")
+        return "\n".join([*lines, "", format_table(self.top(5))])
 
     def _repr_html_(self) -> str:
         """The summary as HTML (notebooks): the method line and the top ten regions."""
