@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -57,3 +58,17 @@ ASEM = TESTS / "data" / "coinr-asem"
 def asem_paths() -> tuple[Path, Path]:
     """COINr's ASEM example (iData, iMeta), committed under tests/data/coinr-asem."""
     return ASEM / "asem_iData.csv", ASEM / "asem_iMeta.csv"
+
+
+# -- maps -------------------------------------------------------------------------------------------------
+
+#: The bundled sets every map test draws.
+MAP_SETS = ("us-metros", "us-counties", "eu-nuts2")
+
+
+@pytest.fixture(scope="session")
+def bundled_maps() -> dict[str, Any]:
+    """The offline map of each bundled set (default run, its hotspot layer), built once per session."""
+    import ideopolis as ideo
+
+    return {name: ideo.score(name).map(offline=True) for name in MAP_SETS}

@@ -196,5 +196,5 @@ def test_rebuild_is_byte_identical(shared_data: Path, tmp_path: Path) -> None:
         }
 
     built = digests(out)
-    assert len(built) == 16  # 7 files in us-metros, 5 in us-counties, 4 in eu-nuts2
+    assert len(built) == 17  # 7 files in us-metros, 5 in us-counties, 5 in eu-nuts2
     assert built == digests(REGIONS)

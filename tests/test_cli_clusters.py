@@ -53,6 +53,15 @@ def test_cluster_valleys_table_and_map(lattice: Path, tmp_path: Path, runner: Cl
     assert log["regions"] == str(lattice.resolve())  # the log is a profile: any command replays it
 
 
+def test_cluster_print_map_as_svg_with_a_title(lattice: Path, tmp_path: Path, runner: CliRunner) -> None:
+    svg = tmp_path / "alpha.svg"
+    args = ["clusters", "--cluster", "Alpha", "-r", str(lattice), "--print", str(svg), "--title", "Alpha valley"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.stderr
+    text = svg.read_text()
+    assert text.startswith("<?xml") and "Alpha valley" in text
+
+
 def test_cluster_list_without_arguments(lattice: Path, tmp_path: Path, runner: CliRunner) -> None:
     out = tmp_path / "list.csv"
     result = runner.invoke(app, ["clusters", "-r", str(lattice), "--out", str(out)])
@@ -70,8 +79,10 @@ def test_cluster_list_without_arguments(lattice: Path, tmp_path: Path, runner: C
         (["--png", "x.png"], "error: --png maps one cluster; fix: add --cluster NAME"),
         (["--suppressed", "guess"], "error: unknown suppressed-cell method 'guess'"),
         (["--cluster", "Alpha", "--out", "x.txt"], "error: x.txt: unsupported output format"),
+        (["--cluster", "Alpha", "--png", "x.tif"], "error: x.tif: a print map is written as .png, .svg or .pdf"),
+        (["--cluster", "Alpha", "--dpi", "90"], "error: --title and --dpi shape the print map; fix: add"),
     ],
-    ids=["ambiguous", "unknown-region", "unknown-cluster", "png-without-cluster", "suppressed", "out"],
+    ids=["ambiguous", "unknown-region", "unknown-cluster", "png-without-cluster", "suppressed", "out", "suffix", "dpi"],
 )
 def test_user_errors_are_one_line(lattice: Path, runner: CliRunner, args: list[str], message: str) -> None:
     result = runner.invoke(app, ["clusters", "-r", str(lattice), *args])

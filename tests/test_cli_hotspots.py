@@ -109,7 +109,7 @@ def test_other_weights_by_option(lattice: Path, runner: CliRunner) -> None:
         (["--k", "3"], "error: k applies to knn weights only, not to queen"),
         (["--alternative", "less"], "error: unknown alternative 'less'; choose one of: folded, directed"),
         (["--out", "hot.txt"], "error: hot.txt: unsupported output format"),
-        (["--png", "hot.jpg"], "error: hot.jpg: --png needs a file name ending in .png"),
+        (["--png", "hot.jpg"], "error: hot.jpg: a print map is written as .png, .svg or .pdf; fix: end the file name"),
     ],
     ids=[
         "indicator", "constant", "permutations", "statistic", "correction", "weights", "band", "index-weights", "k",
@@ -135,3 +135,45 @@ def test_default_is_the_ideopolis_index_on_a_bundled_set(runner: CliRunner) -> N
     assert result.exit_code == 0, result.stderr
     assert result.stdout.startswith("Hot and cold spots (Getis-Ord Gi*) of ideopolis_index on us-counties")
     assert "Honolulu County, HI (15003)" in result.stderr
+
+
+def test_hotspots_html_map_of_any_indicator(lattice: Path, tmp_path: Path, runner: CliRunner) -> None:
+    import json
+    import re
+
+    page = tmp_path / "hot.html"
+    args = ["hotspots", "-r", str(lattice), "--permutations", "199", "--html", str(page), "--offline"]
+    result = runner.invoke(app, [*args, "--title", "Where demo clusters", "-W", "knn", "--neighbours", "4"])
+    assert result.exit_code == 0, result.stderr
+    assert f"wrote {page}" in result.stdout
+    payload = json.loads(re.search(r'id="ideopolis-data">(.*?)</script>', page.read_text(), re.S).group(1))
+    assert payload["title"] == "Where demo clusters"
+    assert [layer["key"] for layer in payload["layers"]] == ["hotspots", "demo"]
+    assert payload["active"] == "hotspots"
+    assert "4 nearest neighbours" in payload["layers"][0]["method"]
+    assert tomllib.loads((tmp_path / "hot.html.run.toml").read_text())["hotspots"]["k"] == 4
+
+
+def test_hotspots_print_map_title_dpi_and_formats(lattice: Path, tmp_path: Path, runner: CliRunner) -> None:
+    for suffix, magic in ((".pdf", b"%PDF"), (".svg", b"<?xm")):
+        out = tmp_path / f"h{suffix}"
+        args = ["hotspots", "-r", str(lattice), "--permutations", "99", "--print", str(out), "--title", "Demo"]
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0, result.stderr
+        assert out.read_bytes()[:4] == magic
+    assert b"Demo" in (tmp_path / "h.svg").read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--dpi", "90"], "error: --dpi sets the resolution of the print map; fix: add --png FILE"),
+        (["--offline"], "error: --offline and --embed shape the --html map; fix: add --html FILE"),
+        (["--html", "x.htm_"], "error: x.htm_: --html writes an .html page"),
+        (["--png", "x.gif"], "error: x.gif: a print map is written as .png, .svg or .pdf"),
+    ],
+)
+def test_hotspots_map_option_errors(args: list[str], message: str, lattice: Path, runner: CliRunner) -> None:
+    result = runner.invoke(app, ["hotspots", "-r", str(lattice), *args])
+    assert result.exit_code == 1
+    assert result.stderr.startswith(message), result.stderr

@@ -85,3 +85,26 @@ def test_every_region_is_found_by_its_id_and_by_its_own_unique_name(names: list[
         assert find_region(series, str(rid)) == rid
         if sum(fold(n) == fold(name) for n in names) == 1 and fold(name):
             assert find_region(series, name) == rid
+
+
+def test_aliases_find_a_region_by_another_name() -> None:
+    names = pd.Series({"FR10": "Ile-de-France", "PL71": "Łódzkie", "NL33": "Zuid-Holland", "NL32": "Noord-Holland"})
+    aliases = pd.Series(
+        {"Paris": "FR10", "Łódź": "PL71", "Rotterdam": "NL33", "Den Haag": "NL33", "Amsterdam": "NL32", "Gone": "XX99"}
+    )
+    assert find_region(names, "paris", aliases=aliases) == "FR10"
+    assert find_region(names, "LODZ", aliases=aliases) == "PL71"  # folded alike
+    assert find_region(names, "den", aliases=aliases) == "NL33"  # an alias's start
+    with pytest.raises(RegionNotFoundError, match="'holland' matches 2 regions"):  # names come first
+        find_region(names, "holland", aliases=aliases)
+    with pytest.raises(RegionNotFoundError, match="no region 'Gone'"):  # an alias of a region not in the set
+        find_region(names, "Gone", aliases=aliases)
+
+
+def test_bundled_eu_set_finds_capitals() -> None:
+    from ideopolis.regions.model import load_region_set
+
+    rs = load_region_set("eu-nuts2")
+    assert rs.find("Paris") == "FR10" and rs.find("warszawa") == "PL91" and rs.find("Munchen") == "DE21"
+    assert rs.search_aliases is not None and set(rs.search_aliases) <= set(rs.ids)
+    assert load_region_set("us-metros").search_aliases is None

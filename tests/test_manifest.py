@@ -110,3 +110,16 @@ def test_read_manifest_reports_a_missing_file(tmp_path: Path) -> None:
     assert read_manifest(tmp_path, report) is None
     assert report.codes() == ["manifest-missing"]
     assert "or pass --geometry, --indicators and --id" in report.lines()[0]
+
+
+def test_spatial_weights_of_a_set() -> None:
+    raw = {**MINIMAL, "region_set": {**MINIMAL["region_set"], "spatial_weights": "KNN"}}
+    m, report = _parse(raw)
+    assert report.problems == [] and m.spatial_weights == "knn"
+    assert _parse(MINIMAL)[0].spatial_weights is None
+    raw = {**MINIMAL, "region_set": {**MINIMAL["region_set"], "spatial_weights": "rook"}}
+    m, report = _parse(raw)
+    (problem,) = report.errors
+    assert problem.where == "[region_set] spatial_weights" and "unknown spatial weights 'rook'" in problem.message
+    assert "queen" in problem.fix and "knn" in problem.fix
+    assert m.spatial_weights is None

@@ -16,6 +16,7 @@ from ideopolis.maps import encode, frame, layers, palettes, static
 from ideopolis.maps.encode import (
     decode_geometry,
     encode_geometry,
+    mesh_arcs,
     pack_varints,
     polygonal,
     prepare_geometry,
@@ -152,3 +153,56 @@ def test_us_counties_view_is_the_conterminous_us(shared_data):
     assert aleutians[2] - aleutians[0] < 30  # no longer spans the globe
     enc = encode_geometry(prep.shapes)
     assert len(enc.payload["arcs"]) + len(enc.payload["shapes"]) < 400_000
+
+
+def _arc_lines(enc) -> list:
+    """The arcs of an encoding as lines in degrees (decoded independently of decode_geometry)."""
+    sx, sy = enc.payload["scale"]
+    tx, ty = enc.payload["translate"]
+    stream = unpack_varints(enc.payload["arcs"])
+    lines, pos, x, y = [], 0, 0, 0
+    while pos < len(stream):
+        count = stream[pos]
+        pos += 1
+        pts = []
+        for _ in range(count):
+            dx, dy = unzigzag(stream[pos : pos + 2])
+            pos += 2
+            x, y = x + dx, y + dy
+            pts.append((x * sx + tx, y * sy + ty))
+        lines.append(LineString(pts) if len(pts) > 1 else None)
+    return lines
+
+
+def test_group_outlines_are_the_dissolved_boundaries():
+    """The mesh of arcs between groups and on the outside equals the boundary of the regions dissolved by group."""
+    import geopandas as gpd
+
+    prep = prepare_geometry(synthetic_geometry(), tolerance=0)
+    enc = encode_geometry(prep.shapes, quantization=10_000)
+    # the 8 x 5 grid split into a west and an east half; the islands and Aleutia a group each
+    labels = [
+        ("west" if int(i[1:]) % 8 < 4 else "east") if i.startswith("M") else ("islands" if i.startswith("I") else i)
+        for i in prep.shapes.index
+    ]
+    lines = _arc_lines(enc)
+    mesh = shapely.union_all([lines[a] for a in mesh_arcs(enc, labels) if lines[a] is not None])
+    frame = gpd.GeoDataFrame({"g": labels}, geometry=list(prep.shapes.array), crs=4326).dropna(subset=["geometry"])
+    dissolved = shapely.union_all(list(frame.dissolve("g").boundary))
+    tolerance = 2 * max(enc.payload["scale"])
+    assert mesh.difference(dissolved.buffer(tolerance)).length == pytest.approx(0, abs=1e-9)
+    assert dissolved.difference(mesh.buffer(tolerance)).length == pytest.approx(0, abs=1e-9)
+    # the border between the halves is in, the borders inside each half are not
+    assert mesh.intersects(LineString([(-96.5, 37.5), (-95.5, 37.5)]))  # crosses x = -96
+    assert not mesh.intersects(LineString([(-98.5, 37.5), (-97.5, 37.5)]))  # crosses x = -98, inside the west
+
+
+def test_every_arc_borders_one_or_two_regions():
+    prep = prepare_geometry(synthetic_geometry(), tolerance=0)
+    enc = encode_geometry(prep.shapes, quantization=10_000)
+    assert len(enc.arc_regions) == enc.n_arcs
+    assert {len(users) for users in enc.arc_regions} <= {1, 2}
+    aleutia = prep.shapes.index.get_loc("AM1")  # its two parts meet at 180 degrees: that arc is inside it
+    assert (aleutia, aleutia) in enc.arc_regions
+    same = ["all"] * len(prep.shapes)
+    assert [a for a in mesh_arcs(enc, same)] == [a for a, users in enumerate(enc.arc_regions) if len(users) == 1]

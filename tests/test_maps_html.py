@@ -114,7 +114,9 @@ def test_data_strings_are_escaped(offline_html):
     assert "Test &lt;map&gt; &amp; title" in offline_html  # the <title>
     payload = _payload(offline_html)
     assert EVIL in payload["names"]
-    assert "innerHTML" not in offline_html.split("ideopolis map: draws every region once")[1].split("</script>")[0]
+    script = offline_html.split(" * ideopolis map page.")[1].split("</script>")[0]
+    for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function"):
+        assert sink not in script, sink
 
 
 def test_run_parameters_are_embedded(offline_html):
@@ -176,5 +178,25 @@ def test_source_line_names_the_span_of_data_years() -> None:
     }
     rs = SimpleNamespace(manifest=SimpleNamespace(sources=("Census",)), indicators=metas, name="x")
     line = source_line(rs, method="m", classes="quantiles, 5 classes")
-    assert line.startswith("Data: Census (data years 2000-2023; each indicator's vintage is in the region's popup).")
+    assert line.startswith("Data: Census (data years 2000-2023; each indicator's year is in the region card).")
     assert line.endswith("Method: m. Classes: quantiles, 5 classes. Map: ideopolis.")
+
+
+def test_card_values_of_whole_numbers_show_no_decimals():
+    """'7 clusters', never '7.00 clusters'; a share stays a percentage with its decimals."""
+    geometry = synthetic_geometry()
+    ids = geometry.index
+    table = synthetic_indicators(ids)
+    table["n_clusters"] = [float(i % 9) for i in range(len(ids))]  # a level that counts things
+    table["jobs"] = [1000.0 * i + 12345 for i in range(len(ids))]
+    fields = [
+        PopupField("n_clusters", "Strong clusters", unit="clusters (of 51)", kind="level"),
+        PopupField("jobs", "Jobs", unit="jobs", kind="count"),
+        PopupField("ba_share", "Adults with a degree", kind="share"),
+    ]
+    inputs = prepare_map(
+        geometry, synthetic_scores(ids), standard_layers(["talent"]), popup_values=table, popup_fields=fields
+    )
+    got = {f["key"]: f["decimals"] for f in inputs.popup["fields"]}
+    assert got == {"n_clusters": 0, "jobs": 0, "ba_share": 1}
+    assert inputs.popup["values"][0][7] == 7 and isinstance(inputs.popup["values"][0][7], int)

@@ -151,9 +151,26 @@ def test_categorical_order_labels_and_no_data():
         MapLayer("typology", "Typology", kind="categorical", categories=("magnet", "talent hub", "exporter", "rooted")),
         values,
     )
-    assert [e.label for e in layer.legend] == ["magnet", "talent hub", "exporter", "rooted"]
-    assert layer.classes.tolist() == [3, 1, -1, 0, -1]
-    assert layer.colours == tuple(palettes.OKABE_ITO[:4])
+    # "exporter" holds no region: not listed, and the others keep the colours of the full order
+    assert [e.label for e in layer.legend] == ["magnet", "talent hub", "rooted"]
+    assert [e.count for e in layer.legend] == [1, 1, 1]
+    assert layer.classes.tolist() == [2, 1, -1, 0, -1]
+    ok = palettes.OKABE_ITO
+    assert layer.colours == (ok[0], ok[1], ok[3])
+
+
+def test_an_empty_hotspot_class_is_left_out_but_not_significant_stays():
+    values = pd.Series(["Hot spot 95%", "Hot spot 95%", "Cold spot 90%", None])
+    classes = ("Hot spot 99%", "Hot spot 95%", "Hot spot 90%", "Cold spot 90%", "Not significant", "No neighbours")
+    layer = classify_layer(
+        MapLayer("hotspots", "Hotspots", kind="categorical", categories=classes, palette="hotspots"), values
+    )
+    assert [(e.label, e.count) for e in layer.legend] == [
+        ("Hot spot 95%", 2),
+        ("Cold spot 90%", 1),
+        ("Not significant", 0),
+    ]
+    assert layer.colours == tuple(palettes.hotspot_colours(["Hot spot 95%", "Cold spot 90%", "Not significant"]))
 
 
 def test_hotspot_colours_and_not_significant_grey():

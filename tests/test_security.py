@@ -236,13 +236,13 @@ def test_terminal_commands_print_hostile_strings_as_they_are(
 def drawn_figures(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     """Keep every figure the CLI saves as PNG (the real figure, still written as PNG)."""
     figures: list[Any] = []
-    save = maps_api.save_png
+    save = maps_api.save_figure
 
     def keep(fig: Any, path: Any) -> int:
         figures.append(fig)
         return save(fig, path)
 
-    monkeypatch.setattr(maps_api, "save_png", keep)
+    monkeypatch.setattr(maps_api, "save_figure", keep)
     return figures
 
 

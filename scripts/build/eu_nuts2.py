@@ -12,10 +12,148 @@ from . import datasheet, geo, output
 from . import occupations as oc
 from . import readers_eu as r
 from .readers_us import read_oews
-from .spec import EUROSTAT_LICENSE, Group, Indicator, RegionSet
+from .spec import EUROSTAT_LICENSE, Group, Indicator, RegionSet, SideTable
 from .us_spec import LENS_SOURCES, OEWS, PUBLIC_DOMAIN
 
 TOLERANCE = 0.02
+
+#: Other names a reader searches a NUTS-2 region by: its capital or a large city in it, in English and in the
+#: local spelling when they differ. Facts of geography (the NUTS-2 region each city lies in, by the NUTS
+#: classification: Eurostat, *NUTS - Nomenclature of territorial units for statistics*); only cities that lie in
+#: one region of the set, and none whose name already finds the region (Wien, Berlin, Stockholm).
+CITY_ALIASES: tuple[tuple[str, str], ...] = (
+    ("AL02", "Tirana"),
+    ("AT22", "Graz"),
+    ("AT31", "Linz"),
+    ("AT13", "Vienna"),
+    ("AT33", "Innsbruck"),
+    ("BE10", "Brussels"),
+    ("BE23", "Ghent"),
+    ("BE23", "Gent"),
+    ("BG41", "Sofia"),
+    ("CH01", "Geneva"),
+    ("CH01", "Genève"),
+    ("CH01", "Lausanne"),
+    ("CH02", "Bern"),
+    ("CH03", "Basel"),
+    ("CY00", "Nicosia"),
+    ("CZ01", "Prague"),
+    ("CZ06", "Brno"),
+    ("CZ08", "Ostrava"),
+    ("DE21", "Munich"),
+    ("DE21", "München"),
+    ("DE25", "Nuremberg"),
+    ("DE25", "Nürnberg"),
+    ("DE71", "Frankfurt am Main"),
+    ("DEA2", "Cologne"),
+    ("DEA5", "Dortmund"),
+    ("DK01", "Copenhagen"),
+    ("DK01", "København"),
+    ("DK03", "Odense"),
+    ("DK04", "Aarhus"),
+    ("EE00", "Tallinn"),
+    ("EL30", "Athens"),
+    ("EL30", "Athina"),
+    ("EL52", "Thessaloniki"),
+    ("ES21", "Bilbao"),
+    ("ES24", "Zaragoza"),
+    ("ES51", "Barcelona"),
+    ("ES61", "Sevilla"),
+    ("ES61", "Seville"),
+    ("ES61", "Málaga"),
+    ("FI19", "Tampere"),
+    ("FI1C", "Turku"),
+    ("FI1D", "Oulu"),
+    ("FR10", "Paris"),
+    ("FRE1", "Lille"),
+    ("FRF1", "Strasbourg"),
+    ("FRG0", "Nantes"),
+    ("FRI1", "Bordeaux"),
+    ("FRJ2", "Toulouse"),
+    ("FRK2", "Lyon"),
+    ("FRL0", "Marseille"),
+    ("FRL0", "Nice"),
+    ("HR03", "Split"),
+    ("IE04", "Galway"),
+    ("IE05", "Cork"),
+    ("IE06", "Dublin"),
+    ("IS00", "Reykjavík"),
+    ("ITC1", "Torino"),
+    ("ITC1", "Turin"),
+    ("ITC3", "Genoa"),
+    ("ITC3", "Genova"),
+    ("ITC4", "Milan"),
+    ("ITC4", "Milano"),
+    ("ITF3", "Naples"),
+    ("ITF3", "Napoli"),
+    ("ITF4", "Bari"),
+    ("ITG1", "Palermo"),
+    ("ITH3", "Venezia"),
+    ("ITH3", "Venice"),
+    ("ITH5", "Bologna"),
+    ("ITI1", "Firenze"),
+    ("ITI1", "Florence"),
+    ("ITI4", "Roma"),
+    ("ITI4", "Rome"),
+    ("LT01", "Vilnius"),
+    ("LT02", "Kaunas"),
+    ("LV00", "Riga"),
+    ("ME00", "Podgorica"),
+    ("MK00", "Skopje"),
+    ("MT00", "Valletta"),
+    ("NL32", "Amsterdam"),
+    ("NL33", "Den Haag"),
+    ("NL33", "Rotterdam"),
+    ("NL33", "The Hague"),
+    ("NL41", "Eindhoven"),
+    ("NO06", "Trondheim"),
+    ("NO0A", "Bergen"),
+    ("PL21", "Kraków"),
+    ("PL22", "Katowice"),
+    ("PL41", "Poznań"),
+    ("PL51", "Wrocław"),
+    ("PL63", "Gdańsk"),
+    ("PL71", "Łódź"),
+    ("PL91", "Warsaw"),
+    ("PL91", "Warszawa"),
+    ("PT11", "Porto"),
+    ("PT17", "Lisbon"),
+    ("RO11", "Cluj-Napoca"),
+    ("RO21", "Iași"),
+    ("RO32", "Bucharest"),
+    ("RO42", "Timișoara"),
+    ("RS12", "Novi Sad"),
+    ("SE12", "Uppsala"),
+    ("SE22", "Malmö"),
+    ("SE23", "Gothenburg"),
+    ("SE23", "Göteborg"),
+    ("SI03", "Maribor"),
+    ("SI04", "Ljubljana"),
+    ("SK01", "Bratislava"),
+    ("SK04", "Košice"),
+    ("UKC2", "Newcastle upon Tyne"),
+    ("UKD7", "Liverpool"),
+    ("UKE3", "Sheffield"),
+    ("UKE4", "Leeds"),
+    ("UKG3", "Birmingham"),
+    ("UKL2", "Cardiff"),
+    ("UKM7", "Edinburgh"),
+    ("UKM8", "Glasgow"),
+    ("UKN0", "Belfast"),
+)
+ALIASES_TABLE = SideTable(
+    "search_aliases",
+    "aliases.csv",
+    "Other names to search a region by: the capital or a large city in it (Paris finds Ile-de-France). Used by "
+    "map search and every command that takes a region; a reference table (keyed by the alias).",
+    key_column="alias",
+    columns=(
+        ("alias", "a city's name (English, and local spelling where it differs)"),
+        ("nuts_id", "its NUTS-2 region"),
+    ),
+    source="The NUTS-2 region each city lies in (Eurostat NUTS classification); compiled for ideopolis",
+    license="Facts, compiled for ideopolis (MIT)",
+)
 LENS_ROUTE = "sector_mix_x_us_staffing"
 EU_MEASURES = {
     # measure: (count column, indicator column, label, kind, weight)
@@ -362,6 +500,7 @@ def region_set() -> RegionSet:
         "UK, Norway, Iceland, Switzerland, Liechtenstein, Croatia, Albania and Serbia.",
         id_column="nuts_id",
         name_column="name",
+        reference_tables=[ALIASES_TABLE],
         license="Eurostat data CC BY 4.0; boundaries (c) EuroGeographics, (c) European Union - GISCO; see DATASHEET.md",
         sources=[
             "Eurostat",
@@ -427,6 +566,16 @@ def _latest(panel: pd.DataFrame, column: str, first: int, last: int) -> pd.DataF
     sub = panel[panel["year"].between(first, last) & panel[column].notna()]
     last_rows = sub.sort_values(["nuts_id", "year"]).groupby("nuts_id").tail(1).set_index("nuts_id")
     return pd.DataFrame({column: last_rows[column], f"{column}_year": last_rows["year"].astype(float)})
+
+
+def write_aliases(ids: set[str], path: Path) -> None:
+    """Write :data:`CITY_ALIASES` as ``alias,nuts_id`` (UTF-8, sorted), checking every region exists."""
+    unknown = sorted({rid for rid, _ in CITY_ALIASES} - ids)
+    if unknown:
+        raise ValueError(f"city aliases name regions not in the set: {unknown}")
+    rows = sorted((alias, rid) for rid, alias in CITY_ALIASES)
+    text = "alias,nuts_id\n" + "".join(f"{alias},{rid}\n" for alias, rid in rows)
+    path.write_bytes(text.encode("utf-8"))
 
 
 def build(shared: Path, out_dir: Path) -> dict[str, float]:
@@ -513,6 +662,7 @@ def build(shared: Path, out_dir: Path) -> dict[str, float]:
     output.write_indicators_csv(final, rs, out_dir / "indicators.csv", ["nuts_id", "name", "country", "lens_route"])
     output.write_geoparquet(list(keys), simplified, "nuts_id", out_dir / "geometry.parquet")
     output.write_manifest(rs, out_dir / "manifest.toml")
+    write_aliases(set(keys), out_dir / ALIASES_TABLE.file)
     sections = [
         (
             "Geometry and NUTS versions",

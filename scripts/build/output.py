@@ -210,6 +210,8 @@ def write_manifest(region_set: RegionSet, path: Path) -> None:
         doc["region_set"]["vintage"] = region_set.vintage
     if region_set.default_indicator:
         doc["region_set"]["default_indicator"] = region_set.default_indicator
+    if region_set.spatial_weights:
+        doc["region_set"]["spatial_weights"] = region_set.spatial_weights
     if region_set.long_tables:
         entries = []
         for t in region_set.long_tables:

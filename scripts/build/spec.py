@@ -152,6 +152,7 @@ class RegionSet:
     reference_tables: list[SideTable] = field(default_factory=list)
     vintage: str | None = None
     default_indicator: str | None = None
+    spatial_weights: str | None = None
 
 
 def _number(value: float) -> int | float:

@@ -86,6 +86,9 @@ def region_set() -> RegionSet:
         indicators=indicators,
         vintage="2000-2023 (see DATASHEET.md per indicator)",
         default_indicator="ba_plus_share",
+        # Metro and micro areas do not tile the country: under queen contiguity 38 of 935 have no neighbour
+        # and 92 only one (docs/hotspots-and-clusters.md), so hotspot tests use k nearest neighbours.
+        spatial_weights="knn",
         long_tables=[
             SideTable(
                 "industry_employment",

@@ -362,6 +362,36 @@ class Run:
         out.index.name = "id"
         return out
 
+    def region_facts(self) -> pd.DataFrame:
+        """Return human-readable facts about each region, one column per fact (e.g. "Scored on").
+
+        The region card of a map and the profile page show each column as a row under the headline. This
+        base version has no facts: an empty frame indexed by the region ids.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Index = region ids; string columns ("" where a fact does not apply).
+        """
+        ids = self.regions.ids if self.regions is not None else self.scores.index
+        return pd.DataFrame(index=pd.Index(ids, name="id"))
+
+    def methods_html(self) -> str | None:
+        """Return the plain-language methods note as HTML when one can be built, else ``None``.
+
+        Returns
+        -------
+        str or None
+        """
+        import importlib
+
+        try:
+            note = importlib.import_module("ideopolis.report.methods")
+        except ModuleNotFoundError:
+            return None
+        build = getattr(note, "methods_html", None)
+        return None if build is None else str(build(self))
+
     # -- values and hotspots ----------------------------------------------------------------------
     def values(self, column: str | None = None) -> tuple[pd.Series, str]:
         """Return a column to test or map and its name: an indicator of the set or a score of the run.
@@ -423,9 +453,10 @@ class Run:
             What to test (default: the ``[hotspots] indicator`` of the profile, else the Ideopolis index).
         **options
             Override the run's ``[hotspots]`` options: ``statistic`` (``gi_star``, ``local_moran``), ``weights``
-            (``queen``, ``knn``, ``distance_band``), ``k``, ``threshold_km``, ``fallback_k``, ``permutations``,
-            ``correction`` (``fdr_bh``, ``bonferroni``, ``none``), ``alpha``, ``alternative``, ``seed``
-            (default: the run's seed). ``None`` values keep the run's.
+            (``queen``, ``knn``, ``distance_band``; default: the region set's ``spatial_weights`` when its
+            manifest names them, as us-metros does with ``knn``, else ``queen``), ``k``, ``threshold_km``,
+            ``fallback_k``, ``permutations``, ``correction`` (``fdr_bh``, ``bonferroni``, ``none``), ``alpha``,
+            ``alternative``, ``seed`` (default: the run's seed). ``None`` values keep the run's.
 
         Returns
         -------
@@ -457,6 +488,9 @@ class Run:
                 f"unknown hotspot option {sorted(unknown)[0]!r}; valid: {', '.join(sorted(self.config.hotspot_options()))}"
             )
         opts = {**self.config.hotspot_options(), **{k: v for k, v in options.items() if v is not None}}
+        recommended = None if self.regions is None else getattr(self.regions.manifest, "spatial_weights", None)
+        if recommended and "weights" not in self.config.hotspots and options.get("weights") is None:
+            opts["weights"] = recommended  # the set's own advice (us-metros: knn), unless the run chose
         column = column if column is not None else opts.get("indicator")
         check_options(
             statistic=opts["statistic"],
@@ -519,14 +553,16 @@ class Run:
         palette: str | None = None,
         title: str | None = None,
         offline: bool = False,
+        embed: bool = False,
     ) -> RegionMap:
         """Map every score of the run as a layer of one interactive page, with the typology and the hotspots.
 
         Parameters
         ----------
         hotspots : HotspotResult or bool, default True
-            The hotspot layer: a test's result, ``True`` for the run's default test of the index (the
-            ``[hotspots]`` options and the run's seed), ``False`` for none.
+            The hotspot layer: a test's result (of any indicator or score, with any weights: the tested
+            indicator is added as a layer when it is not a score), ``True`` for the run's default test of
+            the index (the ``[hotspots]`` options and the run's seed), ``False`` for none.
         layer : str, optional
             The layer the page opens on (default: the index).
         scheme : str
@@ -542,6 +578,9 @@ class Run:
             Map title.
         offline : bool
             No basemap: one self-contained page that makes no network request.
+        embed : bool
+            Open in embed mode (slim bars, the legend the one box on the map); a page in an iframe
+            switches to it by itself.
 
         Returns
         -------
@@ -562,7 +601,7 @@ class Run:
         >>> [layer.key for layer in m.layers][:2]
         ['ideopolis_index', 'cluster_strength']
         """
-        from ideopolis.maps.api import MapOptions, region_set_map_inputs
+        from ideopolis.maps.api import HotspotLayer, MapOptions, label_of, region_set_map_inputs
         from ideopolis.maps.interactive import interactive_map
         from ideopolis.maps.layers import SCHEMES
         from ideopolis.maps.palettes import SEQUENTIAL
@@ -608,17 +647,22 @@ class Run:
             score_unit="score" if l_u is None else f"score, {l_u[0]:g}-{l_u[1]:g}",
             title=title,
         )
+        tested = [] if hot is None or not hot.indicator or hot.indicator in run.scores.columns else [hot.indicator]
+        facts = self.region_facts()
         inputs = region_set_map_inputs(
             self.regions,
             run.scores,
             ranks=run.ranks,
             typology=run.typology,
-            hotspots=None if hot is None else hot.table["cls"],
-            hotspot_note=None if hot is None else hot.method_note,
-            hotspot_classes=() if hot is None else hot.legend_classes,
+            hotspots=None
+            if hot is None
+            else HotspotLayer.from_result(hot, label_of(self.regions, hot.indicator or "")),
             method=self.method_line(),
             options=options,
+            indicators=tested,
             rank_intervals=None if unc is None else {unc.target: unc.ranks[["rank_lo", "rank_hi"]]},
+            facts=facts if len(facts.columns) else None,
+            methods_html=self.methods_html(),
             stability=None if unc is None else unc.ranks["stability"],
             stability_note=None if unc is None else unc.stability_note(),
         )
@@ -633,7 +677,68 @@ class Run:
             "uncertainty": None if unc is None else {"draws": unc.draws, "seed": unc.seed, "varied": unc.varied()},
             "profile": self.log_document(log=False),
         }
-        return interactive_map(inputs, offline=offline, active=active, run=page_run)
+        return interactive_map(inputs, offline=offline, embed=embed, active=active, run=page_run)
+
+    def hotspot_map(
+        self,
+        result: HotspotResult | None = None,
+        *,
+        scheme: str = "quantiles",
+        k: int = 5,
+        palette: str | None = None,
+        title: str | None = None,
+        offline: bool = False,
+        embed: bool = False,
+    ) -> RegionMap:
+        """Map one hotspot test: its hot and cold spots, and the values it tested as a second layer.
+
+        Parameters
+        ----------
+        result : HotspotResult, optional
+            A test of this run (default: the last one, ``run.results["hotspots"]``).
+        scheme, k, palette :
+            Classification of the values layer.
+        title : str, optional
+            Map title (default: what was tested, in words).
+        offline, embed : bool
+            As for :meth:`map`.
+
+        Returns
+        -------
+        RegionMap
+
+        Raises
+        ------
+        ConfigError
+            When no test was run.
+        RegionSetError
+            When the set has no shapes.
+
+        Examples
+        --------
+        >>> import ideopolis as ideo
+        >>> run = ideo.score("us-metros")
+        >>> m = run.hotspot_map(run.hotspots("ba_plus_share", weights="knn"))
+        >>> [layer.key for layer in m.layers]
+        ['hotspots', 'ba_plus_share']
+        """
+        from ideopolis.maps.api import MapOptions, hotspot_map_inputs
+        from ideopolis.maps.interactive import interactive_map
+
+        hot = result if result is not None else self.results.get("hotspots")
+        if hot is None:
+            raise ConfigError("no hotspot test to map; fix: run run.hotspots(...) first")
+        if self.regions is None:
+            raise RegionSetError("a run on COINr tables has no region shapes to map; fix: score a region set")
+        self._use_hotspots(hot)
+        options = MapOptions(scheme=scheme, k=k, palette=palette, title=title)
+        inputs = hotspot_map_inputs(self.regions, hot, options=options)
+        page_run = {
+            "region_set": self.name,
+            "hotspots": hot.method_note,
+            "profile": self.log_document(log=False),
+        }
+        return interactive_map(inputs, offline=offline, embed=embed, active="hotspots", run=page_run)
 
     # -- files and the log ------------------------------------------------------------------------
     def log_document(self, *, log: bool = True) -> dict[str, Any]:

@@ -48,7 +48,12 @@ def clusters(
         Path | None,
         typer.Option("--out", "-o", help=f"Write the table ({', '.join(TABLE_FORMATS)}) and OUT.run.toml."),
     ] = None,
-    png: Annotated[Path | None, typer.Option("--png", help="With --cluster: a static map of its LQ (PNG).")] = None,
+    png: Annotated[
+        Path | None,
+        typer.Option("--png", "--print", help="With --cluster: a print map of its LQ (.png, .svg or .pdf)."),
+    ] = None,
+    title: Annotated[str | None, typer.Option("--title", metavar="TEXT", help="Title of the print map.")] = None,
+    dpi: Annotated[int | None, typer.Option("--dpi", metavar="N", help="Resolution of a PNG (default 200).")] = None,
 ) -> None:
     """List a region's strong traded clusters, or map one cluster's location quotients across regions."""
     from ideopolis.api import clusters as cluster_analysis
@@ -59,8 +64,12 @@ def clusters(
 
     if png is not None and cluster is None:
         raise ConfigError("--png maps one cluster; fix: add --cluster NAME")
-    if png is not None and png.suffix.lower() != ".png":
-        raise DataFileError(f"{png}: --png needs a file name ending in .png")
+    if png is not None:
+        from ideopolis.maps.static import check_figure_path
+
+        check_figure_path(png)
+    if (title is not None or dpi is not None) and png is None:
+        raise ConfigError("--title and --dpi shape the print map; fix: add --cluster NAME --png FILE")
     if out is not None:
         check_table_path(out)
     rs = load_region_args(RegionArgs(regions=regions, allow_outside_paths=allow_outside_paths))
@@ -109,5 +118,5 @@ def clusters(
         run.log_extra["clusters"] = params
         typer.echo(f"wrote {out} and {write_sidecar(run, out)}")
     if png is not None and name is not None:
-        report.cluster_png(rs, result, name, png)
+        report.cluster_png(rs, result, name, png, title=title, dpi=dpi)
         typer.echo(f"wrote {png}")

@@ -17,7 +17,7 @@ from ideopolis.cli._app import (
     run_options,
     write_sidecar,
 )
-from ideopolis.errors import DataFileError
+from ideopolis.errors import ConfigError, DataFileError
 from ideopolis.output import TABLE_FORMATS, check_table_path
 
 
@@ -45,7 +45,9 @@ def hotspots(
         str | None,
         typer.Option("--spatial-weights", "-W", metavar="NAME", help="queen (default), knn or distance_band."),
     ] = None,
-    k: Annotated[int | None, typer.Option("--k", help="Neighbours for --spatial-weights knn (default 6).")] = None,
+    k: Annotated[
+        int | None, typer.Option("--k", "--neighbours", help="Neighbours for --spatial-weights knn (default 6).")
+    ] = None,
     threshold_km: Annotated[
         float | None, typer.Option("--threshold-km", help="Radius for --spatial-weights distance_band, in km.")
     ] = None,
@@ -68,14 +70,37 @@ def hotspots(
         Path | None,
         typer.Option("--out", "-o", help=f"Write the table ({', '.join(TABLE_FORMATS)}) and OUT.run.toml."),
     ] = None,
-    png: Annotated[Path | None, typer.Option("--png", help="Write a static map of the classes (PNG).")] = None,
+    png: Annotated[
+        Path | None,
+        typer.Option("--png", "--print", help="Write a print map of the classes: .png, .svg or .pdf."),
+    ] = None,
+    html: Annotated[
+        Path | None,
+        typer.Option("--html", help="Write an interactive map of the classes and the values tested (.html)."),
+    ] = None,
+    title: Annotated[str | None, typer.Option("--title", metavar="TEXT", help="Title of the maps.")] = None,
+    dpi: Annotated[int | None, typer.Option("--dpi", metavar="N", help="Resolution of a PNG (default 200).")] = None,
+    offline: Annotated[
+        bool, typer.Option("--offline", help="The --html map without a basemap: it makes no network request.")
+    ] = False,
+    embed: Annotated[
+        bool, typer.Option("--embed", help="The --html map in embed mode (slim bars; the legend the one box on it).")
+    ] = False,
     top: Annotated[int, typer.Option("--top", help="Significant regions to list (0: none).")] = 15,
 ) -> None:
     """Find statistically significant hot and cold spots (Gi*) or clusters and outliers (local Moran)."""
+    from ideopolis.maps.static import check_figure_path
+
     if out is not None:
         check_table_path(out)
-    if png is not None and png.suffix.lower() != ".png":
-        raise DataFileError(f"{png}: --png needs a file name ending in .png")
+    if png is not None:
+        check_figure_path(png)
+    if html is not None and html.suffix.lower() not in (".html", ".htm"):
+        raise DataFileError(f"{html}: --html writes an .html page; fix: end the file name with .html")
+    if dpi is not None and png is None:
+        raise ConfigError("--dpi sets the resolution of the print map; fix: add --png FILE (or drop --dpi)")
+    if (offline or embed) and html is None:
+        raise ConfigError("--offline and --embed shape the --html map; fix: add --html FILE")
     options: dict[str, Any] = {
         "statistic": statistic,
         "weights": spatial_weights,
@@ -101,8 +126,11 @@ def hotspots(
         write_table(result.frame(run.regions), out)
         typer.echo(f"wrote {out} and {write_sidecar(run, out)}")
     if png is not None:
-        result.to_png(run.regions, png)
+        result.to_png(run.regions, png, title=title, dpi=dpi)
         typer.echo(f"wrote {png}")
+    if html is not None:
+        size = run.hotspot_map(result, title=title, offline=offline, embed=embed).save(html)
+        typer.echo(f"wrote {html} ({size:,} bytes) and {write_sidecar(run, html)}")
 
 
 def _print_result(set_name: str, result: Any, top: int) -> None:

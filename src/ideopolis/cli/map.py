@@ -1,9 +1,9 @@
-"""``ideopolis map``: the interactive HTML map of a run's results, or a PNG of one layer."""
+"""``ideopolis map``: the interactive HTML map of a run's results, or a print map (PNG, SVG, PDF) of one layer."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -22,6 +22,21 @@ from ideopolis.maps.layers import SCHEMES, parse_bins
 from ideopolis.safety import safe_file_stem
 
 MAPS_DIR = Path("maps")
+
+
+def check_print_options(out: Path | None, *, printed: bool, dpi: int | None) -> None:
+    """Refuse a print-only option on an HTML map, or a file the print map cannot be, before any work."""
+    from ideopolis.errors import ConfigError
+    from ideopolis.maps.static import check_figure_path
+
+    if printed:
+        if out is not None:
+            check_figure_path(out)
+        return
+    if dpi is not None:
+        raise ConfigError("--dpi sets the resolution of a print map; fix: add --png (or drop --dpi)")
+    if out is not None and out.suffix.lower() in (".png", ".svg", ".pdf"):
+        raise ConfigError(f"{out}: an interactive map is an .html file; fix: add --png for a print map")
 
 
 @app.command("map", short_help="Map every score as an interactive page (main job).")
@@ -43,13 +58,29 @@ def map_command(
         bool,
         typer.Option("--offline", help="No basemap: one self-contained file that makes no network request."),
     ] = False,
-    png: Annotated[
-        bool, typer.Option("--png", help="Write a static PNG of one layer (see --layer) for print.")
+    embed: Annotated[
+        bool,
+        typer.Option(
+            "--embed",
+            help="Embed mode: slim title and source bars, a folding legend, nothing else on the map "
+            "(a page in an iframe switches to it by itself).",
+        ),
     ] = False,
+    png: Annotated[
+        bool,
+        typer.Option(
+            "--png",
+            "--print",
+            help="Write a print map of one layer (see --layer): PNG, or SVG or PDF when --out ends so.",
+        ),
+    ] = False,
+    dpi: Annotated[
+        int | None, typer.Option("--dpi", metavar="N", help="Resolution of a PNG print map (default 200).")
+    ] = None,
     layer: Annotated[
         str | None,
         typer.Option(
-            "--layer", "-l", metavar="KEY", help="Layer shown first (HTML) or drawn (PNG); default the index."
+            "--layer", "-l", metavar="KEY", help="Layer shown first (HTML) or drawn (print); default the index."
         ),
     ] = None,
     scheme: Annotated[
@@ -71,18 +102,59 @@ def map_command(
     title: Annotated[str | None, typer.Option("--title", metavar="TEXT", help="Map title.")] = None,
     with_hotspots: Annotated[
         bool,
-        typer.Option("--hotspots/--no-hotspots", help="Add the hotspot layer of the index (the profile's [hotspots])."),
+        typer.Option("--hotspots/--no-hotspots", help="Add a hotspot layer (the profile's [hotspots] test)."),
     ] = True,
+    indicator: Annotated[
+        str | None,
+        typer.Option(
+            "--indicator",
+            "-i",
+            metavar="NAME",
+            help="What the hotspot layer tests: any indicator or score (default the index); an indicator "
+            "that is not a score becomes a layer too.",
+        ),
+    ] = None,
+    spatial_weights: Annotated[
+        str | None,
+        typer.Option(
+            "--spatial-weights",
+            "-W",
+            metavar="NAME",
+            help="Weights of the hotspot test: queen, knn or distance_band (default: the set's; knn for us-metros).",
+        ),
+    ] = None,
+    neighbours: Annotated[
+        int | None,
+        typer.Option("--neighbours", metavar="K", help="Neighbours of --spatial-weights knn (default 6)."),
+    ] = None,
+    statistic: Annotated[
+        str | None,
+        typer.Option("--statistic", "-s", metavar="NAME", help="gi_star (default) or local_moran."),
+    ] = None,
 ) -> None:
     """Map the run's results: every score as a layer, the typology, the hotspots; the run log beside it."""
+    from ideopolis.errors import ConfigError
+
     bin_values = parse_bins(bins) if bins is not None else None
+    check_print_options(out, printed=png, dpi=dpi)
+    test: dict[str, Any] = {
+        "weights": spatial_weights,
+        "k": neighbours,
+        "statistic": statistic,
+    }
+    custom_test = indicator is not None or any(v is not None for v in test.values())
+    if custom_test and not with_hotspots:
+        raise ConfigError("--indicator and the hotspot options need the hotspot layer; fix: drop --no-hotspots")
     steps = ["loading the region set", "scoring", "preparing the map", "writing"]
     with progress(steps) as advance:
         advance(steps[1])
         run = build_run(where, how)
         advance(steps[2])
+        hotspots: Any = with_hotspots
+        if custom_test:
+            hotspots = run.hotspots(indicator, **test)
         region_map = run.map(
-            hotspots=with_hotspots,
+            hotspots=hotspots,
             layer=layer,
             scheme=scheme,
             k=k,
@@ -90,17 +162,18 @@ def map_command(
             palette=palette,
             title=title,
             offline=offline,
+            embed=embed,
         )
         chosen = str(region_map.run["active_layer"])
         advance(steps[3])
         if png:
             target = out or MAPS_DIR / f"{safe_file_stem(f'{run.name}-{chosen}')}.png"
-            size = region_map.to_png(target, layer=chosen)
+            size = region_map.to_png(target, layer=chosen, title=title, dpi=dpi)
             what = f"{chosen} layer"
         else:
             target = out or MAPS_DIR / f"{safe_file_stem(run.name)}.html"
             size = region_map.save(target)
-            what = f"{len(region_map.layers)} layers" + (", offline" if offline else "")
+            what = f"{len(region_map.layers)} layers" + (", offline" if offline else "") + (", embed" if embed else "")
         sidecar = write_sidecar(run, target)
     print_run_notes(run)
     drawn = int(region_map.run["regions_drawn"])

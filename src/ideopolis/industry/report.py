@@ -48,8 +48,16 @@ def source_line(rs: RegionSet) -> str:
     return f"{CITATION}. Employment: {industry_source(rs)}."
 
 
-def cluster_png(rs: RegionSet, result: Any, name: str, path: str | os.PathLike[str]) -> int:
-    """Draw one cluster's location quotients as a print map and write it (PNG, atomically).
+def cluster_png(
+    rs: RegionSet,
+    result: Any,
+    name: str,
+    path: str | os.PathLike[str],
+    *,
+    title: str | None = None,
+    dpi: int | None = None,
+) -> int:
+    """Draw one cluster's location quotients as a print map and write it (PNG, SVG or PDF; atomically).
 
     Parameters
     ----------
@@ -60,7 +68,11 @@ def cluster_png(rs: RegionSet, result: Any, name: str, path: str | os.PathLike[s
     name : str
         The cluster's exact name.
     path : str or path-like
-        The ``.png`` file.
+        The ``.png`` file (``.svg`` and ``.pdf`` write those formats).
+    title : str, optional
+        The map's title (default: the cluster's name and "location quotient").
+    dpi : int, optional
+        Resolution of a PNG (default 200).
 
     Returns
     -------
@@ -92,6 +104,8 @@ def cluster_png(rs: RegionSet, result: Any, name: str, path: str | os.PathLike[s
             "and top quarter among regions of the same type, employment and establishments above the bottom "
             f"quarter. {source_line(rs)}"
         ),
+        title=title,
+        dpi=dpi,
     )
 
 

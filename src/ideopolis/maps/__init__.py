@@ -6,7 +6,9 @@
 - :mod:`~ideopolis.maps.frame`: the main body a map opens on, and the outlying groups (insets);
 - :mod:`~ideopolis.maps.interactive`: the one-geometry, many-layers HTML page;
 - :mod:`~ideopolis.maps.offline`: inlined Leaflet and page assets;
-- :mod:`~ideopolis.maps.static`: print maps with insets.
+- :mod:`~ideopolis.maps.static`: print maps with insets, legends off the data (PNG, SVG, PDF);
+- :mod:`~ideopolis.maps.places`: state and country names for captions;
+- :mod:`~ideopolis.maps.api`: from a region set and a run's results to all of the above.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -19,8 +19,8 @@ import pandas as pd
 
 from ideopolis.errors import ConfigError, RegionSetError
 from ideopolis.maps.interactive import MapInputs, PopupField, RegionMap, interactive_map, prepare_map
-from ideopolis.maps.layers import HOTSPOT_ORDER, SCHEMES, MapLayer, standard_layers
-from ideopolis.maps.static import save_png, static_map
+from ideopolis.maps.layers import HOTSPOT_ORDER, SCHEMES, SCORE_LAYERS, MapLayer, standard_layers
+from ideopolis.maps.static import StaticStyle, check_figure_path, save_figure, static_map
 
 #: Method line used when the caller gives none.
 DEFAULT_METHOD = "composite index of normalised indicators (OECD/JRC composite-indicator method)"
@@ -109,13 +109,36 @@ def _vintages(metas: Iterable[Any]) -> str:
     return ", ".join(sorted(set(texts)))
 
 
+def data_line(rs: RegionSetLike) -> str:
+    """Say where a map's data come from: the set's sources and the span of its indicators' data years.
+
+    Parameters
+    ----------
+    rs : RegionSet
+        The region set (its manifest's sources and its indicators' vintages).
+
+    Returns
+    -------
+    str
+        ``"Data: U.S. Census Bureau; BEA (data years 2000-2023; each indicator's year is in the region card)."``
+    """
+    manifest = rs.manifest
+    sources = list(getattr(manifest, "sources", ()) or ())
+    scored = [m for m in rs.indicators.values() if getattr(m, "pillar", None)]
+    vintages = _vintages(scored or rs.indicators.values())
+    data = "Data: " + ("; ".join(sources) if sources else rs.name)
+    if vintages:
+        data += f" (data years {vintages}; each indicator's year is in the region card)"
+    return data + "."
+
+
 def source_line(
     rs: RegionSetLike,
     *,
     method: str = DEFAULT_METHOD,
     classes: str = "",
 ) -> str:
-    """Compose the map's source line: sources, data vintages, method and classification.
+    """Compose the whole source line of a print map: sources, data vintages, method and classification.
 
     Parameters
     ----------
@@ -130,16 +153,7 @@ def source_line(
     -------
     str
     """
-    manifest = rs.manifest
-    sources = list(getattr(manifest, "sources", ()) or ())
-    scored = [m for m in rs.indicators.values() if getattr(m, "pillar", None)]
-    vintages = _vintages(scored or rs.indicators.values())
-    parts = []
-    data = "Data: " + ("; ".join(sources) if sources else rs.name)
-    if vintages:
-        data += f" (data years {vintages}; each indicator's vintage is in the region's popup)"
-    parts.append(data + ".")
-    parts.append(f"Method: {method.rstrip('.')}.")
+    parts = [data_line(rs), f"Method: {method.rstrip('.')}."]
     if classes:
         parts.append(f"Classes: {classes}.")
     parts.append("Map: ideopolis.")
@@ -165,18 +179,152 @@ def popup_fields(rs: RegionSetLike) -> list[PopupField]:
     return fields
 
 
+@dataclass(frozen=True)
+class HotspotLayer:
+    """A hotspot test as a map layer: its classes, its legend order and its method texts.
+
+    Attributes
+    ----------
+    classes : pandas.Series
+        Class label by region id ("Hot spot 95%", "Not significant", ...).
+    legend : tuple of str
+        Classes in legend order (empty ones are left out of the legend).
+    title : str
+        Layer title ("Hot and cold spots of the Ideopolis index").
+    short : str
+        One line under the legend title: statistic, weights, permutations, correction.
+    method : str
+        The whole method note, one click away (the page's "About this map").
+    notes : pandas.Series, optional
+        A text per region shown in the region card beside its class (the adjusted p-value).
+    """
+
+    classes: pd.Series
+    legend: tuple[str, ...] = HOTSPOT_ORDER
+    title: str = "Hotspots"
+    short: str = ""
+    method: str = ""
+    notes: pd.Series | None = None
+
+    @classmethod
+    def from_result(cls, result: Any, label: str | None = None) -> HotspotLayer:
+        """Describe a :class:`~ideopolis.spatial.hotspots.HotspotResult` for a map.
+
+        Parameters
+        ----------
+        result : HotspotResult
+            The test.
+        label : str, optional
+            What was tested, in words ("Ideopolis index", "Adults with a bachelor's degree"); default the
+            indicator's column name.
+
+        Returns
+        -------
+        HotspotLayer
+        """
+        from ideopolis.spatial.hotspots import STATISTIC_TITLES
+
+        column = result.indicator or "the values"
+        label = label or column
+        stat = {"gi_star": "Gi*", "local_moran": "local Moran"}.get(result.statistic, result.statistic)
+        weights = str(result.weights).split(", ")[0]
+        correction = {"fdr_bh": "false discovery rate", "bonferroni": "Bonferroni", "none": "no correction"}.get(
+            result.correction, result.correction
+        )
+        short = f"{stat}; {weights}; {result.permutations:,} permutations; {correction}"
+        method = result.method_note
+        if result.indicator and label != result.indicator:
+            method = method.replace(f" of {result.indicator};", f" of {label};", 1)
+        table = result.table
+        notes = None
+        if "p_adjusted" in table.columns:
+            notes = table["p_adjusted"].map(lambda p: f"adjusted p = {p:.3f}" if pd.notna(p) else None)
+        return cls(
+            classes=table["cls"],
+            legend=tuple(result.legend_classes),
+            title=f"{STATISTIC_TITLES.get(result.statistic, 'Hotspots')} of {label}",
+            short=short,
+            method=method,
+            notes=notes,
+        )
+
+
+def label_of(rs: RegionSetLike, column: str) -> str:
+    """The words for a column on a map: an indicator's label, a score's title, else the column, readable.
+
+    Parameters
+    ----------
+    rs : RegionSet
+        The set (its indicators' labels).
+    column : str
+        An indicator or a score.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> label_of(SimpleNamespace(indicators={}), "ideopolis_index")
+    'Ideopolis index'
+    """
+    meta = rs.indicators.get(column)
+    if meta is not None and getattr(meta, "label", None):
+        return str(meta.label)
+    if column in SCORE_LAYERS:
+        return SCORE_LAYERS[column][0]
+    return column.replace("_", " ").capitalize()
+
+
+def indicator_layer(rs: RegionSetLike, column: str, options: MapOptions | None = None) -> MapLayer:
+    """A sequential layer of one indicator of the set, titled and united from its metadata.
+
+    Parameters
+    ----------
+    rs : RegionSet
+        The set.
+    column : str
+        The indicator.
+    options : MapOptions, optional
+        Classification (scheme, classes, palette).
+
+    Returns
+    -------
+    MapLayer
+    """
+    options = options or MapOptions()
+    meta = rs.indicators.get(column)
+    unit = str(getattr(meta, "unit", "") or "")
+    if getattr(meta, "kind", None) == "share" and unit:
+        unit = f"{unit} (0-1)"
+    return MapLayer(
+        column,
+        label_of(rs, column),
+        unit=unit,
+        scheme=SCHEMES.canonical(options.scheme),
+        k=options.k,
+        bins=options.bins,
+        palette=options.palette,
+        group="Indicator",
+    )
+
+
 def region_set_map_inputs(
     rs: RegionSetLike,
     scores: pd.DataFrame,
     *,
     ranks: pd.DataFrame | None = None,
     typology: pd.Series | None = None,
-    hotspots: pd.Series | None = None,
+    hotspots: pd.Series | HotspotLayer | None = None,
     hotspot_note: str | None = None,
     hotspot_classes: Sequence[str] = HOTSPOT_ORDER,
     method: str = DEFAULT_METHOD,
     options: MapOptions | None = None,
-    rank_intervals: Mapping[str, pd.DataFrame] | None = None,
+    indicators: Sequence[str] = (),
+    rank_intervals: pd.DataFrame | Mapping[str, pd.DataFrame] | None = None,
+    facts: pd.DataFrame | None = None,
+    methods_html: str | None = None,
     stability: pd.Series | None = None,
     stability_note: str | None = None,
 ) -> MapInputs:
@@ -192,20 +340,26 @@ def region_set_map_inputs(
         Ranks by region id (same columns).
     typology : pandas.Series, optional
         Typology label by region id.
-    hotspots : pandas.Series, optional
-        Hotspot class label by region id.
+    hotspots : pandas.Series or HotspotLayer, optional
+        Hotspot class label by region id, or a test described by :meth:`HotspotLayer.from_result`.
     hotspot_note : str, optional
-        What the hotspot layer tested (method note, shown in that layer's legend).
+        With a Series of classes: what the hotspot layer tested (shown in its legend).
     hotspot_classes : sequence of str
-        Hotspot classes in legend order.
+        With a Series of classes: the classes in legend order.
     method : str
-        One line on the index method for the source line.
+        One line on the index method (the source line, the page's "About this map").
     options : MapOptions, optional
         Classification and drawing options.
-    rank_intervals : mapping of str to pandas.DataFrame, optional
-        Layer key -> ``rank_lo``/``rank_hi`` by region id (an uncertainty analysis), shown beside the ranks.
+    indicators : sequence of str
+        Indicators of the set to add as layers of their own (the indicator a hotspot layer tests).
+    rank_intervals : pandas.DataFrame or mapping of str to DataFrame, optional
+        5-95% rank intervals of the index by region id (columns ``rank_lo``, ``rank_hi``), or by layer key.
+    facts : pandas.DataFrame, optional
+        Rows of the region card by region id (``Run.region_facts()``).
+    methods_html : str, optional
+        The full methods note (HTML) for the page's "About this map".
     stability : pandas.Series, optional
-        Rank-stability class by region id: adds the categorical "rank stability" layer.
+        Rank-stability class by region id (an uncertainty analysis): adds the categorical "rank stability" layer.
     stability_note : str, optional
         How the stability classes were made (shown under that layer's legend title).
 
@@ -217,22 +371,27 @@ def region_set_map_inputs(
     ------
     RegionSetError
         When the region set has no geometry.
+    ConfigError
+        When there is nothing to map, or an indicator is not a column of the set.
     """
     options = options or MapOptions()
-    geometry = rs.geometry
-    if geometry is None:
-        raise RegionSetError(
-            f"region set {rs.name!r} has no geometry, so it cannot be mapped; add a geometry file to its manifest"
-        )
-    shapes = geometry.geometry if isinstance(geometry, gpd.GeoDataFrame) else geometry
+    shapes = _shapes(rs)
     numeric = [c for c in scores.columns if pd.api.types.is_numeric_dtype(scores[c])]
     values = scores[numeric].copy()
+    hot = hotspots if isinstance(hotspots, HotspotLayer) else None
+    if hotspots is not None and hot is None:
+        hot = HotspotLayer(
+            classes=hotspots,  # type: ignore[arg-type]
+            legend=tuple(hotspot_classes),
+            short=hotspot_note or "",
+            method=hotspot_note or "",
+        )
     if typology is not None:
         values = values.join(typology.astype(object).rename("typology"), how="outer")
     if stability is not None:
         values = values.join(stability.astype(object).rename("rank_stability"), how="outer")
-    if hotspots is not None:
-        values = values.join(hotspots.astype(object).rename("hotspots"), how="outer")
+    if hot is not None:
+        values = values.join(hot.classes.astype(object).rename("hotspots"), how="outer")
     scheme = SCHEMES.canonical(options.scheme)
     layers = standard_layers(
         numeric,
@@ -244,19 +403,26 @@ def region_set_map_inputs(
         diverging_palette=options.diverging_palette,
         balance_midpoint=options.balance_midpoint,
         typology=typology is not None,
-        hotspots=hotspot_note or ("hotspots" if hotspots is not None else None),
-        hotspot_classes=hotspot_classes,
-        stability=None if stability is None else (stability_note or "5-95% rank interval width"),
+        hotspots=None if hot is None else hot.short,
+        hotspot_classes=() if hot is None else hot.legend,
+        stability=None if stability is None else (stability_note or "width of the 5-95% rank interval"),
     )
+    extra = [c for c in indicators if c not in values.columns]
+    for column in extra:
+        if column not in rs.data.columns:
+            raise ConfigError(
+                f"{column!r} is not an indicator of {rs.name}; choose one of: {', '.join(rs.data.columns)}"
+            )
+        values[column] = pd.to_numeric(rs.data[column], errors="coerce")
+    extra_layers = [indicator_layer(rs, column, options) for column in extra]
+    at = next((i for i, layer in enumerate(layers) if layer.key == "hotspots"), len(layers))
+    layers[at:at] = extra_layers
+    if hot is not None:
+        layers = [replace(lay, title=hot.title, method=hot.method) if lay.key == "hotspots" else lay for lay in layers]
     if not layers:
         raise ConfigError("there are no scores to map; run the index first")
-    classes = _SCHEME_WORDS[scheme] + (
-        f" ({len(options.bins) + 1} classes at most)"
-        if scheme == "user_defined" and options.bins
-        else f", {options.k} classes"
-    )
-    manifest = rs.manifest
-    id_label = str(getattr(manifest, "id_column", "ID") or "ID").upper()
+    classes = _classes_text(scheme, options)
+    outline_by, outline_label = outline_groups(rs)
     return prepare_map(
         shapes,
         values,
@@ -268,11 +434,131 @@ def region_set_map_inputs(
         title=options.title or "Ideopolis index and its ingredients",
         subtitle=rs.title or rs.name,
         source=source_line(rs, method=method, classes=classes),
-        id_label=id_label,
+        id_label=_id_label(rs),
         tolerance=options.tolerance,
-        region_labels=_inset_labels(rs),
+        region_labels=outline_by,
+        credit=data_line(rs),
+        method=f"{method.rstrip('.')}. Classes of the score layers: {classes}.",
+        methods_html=methods_html,
+        outline_label=outline_label,
+        aliases=_aliases(rs),
+        facts=facts,
         rank_intervals=rank_intervals,
+        layer_notes=None if hot is None or hot.notes is None else {"hotspots": hot.notes},
     )
+
+
+def hotspot_map_inputs(
+    rs: RegionSetLike,
+    result: Any,
+    *,
+    values: pd.Series | None = None,
+    options: MapOptions | None = None,
+) -> MapInputs:
+    """Prepare a map of one hotspot test: the tested values as a layer, and the hot and cold spots.
+
+    Parameters
+    ----------
+    rs : RegionSet
+        The set tested.
+    result : HotspotResult
+        The test (:meth:`ideopolis.Run.hotspots`).
+    values : pandas.Series, optional
+        The values tested by region id (default: the result's ``value`` column).
+    options : MapOptions, optional
+        Classification of the values layer; ``title``.
+
+    Returns
+    -------
+    MapInputs
+        Two layers: the values (``<indicator>``) and the classes (``hotspots``, shown first).
+
+    Raises
+    ------
+    RegionSetError
+        When the set has no geometry.
+    """
+    options = options or MapOptions()
+    shapes = _shapes(rs)
+    column = result.indicator or "values"
+    label = label_of(rs, column)
+    hot = HotspotLayer.from_result(result, label)
+    tested = result.table["value"] if values is None else values
+    meta = rs.indicators.get(column)
+    layer = (
+        indicator_layer(rs, column, options)
+        if meta is not None
+        else MapLayer(
+            column,
+            label,
+            unit=options.score_unit if column in SCORE_LAYERS else "",
+            scheme=SCHEMES.canonical(options.scheme),
+            k=options.k,
+            bins=options.bins,
+            palette=options.palette,
+            group="Tested values",
+        )
+    )
+    layer = replace(layer, group="Tested values")
+    spot = MapLayer(
+        "hotspots",
+        hot.title,
+        kind="categorical",
+        categories=hot.legend,
+        palette="hotspots",
+        group="Hotspots",
+        description=hot.short,
+        method=hot.method,
+        card_label="Hotspot class",
+    )
+    frame = pd.DataFrame({column: pd.to_numeric(tested, errors="coerce"), "hotspots": hot.classes.astype(object)})
+    outline_by, outline_label = outline_groups(rs)
+    sources = "; ".join(getattr(rs.manifest, "sources", ()) or ()) or rs.name
+    return prepare_map(
+        shapes,
+        frame,
+        [spot, layer],
+        names=rs.names,
+        ranks=None,
+        popup_values=rs.data,
+        popup_fields=popup_fields(rs),
+        title=options.title or hot.title,
+        subtitle=rs.title or rs.name,
+        source=f"Method: {hot.method} Data: {sources}. Map: ideopolis.",
+        id_label=_id_label(rs),
+        tolerance=options.tolerance,
+        region_labels=outline_by,
+        credit=data_line(rs),
+        method=hot.method,
+        outline_label=outline_label,
+        aliases=_aliases(rs),
+        layer_notes=None if hot.notes is None else {"hotspots": hot.notes},
+    )
+
+
+def _shapes(rs: RegionSetLike) -> gpd.GeoSeries:
+    geometry = rs.geometry
+    if geometry is None:
+        raise RegionSetError(
+            f"region set {rs.name!r} has no geometry, so it cannot be mapped; add a geometry file to its manifest"
+        )
+    return geometry.geometry if isinstance(geometry, gpd.GeoDataFrame) else geometry
+
+
+def _id_label(rs: RegionSetLike) -> str:
+    return str(getattr(rs.manifest, "id_column", "ID") or "ID").upper()
+
+
+def _classes_text(scheme: str, options: MapOptions) -> str:
+    if scheme == "user_defined" and options.bins:
+        return f"{_SCHEME_WORDS[scheme]} ({len(options.bins) + 1} classes at most)"
+    return f"{_SCHEME_WORDS[scheme]}, {options.k} classes"
+
+
+def _aliases(rs: RegionSetLike) -> pd.Series | None:
+    """Other names of the set's regions (alias -> id), when the set has a ``search_aliases`` table."""
+    aliases = getattr(rs, "search_aliases", None)
+    return aliases if isinstance(aliases, pd.Series) else None
 
 
 def layer_png(
@@ -283,6 +569,8 @@ def layer_png(
     *,
     subtitle: str | None = None,
     source: str = "",
+    title: str | None = None,
+    dpi: int | None = None,
 ) -> int:
     """Draw one layer of values that are not index scores (hotspot classes, a cluster's LQ) as a print map.
 
@@ -293,23 +581,26 @@ def layer_png(
     values : pandas.Series
         The layer's values by region id (numbers, or labels for a categorical layer); missing = "no data".
     layer : MapLayer
-        What the layer shows (its title is the map's title).
+        What the layer shows (its title is the map's title unless ``title`` is given).
     path : str or path-like
-        The PNG to write (atomically).
+        The file to write (atomically): ``.png``, ``.svg`` or ``.pdf``.
     subtitle : str, optional
         Default: the region set's title.
     source : str
         The source and methods line printed under the map.
+    title : str, optional
+        The map's title.
+    dpi : int, optional
+        Resolution of a PNG.
 
     Returns
     -------
     int
         Bytes written.
     """
-    geometry = rs.geometry
-    if geometry is None:
-        raise RegionSetError(f"region set {rs.name!r} has no geometry, so it cannot be mapped")
-    shapes = geometry.geometry if isinstance(geometry, gpd.GeoDataFrame) else geometry
+    check_figure_path(path)
+    shapes = _shapes(rs)
+    outline_by, outline_label = outline_groups(rs)
     inputs = prepare_map(
         shapes,
         values.rename(layer.key).to_frame(),
@@ -318,20 +609,49 @@ def layer_png(
         title=layer.title,
         subtitle=rs.title if subtitle is None else subtitle,
         source=source,
-        region_labels=_inset_labels(rs),
+        region_labels=outline_by,
+        outline_label=outline_label,
     )
-    return write_png(inputs, path, layer=layer.key)
+    return write_png(inputs, path, layer=layer.key, title=title, dpi=dpi)
+
+
+#: Group columns that outline a set (first found wins) and what one group is called on the map.
+OUTLINE_GROUPS: tuple[tuple[str, str], ...] = (
+    ("state", "state"),
+    ("country", "country"),
+    ("nuts0", "country"),
+    ("cntr_code", "country"),
+)
+
+
+def outline_groups(rs: RegionSetLike) -> tuple[pd.Series | None, str]:
+    """The state (or country) of each region, when the set has such a group, and what a group is called.
+
+    Maps draw the regions dissolved by it as outlines (state borders for a US set, country borders for a
+    NUTS set), and print maps caption their insets with it.
+
+    Parameters
+    ----------
+    rs : RegionSet
+        The set (its ``groups`` table).
+
+    Returns
+    -------
+    (pandas.Series or None, str)
+        The label of each region by id, and ``"state"`` or ``"country"`` (``(None, "")`` without a group).
+    """
+    groups = getattr(rs, "groups", None)
+    if not isinstance(groups, pd.DataFrame):
+        return None, ""
+    for column, word in OUTLINE_GROUPS:
+        if column in groups.columns:
+            return groups[column], word
+    return None, ""
 
 
 def _inset_labels(rs: RegionSetLike) -> pd.Series | None:
-    """The state (or country) of each region, when the set has such a group: captions print-map insets."""
-    groups = getattr(rs, "groups", None)
-    if not isinstance(groups, pd.DataFrame):
-        return None
-    for column in ("state", "country", "nuts0", "cntr_code"):
-        if column in groups.columns:
-            return groups[column]
-    return None
+    """The state (or country) of each region: captions print-map insets."""
+    return outline_groups(rs)[0]
 
 
 def write_html(
@@ -369,31 +689,57 @@ def write_png(
     path: str | os.PathLike[str],
     *,
     layer: str | None = None,
+    title: str | None = None,
+    dpi: int | None = None,
 ) -> int:
-    """Draw one layer as a print map and write it atomically as PNG.
+    """Draw one layer as a print map and write it atomically: PNG, SVG or PDF by the file's suffix.
 
     Parameters
     ----------
     inputs : MapInputs
     path : str or path-like
+        ``.png``, ``.svg`` or ``.pdf``.
     layer : str, optional
         Layer key (default: the first layer).
+    title : str, optional
+        The map's title (default: the layer's title).
+    dpi : int, optional
+        Resolution of a PNG (default 200).
 
     Returns
     -------
     int
         Bytes written.
+
+    Raises
+    ------
+    DataFileError
+        For a suffix other than .png, .svg or .pdf (before anything is drawn).
+    ConfigError
+        For an unknown layer or a resolution out of range.
     """
+    check_figure_path(path)
+    if dpi is not None and not 30 <= dpi <= 1200:
+        raise ConfigError(f"--dpi {dpi} is out of range; use 30 to 1200 (200 is the default)")
     chosen = inputs.layer(layer) if layer else inputs.layers[0]
     subtitle = inputs.subtitle
-    if chosen.spec.description and chosen.spec.key != "hotspots":
+    if chosen.spec.description:
         subtitle += f" ({chosen.spec.description})" if subtitle else chosen.spec.description
+    style = StaticStyle() if dpi is None else StaticStyle(dpi=dpi)
+    source = inputs.source
+    if chosen.spec.method and chosen.spec.method not in source:
+        source = (
+            f"Hotspots: {chosen.spec.method} {source}" if chosen.key == "hotspots" else f"{chosen.spec.method} {source}"
+        )
     fig = static_map(
         inputs.prepared,
         chosen,
-        title=chosen.spec.title,
+        title=title or chosen.spec.title,
         subtitle=subtitle,
-        source=inputs.source,
+        source=source,
         labels=inputs.region_labels,
+        label_kind=inputs.outline_label,
+        names=inputs.names,
+        style=style,
     )
-    return save_png(fig, Path(path))
+    return save_figure(fig, Path(path))

@@ -330,12 +330,18 @@ class EncodedGeometry:
         Number of distinct arcs (shared borders counted once).
     n_points : int
         Number of grid points over all arcs.
+    arc_regions : tuple of tuple of int
+        For each arc, the regions (numbers in map order) whose rings use it, once per use: one region for an
+        arc on the outside of the set, two for a border between neighbours (the same region twice where two
+        of its parts meet, as Aleutian parts do at 180 degrees). :func:`mesh_arcs` picks the group borders
+        from it.
     """
 
     payload: dict[str, Any]
     n_regions: int
     n_arcs: int
     n_points: int
+    arc_regions: tuple[tuple[int, ...], ...] = ()
 
 
 def encode_geometry(prepared: gpd.GeoSeries, *, quantization: int = 100_000) -> EncodedGeometry:
@@ -385,6 +391,7 @@ def encode_geometry(prepared: gpd.GeoSeries, *, quantization: int = 100_000) -> 
         elif geom.get("type") == "MultiPolygon":
             by_index[i] = geom["arcs"]
     prev = 0
+    users: list[list[int]] = [[] for _ in arcs]
     for i in range(n):
         polygons = by_index.get(i, [])
         shapes_stream.append(len(polygons))
@@ -393,6 +400,7 @@ def encode_geometry(prepared: gpd.GeoSeries, *, quantization: int = 100_000) -> 
             for ring in rings:
                 shapes_stream.append(len(ring))
                 for ref in ring:
+                    users[ref if ref >= 0 else ~ref].append(i)
                     code = 2 * ref if ref >= 0 else 2 * (~ref) + 1
                     step = code - prev
                     prev = code
@@ -403,7 +411,46 @@ def encode_geometry(prepared: gpd.GeoSeries, *, quantization: int = 100_000) -> 
         "arcs": arcs_packed,
         "shapes": pack_varints(shapes_stream),
     }
-    return EncodedGeometry(payload, n, len(arcs), n_points)
+    return EncodedGeometry(payload, n, len(arcs), n_points, tuple(tuple(sorted(u)) for u in users))
+
+
+def mesh_arcs(encoded: EncodedGeometry, labels: Sequence[object | None]) -> list[int]:
+    """Return the arcs that outline groups of regions: the regions dissolved by ``labels``, as shared arcs.
+
+    The outline of a group (a state, a country) is its regions' union's boundary. In a shared-arc topology
+    that boundary is made of whole arcs (TopoJSON cuts arcs where borders meet): the arcs used by one region
+    only (the outside of the set: coasts, borders with regions not in the set) and the arcs between two
+    regions of different groups. Borders inside a group are left out. This is TopoJSON's *mesh* with the
+    filter ``a !== b`` on the groups (Bostock, topojson-client ``mesh``), so the outlines need no geometry of
+    their own: the page draws them from the arcs it already holds, and they meet the region borders exactly.
+
+    Parameters
+    ----------
+    encoded : EncodedGeometry
+        The packed shapes with :attr:`EncodedGeometry.arc_regions`.
+    labels : sequence of object or None
+        One group label per region, in map order; regions without a label form one group together.
+
+    Returns
+    -------
+    list of int
+        Arc numbers, increasing.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> squares = gpd.GeoSeries([box(0, 0, 1, 1), box(1, 0, 2, 1), box(2, 0, 3, 1)], crs="EPSG:4326")
+    >>> enc = encode_geometry(squares, quantization=1000)
+    >>> len(mesh_arcs(enc, ["a", "a", "b"])) < len(mesh_arcs(enc, ["a", "b", "c"]))
+    True
+    """
+    out = []
+    for arc, regions in enumerate(encoded.arc_regions):
+        groups = {labels[i] for i in regions}
+        if len(regions) == 1 or len(groups) > 1:  # the outside, or a border between two groups
+            out.append(arc)
+    return out
 
 
 def decode_geometry(payload: dict[str, Any]) -> list[list[list[list[tuple[float, float]]]]]:

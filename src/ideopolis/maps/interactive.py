@@ -4,8 +4,11 @@ Stock folium writes one full GeoJSON copy of the shapes per layer and evaluates 
 ``style_function`` per feature; this page instead holds the shapes once (packed shared arcs, see
 :mod:`ideopolis.maps.encode`) plus, per layer, one class digit per region, its colours and its legend.
 ``assets/ideopolis-map.js`` draws each region as one SVG path and recolours the paths when the reader
-picks another layer in the switcher. Tooltips, popups, the legend, the search box, the title and the
-source line are built with DOM text nodes, so no string from the data is ever parsed as HTML.
+picks another layer. The page lays itself out for the size it is shown at (a title bar and a source line
+off the map, a menu below 640 px, an embed mode in an iframe), draws the state or country outlines from
+the same arcs (:func:`ideopolis.maps.encode.mesh_arcs`), and opens a region card on a click or a search.
+Tooltips, the card, the legend, the search box, the title and the source line are built with DOM text
+nodes, so no string from the data is ever parsed as HTML.
 
 The run's parameters (region set, layers, scheme, palette, tolerance, versions) are embedded in the page
 as ``<script type="application/json" id="ideopolis-run">``.
@@ -53,7 +56,14 @@ from branca.element import Element, Figure, MacroElement
 
 from ideopolis import __version__
 from ideopolis.errors import ConfigError
-from ideopolis.maps.encode import EncodedGeometry, PreparedGeometry, encode_geometry, prepare_geometry
+from ideopolis.maps.encode import (
+    EncodedGeometry,
+    PreparedGeometry,
+    encode_geometry,
+    mesh_arcs,
+    pack_varints,
+    prepare_geometry,
+)
 from ideopolis.maps.frame import pad_bounds
 from ideopolis.maps.layers import (
     ClassifiedLayer,
@@ -64,9 +74,13 @@ from ideopolis.maps.layers import (
 )
 from ideopolis.maps.offline import inline_assets, leaflet_version
 from ideopolis.output import write_text
+from ideopolis.regions.lookup import FOLD_LETTERS
 
 #: Light basemap of the online map (none offline).
 BASEMAP = "Esri.WorldGrayCanvas"
+#: The page scales to the device's width (phones); folium's own meta tag is kept for the rest.
+_VIEWPORT = '<meta name="viewport" content="width=device-width, initial-scale=1">'
+
 _CLASS_DIGITS = np.array(list("0123456789abcdefghijklmnopqrstuvwxyz"))
 _SCHEME_NAMES = {
     "quantiles": "quantiles",
@@ -109,13 +123,15 @@ class PopupField:
 
 @dataclass(frozen=True)
 class MapStyle:
-    """Outline and opacity of the region shapes."""
+    """Outline and opacity of the region shapes, and the lines of the group outlines (states, countries)."""
 
     weight: float = 0.5
     outline: str = "#ffffff"
     fill_opacity: float = 0.9
     hover_weight: float = 2.0
     hover_colour: str = "#222222"
+    group_outline: str = "#4d4d4d"
+    group_weight: float = 0.8
 
 
 class _Map(folium.Map):
@@ -213,11 +229,25 @@ class MapInputs:
     layers : list of ClassifiedLayer
         The classified layers, in switcher order.
     popup : dict or None
-        Popup fields and values (JSON-ready).
+        The region card's indicator table: fields and values (JSON-ready).
     title, subtitle, source, id_label : str
-        Texts of the map.
+        Texts of the map; ``source`` is the whole source line of a print map (data, method, classes).
     region_labels : list of str or None, optional
-        A label per region (its state or country), for the insets of print maps.
+        A label per region (its state or country): captions print-map insets, and the page and the print
+        map draw the regions dissolved by it as outlines.
+    credit : str
+        The data line of the page's footer (sources and data years); default: ``source``.
+    method : str
+        One paragraph on the method (the page's "About this map" panel).
+    methods_html : str, optional
+        The full plain-language methods note as HTML (shown in the panel; the page keeps only plain
+        elements and text from it).
+    outline_label : str
+        What the outlines are ("state", "country"), for the legend.
+    aliases : tuple of (str, str)
+        Other names a reader may search for, as ``(alias, region id)`` ("Paris" for Île-de-France).
+    facts : tuple of (str, tuple of str or None)
+        Rows of the region card under its headline: a label and one text per region (``None``: no row).
     """
 
     ids: list[str]
@@ -230,6 +260,12 @@ class MapInputs:
     source: str
     id_label: str
     region_labels: list[str | None] | None = None
+    credit: str = ""
+    method: str = ""
+    methods_html: str | None = None
+    outline_label: str = ""
+    aliases: tuple[tuple[str, str], ...] = ()
+    facts: tuple[tuple[str, tuple[str | None, ...]], ...] = ()
 
     def layer(self, key: str) -> ClassifiedLayer:
         """Return the layer ``key`` or raise :class:`ConfigError` listing the valid keys."""
@@ -271,6 +307,7 @@ class RegionMap:
     run: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict, repr=False)
     style: MapStyle | None = field(default=None, repr=False)
+    embed: bool = False
     _page: str | None = field(default=None, repr=False)
 
     @property
@@ -320,7 +357,9 @@ class RegionMap:
         if offline == self.offline:
             return self
         active = str(self.run.get("active_layer") or self.inputs.layers[0].key)
-        return interactive_map(self.inputs, active=active, offline=offline, style=self.style, run=self.extra)
+        return interactive_map(
+            self.inputs, active=active, offline=offline, embed=self.embed, style=self.style, run=self.extra
+        )
 
     def save(self, path: str | os.PathLike[str], *, offline: bool | None = None) -> int:
         """Write the page atomically (temporary file, then rename) and return its size in bytes.
@@ -345,15 +384,26 @@ class RegionMap:
         chosen = self if offline is None else self.with_offline(offline)
         return write_text(path, chosen.html())
 
-    def to_png(self, path: str | os.PathLike[str], *, layer: str | None = None) -> int:
-        """Draw one layer as a print map (insets for outlying parts) and write it atomically as PNG.
+    def to_png(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        layer: str | None = None,
+        title: str | None = None,
+        dpi: int | None = None,
+    ) -> int:
+        """Draw one layer as a print map (insets for outlying parts, nothing over the data) and write it.
 
         Parameters
         ----------
         path : str or path-like
-            The ``.png`` file.
+            The ``.png`` file; ``.svg`` or ``.pdf`` write those formats.
         layer : str, optional
             The layer key (default: the layer the page opens on).
+        title : str, optional
+            The map's title (default: the layer's title).
+        dpi : int, optional
+            Resolution of a PNG (default 200).
 
         Returns
         -------
@@ -363,11 +413,14 @@ class RegionMap:
         Raises
         ------
         ConfigError
-            When ``layer`` names no layer of the map.
+            When ``layer`` names no layer of the map, or ``dpi`` is out of range.
+        DataFileError
+            For a suffix other than .png, .svg and .pdf.
         """
         from ideopolis.maps.api import write_png
 
-        return write_png(self.inputs, path, layer=layer or str(self.run.get("active_layer") or ""))
+        chosen = layer or str(self.run.get("active_layer") or "")
+        return write_png(self.inputs, path, layer=chosen, title=title, dpi=dpi)
 
     def __repr__(self) -> str:
         """Short: title, regions and layers."""
@@ -398,7 +451,14 @@ def prepare_map(
     id_label: str = "ID",
     tolerance: float | None = None,
     region_labels: pd.Series | None = None,
-    rank_intervals: Mapping[str, pd.DataFrame] | None = None,
+    credit: str = "",
+    method: str = "",
+    methods_html: str | None = None,
+    outline_label: str = "",
+    aliases: pd.Series | None = None,
+    facts: pd.DataFrame | None = None,
+    rank_intervals: pd.DataFrame | Mapping[str, pd.DataFrame] | None = None,
+    layer_notes: Mapping[str, pd.Series] | None = None,
 ) -> MapInputs:
     """Align, prepare and classify what a map shows.
 
@@ -416,22 +476,36 @@ def prepare_map(
     ranks : pandas.DataFrame, optional
         Ranks by id, one column per layer key that has ranks.
     popup_values : pandas.DataFrame, optional
-        Indicator values by id, shown on click.
+        Indicator values by id, shown in the region card.
     popup_fields : sequence of PopupField
         Which ``popup_values`` columns to show, with their labels, units and vintages.
     title, subtitle : str
         The map's title and subtitle.
     source : str
-        The source line (data vintages and method).
+        The source line of print maps (data vintages, method, classes).
     id_label : str, default "ID"
-        Name of the id shown in popups (e.g. "CBSA").
+        Name of the id shown in the region card (e.g. "CBSA").
     tolerance : float, optional
         Simplification tolerance in degrees (default: automatic; 0 keeps every vertex).
     region_labels : pandas.Series, optional
-        A label per region id (its state or country) for the insets of print maps.
-    rank_intervals : mapping of str to pandas.DataFrame, optional
-        Layer key -> ``rank_lo`` and ``rank_hi`` by region id (an uncertainty analysis's 5-95 % rank
-        interval); the page's payload carries them as ``rankLo``/``rankHi`` beside the layer's ranks.
+        A label per region id (its state or country): outlines dissolved by it, and inset captions.
+    credit : str
+        The page footer's data line (default: ``source``).
+    method : str
+        The method paragraph of the page's "About this map" panel.
+    methods_html : str, optional
+        A full methods note as HTML (plain elements only are kept by the page).
+    outline_label : str
+        What ``region_labels`` are ("state", "country").
+    aliases : pandas.Series, optional
+        Other names to search for: index = the alias, values = region ids (unknown ids are ignored).
+    facts : pandas.DataFrame, optional
+        Rows of the region card by region id: one column per row label, strings ("" or missing: no row).
+    rank_intervals : pandas.DataFrame or mapping of str to DataFrame, optional
+        5-95% rank intervals (columns ``rank_lo``, ``rank_hi``) by region id: a frame applies to the
+        Ideopolis index layer (the first layer when there is none), a mapping names the layer.
+    layer_notes : mapping of str to pandas.Series, optional
+        By layer key, a short text per region id shown beside its value in the card.
 
     Returns
     -------
@@ -440,7 +514,8 @@ def prepare_map(
     Raises
     ------
     ConfigError
-        When there is no layer, a layer's column is missing or two layers share a key.
+        When there is no layer, a layer's column is missing, two layers share a key, or a rank interval
+        lacks its columns or names an unknown layer.
     """
     if not layers:
         raise ConfigError("a map needs at least one layer")
@@ -457,22 +532,31 @@ def prepare_map(
     prepared = prepare_geometry(geometry, tolerance=tolerance)
     if ranks is not None:
         ranks = ranks.set_axis(ranks.index.astype(str))
+    intervals = _intervals_by_layer(rank_intervals, keys)
     classified: list[ClassifiedLayer] = []
     for spec in layers:
         layer_ranks = None
         if ranks is not None and spec.key in ranks.columns:
             layer_ranks = ranks[spec.key].reindex(ids)
         layer = classify_layer(spec, values[spec.key], ranks=layer_ranks)
-        interval = (rank_intervals or {}).get(spec.key)
-        if interval is not None:
-            aligned = interval.set_axis(interval.index.astype(str)).reindex(ids)[["rank_lo", "rank_hi"]]
-            layer = replace(layer, rank_interval=aligned)
+        if spec.key in intervals:
+            frame = intervals[spec.key]
+            layer = replace(layer, rank_interval=frame.set_axis(frame.index.astype(str)).reindex(ids))
+        if layer_notes and spec.key in layer_notes:
+            notes = layer_notes[spec.key]
+            layer = replace(layer, notes=notes.set_axis(notes.index.astype(str)).reindex(ids))
         classified.append(layer)
     aligned_names = names.set_axis(names.index.astype(str)).reindex(ids) if names is not None else None
     name_list = [
         str(aligned_names.iloc[i]) if aligned_names is not None and pd.notna(aligned_names.iloc[i]) else ids[i]
         for i in range(len(ids))
     ]
+    known = set(ids)
+    alias_pairs: tuple[tuple[str, str], ...] = ()
+    if aliases is not None:
+        alias_pairs = tuple(
+            (a, str(r)) for a, r in aliases.items() if isinstance(a, str) and a.strip() and str(r) in known
+        )
     return MapInputs(
         ids=[str(i) for i in ids],
         names=name_list,
@@ -484,7 +568,47 @@ def prepare_map(
         source=source,
         id_label=id_label,
         region_labels=_labels(region_labels, ids),
+        credit=credit,
+        method=method,
+        methods_html=methods_html,
+        outline_label=outline_label,
+        aliases=alias_pairs,
+        facts=_facts(facts, ids),
     )
+
+
+def _intervals_by_layer(
+    rank_intervals: pd.DataFrame | Mapping[str, pd.DataFrame] | None, keys: Sequence[str]
+) -> dict[str, pd.DataFrame]:
+    """Rank intervals by layer key, checked: a lone frame belongs to the index layer (else the first)."""
+    if rank_intervals is None:
+        return {}
+    if isinstance(rank_intervals, pd.DataFrame):
+        by_layer = {("ideopolis_index" if "ideopolis_index" in keys else keys[0]): rank_intervals}
+    else:
+        by_layer = dict(rank_intervals)
+    out = {}
+    for key, frame in by_layer.items():
+        if key not in keys:
+            raise ConfigError(f"rank intervals for unknown layer {key!r}; choose one of: {', '.join(keys)}")
+        absent = {"rank_lo", "rank_hi"} - set(frame.columns)
+        if absent:
+            raise ConfigError(f"rank intervals of layer {key!r} lack the column(s) {sorted(absent)}")
+        out[key] = frame[["rank_lo", "rank_hi"]]
+    return out
+
+
+def _facts(facts: pd.DataFrame | None, ids: pd.Index) -> tuple[tuple[str, tuple[str | None, ...]], ...]:
+    """The card's fact rows: one per column, a text per region (``None`` where empty or missing)."""
+    if facts is None or facts.columns.empty:
+        return ()
+    aligned = facts.set_axis(facts.index.astype(str)).reindex(ids)
+    rows = []
+    for column in aligned.columns:
+        texts = tuple(str(v) if pd.notna(v) and str(v).strip() else None for v in aligned[column])
+        if any(t is not None for t in texts):
+            rows.append((str(column), texts))
+    return tuple(rows)
 
 
 def _labels(labels: pd.Series | None, ids: pd.Index) -> list[str | None] | None:
@@ -499,6 +623,7 @@ def interactive_map(
     *,
     active: str | None = None,
     offline: bool = False,
+    embed: bool = False,
     style: MapStyle | None = None,
     run: Mapping[str, Any] | None = None,
 ) -> RegionMap:
@@ -513,6 +638,9 @@ def interactive_map(
     offline : bool, default False
         Leave out the basemap. Scripts and styles are always inlined, so an offline map makes no
         request at all.
+    embed : bool, default False
+        Open in embed mode (a slim title bar and source line, a collapsible legend, nothing else on the
+        map), as the page does by itself inside an iframe.
     style : MapStyle, optional
         Outline and opacity.
     run : mapping, optional
@@ -532,38 +660,56 @@ def interactive_map(
     prepared = inputs.prepared
     quantization = _auto_quantization(prepared.shapes, prepared.tolerance)
     encoded = encode_geometry(prepared.shapes, quantization=quantization)
+    outlines = None
+    if inputs.region_labels is not None:
+        arcs = mesh_arcs(encoded, inputs.region_labels)
+        steps = np.diff(np.asarray([0, *arcs], dtype=np.int64))
+        outlines = {"label": inputs.outline_label, "arcs": pack_varints(steps)}
+    index_of = {rid: i for i, rid in enumerate(inputs.ids)}
+    methods: dict[str, Any] = {"short": inputs.method}
+    if inputs.methods_html:
+        methods["full_html"] = inputs.methods_html
     payload = {
-        "v": 1,
+        "v": 2,
         "title": inputs.title,
         "subtitle": inputs.subtitle,
-        "source": inputs.source,
+        "source": inputs.credit or inputs.source,
+        "methods": methods,
         "idLabel": inputs.id_label,
         "view": list(pad_bounds(prepared.view, 0.01)),
         "ids": inputs.ids,
         "names": inputs.names,
+        "fold": FOLD_LETTERS,
+        "aliases": [[alias, index_of[rid]] for alias, rid in inputs.aliases],
         "geometry": encoded.payload,
+        "outlines": outlines,
         "layers": [_layer_payload(layer) for layer in inputs.layers],
-        "tooltip": [layer.key for layer in inputs.layers],
         "active": active,
         "popup": inputs.popup,
+        "facts": [{"label": label, "values": list(values)} for label, values in inputs.facts],
+        "embed": bool(embed),
         "style": {
             "weight": style.weight,
             "outline": style.outline,
             "fillOpacity": style.fill_opacity,
             "hoverWeight": style.hover_weight,
             "hoverColour": style.hover_colour,
+            "groupOutline": style.group_outline,
+            "groupWeight": style.group_weight,
         },
     }
     run_params: dict[str, Any] = {
         "ideopolis": __version__,
         "leaflet": leaflet_version(),
         "offline": offline,
+        "embed": bool(embed),
         "regions": len(inputs.ids),
         "regions_drawn": int(sum(g is not None for g in prepared.shapes.array)),
         "simplify_tolerance_deg": prepared.tolerance,
         "quantization": quantization,
         "arcs": encoded.n_arcs,
         "points": encoded.n_points,
+        "outline_arcs": None if outlines is None else len(mesh_arcs(encoded, inputs.region_labels or [])),
         "active_layer": active,
         "layers": [_layer_run(layer) for layer in inputs.layers],
         **dict(run or {}),
@@ -578,9 +724,10 @@ def interactive_map(
     )
     root = cast(Figure, fmap.get_root())
     root.title = html.escape(inputs.title)
+    root.header.add_child(_Verbatim(_VIEWPORT), name="ideopolis_viewport")
     root.header.add_child(_Verbatim(inline_assets()), name="ideopolis_assets")
     fmap.add_child(_RegionLayers(to_script_json(payload), to_script_json(run_params)))
-    return RegionMap(fmap, inputs, encoded, run_params, extra=dict(run or {}), style=style)
+    return RegionMap(fmap, inputs, encoded, run_params, extra=dict(run or {}), style=style, embed=bool(embed))
 
 
 def build_map(
@@ -646,6 +793,8 @@ def _layer_payload(layer: ClassifiedLayer) -> dict[str, Any]:
         "unit": spec.unit,
         "group": spec.group,
         "description": spec.description,
+        "method": spec.method,
+        "cardLabel": spec.card_label or spec.title,
         "kind": spec.kind,
         "colours": [e.colour for e in layer.legend],
         "legend": [[e.label, e.count] for e in layer.legend],
@@ -665,8 +814,10 @@ def _layer_payload(layer: ClassifiedLayer) -> dict[str, Any]:
         out["rankOf"] = int(r.notna().sum())
     if layer.rank_interval is not None:
         for key, column in (("rankLo", "rank_lo"), ("rankHi", "rank_hi")):
-            v = pd.to_numeric(layer.rank_interval[column], errors="coerce")
-            out[key] = [int(x) if pd.notna(x) else None for x in v]
+            col = pd.to_numeric(layer.rank_interval[column], errors="coerce")
+            out[key] = [int(v) if pd.notna(v) else None for v in col]
+    if layer.notes is not None:
+        out["notes"] = [str(v) if pd.notna(v) and str(v) else None for v in layer.notes]
     return out
 
 
@@ -686,6 +837,8 @@ def _popup_payload(
         if percent:
             col = col * 100.0
         decimals = f.decimals if f.decimals is not None else auto_decimals(col.to_numpy())
+        if f.decimals is None and _whole(col):
+            decimals = 0  # counts (7 strong clusters, 1,204 jobs): never "7.00 clusters"
         out_fields.append(
             {
                 "key": f.key,
@@ -699,6 +852,13 @@ def _popup_payload(
         )
         out_values.append(_numbers(col, decimals))
     return {"fields": out_fields, "values": out_values}
+
+
+def _whole(values: pd.Series) -> bool:
+    """Whether every finite value is a whole number (a count shows no decimals)."""
+    arr = values.to_numpy(dtype=float)
+    arr = arr[np.isfinite(arr)]
+    return bool(np.all(arr == np.round(arr)))
 
 
 def stable_element_ids(root: Any, seed: str) -> None:

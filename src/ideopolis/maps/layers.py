@@ -34,7 +34,10 @@ from numpy.typing import ArrayLike, NDArray
 from ideopolis.errors import ConfigError, MethodError
 from ideopolis.maps import palettes
 from ideopolis.registry import Registry
-from ideopolis.spatial.classes import GI_STAR_LEGEND
+from ideopolis.spatial.classes import GI_STAR_LEGEND, NOT_SIGNIFICANT
+
+#: The one category a legend lists even when no region falls in it (a test's "not significant" grey).
+NOT_SIGNIFICANT_LABEL = NOT_SIGNIFICANT
 
 
 def _mapclassify() -> Any:
@@ -167,7 +170,12 @@ class MapLayer:
     group : str
         Heading of the layer in the layer switcher.
     description : str
-        One line shown under the legend title.
+        One short line shown under the legend title.
+    method : str
+        The full method of the layer (a hotspot test's weights, permutations, correction), one click away
+        from the legend in the page's "About this map" panel.
+    card_label : str
+        The label of the layer's row in the region card (default: the title).
     """
 
     key: str
@@ -183,6 +191,8 @@ class MapLayer:
     categories: tuple[str, ...] | None = None
     group: str = "Scores"
     description: str = ""
+    method: str = ""
+    card_label: str = ""
 
 
 @dataclass(frozen=True)
@@ -225,12 +235,16 @@ class ClassifiedLayer:
     decimals : int
         Decimals used to show values (0 for categorical layers).
     ranks : pandas.Series, optional
-        Rank per region (1 = best), shown next to the value in the tooltip.
+        Rank per region (1 = best), shown next to the value in the tooltip and the region card.
     no_data : int
         Number of regions without a value.
+    colours : tuple of str
+        The fill colour of each class.
     rank_interval : pandas.DataFrame, optional
-        ``rank_lo`` and ``rank_hi`` per region (the 5-95 % rank interval of an uncertainty analysis), shown
-        beside the rank.
+        Columns ``rank_lo`` and ``rank_hi`` in region order: the 5-95% rank interval of a Monte Carlo
+        uncertainty analysis, shown as "12th (8th–19th)".
+    notes : pandas.Series, optional
+        A short text per region shown next to its value in the region card (a hotspot's adjusted p-value).
     """
 
     spec: MapLayer
@@ -242,6 +256,7 @@ class ClassifiedLayer:
     no_data: int = 0
     colours: tuple[str, ...] = field(default=())
     rank_interval: pd.DataFrame | None = None
+    notes: pd.Series | None = None
 
     @property
     def key(self) -> str:
@@ -462,31 +477,30 @@ def _split_at_midpoint(spec: MapLayer, scheme: str, data: NDArray[np.float64], m
 
 
 def _classify_categorical(spec: MapLayer, values: pd.Series, ranks: pd.Series | None) -> ClassifiedLayer:
+    """Classify labels: the listed categories first, then any others sorted; empty categories are left out.
+
+    Colours are given on the whole list before empty categories go, so a category keeps its colour from map
+    to map (a typology without exporters still draws magnets in orange). The legend lists only classes that
+    hold a region, except "Not significant": a hotspot test always says what its grey means.
+    """
     labels = [None if pd.isna(v) or category_label(v).lower() in NO_DATA_LABELS else category_label(v) for v in values]
     order = [category_label(c) for c in (spec.categories or ())]
     order += sorted({v for v in labels if v is not None} - set(order))
     if len(order) > MAX_CLASSES:
         raise ConfigError(f"layer {spec.key!r} has {len(order)} categories; a map layer shows at most {MAX_CLASSES}")
+    if spec.palette == "hotspots":
+        all_colours = palettes.hotspot_colours(order)
+    elif spec.palette == "stability":
+        all_colours = palettes.stability_colours(order)
+    else:
+        all_colours = palettes.categorical(len(order))
+    present = {v for v in labels if v is not None}
+    keep = [i for i, c in enumerate(order) if c in present or c == NOT_SIGNIFICANT_LABEL]
+    order = [order[i] for i in keep]
+    colours = [all_colours[i] for i in keep]
     position = {c: i for i, c in enumerate(order)}
     classes = np.array([position[v] if v is not None else -1 for v in labels], dtype=np.int64)
     counts = np.bincount(classes[classes >= 0], minlength=len(order))
-    if spec.categories:
-        # Listed categories always show (a hotspot class with no region still belongs in the legend
-        # of a test); unlisted ones only when present.
-        keep = [i for i, c in enumerate(order) if counts[i] > 0 or i < len(spec.categories)]
-    else:
-        keep = list(range(len(order)))
-    if len(keep) != len(order):
-        order = [order[i] for i in keep]
-        position = {c: i for i, c in enumerate(order)}
-        classes = np.array([position[v] if v is not None else -1 for v in labels], dtype=np.int64)
-        counts = np.bincount(classes[classes >= 0], minlength=len(order))
-    if spec.palette == "hotspots":
-        colours = palettes.hotspot_colours(order)
-    elif spec.palette == "stability":
-        colours = palettes.stability_colours(order)
-    else:
-        colours = palettes.categorical(len(order))
     legend = tuple(LegendEntry(c, colours[i], int(counts[i])) for i, c in enumerate(order))
     text = pd.Series(labels, index=values.index, dtype=object)
     return ClassifiedLayer(spec, text, classes, legend, 0, ranks, int((classes < 0).sum()), tuple(colours))
@@ -554,8 +568,8 @@ def standard_layers(
     hotspot_classes : sequence of str
         Hotspot classes in legend order (default: the Gi* classes).
     stability : str, optional
-        Add the categorical "rank stability" layer (column ``rank_stability``); the string says how the
-        classes were made (shown under the legend title).
+        Add the categorical "rank stability" layer (column ``rank_stability``, an uncertainty analysis's
+        classes); the string says how the classes were made (shown under the legend title).
 
     Returns
     -------
@@ -604,6 +618,7 @@ def standard_layers(
                 categories=TYPOLOGY_ORDER,
                 group="Lens",
                 description="quadrants of attraction and exposure",
+                card_label="Type",
             )
         )
     if stability is not None:
@@ -616,6 +631,7 @@ def standard_layers(
                 palette="stability",
                 group="Uncertainty",
                 description=stability,
+                card_label="Rank stability",
             )
         )
     if hotspots is not None:
@@ -628,6 +644,7 @@ def standard_layers(
                 palette="hotspots",
                 group="Hotspots",
                 description=hotspots,
+                card_label="Hotspot class",
             )
         )
     return out

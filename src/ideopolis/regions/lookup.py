@@ -4,7 +4,8 @@ Every command that takes a region (``score --explain``, ``clusters REGION``) and
 (:meth:`ideopolis.Run.explain`) find it here, so "des moines", "Des Moines" and "19780" find the same metro
 everywhere, "ile-de-france" finds "Île-de-France", and a near miss ("Desmoines") is answered with suggestions.
 
-Matching, in order: the exact id; the whole name; the name's start; any part of the name. Names and the query
+Matching, in order: the exact id; the whole name; the name's start; a whole word run of the name; any part of the
+name; then another name of a region (an alias, such as a capital city: "Paris" for Île-de-France). Names and the query
 are folded (Unicode NFKD with the accents dropped, lower case, any run of punctuation or spaces as one space),
 so ``"St. Louis"`` matches ``"st louis"``. The first rule that finds exactly one region wins; one that finds
 several raises an error listing them.
@@ -28,11 +29,13 @@ import pandas as pd
 
 from ideopolis.errors import RegionSetError
 
-__all__ = ["RegionNotFoundError", "find_region", "fold"]
+__all__ = ["FOLD_LETTERS", "RegionNotFoundError", "find_region", "fold"]
 
 _SEPARATORS = re.compile(r"[\W_]+", re.UNICODE)
-#: Letters that Unicode does not decompose into a base letter and an accent (Łódzkie, Østjylland, ...).
-_BASE_LETTERS = str.maketrans({"ı": "i", "ł": "l", "ø": "o", "đ": "d", "ħ": "h", "æ": "ae", "œ": "oe", "þ": "th"})
+#: Letters that Unicode does not decompose into a base letter and an accent (Łódzkie, Østjylland, ...), and
+#: what :func:`fold` makes of them. The map page folds what a reader types with this same table.
+FOLD_LETTERS: dict[str, str] = {"ı": "i", "ł": "l", "ø": "o", "đ": "d", "ħ": "h", "æ": "ae", "œ": "oe", "þ": "th"}
+_BASE_LETTERS = str.maketrans(FOLD_LETTERS)
 
 
 class RegionNotFoundError(RegionSetError):
@@ -72,6 +75,7 @@ def find_region(
     *,
     set_name: str = "the region set",
     dropped: Sequence[str] = (),
+    aliases: pd.Series | None = None,
 ) -> str:
     """Return the id of the one region that ``query`` names.
 
@@ -85,6 +89,9 @@ def find_region(
         How error messages name the set (``"us-metros"``).
     dropped : sequence of str
         Ids of regions that exist but were left out (screened for too little data): named in the error.
+    aliases : pandas.Series, optional
+        Other names of regions: index = the alias, values = region ids. Tried, folded alike, when no name
+        matches (whole alias first, then its start).
 
     Returns
     -------
@@ -141,6 +148,18 @@ def find_region(
                 f"{query!r} matches {len(found)} regions in {set_name}: {shown}{more}; "
                 "fix: give the id or more of the name"
             )
+    if aliases is not None and len(aliases):
+        folded_aliases = pd.Series([fold(a) for a in aliases.index], index=aliases.to_numpy().astype(str))
+        for hits in (folded_aliases == folded_query, folded_aliases.str.startswith(folded_query)):
+            found = pd.Index(folded_aliases.index[hits.to_numpy()]).unique()
+            found = found[found.isin(ids)]
+            if len(found) == 1:
+                return str(found[0])
+            if len(found) > 1:
+                shown = "; ".join(f"{names.iloc[ids.get_loc(i)]} ({i})" for i in found[:10])
+                raise RegionNotFoundError(
+                    f"{query!r} matches {len(found)} regions in {set_name}: {shown}; fix: give the id or more of the name"
+                )
     suggestions = _suggestions(names, folded, folded_query)
     hint = f" (did you mean {', '.join(repr(s) for s in suggestions[:3])}?)" if suggestions else ""
     raise RegionNotFoundError(f"no region {query!r} in {set_name}{hint}; fix: give an id or part of a name")

@@ -57,6 +57,7 @@ _REGION_SET_KEYS = {
     "datasheet",
     "vintage",
     "default_indicator",
+    "spatial_weights",
 }
 _GEOMETRY_KEYS = {"file", "layer", "id_column"}
 _TABLE_KEYS = {"file", "sheet", "id_column"}
@@ -85,6 +86,25 @@ _INDICATOR_KEYS = {
     "license",
     "description",
 }
+
+
+def _spatial_weights(rs: Mapping[str, Any], report: ValidationReport) -> str | None:
+    """The set's recommended spatial weights for hotspot tests (``queen``, ``knn``, ``distance_band``)."""
+    from ideopolis.spatial.weights import WEIGHTS
+
+    value = _string(rs, "spatial_weights", "[region_set]", report)
+    if value is None:
+        return None
+    if value not in WEIGHTS:
+        report.error(
+            "manifest-value",
+            MANIFEST_NAME,
+            "[region_set] spatial_weights",
+            f"unknown spatial weights {value!r}",
+            f"use one of: {', '.join(WEIGHTS.names())}",
+        )
+        return None
+    return WEIGHTS.canonical(value)
 
 
 def read_manifest(folder: Path, report: ValidationReport, *, allow_outside_paths: bool = False) -> Manifest | None:
@@ -305,6 +325,7 @@ def parse_manifest(
         datasheet=_string(rs, "datasheet", "[region_set]", report),
         vintage=_string(rs, "vintage", "[region_set]", report),
         default_indicator=_string(rs, "default_indicator", "[region_set]", report),
+        spatial_weights=_spatial_weights(rs, report),
         long_tables=tuple(long_tables),
         reference_tables=tuple(reference_tables),
         groups=groups,

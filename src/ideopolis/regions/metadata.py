@@ -195,6 +195,9 @@ class Manifest:
         Indicator metadata by column name.
     framework : dict
         The raw ``[framework]`` table, interpreted by the engine.
+    spatial_weights : str, optional
+        The spatial weights a hotspot test of this set uses unless the run names others (``knn`` for sets
+        whose regions do not tile their territory, such as metro areas).
     folder : Path or None
         The region-set folder; files are relative to it.
     allow_outside_paths : bool
@@ -216,6 +219,7 @@ class Manifest:
     datasheet: str | None = None
     vintage: str | None = None
     default_indicator: str | None = None
+    spatial_weights: str | None = None
     long_tables: tuple[LongTableSpec, ...] = ()
     reference_tables: tuple[ReferenceTableSpec, ...] = ()
     groups: Mapping[str, GroupSpec] = field(default_factory=dict)

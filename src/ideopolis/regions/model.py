@@ -216,7 +216,30 @@ class RegionSet:
         """
         from ideopolis.regions.lookup import find_region
 
-        return find_region(self.names, query, set_name=self.name)
+        return find_region(self.names, query, set_name=self.name, aliases=self.search_aliases)
+
+    @property
+    def search_aliases(self) -> pd.Series | None:
+        """Other names of the set's regions (alias -> region id), from its ``search_aliases`` reference table.
+
+        eu-nuts2 names the capital or a large city of a region ("Paris" -> FR10, Ile-de-France), so a search
+        for the city finds the region on maps and in every command. Aliases of regions not in the set (a
+        custom set that merged them) are left out.
+
+        Returns
+        -------
+        pandas.Series or None
+            ``None`` when the set has no such table.
+        """
+        spec = next((t for t in self.manifest.reference_tables if t.name == "search_aliases"), None)
+        if spec is None:
+            return None
+        table = self.reference_table(spec.name)
+        id_column = next((c for c in table.columns if c != spec.key_column), None)
+        if id_column is None:
+            return None
+        aliases = pd.Series(table[id_column].astype(str).to_numpy(), index=table[spec.key_column].astype(str))
+        return aliases[aliases.isin(set(self.ids))]
 
     def label(self, region_id: str) -> str:
         """Return ``"Name (id)"`` for a region."""

@@ -349,35 +349,39 @@ class HotspotResult:
 
         return gpd.GeoDataFrame(self.table, geometry=geometry.geometry.reindex(self.table.index), crs=geometry.crs)
 
-    def to_png(self, regions: Any, path: Any, *, title: str | None = None) -> int:
-        """Draw the classes as a print map (insets for outlying parts) and write it atomically as PNG.
+    def to_png(self, regions: Any, path: Any, *, title: str | None = None, dpi: int | None = None) -> int:
+        """Draw the classes as a print map (insets for outlying parts) and write it atomically.
 
         Parameters
         ----------
         regions : RegionSet
             The set tested (shapes, names, sources).
         path : str or path-like
-            The ``.png`` file.
+            The ``.png`` file (``.svg`` and ``.pdf`` write those formats).
         title : str, optional
             Default: what was tested (:attr:`title`), with the indicator's label.
+        dpi : int, optional
+            Resolution of a PNG (default 200).
 
         Returns
         -------
         int
             Bytes written.
         """
-        from ideopolis.maps.api import layer_png
+        from ideopolis.maps.api import HotspotLayer, label_of, layer_png
         from ideopolis.maps.layers import MapLayer
 
-        meta = regions.indicators.get(self.indicator) if self.indicator else None
-        what = meta.label if meta is not None else (self.indicator or "the values")
+        label = label_of(regions, self.indicator) if self.indicator else "the values"
+        hot = HotspotLayer.from_result(self, label)
         layer = MapLayer(
             key="hotspots",
-            title=title or f"{STATISTIC_TITLES.get(self.statistic, self.statistic)} of {what}",
+            title=hot.title,
             kind="categorical",
             palette="hotspots",
             categories=self.legend_classes,
             group="Hotspots",
+            description=hot.short,
+            card_label="Hotspot class",
         )
         cls = self.table["cls"]
         sources = "; ".join(regions.manifest.sources) or regions.name
@@ -386,7 +390,9 @@ class HotspotResult:
             cls.where(cls != NO_DATA),
             layer,
             path,
-            source=f"Method: {self.method_note} Data: {sources}. Map: ideopolis.",
+            source=f"Method: {hot.method} Data: {sources}. Map: ideopolis.",
+            title=title,
+            dpi=dpi,
         )
 
     def __repr__(self) -> str:
