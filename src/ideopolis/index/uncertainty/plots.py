@@ -78,8 +78,8 @@ def plot_sensitivity(result: SensitivityResult, path: str | Path) -> Path:
         ax.spines[side].set_visible(False)
     ax.legend(loc="lower right", frameon=False, fontsize=8)
     ax.set_title(
-        f"Sensitivity of the ranks to each uncertain input (Sobol indices, {result.runs:,} runs; "
-        "whiskers: 5-95 % bootstrap, upper ST, lower S1)",
+        f"Sensitivity of the ranks to each uncertain input (Sobol indices, {result.runs:,} runs)\n"
+        "whiskers: 5-95 % of the bootstrap resamples; upper ST, lower S1",
         fontsize=9,
         loc="left",
     )
