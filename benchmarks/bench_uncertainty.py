@@ -8,8 +8,9 @@ For each set it prints the load average, then:
 
 - the engine: 1,000 draws over weights x normalisation x aggregation (the issue's target), from a scored run to
   every region's rank interval (building the normalised tables, the draws, re-aggregation, ranking, statistics),
-  best of ``--repeat``; and the same with every input that applies (imputation, treatment, balance weight,
-  exposure measure too);
+  best of ``--repeat``, wall time and the process's CPU time (all threads; it depends much less than the wall
+  time on what else runs on the machine); and the same with every input that applies (imputation, treatment,
+  balance weight, exposure measure too);
 - a loop of full pipeline runs of the same draws (what COINr's ``get_sensitivity`` does: regenerate the whole
   index per draw): ``--full-runs`` of them timed, per draw, extrapolated to the draws, and the ratio;
 - the peak memory of the engine run (tracemalloc), beside the size of the ``regions x draws`` rank matrix it keeps
@@ -50,25 +51,37 @@ def load() -> str:
 
 
 def best(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
-    times, out = [], None
+    """The best wall time of ``repeat`` calls, and the last call's result."""
+    t, _, out = best_with_cpu(fn, repeat)
+    return t, out
+
+
+def best_with_cpu(fn: Callable[[], Any], repeat: int) -> tuple[float, float, Any]:
+    """The best wall time of ``repeat`` calls, that call's CPU time (every thread of the process), the result.
+
+    The CPU time barely depends on what else runs on the machine, the wall time does: on a quiet machine the wall
+    time lies between the CPU time divided by the CPUs used and the CPU time.
+    """
+    runs, out = [], None
     for _ in range(repeat):
-        t0 = time.perf_counter()
+        c0, t0 = time.process_time(), time.perf_counter()
         out = fn()
-        times.append(time.perf_counter() - t0)
-    return min(times), out
+        runs.append((time.perf_counter() - t0, time.process_time() - c0))
+    wall, cpu = min(runs)
+    return wall, cpu, out
 
 
-def full_runs(run: IndexRun, spec: Any, n: int, draws: int) -> float:
-    """Seconds per draw of a full pipeline run of the engine's own draws (denominate ... aggregate, lens)."""
+def full_runs(run: IndexRun, spec: Any, n: int, draws: int) -> tuple[float, float]:
+    """Wall and CPU seconds per draw of a full pipeline run of the engine's own draws (denominate ... lens)."""
     engine = Engine(run, spec)
     d = engine.decode(uniform_design(draws, engine.dims, 12345))
-    t0 = time.perf_counter()
+    c0, t0 = time.process_time(), time.perf_counter()
     for i in range(n):
         config = engine.draw_config(d, i)
         IndexRun(
             run.datasets["raw"], run.framework, groups=run.groups, denominators=run.denominators, config=config
         ).run()
-    return (time.perf_counter() - t0) / n
+    return (time.perf_counter() - t0) / n, (time.process_time() - c0) / n
 
 
 def first_level(run: IndexRun, draws: int) -> tuple[float, float]:
@@ -93,8 +106,8 @@ def bench(name: str, rs: Any, args: argparse.Namespace) -> None:
         if vary is not None:
             section["vary"] = vary
         spec = spec_from_mapping(section)
-        t, result = best(lambda spec=spec: analyse(run, spec), args.repeat)
-        per_full = full_runs(run, spec, args.full_runs, args.draws)
+        t, cpu, result = best_with_cpu(lambda spec=spec: analyse(run, spec), args.repeat)
+        per_full, per_full_cpu = full_runs(run, spec, args.full_runs, args.draws)
         loop = per_full * args.draws
         target = TARGETS.get(name)
         verdict = (
@@ -103,10 +116,11 @@ def bench(name: str, rs: Any, args: argparse.Namespace) -> None:
             else f"  (target <= {target:g} s: {'met' if t <= target else 'MISSED'})"
         )
         print(f"{label}: varied {', '.join(result.varied())}")
-        print(f"  engine, {args.draws:,} draws: {t:.2f} s{verdict}")
+        print(f"  engine, {args.draws:,} draws: {t:.2f} s wall, {cpu:.2f} s CPU{verdict}")
         print(
             f"  loop of full runs: {per_full * 1000:.0f} ms a draw ({args.full_runs} timed) -> {loop:.1f} s for "
-            f"{args.draws:,} draws; ratio {loop / t:.0f}x"
+            f"{args.draws:,} draws; ratio {loop / t:.0f}x (CPU time: {per_full_cpu * args.draws:.1f} s, "
+            f"ratio {per_full_cpu * args.draws / cpu:.0f}x)"
         )
     extra = {"normalise": SYNTHETIC_NORMALISE} if name.startswith("synthetic") else {}
     spec = spec_from_mapping({"draws": args.draws, "vary": CORE, **extra})
