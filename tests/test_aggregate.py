@@ -53,11 +53,32 @@ def test_method_per_level_and_per_node() -> None:
 
 
 def test_availability_threshold_per_aggregate() -> None:
-    spec = AggregateSpec(threshold_by_node={"p": 0.75})
-    out = aggregate(X, FW, FW.weights, spec=spec).data
-    assert np.isnan(out.at["r3", "p"]) and out.at["r1", "p"] == pytest.approx(17.5)
+    # r3 has b (weight 3) but not a (weight 1): 3/4 of p's weight, 1 of its 2 children
+    by_count = AggregateSpec(threshold_by_node={"p": 0.75}, availability="count")
+    res = aggregate(X, FW, FW.weights, spec=by_count)
+    assert np.isnan(res.data.at["r3", "p"]) and res.data.at["r1", "p"] == pytest.approx(17.5)
+    assert res.availability.at["r3", "p"] == 0.5 and res.thresholds["p"] == 0.75 and res.thresholds["q"] is None
+    by_weight = aggregate(X, FW, FW.weights, spec=AggregateSpec(threshold_by_node={"p": 0.75}))
+    assert by_weight.availability.at["r3", "p"] == 0.75 and by_weight.data.at["r3", "p"] == pytest.approx(30.0)
+    assert np.isnan(aggregate(X, FW, FW.weights, spec=AggregateSpec(threshold_by_node={"p": 0.76})).data.at["r3", "p"])
     spec2 = AggregateSpec(threshold=0.5)
-    assert out.at["r2", "p"] == aggregate(X, FW, FW.weights, spec=spec2).data.at["r2", "p"]
+    assert res.data.at["r2", "p"] == aggregate(X, FW, FW.weights, spec=spec2).data.at["r2", "p"]
+
+
+def test_availability_counts_weight_and_a_missing_child_turns_the_parent_off() -> None:
+    # idx = p (weight 1) + q (weight 3); r3 has no c, so q is missing and idx rests on p: 1/4 of its weight
+    res = aggregate(X, FW, FW.weights, spec=AggregateSpec(threshold=0.65))
+    assert res.availability.at["r3", "idx"] == 0.25 and np.isnan(res.data.at["r3", "idx"])
+    assert res.availability.at["r1", "idx"] == 1.0 and res.data.at["r1", "idx"] == pytest.approx((17.5 + 300) / 4)
+    # 2 of 3 equal weights is 0.666... and passes a 0.65 threshold; 13 of 20 passes it exactly
+    fw3 = framework_from_records([{"code": "i"}, *({"code": k, "parent": "i"} for k in "xyz")])
+    x3 = pd.DataFrame({"x": [1.0], "y": [2.0], "z": [np.nan]})
+    assert aggregate(x3, fw3, fw3.weights, spec=AggregateSpec(threshold=0.65)).data.at[0, "i"] == 1.5
+    fw20 = framework_from_records([{"code": "i"}, *({"code": f"k{j}", "parent": "i"} for j in range(20))])
+    x20 = pd.DataFrame({f"k{j}": [1.0 if j < 13 else np.nan] for j in range(20)})
+    assert aggregate(x20, fw20, fw20.weights, spec=AggregateSpec(threshold=0.65)).data.at[0, "i"] == 1.0
+    with pytest.raises(MethodError, match="aggregate availability 'votes' is unknown; choose one of: weight, count"):
+        aggregate(X, FW, FW.weights, spec=AggregateSpec(availability="votes"))
 
 
 def test_minus_one_aggregate_is_reflected_on_the_scale() -> None:

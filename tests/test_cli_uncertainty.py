@@ -48,7 +48,8 @@ def test_prints_each_region_with_its_interval_and_the_sobol_table(written: tuple
     assert [ln.split()[0] for ln in table[1:]] == [
         "weights", "normalise", "aggregate", "impute", "treat", "balance_weight", "exposure",
     ]  # fmt: skip
-    assert re.search(r"stability \(width of the 5-95% rank interval over 60 draws: stable up to 46 ranks", stdout)
+    # 692 of the 925 scored metros are ranked (scored on all five pillars): 5 % of them is 34.6
+    assert re.search(r"stability \(width of the 5-95% rank interval over 60 draws: stable up to 34 ranks", stdout)
     assert out.with_suffix(".png").read_bytes()[:4] == b"\x89PNG"
     assert (out.parent / "ranks.png").read_bytes()[:4] == b"\x89PNG"
 
@@ -58,6 +59,8 @@ def test_the_table_and_the_log_carry_the_intervals_and_replay(written: tuple[Pat
     table = pd.read_csv(out, dtype={"id": str}).set_index("id")
     assert {"rank_lo", "rank_hi", "median_rank", "mean_abs_shift", "rank_stability"} <= set(table.columns)
     assert (table["rank_lo"] <= table["rank_ideopolis_index"]).sum() > 0.9 * table["rank_lo"].notna().sum()
+    # an interval exactly where there is a rank: a region scored on fewer pillars is not compared in any draw
+    assert (table["rank_lo"].notna() == table["rank_ideopolis_index"].notna()).all()
     log = tomllib.loads(Path(f"{out}.run.toml").read_text(encoding="utf-8"))
     section = log["uncertainty"]
     assert section["draws"] == 60 and section["sobol_n"] == 16 and section["sensitivity"] is True
@@ -91,7 +94,10 @@ def test_score_with_uncertainty_explains_the_interval(runner: CliRunner) -> None
     code, out, err = invoke(runner, "score", "--uncertainty", "40", "--explain", "Des Moines")
     assert code == 0, err
     head = out.splitlines()[2]
-    assert re.fullmatch(r"ideopolis_index: \d+\.\d\d  rank \d+ of 925 \(5-95% interval \d+–\d+\)", head)
+    assert re.fullmatch(
+        r"ideopolis_index: \d+\.\d\d  rank \d+ of 692 \(5-95% interval \d+–\d+\) \(the regions scored on all 5 pillars\)",
+        head,
+    )
     assert "over 40 draws of weights, normalise, aggregate, impute, treat, balance_weight, exposure" in out
 
 

@@ -30,6 +30,14 @@ def engine(metros: ideo.Run) -> Engine:
     return Engine(metros.index, UncertaintySpec())
 
 
+def _full_ranks(engine: Engine, full: IndexRun) -> np.ndarray:
+    """The full run's target ranks, re-ranked among the regions the analysis compares (the nominal ranked ones)."""
+    ranks = full.ranks[engine.target].reindex(engine.ids).astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    scores = full.scores[engine.target].reindex(engine.ids).to_numpy(dtype=float)
+    keep = ~np.isnan(ranks) & ~np.isnan(engine.nominal_ranks)
+    return rank_rows(np.where(keep, scores, np.nan)[None, :])[0].astype(float)
+
+
 def _full_run(engine: Engine, draws: object, i: int) -> IndexRun:
     ir = engine.run
     config = engine.draw_config(draws, i)  # type: ignore[arg-type]
@@ -63,11 +71,45 @@ def test_every_draw_equals_a_full_pipeline_run(engine: Engine) -> None:
     for i in range(len(draws)):
         full = _full_run(engine, draws, i)
         scores = full.scores[engine.target].reindex(engine.ids).to_numpy(dtype=float)
-        ranks = full.ranks[engine.target].reindex(engine.ids).astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+        ranks = _full_ranks(engine, full)
         np.testing.assert_allclose(ev.scores[:, i], scores, rtol=1e-12, atol=1e-12)
         np.testing.assert_array_equal(ev.ranks[:, i], ranks)
         shift = np.abs(ranks - engine.nominal_ranks)
         assert ev.shift[i] == pytest.approx(np.nanmean(shift))
+
+
+@pytest.mark.parametrize(
+    "aggregate",
+    [
+        {"method": "arithmetic", "availability": "count", "threshold": 0.8},
+        {"method": "arithmetic", "threshold": 0.9},
+        {"method": "arithmetic", "rank_partial": True},
+    ],
+    ids=["count-0.8", "weight-0.9", "rank-partial"],
+)
+def test_availability_rules_and_partial_ranks_as_a_full_run(metros: ideo.Run, aggregate: dict[str, object]) -> None:
+    # the aggregation step's availability rule and the coverage's like-with-like ranks, for other settings
+    from ideopolis.index.uncertainty.engine import _replace_step
+
+    ir = metros.index
+    config = _replace_step(ir.config, "aggregate", aggregate)
+    run = IndexRun(
+        ir.datasets["raw"], ir.framework, groups=ir.groups, denominators=ir.denominators, names=ir.names, config=config
+    ).run()
+    engine = Engine(run, spec_from_mapping({"draws": 12, "vary": ["weights", "normalise", "impute", "aggregate"]}))
+    draws = engine.decode(uniform_design(12, engine.dims, SEED))
+    ev = engine.evaluate(draws, keep_scores=True)
+    assert ev.ranks is not None and ev.scores is not None
+    unranked = 0
+    for i in range(len(draws)):
+        full = _full_run(engine, draws, i)
+        scores = full.scores[engine.target].reindex(engine.ids).to_numpy(dtype=float)
+        ranks = _full_ranks(engine, full)
+        np.testing.assert_allclose(ev.scores[:, i], scores, rtol=1e-12, atol=1e-12)
+        np.testing.assert_array_equal(ev.ranks[:, i], ranks)
+        unranked += int((~np.isnan(scores) & np.isnan(ranks)).sum())
+    if aggregate.get("rank_partial"):
+        assert unranked == 0
 
 
 def test_draws_decode_as_documented(engine: Engine) -> None:

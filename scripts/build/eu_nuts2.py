@@ -779,7 +779,8 @@ L, O, P, Q, R-U, with US government in O):
 **No lens data** (`lens_route = "none"`, {len(none)} regions): the stored 2019 cross-section has no employment by
 sector for {", ".join(all_none)} (every region of these countries), nor for {partial or "any other region"} (a
 sector share is missing). For them the export_jobs pillar is empty, so they get no exposure score, no balance and
-no typology."""
+no typology; with migration and GDP per head mostly missing too, ideopolis's default run screens them out for too
+little data, and keeps them in every table and map with missing scores and the reason (`not_scored_reason`)."""
 
 
 def _coverage_by_country(final: pd.DataFrame, rs: RegionSet) -> str:

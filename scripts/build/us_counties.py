@@ -204,7 +204,7 @@ def build(src: UsSources, faces: UsFaces, out_dir: Path, ctx: LensContext, share
         ("Connecticut", us_text.connecticut(src, None, "counties")),
         ("Alaska", us_text.alaska("counties")),
         ("BEA combination areas", us_text.bea_combinations(src, final)),
-        ("Knowledge-intensive GDP and suppression", us_text.knowledge_gdp_coverage(src)),
+        ("Knowledge-intensive GDP and suppression", us_text.knowledge_gdp_coverage(src) + _NO_KNOWLEDGE_PILLAR),
         ("Export-jobs lens", us_lens.county_text(final, lens_stats) + us_lens.csa_text(lens_stats)),
         ("Occupation scores", us_lens.scores_text(ctx.inputs.scores)),
         ("GDP per capita of tiny counties", us_text.gdp_floor(final)),
@@ -229,6 +229,14 @@ def build(src: UsSources, faces: UsFaces, out_dir: Path, ctx: LensContext, share
     return {"regions": float(len(final)), "vertices": float(n_vertices), **quality, **lens_stats}
 
 
+#: What a county without knowledge-intensive GDP means for its scores (the pillar's only indicator here).
+_NO_KNOWLEDGE_PILLAR = """
+`gdp_knowledge_share` is the only knowledge_jobs indicator of this set, so where it is missing a county has no
+knowledge_jobs pillar: ideopolis then scores its index on the other four pillars, names them (`scored_on`) and does
+not rank it with the counties scored on all five (docs/method.md, 'Data availability').
+"""
+
+
 def _territories(final: pd.DataFrame) -> str:
     """The Puerto Rico / island areas section with their coverage."""
     pr = final[final["fips"].str.startswith("72")]
@@ -243,6 +251,7 @@ The 2017 polygons include the 78 Puerto Rico municipios and 11 island-area units
 Puerto Rico is in ERS, Gazetteer, RUCC, LAUS, CBSA and USPTO but not in PopEst or BEA; the island areas are only in
 the RUCC file (2020 Census population, RUCC) and USPTO (patents). Everything else is missing for them (values with
 data - Puerto Rico: {have(pr)}; island areas: {have(isl)}). Scoring runs normally screen them out by data
-availability; filter on `state` to drop them. USPTO counts patents in the territories, so their patent counts
-are real data (0 where absent), but the per-100k rate is missing (no BEA population).
+availability (they stay in every table and map with missing scores and the reason); filter on `state` to drop
+them. USPTO counts patents in the territories, so their patent counts are real data (0 where absent), but the
+per-100k rate is missing (no BEA population).
 """

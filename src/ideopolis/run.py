@@ -337,16 +337,40 @@ class Run:
         return table
 
     def table(self) -> pd.DataFrame:
-        """Return every region's name, scores, ranks (``rank_<node>``), typology and hotspot class.
+        """Return every region of the set, scored or not: name, scores, ranks, typology, what each score rests on.
+
+        A region that has no score (screened out for too little data, or too little data for the index) stays
+        in the table with missing scores and the reason (``not_scored_reason``), never silently absent.
 
         Returns
         -------
         pandas.DataFrame
-            Index ``id``; the hotspot columns (``hotspot_class``, ``hotspot_p``) when a test was run; the
-            index's rank interval (``rank_lo``, ``rank_hi``, ``median_rank``, ``mean_abs_shift``,
-            ``rank_stability``) when the run has an uncertainty analysis.
+            Index ``id`` (every region of the set, in its order). Columns: ``name``; one per score; ``rank_<score>``
+            (ranked among regions scored on every pillar); ``typology``; ``scored_on`` (the pillars the index rests
+            on); ``not_ranked_reason``; ``not_scored_reason``; for each exposure measure ``m`` its value ``m`` and
+            percentile ``m_pct`` (100 = most exposed), ``exposure_pct_min`` / ``exposure_pct_max`` (the
+            cross-measure range) and ``exposure_measures``; the lens context the set has (``lens_route``,
+            ``lens_area``, ``occ_coverage``, ``anchored_share``, ``anchored_share_pct``: shown, never scored); the
+            hotspot columns (``hotspot_class``, ``hotspot_p``) when a test was run; the index's rank interval
+            (``rank_lo``, ``rank_hi``, ``median_rank``, ``mean_abs_shift``, ``rank_stability``) when the run has an
+            uncertainty analysis.
         """
-        out = self.index.results_frame()
+        from ideopolis.index.facts import exposure_table, lens_context
+
+        run = self.index
+        ids = self.regions.ids if self.regions is not None else run.datasets["raw"].index
+        ids = pd.Index(ids.astype(str))
+        out = run.results_frame().reindex(ids)
+        names = self.regions.names if self.regions is not None else run.names
+        if names is not None:
+            out["name"] = names.set_axis(names.index.astype(str)).reindex(ids)
+        for col in ("scored_on", "not_ranked_reason"):
+            out[col] = out[col].fillna("")
+        out["not_scored_reason"] = run.not_scored_reasons().reindex(ids).fillna("")
+        exposure = exposure_table(run.framework, run.datasets["denominated"]).reindex(ids)
+        out = out.join(exposure.drop(columns=[c for c in exposure.columns if c in out.columns]))
+        context = lens_context(run.groups, run.denominators, ids)
+        out = out.join(context.drop(columns=[c for c in context.columns if c in out.columns]))
         unc = self.uncertainty
         if unc is not None:
             stats = unc.ranks.reindex(out.index)
@@ -363,18 +387,29 @@ class Run:
         return out
 
     def region_facts(self) -> pd.DataFrame:
-        """Return human-readable facts about each region, one column per fact (e.g. "Scored on").
-
-        The region card of a map and the profile page show each column as a row under the headline. This
-        base version has no facts: an empty frame indexed by the region ids.
+        """Return what stands behind each region's scores, as short texts (the map card's and profile's rows).
 
         Returns
         -------
         pandas.DataFrame
-            Index = region ids; string columns ("" where a fact does not apply).
+            Index = every region id of the set; string columns, ``""`` where nothing applies: ``Scored on``
+            (the pillars the index rests on), ``Not scored`` (the reason), ``Exposure range (...)`` (the lowest
+            and highest percentile across the exposure measures), ``Exposure percentile by measure`` (each
+            measure's, in one line), ``Lens data (...)`` (route, area, coverage of the occupation mix) and
+            ``Anchored jobs (...)``; columns that apply to no region are left out (see
+            :func:`ideopolis.index.facts.region_facts`).
+
+        Examples
+        --------
+        >>> import ideopolis as ideo
+        >>> facts = ideo.score("us-metros").region_facts()
+        >>> facts.at["41940", "Scored on"]
+        'all 5 pillars'
         """
-        ids = self.regions.ids if self.regions is not None else self.scores.index
-        return pd.DataFrame(index=pd.Index(ids, name="id"))
+        from ideopolis.index.facts import region_facts
+
+        ids = pd.Index(self.regions.ids.astype(str)) if self.regions is not None else None
+        return region_facts(self.index, ids=ids)
 
     def methods_html(self) -> str | None:
         """Return the plain-language methods note as HTML when one can be built, else ``None``.
@@ -624,7 +659,8 @@ class Run:
             raise RegionSetError(
                 f"region set {self.name!r} has no geometry, so it cannot be mapped; add a geometry file to its manifest"
             )
-        from ideopolis.index.explain import score_range
+        from ideopolis.index.explain import availability_line, score_range
+        from ideopolis.index.facts import NOT_SCORED, SCORED_ON
 
         run = self.index
         hot: HotspotResult | None
@@ -657,11 +693,12 @@ class Run:
             hotspots=None
             if hot is None
             else HotspotLayer.from_result(hot, label_of(self.regions, hot.indicator or "")),
-            method=self.method_line(),
+            method="; ".join(t for t in (self.method_line(), availability_line(run)) if t),
             options=options,
             indicators=tested,
             rank_intervals=None if unc is None else {unc.target: unc.ranks[["rank_lo", "rank_hi"]]},
             facts=facts if len(facts.columns) else None,
+            tooltip_facts=(NOT_SCORED, SCORED_ON),
             methods_html=self.methods_html(),
             stability=None if unc is None else unc.ranks["stability"],
             stability_note=None if unc is None else unc.stability_note(),
@@ -850,6 +887,11 @@ class Run:
         head = f"Run of {self.name}: {len(self.scores):,} regions scored"
         if self.dropped:
             head += f", {len(self.dropped):,} dropped by screening"
+        unranked = (
+            int(self.scores[INDEX].notna().sum() - self.ranks[INDEX].notna().sum()) if INDEX in self.scores else 0
+        )
+        if unranked:
+            head += f", {unranked:,} scored on fewer pillars (not ranked)"
         lines = [head, self.method_line()]
         if self._uncertainty is not None:
             unc = self._uncertainty

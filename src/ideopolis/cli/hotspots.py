@@ -18,6 +18,7 @@ from ideopolis.cli._app import (
     write_sidecar,
 )
 from ideopolis.errors import ConfigError, DataFileError
+from ideopolis.index.pillars import INDEX
 from ideopolis.output import TABLE_FORMATS, check_table_path
 
 
@@ -123,7 +124,10 @@ def hotspots(
     if out is not None:
         from ideopolis.output import write_table
 
-        write_table(result.frame(run.regions), out)
+        frame = result.frame(run.regions)
+        if result.indicator == INDEX:  # a region without an index keeps its row, with the reason (not only "No data")
+            frame["not_scored_reason"] = run.index.not_scored_reasons().reindex(frame.index).fillna("")
+        write_table(frame, out)
         typer.echo(f"wrote {out} and {write_sidecar(run, out)}")
     if png is not None:
         result.to_png(run.regions, png, title=title, dpi=dpi)

@@ -69,4 +69,8 @@ def score(
         typer.echo(format_table(run.top(top, sort)))
     if out is not None:
         written = run.to_file(out)
-        typer.echo(f"wrote {written} ({len(run.scores):,} regions) and {sidecar_path(written)}", err=True)
+        rows, scored = len(run.table()), int(run.scores[run.index.framework.root].notna().sum())
+        typer.echo(
+            f"wrote {written} ({rows:,} regions, {scored:,} with an index score) and {sidecar_path(written)}",
+            err=True,
+        )

@@ -104,7 +104,8 @@ def coinr_default_config(
         "treat": StepConfig("coinr", MappingProxyType({"winmax": winmax})),
         "normalise": StepConfig("minmax", MappingProxyType({"l_u": [0.0, 100.0]})),
         "weight": StepConfig("framework"),
-        "aggregate": StepConfig("arithmetic"),
+        # COINr's Aggregate has no data-availability threshold by default (dat_thresh = NULL) and ranks every unit
+        "aggregate": StepConfig("arithmetic", MappingProxyType({"threshold": 0.0, "rank_partial": True})),
         "lens": StepConfig("quadrants"),
     }
     assert set(steps) == set(STEPS)

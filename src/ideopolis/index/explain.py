@@ -9,13 +9,14 @@ notebooks.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from html import escape
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from ideopolis.index.facts import short_label
 from ideopolis.index.lens import DESCRIPTIONS
 from ideopolis.index.pillars import BALANCE, CLUSTER_STRENGTH, DEFAULT_BALANCE_WEIGHT
 
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
     from ideopolis.index.profile import RunConfig
     from ideopolis.index.run import IndexRun
 
-__all__ = ["Explanation", "explain", "format_table", "method_line", "score_range", "top_table"]
+__all__ = ["Explanation", "availability_line", "explain", "format_table", "method_line", "score_range", "top_table"]
 
 
 def score_range(config: RunConfig) -> tuple[float, float] | None:
@@ -139,6 +140,35 @@ def pillar_weights(run: IndexRun) -> pd.Series | None:
     return values
 
 
+def availability_line(run: IndexRun) -> str:
+    """Say in one line the data-availability rule as the run applied it and what it did to the ranks.
+
+    Parameters
+    ----------
+    run : IndexRun
+        A finished run.
+
+    Returns
+    -------
+    str
+        E.g. ``"a score needs data for 65% of its weight; ranks are among the 692 regions scored on all 5
+        pillars (233 scored on fewer are not ranked)"``; ``""`` when the run ranks every score and applies no
+        threshold.
+    """
+    root = run.framework.root
+    thr = run.reports["aggregate"].thresholds.get(root)
+    parts = []
+    if thr:
+        parts.append(f"a score needs data for {thr:.0%} of its weight")
+    pillars = len(run.coverage.needed[root])
+    if not run.rank_partial and run.framework.max_level > 2:
+        ranked = int(run.ranks[root].notna().sum())
+        partial = int(run.scores[root].notna().sum()) - ranked
+        text = f"ranks are among the {ranked:,} regions scored on all {pillars} pillars"
+        parts.append(text + (f" ({partial:,} scored on fewer are not ranked)" if partial else ""))
+    return "; ".join(parts)
+
+
 def lens_on(run: IndexRun) -> bool:
     """Whether the run's framework has the balance beside cluster strength."""
     return BALANCE in run.framework and BALANCE in run.scores.columns
@@ -207,7 +237,9 @@ def top_table(run: IndexRun, n: int = 15, sort: str | None = None) -> pd.DataFra
     Returns
     -------
     pandas.DataFrame
-        Index ``id``; columns ``rank``, ``name``, the scores, ``typology`` (when the run has a lens).
+        Index ``id``; columns ``rank``, ``name``, the scores, ``typology`` (when the run has a lens). Only
+        ranked regions are listed (a score resting on fewer pillars than the index has is not ranked; see
+        :mod:`ideopolis.index.coverage`).
 
     Raises
     ------
@@ -229,7 +261,9 @@ def top_table(run: IndexRun, n: int = 15, sort: str | None = None) -> pd.DataFra
         table.insert(1, "name", run.names.reindex(table.index))
     if run.typology is not None:
         table["typology"] = run.typology
-    table = table.sort_values(key, ascending=False, na_position="last").head(n)
+    # a ranking lists ranked scores only: a score resting on fewer pillars is not ranked with the others
+    table = table[table["rank"].notna()]
+    table = table.sort_values(["rank", key], ascending=[True, False], na_position="last").head(n)
     table.index.name = "id"
     return table
 
@@ -251,13 +285,29 @@ class Explanation:
     table : pandas.DataFrame
         One row per framework node, in tree order (see :meth:`ideopolis.index.run.IndexRun.explain`):
         ``level``, ``parent``, ``label``, ``raw``, ``denominated``, ``treated``, ``imputed``, ``treatment``,
-        ``score``, ``weight``, ``effective_weight``, ``enters_as``, ``contribution``, ``rank``.
+        ``score``, ``weight``, ``used_weight``, ``effective_weight`` (as used for this region),
+        ``framework_effective_weight``, ``enters_as``, ``contribution``, ``availability``, ``status``, ``rank``.
     strengths_weaknesses : pandas.DataFrame
         The region's best and worst indicators by rank.
     typology : str or None
         Its type on the lens axes.
     max_level : int
         Depth of the framework (for indenting).
+    ranked : int
+        Regions ranked on the index (those scored on every pillar, unless the run ranks partial scores).
+    pillars : tuple of str
+        The pillars the index has.
+    scored_on : tuple of str
+        The pillars this region's index rests on.
+    not_ranked_reason : str
+        Why the region's index has no rank ("" when it has one).
+    not_scored_reason : str
+        Why the region has no index score ("" when it has one).
+    exposure : pandas.DataFrame
+        One row per exposure measure (index = indicator): ``label``, ``value``, ``percentile`` (100 = most
+        exposed, among the ``of`` regions with a value); empty without a lens.
+    context : tuple of (str, str)
+        Lens context as (name, text): the route and coverage of the lens data, the anchored share.
     interval : (int, int) or None
         The index's 5-95 % rank interval, when the run has an uncertainty analysis.
     interval_note : str
@@ -281,31 +331,68 @@ class Explanation:
     strengths_weaknesses: pd.DataFrame
     typology: str | None
     max_level: int
+    ranked: int = 0
+    pillars: tuple[str, ...] = ()
+    scored_on: tuple[str, ...] = ()
+    not_ranked_reason: str = ""
+    not_scored_reason: str = ""
+    exposure: pd.DataFrame = field(default_factory=pd.DataFrame)
+    context: tuple[tuple[str, str], ...] = ()
     interval: tuple[int, int] | None = None
     interval_note: str = ""
 
-    def _rank_text(self) -> str:
-        text = f"rank {self.rank} of {self.regions}"
-        if self.interval is not None:
-            text += f" (5-95% interval {self.interval[0]}–{self.interval[1]})"
-        return text
-
     @property
     def score(self) -> float:
-        """The region's index score."""
+        """The region's index score (NaN when it has none)."""
         value: Any = self.table.at[self.root, "score"]
         return float(value)
 
     @property
-    def rank(self) -> int:
-        """The region's rank on the index (1 = best)."""
+    def rank(self) -> int | None:
+        """The region's rank on the index (1 = best); ``None`` when its score is not ranked."""
         value: Any = self.table.at[self.root, "rank"]
-        return int(value)
+        return None if pd.isna(value) else int(value)
+
+    @property
+    def exposure_range(self) -> tuple[float, float] | None:
+        """The lowest and highest percentile across the exposure measures (``None`` without any)."""
+        if not len(self.exposure) or self.exposure["percentile"].isna().all():
+            return None
+        pct = self.exposure["percentile"].dropna()
+        return float(pct.min()), float(pct.max())
+
+    def renormalised(self) -> list[str]:
+        """Say, aggregate by aggregate, which parts had no value and who carried their weight instead."""
+        table = self.table
+        has_score: dict[Any, bool] = dict(zip(table.index, table["score"].notna(), strict=True))
+        level: dict[Any, int] = dict(zip(table.index, table["level"].astype(int), strict=True))
+        lines = []
+        for code in table.index:
+            if level[code] == 1 or not has_score[code]:
+                continue
+            kids = table.index[table["parent"] == code]
+            gone = [k for k in kids if not has_score[k]]
+            if not gone:
+                continue
+            kept = [k for k in kids if has_score[k]]
+            nominal = float(table.loc[gone, "weight"].sum()) / float(table.loc[kids, "weight"].sum() or 1.0)
+            verb = "has" if len(gone) == 1 else "have"
+            others = (
+                f"the other part of {code} carries"
+                if len(kept) == 1
+                else f"the other {len(kept)} parts of {code} share"
+            )
+            lines.append(
+                f"{', '.join(gone)} {verb} no score; {others} {'its' if len(gone) == 1 else 'their'} "
+                f"{nominal:.0%} of the weight (weights x{1 / (1 - nominal):.3g})"
+            )
+        return lines
 
     def _view(self) -> pd.DataFrame:
         table = self.table
         cols = ["level", "raw", "denominated", "treated", "score", "weight", "effective_weight", "contribution", "rank"]
         view = table.reindex(columns=cols).copy()
+        view["rank"] = view["rank"].astype(object).where(view["rank"].notna(), None)
         view.insert(
             0,
             "node",
@@ -325,6 +412,15 @@ class Explanation:
             level: Any = table.at[code, "level"]
             if int(direction) == -1:
                 f.append("reversed" if int(level) == 1 else "enters reflected")
+            status = table.at[code, "status"] if "status" in table.columns else ""
+            if isinstance(status, str) and status:
+                f.append(status)
+            elif "framework_effective_weight" in table.columns:
+                used_value: Any = table.at[code, "effective_weight"]
+                nominal_value: Any = table.at[code, "framework_effective_weight"]
+                used, nominal = float(used_value), float(nominal_value)
+                if nominal > 0 and used > 0 and not np.isclose(used, nominal, rtol=1e-9, atol=0):
+                    f.append(f"weight renormalised x{used / nominal:.3g}")
             flags.append(", ".join(f))
         view["notes"] = flags
         return view
@@ -336,12 +432,63 @@ class Explanation:
         part = sw[sw["kind"] == kind]
         return ", ".join(f"{r.indicator} ({r.rank}/{r.of})" for r in part.itertuples())
 
+    def _rank_text(self) -> str:
+        if self.rank is not None:
+            interval = "" if self.interval is None else f" (5-95% interval {self.interval[0]}–{self.interval[1]})"
+            if self.pillars and self.ranked != self.regions:
+                return (
+                    f"rank {self.rank} of {self.ranked}{interval} (the regions scored on all {len(self.pillars)} "
+                    "pillars)"
+                )
+            return f"rank {self.rank} of {self.ranked or self.regions}{interval}"
+        return f"not ranked: {self.not_ranked_reason}" if self.not_ranked_reason else "no rank"
+
+    def _scored_on_text(self) -> str:
+        if not self.pillars:
+            return ""
+        n, k = len(self.scored_on), len(self.pillars)
+        if n == 0:
+            return f"not scored: {self.not_scored_reason}" if self.not_scored_reason else ""
+        if n == k:
+            return f"scored on: all {k} pillars ({', '.join(self.scored_on)})"
+        gone = [p for p in self.pillars if p not in self.scored_on]
+        return f"scored on: {n} of {k} pillars ({', '.join(self.scored_on)}); no score for {', '.join(gone)}"
+
+    def _exposure_lines(self) -> list[str]:
+        if not len(self.exposure):
+            return []
+        table = pd.DataFrame(
+            {
+                "value": self.exposure["value"],
+                "percentile": self.exposure["percentile"],
+                "of": self.exposure["of"],
+                "measure": [short_label(str(t)) for t in self.exposure["label"]],
+            }
+        )
+        table.index.name = "exposure measure"
+        lines = [
+            "exposure measures (export_jobs pillar; percentile among the regions with a value, 100 = most exposed):",
+            format_table(table, max_width=48),
+        ]
+        rng = self.exposure_range
+        if rng is not None and len(self.exposure["percentile"].dropna()) > 1:
+            lo, hi = rng
+            lines.append(
+                f"range across the {len(self.exposure['percentile'].dropna())} measures: percentile {lo:.1f} to "
+                f"{hi:.1f} ({hi - lo:.1f} points apart)"
+            )
+        return lines
+
     def __str__(self) -> str:
         """The explanation as text (what ``ideopolis score --explain`` prints)."""
         lines = [f"{self.name} ({self.region})", ""]
-        lines.append(f"{self.root}: {self.score:.2f}  {self._rank_text()}")
+        score = "no score" if np.isnan(self.score) else f"{self.score:.2f}"
+        lines.append(f"{self.root}: {score}  {self._rank_text()}")
         if self.interval_note:
             lines.append(f"  {self.interval_note}")
+        on = self._scored_on_text()
+        if on:
+            lines.append(on)
         if self.typology is not None:
             lines.append(f"typology: {self.typology} ({DESCRIPTIONS.get(str(self.typology), 'no lens value')})")
         lines.append("")
@@ -349,9 +496,28 @@ class Explanation:
         lines.append("")
         lines.append(
             "score: normalised indicator (direction applied) or aggregate score; weight: within its parent; "
-            "contribution: effective weight x score as it enters the index"
+            "effective_weight: the share of this region's index the node carries (weights of parts without a "
+            "score go to their siblings); contribution: effective weight x score as it enters the index"
         )
+        for line in self.renormalised():
+            lines.append(f"renormalised: {line}")
+        contrib = self.table["contribution"].dropna() if "contribution" in self.table.columns else pd.Series()
+        additive = (
+            "contribution" in self.table.columns
+            and not self.table.loc[self.table["level"] == 1, "contribution"].isna().any()
+        )
+        if additive and not np.isnan(self.score):
+            lines.append(f"the contributions add up to the index: {contrib.sum():.2f}")
+        elif not additive:
+            lines.append("contributions: not additive under this aggregation (only arithmetic means add up)")
+        exposure = self._exposure_lines()
+        if exposure:
+            lines.append("")
+            lines.extend(exposure)
+        for key, text in self.context:
+            lines.append(f"{key}: {text}")
         if len(self.strengths_weaknesses):
+            lines.append("")
             lines.append(f"strengths: {self._items('strength')}")
             lines.append(f"weaknesses: {self._items('weakness')}")
         return "\n".join(lines)
@@ -368,7 +534,19 @@ class Explanation:
             head += f" <span style='font-size:smaller'>({escape(self.interval_note)})</span>"
         if self.typology is not None:
             head += f"; typology: {escape(str(self.typology))}"
-        parts = [f"<p>{head}</p>", self._view().to_html(float_format=lambda v: f"{v:.2f}", na_rep="-")]
+        parts = [f"<p>{head}</p>"]
+        on = self._scored_on_text()
+        if on:
+            parts.append(f"<p>{escape(on)}</p>")
+        parts.append(self._view().to_html(float_format=lambda v: f"{v:.2f}", na_rep="-"))
+        if len(self.exposure):
+            parts.append(
+                self.exposure[["label", "value", "percentile", "of"]].to_html(
+                    float_format=lambda v: f"{v:.3g}", na_rep="-"
+                )
+            )
+        if self.context:
+            parts.append("<p>" + "<br>".join(f"{escape(k)}: {escape(t)}" for k, t in self.context) + "</p>")
         if len(self.strengths_weaknesses):
             parts.append(f"<p>strengths: {escape(self._items('strength'))}<br>")
             parts.append(f"weaknesses: {escape(self._items('weakness'))}</p>")
@@ -394,17 +572,56 @@ def explain(run: IndexRun, region: str) -> Explanation:
     RegionNotFoundError
         When the region is unknown, ambiguous or was dropped by screening.
     """
+    from ideopolis.index.facts import ANCHORED, ANCHORED_MEANING, LENS_ROUTES, exposure_table, lens_context
+
     rid = run.find_region(region)
     table = run.explain(rid)
     name = str(run.names.get(rid, rid)) if run.names is not None else rid
     kind = run.typology.get(rid) if run.typology is not None else None
+    fw = run.framework
+    root = fw.root
+    cov = run.coverage
+    ranks = run.ranks[root]
+    exp = exposure_table(fw, run.datasets["denominated"])
+    measures = [c for c in exp.columns if f"{c}_pct" in exp.columns]
+    row: dict[Any, Any] = exp.loc[rid].to_dict() if len(exp.columns) else {}
+    exposure = pd.DataFrame(
+        {
+            "label": [fw.node(m).label or m for m in measures],
+            "value": [float(row[m]) for m in measures],
+            "percentile": [float(row[f"{m}_pct"]) for m in measures],
+            "of": [int(exp[m].notna().sum()) for m in measures],
+        },
+        index=pd.Index(measures, name="measure"),
+    )
+    context: list[tuple[str, str]] = []
+    ctx_all = lens_context(run.groups, run.denominators, run.datasets["raw"].index)
+    ctx: dict[Any, Any] = ctx_all.loc[rid].to_dict() if len(ctx_all.columns) else {}
+    if not pd.isna(ctx.get("lens_route", np.nan)):
+        route = str(ctx["lens_route"])
+        parts = [f"route {route}" + (f" ({LENS_ROUTES[route]})" if route in LENS_ROUTES else "")]
+        if not pd.isna(ctx.get("lens_area", np.nan)):
+            parts.append(f"area {ctx['lens_area']}")
+        if not pd.isna(ctx.get("occ_coverage", np.nan)):
+            parts.append(f"occ_coverage {float(ctx['occ_coverage']):.1%} of jobs in published occupations")
+        context.append(("lens data", ", ".join(parts)))
+    if not pd.isna(ctx.get(ANCHORED, np.nan)):
+        value, pct = float(ctx[ANCHORED]), float(ctx[f"{ANCHORED}_pct"])
+        context.append((ANCHORED, f"{value:.1%} (percentile {pct:.1f}): {ANCHORED_MEANING}"))
     return Explanation(
         region=rid,
         name=name,
         regions=len(run.scores),
-        root=run.framework.root,
+        root=root,
         table=table,
         strengths_weaknesses=run.strengths_weaknesses(rid),
         typology=None if kind is None or pd.isna(kind) else str(kind),
-        max_level=run.framework.max_level,
+        max_level=fw.max_level,
+        ranked=int(ranks.notna().sum()),
+        pillars=tuple(cov.needed[root]) if fw.max_level > 2 else (),
+        scored_on=tuple(cov.scored_on(root).get(rid, ())),
+        not_ranked_reason=str(run.not_ranked_reasons().get(rid, "")),
+        not_scored_reason=str(run.not_scored_reasons().get(rid, "")),
+        exposure=exposure,
+        context=tuple(context),
     )

@@ -38,7 +38,7 @@ from typing import Any
 
 from ideopolis.errors import ConfigError
 from ideopolis.index.pillars import DEFAULT_BALANCE_WEIGHT
-from ideopolis.index.steps.aggregate import AGGREGATORS
+from ideopolis.index.steps.aggregate import AGGREGATORS, DEFAULT_THRESHOLD
 from ideopolis.index.steps.denominate import DENOMINATORS
 from ideopolis.index.steps.impute import IMPUTERS
 from ideopolis.index.steps.normalise import NORMALISERS
@@ -76,7 +76,18 @@ STEP_PARAMS: dict[str, frozenset[str]] = {
     "treat": frozenset({"winmax", "skew_thresh", "kurt_thresh", "skip"}),
     "normalise": frozenset({"l_u", "m_sd", "cap_max", "reference", "indicators", "goalposts", "trunc2posts"}),
     "weight": frozenset({"weights", "group", "balance_weight"}),
-    "aggregate": frozenset({"p", "by_level", "by_node", "threshold", "threshold_by_level", "threshold_by_node"}),
+    "aggregate": frozenset(
+        {
+            "p",
+            "by_level",
+            "by_node",
+            "threshold",
+            "threshold_by_level",
+            "threshold_by_node",
+            "availability",
+            "rank_partial",
+        }
+    ),
     "lens": frozenset({"attraction_threshold", "exposure_threshold"}),
 }
 
@@ -97,6 +108,13 @@ HOTSPOT_DEFAULTS: dict[str, Any] = {
     "alternative": "folded",
 }
 
+#: Parameters that do not belong to a step's method, so a new method keeps them (``--aggregate geometric`` keeps
+#: the availability rule, ``--weights equal`` the balance weight).
+_KEPT_ACROSS_METHODS: dict[str, frozenset[str]] = {
+    "weight": frozenset({"balance_weight"}),
+    "aggregate": frozenset({"threshold", "threshold_by_level", "threshold_by_node", "availability", "rank_partial"}),
+}
+
 #: the profile's section name for each step (``weights`` reads better in a TOML than ``weight``)
 SECTION_OF = {s: ("weights" if s == "weight" else s) for s in STEPS}
 
@@ -112,6 +130,7 @@ _DEFAULT_METHODS = {
 }
 _DEFAULT_PARAMS: dict[str, dict[str, Any]] = {
     "screen": {"threshold": 2 / 3},
+    "aggregate": {"threshold": DEFAULT_THRESHOLD},
     "normalise": {"l_u": [0.0, 100.0]},
     "weight": {"balance_weight": DEFAULT_BALANCE_WEIGHT},
 }
@@ -261,7 +280,8 @@ class RunConfig:
             raise ConfigError(f"unknown step {name!r}; steps: {', '.join(STEPS)}")
         old = self.steps[name]
         if method is not None and method != old.method:
-            merged: dict[str, Any] = {k: v for k, v in old.params.items() if name == "weight" and k == "balance_weight"}
+            kept = _KEPT_ACROSS_METHODS.get(name, frozenset())
+            merged: dict[str, Any] = {k: v for k, v in old.params.items() if k in kept}
             merged.update(params)
             spec = {"method": method, **merged}
         else:

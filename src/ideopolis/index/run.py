@@ -16,7 +16,8 @@ Result API (what maps, hotspots and the CLI use):
 - ``scores``: DataFrame (index = region id), one column per aggregate node. With the default
   framework: the pillars present (``talent``, ``capital``, ``knowledge_jobs``, extra pillars),
   ``cluster_strength``, ``attraction``, ``exposure``, ``balance`` and ``ideopolis_index``;
-- ``ranks``: the same columns as ranks (1 = best, Int64);
+- ``ranks``: the same columns as ranks (1 = best, Int64), among the regions scored on every pillar
+  (``coverage``: which pillars each score rests on; ``used_weights()``: the weights each region's scores used);
 - ``typology``: Series of ``magnet`` / ``talent_hub`` / ``exporter`` / ``rooted`` (``None`` without
   a lens); ``lens``: the full :class:`~ideopolis.index.lens.LensResult`;
 - ``indicator_scores`` / ``indicator_ranks``: the normalised indicators and their ranks;
@@ -40,6 +41,7 @@ import pandas as pd
 
 from ideopolis import __version__
 from ideopolis.errors import ConfigError, FrameworkError, MethodError
+from ideopolis.index.coverage import Coverage, coverage, not_ranked_reason, used_weights
 from ideopolis.index.framework import (
     BALANCE,
     CLUSTER_STRENGTH,
@@ -52,10 +54,10 @@ from ideopolis.index.results import (
     rank_table,
     strengths_weaknesses,
 )
-from ideopolis.index.steps.aggregate import AggregateSpec, aggregate, reflected
+from ideopolis.index.steps.aggregate import DEFAULT_THRESHOLD, AggregateSpec, aggregate, reflected
 from ideopolis.index.steps.denominate import denominate
 from ideopolis.index.steps.impute import impute
-from ideopolis.index.steps.normalise import NormaliseResult, check_indicators, normalise
+from ideopolis.index.steps.normalise import NormaliseResult, check_indicators, collapsed_indicators, normalise
 from ideopolis.index.steps.screen import screen
 from ideopolis.index.steps.treat import treat
 from ideopolis.index.steps.weights import Weights, effective_weights_table, weigh
@@ -341,11 +343,17 @@ class IndexRun:
         res = self.normalise_with(self._input("normalise"), method, params)
         self.datasets["normalised"] = res.data
         self.reports["normalise"] = res
+        collapses = collapsed_indicators(res.data)
+        self.reports["collapse"] = collapses
+        self._step_notes["normalise"] = [c.note() for c in collapses]
+        summary: dict[str, Any] = {"bounds": list(res.bounds)}
+        if collapses:
+            summary["collapsed"] = {c.indicator: f"{c.share:.3f} in the {c.end} {c.band:.0%}" for c in collapses}
         return LogRecord(
             "normalise",
             method,
             self.config.step("normalise").as_dict() | {"method": method},
-            {"bounds": list(res.bounds)},
+            summary,
         )
 
     def _step_weight(self) -> LogRecord:
@@ -381,14 +389,20 @@ class IndexRun:
 
     def _step_aggregate(self) -> LogRecord:
         method, params = self._params("aggregate")
+        if not isinstance(params.get("rank_partial", False), bool):
+            raise ConfigError(
+                f"[aggregate] rank_partial is {params['rank_partial']!r}; use true (rank every score together) "
+                "or false (rank only scores resting on every pillar)"
+            )
         spec = AggregateSpec(
             method=method,
             params={"p": params["p"]} if "p" in params else {},
             by_level=_int_keys(params.get("by_level", {}), "aggregate by_level"),
             by_node=dict(params.get("by_node", {})),
-            threshold=params.get("threshold"),
+            threshold=params.get("threshold", DEFAULT_THRESHOLD),
             threshold_by_level=_int_keys(params.get("threshold_by_level", {}), "aggregate threshold_by_level"),
             threshold_by_node=dict(params.get("threshold_by_node", {})),
+            availability=str(params.get("availability", "weight")),
         )
         normed = self.datasets["normalised"]
         assert self.weights is not None
@@ -402,7 +416,33 @@ class IndexRun:
         )
         self.datasets["aggregated"] = res.data
         self.reports["aggregate"] = res
-        return LogRecord("aggregate", method, params, {"methods": res.methods})
+        self.reports.pop("coverage", None)
+        cov = self.coverage
+        root = self.framework.root
+        summary: dict[str, Any] = {"methods": res.methods}
+        below = {
+            agg: int(((res.availability[agg] < thr - 1e-12) & (res.availability[agg] > 0)).sum())
+            for agg, thr in res.thresholds.items()
+            if thr is not None
+        }
+        summary["below_threshold"] = {k: v for k, v in below.items() if v}
+        is_partial = (cov.scored[root] & ~cov.complete[root]).to_numpy()
+        partial = int(is_partial.sum())
+        summary["index_partial"] = partial
+        notes = []
+        if partial:
+            missing = {
+                u: int((cov.required[f"{root}/{u}"] & ~cov.on[f"{root}/{u}"]).to_numpy()[is_partial].sum())
+                for u in cov.needed[root]
+            }
+            what = ", ".join(f"{u} {n:,}" for u, n in missing.items() if n)
+            ranked = "are not ranked" if not self.rank_partial else "are ranked with the others (rank_partial)"
+            notes.append(
+                f"{partial:,} region(s) have an index score on fewer pillars than the index has (missing: {what}); "
+                f"they keep their scores and {ranked}; the scored_on column names the pillars each score rests on"
+            )
+        self._step_notes["aggregate"] = notes
+        return LogRecord("aggregate", method, params, summary)
 
     def _step_lens(self) -> LogRecord:
         method, params = self._params("lens")
@@ -438,9 +478,133 @@ class IndexRun:
         return self._need("aggregated")[self.framework.aggregates]
 
     @property
+    def rank_partial(self) -> bool:
+        """Whether scores resting on fewer pillars are ranked together with complete ones (``[aggregate] rank_partial``)."""
+        return bool(self.config.step("aggregate").params.get("rank_partial", False))
+
+    @property
     def ranks(self) -> pd.DataFrame:
-        """Ranks of every aggregate (1 = best)."""
-        return rank_table(self.scores)
+        """Ranks of every aggregate (1 = best; ties share the lowest rank).
+
+        A score is ranked among the regions whose score on that aggregate rests on every pillar it has
+        (:mod:`ideopolis.index.coverage`); a score on fewer pillars has no rank, unless the run says
+        ``[aggregate] rank_partial = true``.
+        """
+        scores = self.scores
+        if self.rank_partial:
+            return rank_table(scores)
+        return rank_table(scores.where(self.coverage.complete[scores.columns]))
+
+    @property
+    def coverage(self) -> Coverage:
+        """Which pillars every score rests on and which scores are complete (see :mod:`ideopolis.index.coverage`)."""
+        cached = self.reports.get("coverage")
+        if cached is None:
+            res = self.reports.get("aggregate")
+            if res is None or self.weights is None:
+                raise ConfigError("the run has no aggregated dataset yet; call run() first")
+            cached = coverage(
+                self.framework,
+                res.data,
+                self.weights.for_aggregation(res.data.index),
+                availability=res.availability,
+                thresholds=res.thresholds,
+            )
+            self.reports["coverage"] = cached
+        assert isinstance(cached, Coverage)
+        return cached
+
+    def used_weights(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Return the weights each region's scores were computed with (region x node).
+
+        Returns
+        -------
+        (pandas.DataFrame, pandas.DataFrame)
+            The weight within its parent after renormalisation over the children with a value, and the
+            effective weight as used (see :func:`ideopolis.index.coverage.used_weights`).
+        """
+        agg = self._need("aggregated")
+        assert self.weights is not None
+        return used_weights(self.framework, self.weights.for_aggregation(agg.index), agg)
+
+    def scored_on(self) -> pd.Series:
+        """Return, per scored region, the pillars its index rests on, comma-separated ("" without an index score)."""
+        on = self.coverage.scored_on(self.framework.root)
+        return on.map(", ".join).rename("scored_on")
+
+    def not_ranked_reasons(self) -> pd.Series:
+        """Return, per scored region, why its index score has no rank ("" when it is ranked or has no score)."""
+        root = self.framework.root
+        cov = self.coverage
+        if self.rank_partial:
+            return pd.Series("", index=cov.complete.index, name="not_ranked_reason")
+        out = pd.Series("", index=cov.complete.index, name="not_ranked_reason", dtype=object)
+        for rid in cov.complete.index[(cov.scored[root] & ~cov.complete[root]).to_numpy()]:
+            out[rid] = not_ranked_reason(cov, root, rid)
+        return out
+
+    def not_scored_reasons(self) -> pd.Series:
+        """Return, for every region the run read, why it has no index score ("" for a region with one).
+
+        A region is screened out (too little data: the share of its indicators with a value is below the screen
+        threshold, too many zeros, or ``force_exclude``), or it passed screening but its index could not be
+        computed (the parts with a score carry less than the aggregation threshold of the index's weight).
+
+        Returns
+        -------
+        pandas.Series
+            Index = every region id of the raw data; text.
+        """
+        raw = self.datasets["raw"]
+        out = pd.Series("", index=raw.index, name="not_scored_reason", dtype=object)
+        rep = self.reports.get("screen")
+        if rep is not None and rep.dropped:
+            params = dict(self.config.step("screen").params)
+            method = self.config.step("screen").method
+            thr = float(params.get("threshold", 2 / 3))
+            nz = float(params.get("nonzero_threshold", 0.05))
+            excluded = set(map(str, params.get("force_exclude", ())))
+            k = raw.shape[1]
+            for rid in rep.dropped:
+                row = rep.summary.loc[rid]
+                have = int(k - row["n_missing"])
+                if rid in excluded:
+                    out[rid] = "screened out: excluded by force_exclude"
+                elif method in ("by_na", "by_na_and_zeros") and float(row["availability"]) < thr:
+                    out[rid] = (
+                        f"screened out: data for {have} of {k} indicators ({float(row['availability']):.0%}), "
+                        f"below the screen threshold ({thr:.0%})"
+                    )
+                else:
+                    out[rid] = (
+                        f"screened out: {1 - float(row['nonzero']):.0%} of its values are zero "
+                        f"(non-zero share below {nz:.0%})"
+                    )
+        agg = self.datasets.get("aggregated")
+        res = self.reports.get("aggregate")
+        if agg is not None and res is not None:
+            root = self.framework.root
+            cov = self.coverage
+            how = (
+                "weight" if self.config.step("aggregate").params.get("availability", "weight") == "weight" else "parts"
+            )
+            for rid in agg.index[agg[root].isna().to_numpy()]:
+                share = float(res.availability.at[rid, root])
+                thr = res.thresholds.get(root)
+                gone = [u for u in cov.needed[root] if not bool(cov.present.at[rid, u])]
+                missing = f" (no {', '.join(gone)})" if gone else ""
+                if thr is None or share == 0:
+                    out[rid] = f"no data for any part of {root}{missing}"
+                else:
+                    what = (
+                        f"the parts with a score carry {share:.0%} of its weight"
+                        if how == "weight"
+                        else f"{share:.0%} of its parts have a score"
+                    )
+                    out[rid] = (
+                        f"too little data for {root}: {what}, below the aggregation threshold ({thr:.0%}){missing}"
+                    )
+        return out
 
     @property
     def indicator_scores(self) -> pd.DataFrame:
@@ -527,22 +691,29 @@ class IndexRun:
             if self.names is None
             else self.names.reindex(ids).fillna(pd.Series(ids, index=ids))
         )
-        return find_region(names, query, set_name=self.name or "the run", dropped=self.dropped)
+        reasons = self.not_scored_reasons() if self.dropped else pd.Series(dtype=object)
+        dropped = {rid: str(reasons.get(rid, "")) for rid in self.dropped}
+        return find_region(names, query, set_name=self.name or "the run", dropped=dropped)
 
     def explain(self, region: str) -> pd.DataFrame:
         """How the region's index was built, indicator by indicator and aggregate by aggregate.
 
-        One row per node in framework order: ``level``, ``parent``, ``label``, ``raw``,
-        ``denominated``, ``imputed`` (bool), ``treated`` (value), ``treatment``, ``score``
-        (normalised value or aggregate score), ``weight`` (within its parent), ``effective_weight``,
-        ``enters_as`` (the score as it enters the index: reflected on the scale under a -1 aggregate
-        such as exposure), ``contribution`` (effective weight x enters_as: the indicator's share of
-        the index under arithmetic aggregation with complete data) and ``rank``.
+        One row per node in framework order: ``level``, ``parent``, ``label``, ``raw``, ``denominated``,
+        ``imputed`` (bool), ``treated`` (value), ``treatment``, ``score`` (normalised value or aggregate
+        score), ``weight`` (the framework's, within its parent), ``used_weight`` (within its parent as this
+        region's score used it: renormalised over the siblings with a value, 0 without a value),
+        ``effective_weight`` (the product of used weights up to the index: the share of this region's index
+        the node carries), ``framework_effective_weight`` (the same with every input present), ``enters_as``
+        (the score as it enters the index: reflected on the scale under a -1 aggregate such as exposure),
+        ``contribution`` (effective weight x enters_as; under arithmetic means the indicators' contributions
+        add up to the index exactly; missing under other means, which are not additive), ``availability``
+        (aggregates: the share of their weight with data), ``status`` (why a node is not used) and ``rank``
+        (aggregates: among regions scored on every pillar, see :attr:`ranks`).
         """
         rid = self.find_region(region)
         fw = self.framework
         agg = self._need("aggregated")
-        ranks = rank_table(agg).loc[rid]
+        ranks = rank_table(agg[fw.indicators]).loc[rid].to_dict() | self.ranks.loc[rid].to_dict()
         eff = self.effective_weights
         if self.weights is not None and self.weights.by_group is not None:
             g = self.weights.group_of.get(rid) if self.weights.group_of is not None else None
@@ -553,6 +724,12 @@ class IndexRun:
             wnode = self.weights.nodes if self.weights is not None else fw.weights
         wmap = {str(k): float(v) for k, v in zip(wnode.index, np.asarray(wnode, dtype=float).ravel(), strict=True)}
         effmap = {str(k): float(v) for k, v in eff_col.items()}
+        within, used = self.used_weights()
+        within_r = dict(zip(within.columns.astype(str), within.loc[rid].to_numpy(dtype=float), strict=True))
+        used_r = dict(zip(used.columns.astype(str), used.loc[rid].to_numpy(dtype=float), strict=True))
+        res = self.reports["aggregate"]
+        methods = res.methods
+        avail = res.availability.loc[rid] if len(res.availability.columns) else pd.Series(dtype=float)
         imputed_cells: set[tuple[str, str]] = set()
         rep_imp = self.reports.get("impute")
         if rep_imp is not None and len(rep_imp.imputed):
@@ -565,12 +742,25 @@ class IndexRun:
             treated = dict(zip(sel["indicator"], sel["treatment"], strict=True))
         lo, hi = self.reports["normalise"].bounds
         rows = []
-        seen: set[str] = set()
 
-        def visit(code: str) -> None:
-            if code in seen:
-                return
-            seen.add(code)
+        have = {str(k): bool(v) for k, v in agg.loc[rid].notna().items()}
+
+        def status(code: str) -> str:
+            node = fw.node(code)
+            gone = [a for a in fw.ancestors(code) if not have[a]]
+            if gone:
+                return f"not used: {gone[0]} has no score"
+            if have[code]:
+                return ""
+            if node.indicator:
+                return "no value"
+            thr = res.thresholds.get(code)
+            share = float(avail.get(code, 0.0))
+            if thr is not None and share > 0:
+                return f"below threshold: {share:.0%} of weight < {thr:.0%}"
+            return "not scored: no data"
+
+        for code in self._tree_order():
             node = fw.node(code)
             row: dict[str, Any] = {
                 "node": code,
@@ -587,21 +777,48 @@ class IndexRun:
                 row["treatment"] = treated.get(code, "")
             row["score"] = _cell(agg, rid, code)
             row["weight"] = wmap[code] if node.parent is not None else 1.0
-            row["effective_weight"] = effmap[code]
+            row["used_weight"] = within_r[code]
+            row["effective_weight"] = used_r[code]
+            row["framework_effective_weight"] = effmap[code]
             if node.indicator:
                 flips = sum(reflected(fw, a) for a in fw.ancestors(code))
                 row["enters_as"] = lo + hi - row["score"] if flips % 2 else row["score"]
-                row["contribution"] = row["effective_weight"] * row["enters_as"]
+                additive = all(methods.get(a) == "arithmetic" for a in fw.ancestors(code))
+                if row["effective_weight"] == 0:
+                    row["contribution"] = 0.0 if additive else np.nan
+                else:
+                    row["contribution"] = row["effective_weight"] * row["enters_as"] if additive else np.nan
+            else:
+                row["availability"] = float(avail.get(code, np.nan))
+            row["status"] = status(code)
             row["rank"] = ranks[code]
             rows.append(row)
+        out = pd.DataFrame(rows).set_index("node")
+        out["rank"] = pd.array([None if pd.isna(r) else int(r) for r in out["rank"]], dtype="Int64")
+        return out
+
+    def _tree_order(self) -> list[str]:
+        """Every node, depth first from the index (the order :meth:`explain` lists them)."""
+        fw = self.framework
+        order: list[str] = []
+
+        def visit(code: str) -> None:
+            order.append(code)
             for kid in fw.children(code):
                 visit(kid)
 
         visit(fw.root)
-        return pd.DataFrame(rows).set_index("node")
+        return order
 
     def results_frame(self) -> pd.DataFrame:
-        """Names, scores, ranks (``rank_<node>``) and the typology in one table (for export)."""
+        """Names, scores, ranks (``rank_<node>``), the typology and what each index score rests on (for export).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Index = the regions scored; ``name``, one column per aggregate, ``rank_<aggregate>``, ``typology``
+            (with a lens), ``scored_on`` (the pillars the index rests on) and ``not_ranked_reason``.
+        """
         scores = self.scores
         out = pd.DataFrame(index=scores.index)
         if self.names is not None:
@@ -610,6 +827,8 @@ class IndexRun:
         out = out.join(self.ranks.add_prefix("rank_"))
         if self.typology is not None:
             out["typology"] = self.typology
+        out["scored_on"] = self.scored_on()
+        out["not_ranked_reason"] = self.not_ranked_reasons()
         return out
 
     # -- the log ----------------------------------------------------------------------------------

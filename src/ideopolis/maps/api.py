@@ -324,6 +324,7 @@ def region_set_map_inputs(
     indicators: Sequence[str] = (),
     rank_intervals: pd.DataFrame | Mapping[str, pd.DataFrame] | None = None,
     facts: pd.DataFrame | None = None,
+    tooltip_facts: Sequence[str] = (),
     methods_html: str | None = None,
     stability: pd.Series | None = None,
     stability_note: str | None = None,
@@ -356,6 +357,8 @@ def region_set_map_inputs(
         5-95% rank intervals of the index by region id (columns ``rank_lo``, ``rank_hi``), or by layer key.
     facts : pandas.DataFrame, optional
         Rows of the region card by region id (``Run.region_facts()``).
+    tooltip_facts : sequence of str
+        Labels of the ``facts`` rows the hover tooltip shows too (the card shows every row).
     methods_html : str, optional
         The full methods note (HTML) for the page's "About this map".
     stability : pandas.Series, optional
@@ -443,6 +446,7 @@ def region_set_map_inputs(
         outline_label=outline_label,
         aliases=_aliases(rs),
         facts=facts,
+        tooltip_facts=tooltip_facts,
         rank_intervals=rank_intervals,
         layer_notes=None if hot is None or hot.notes is None else {"hotspots": hot.notes},
     )

@@ -248,6 +248,8 @@ class MapInputs:
         Other names a reader may search for, as ``(alias, region id)`` ("Paris" for Île-de-France).
     facts : tuple of (str, tuple of str or None)
         Rows of the region card under its headline: a label and one text per region (``None``: no row).
+    tooltip_facts : tuple of str
+        Labels of the ``facts`` rows the hover tooltip shows too.
     """
 
     ids: list[str]
@@ -266,6 +268,7 @@ class MapInputs:
     outline_label: str = ""
     aliases: tuple[tuple[str, str], ...] = ()
     facts: tuple[tuple[str, tuple[str | None, ...]], ...] = ()
+    tooltip_facts: tuple[str, ...] = ()
 
     def layer(self, key: str) -> ClassifiedLayer:
         """Return the layer ``key`` or raise :class:`ConfigError` listing the valid keys."""
@@ -457,6 +460,7 @@ def prepare_map(
     outline_label: str = "",
     aliases: pd.Series | None = None,
     facts: pd.DataFrame | None = None,
+    tooltip_facts: Sequence[str] = (),
     rank_intervals: pd.DataFrame | Mapping[str, pd.DataFrame] | None = None,
     layer_notes: Mapping[str, pd.Series] | None = None,
 ) -> MapInputs:
@@ -501,6 +505,8 @@ def prepare_map(
         Other names to search for: index = the alias, values = region ids (unknown ids are ignored).
     facts : pandas.DataFrame, optional
         Rows of the region card by region id: one column per row label, strings ("" or missing: no row).
+    tooltip_facts : sequence of str
+        Labels of the ``facts`` rows the hover tooltip shows too (the card shows every row).
     rank_intervals : pandas.DataFrame or mapping of str to DataFrame, optional
         5-95% rank intervals (columns ``rank_lo``, ``rank_hi``) by region id: a frame applies to the
         Ideopolis index layer (the first layer when there is none), a mapping names the layer.
@@ -574,6 +580,7 @@ def prepare_map(
         outline_label=outline_label,
         aliases=alias_pairs,
         facts=_facts(facts, ids),
+        tooltip_facts=tuple(tooltip_facts),
     )
 
 
@@ -686,7 +693,10 @@ def interactive_map(
         "layers": [_layer_payload(layer) for layer in inputs.layers],
         "active": active,
         "popup": inputs.popup,
-        "facts": [{"label": label, "values": list(values)} for label, values in inputs.facts],
+        "facts": [
+            {"label": label, "values": list(values), "tooltip": label in inputs.tooltip_facts}
+            for label, values in inputs.facts
+        ],
         "embed": bool(embed),
         "style": {
             "weight": style.weight,

@@ -23,7 +23,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
@@ -74,7 +74,7 @@ def find_region(
     query: str,
     *,
     set_name: str = "the region set",
-    dropped: Sequence[str] = (),
+    dropped: Sequence[str] | Mapping[str, str] = (),
     aliases: pd.Series | None = None,
 ) -> str:
     """Return the id of the one region that ``query`` names.
@@ -87,8 +87,9 @@ def find_region(
         An id (``"19780"``), a name or part of one, in any case and with or without accents.
     set_name : str
         How error messages name the set (``"us-metros"``).
-    dropped : sequence of str
-        Ids of regions that exist but were left out (screened for too little data): named in the error.
+    dropped : sequence of str, or mapping of str to str
+        Ids of regions that exist but were left out (screened for too little data): named in the error, with
+        the reason when given as a mapping (id -> why).
     aliases : pandas.Series, optional
         Other names of regions: index = the alias, values = region ids. Tried, folded alike, when no name
         matches (whole alias first, then its start).
@@ -122,8 +123,10 @@ def find_region(
     if q in ids:
         return q
     if q in dropped:
+        why = dropped.get(q, "") if isinstance(dropped, Mapping) else ""
+        why = why.removeprefix("screened out: ") or "too little data"
         raise RegionNotFoundError(
-            f"region {q!r} of {set_name} was dropped by screening (too little data); "
+            f"region {q!r} of {set_name} was dropped by screening ({why}); "
             "fix: lower the screen threshold (--screen-threshold) to keep it"
         )
     folded_query = fold(q)

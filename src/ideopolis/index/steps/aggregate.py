@@ -4,7 +4,14 @@ Each aggregate is a weighted mean of its children over the regions' *available* 
 renormalised (COINr's ``a_amean`` and friends). Methods: ``arithmetic``, ``geometric``, ``harmonic``
 and ``generalised`` (power mean with exponent ``p``; p = 1 arithmetic, 0 geometric, -1 harmonic).
 The method can be set per level and per aggregate; a data-availability threshold per level or per
-aggregate turns the score of a region with too few available children into a missing value.
+aggregate turns the score of a region with too little of its children's data into a missing value.
+
+**Data availability** of an aggregate for a region is the share of the aggregate's weight that its children
+*with a value* carry (``availability="weight"``, the default), or the share of its children with a value
+(``availability="count"``: COINr's ``dat_thresh``, ``sum(!is.na(x_row)) / length(x_row)``). With equal
+weights the two agree. The default run computes an aggregate only where availability is at least 0.65 (the
+JRC COIN practice, DESIGN section 4; ``[aggregate] threshold``); :attr:`AggregateResult.availability` keeps
+every region's availability of every aggregate, so a run can say why a score is missing.
 
 A child with direction -1 enters its parent reflected on the normalised scale (``low + high - x``),
 which is how exposure enters the balance (see :mod:`ideopolis.index.lens`).
@@ -95,9 +102,12 @@ class AggregateSpec:
     by_node : mapping
         Aggregate code -> method name (wins over ``by_level``).
     threshold : float or None
-        Default data-availability threshold (share of available children, 0-1).
+        Default data-availability threshold (0-1): below it an aggregate's score is missing.
     threshold_by_level, threshold_by_node : mapping
         Overrides of the threshold.
+    availability : {"weight", "count"}
+        How availability is measured: the share of the aggregate's weight carried by children with a value
+        (default), or the share of children with a value (COINr's ``dat_thresh``).
     """
 
     method: str = "arithmetic"
@@ -107,6 +117,7 @@ class AggregateSpec:
     threshold: float | None = None
     threshold_by_level: Mapping[int, float] = field(default_factory=dict)
     threshold_by_node: Mapping[str, float] = field(default_factory=dict)
+    availability: str = "weight"
 
     def method_for(self, fw: Framework, code: str) -> str:
         """Return the method name used for aggregate ``code``."""
@@ -119,12 +130,34 @@ class AggregateSpec:
         return self.threshold_by_level.get(fw.level(code), self.threshold)
 
 
+#: How data availability of an aggregate is measured (see the module docstring).
+AVAILABILITY = ("weight", "count")
+#: The availability threshold of a run that sets none (``[aggregate] threshold``): the JRC COIN practice of
+#: computing an aggregate only where at least 65% of its inputs exist (DESIGN section 4); 0 turns it off.
+DEFAULT_THRESHOLD = 0.65
+
+
 @dataclass(frozen=True)
 class AggregateResult:
-    """Indicators and every aggregate, one column per node (index = region id)."""
+    """Indicators and every aggregate, and each region's data availability of each aggregate.
+
+    Attributes
+    ----------
+    data : pandas.DataFrame
+        Index = region id; one column per indicator and per aggregate.
+    methods : dict of str to str
+        Aggregate -> the mean used.
+    availability : pandas.DataFrame
+        Index = region id; one column per aggregate: the share (0-1) of its weight (or of its children, with
+        ``availability="count"``) that has a value for the region.
+    thresholds : dict of str to float or None
+        Aggregate -> the availability threshold applied (``None``: none).
+    """
 
     data: pd.DataFrame
     methods: dict[str, str]
+    availability: pd.DataFrame = field(default_factory=pd.DataFrame)
+    thresholds: dict[str, float | None] = field(default_factory=dict)
 
 
 def aggregate(
@@ -162,6 +195,10 @@ def aggregate(
     ]:
         if value is not None and not 0 <= float(value) <= 1:
             raise MethodError(f"aggregation threshold for {name} is {value}; use a share between 0 and 1")
+    if spec.availability not in AVAILABILITY:
+        raise MethodError(
+            f"aggregate availability {spec.availability!r} is unknown; choose one of: {', '.join(AVAILABILITY)}"
+        )
     unknown = [c for c in spec.by_node if c not in framework.aggregates]
     unknown += [c for c in spec.threshold_by_node if c not in framework.aggregates]
     if unknown:
@@ -179,6 +216,8 @@ def aggregate(
     per_region = isinstance(weights, pd.DataFrame)
     lo, hi = bounds
     methods: dict[str, str] = {}
+    shares: dict[str, np.ndarray] = {}
+    thresholds: dict[str, float | None] = {}
     for agg in framework.aggregates:
         kids = list(framework.children(agg))
         x = np.column_stack([(lo + hi - cols[k]) if reflected(framework, k) else cols[k] for k in kids])
@@ -215,11 +254,26 @@ def aggregate(
             )
         y = AGGREGATORS.get(key)(x, w, **params)
         thr = spec.threshold_for(framework, agg)
-        avail = np.count_nonzero(~np.isnan(x), axis=1) / x.shape[1]
-        y = np.where(avail == 0, np.nan, y)
+        avail = _availability(x, w, spec.availability)
+        y = np.where(np.isnan(x).all(axis=1), np.nan, y)
         if thr is not None:
-            y = np.where(avail < float(thr), np.nan, y)
+            # a hair of tolerance: 2 of 3 equal weights is 0.666..., and 13 / 20 must pass a 0.65 threshold
+            y = np.where(avail < float(thr) - 1e-12, np.nan, y)
         cols[agg] = y
+        shares[agg] = avail
         methods[agg] = key
+        thresholds[agg] = None if thr is None else float(thr)
     out = pd.DataFrame(cols, index=normalised.index)
-    return AggregateResult(out, methods)
+    return AggregateResult(out, methods, pd.DataFrame(shares, index=normalised.index), thresholds)
+
+
+def _availability(x: np.ndarray, w: np.ndarray, how: str) -> np.ndarray:
+    """Share of the weight (or of the children) with a value, per row; 0 where nothing is available."""
+    have = ~np.isnan(x)
+    if how == "count":
+        return np.asarray(have.sum(axis=1) / x.shape[1], dtype=float)
+    ww = np.broadcast_to(np.nan_to_num(w, nan=0.0), x.shape).astype(float)
+    total = ww.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(total > 0, (ww * have).sum(axis=1) / total, 0.0)
+    return np.asarray(share, dtype=float)

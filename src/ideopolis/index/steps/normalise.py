@@ -179,6 +179,86 @@ def check_indicators(data: pd.DataFrame, *, step: str, spread: Sequence[str] = (
             )
 
 
+#: A normalised indicator "collapses" when more than this share of regions lies within :data:`COLLAPSE_BAND`
+#: of one end of its range (us-counties' GDP per capita with Loving County, TX in it: 99.1% in the bottom 5%).
+COLLAPSE_SHARE = 0.9
+#: The band at either end of an indicator's normalised range that :func:`collapsed_indicators` looks at.
+COLLAPSE_BAND = 0.05
+
+
+@dataclass(frozen=True)
+class Collapse:
+    """An indicator whose normalised values crowd into one end of their range (it acts as a constant).
+
+    Attributes
+    ----------
+    indicator : str
+        The indicator.
+    end : str
+        ``"bottom"`` or ``"top"``: the end of the range the regions crowd into.
+    share : float
+        Share (0-1) of the regions with a value that lie within the band at that end.
+    band : float
+        The band (share of the range) looked at.
+    """
+
+    indicator: str
+    end: str
+    share: float
+    band: float
+
+    def note(self) -> str:
+        """Say it in one line, with the likely cause and what to do."""
+        far = "highest" if self.end == "bottom" else "lowest"
+        return (
+            f"indicator {self.indicator!r} collapses after normalisation: {self.share:.1%} of regions lie in the "
+            f"{self.end} {self.band:.0%} of its range, so it acts almost as a constant; the {far} values are far "
+            "from the rest (often a tiny denominator): check them, or treat the indicator another way"
+        )
+
+
+def collapsed_indicators(
+    normalised: pd.DataFrame, *, share: float = COLLAPSE_SHARE, band: float = COLLAPSE_BAND
+) -> list[Collapse]:
+    """Find indicators whose normalised values crowd into one end of their range.
+
+    Parameters
+    ----------
+    normalised : pandas.DataFrame
+        Normalised indicators (index = region id).
+    share : float
+        Flag an indicator when more than this share of its regions with a value lies in the band.
+    band : float
+        Width of the band at either end, as a share of the indicator's range (max - min of its values).
+
+    Returns
+    -------
+    list of Collapse
+        One per flagged indicator, in column order (constant or empty columns are not flagged).
+
+    Examples
+    --------
+    >>> x = pd.DataFrame({"even": np.arange(20.0), "one_giant": [0.0] * 19 + [100.0]})
+    >>> [(c.indicator, c.end, c.share) for c in collapsed_indicators(x)]
+    [('one_giant', 'bottom', 0.95)]
+    """
+    out = []
+    for col in normalised.columns:
+        x = normalised[col].to_numpy(dtype=float)
+        x = x[~np.isnan(x)]
+        if x.size == 0:
+            continue
+        lo, hi = float(x.min()), float(x.max())
+        width = hi - lo
+        if width <= 0:
+            continue
+        for end, inside in (("bottom", x <= lo + band * width), ("top", x >= hi - band * width)):
+            frac = float(np.count_nonzero(inside)) / x.size
+            if frac > share:
+                out.append(Collapse(str(col), end, frac, band))
+    return out
+
+
 def normalise(
     data: pd.DataFrame,
     *,

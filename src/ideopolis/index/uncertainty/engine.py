@@ -33,8 +33,9 @@ import numpy as np
 import pandas as pd
 
 from ideopolis.errors import ConfigError, MethodError
+from ideopolis.index.coverage import units
 from ideopolis.index.pillars import BALANCE, CLUSTER_STRENGTH, EXPOSURE
-from ideopolis.index.steps.aggregate import AGGREGATORS, AggregateSpec, reflected
+from ideopolis.index.steps.aggregate import AGGREGATORS, DEFAULT_THRESHOLD, AggregateSpec, reflected
 from ideopolis.index.steps.impute import impute
 from ideopolis.index.steps.normalise import scale_bounds
 from ideopolis.index.steps.treat import treat
@@ -173,11 +174,15 @@ def _transform(x: np.ndarray, key: str, p: float, ok: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class _Plan:
-    """How one aggregation alternative aggregates: (method, p) and the availability threshold per aggregate."""
+    """How one aggregation alternative aggregates: (method, p), thresholds, and how availability is measured.
+
+    ``availability`` is ``"weight"`` (the share of the children's weight with a value) or ``"count"``.
+    """
 
     label: str
     methods: tuple[tuple[str, float], ...]
     thresholds: tuple[float | None, ...]
+    availability: str = "weight"
 
 
 def _positive(key: str, p: float) -> bool:
@@ -310,6 +315,22 @@ class Engine:
             for a in fw.aggregates
         ]
         self._target_at = fw.aggregates.index(target)
+        # ranks compare like with like (ideopolis.index.coverage): a target score is ranked only where every
+        # pillar ("unit") it needs has a score, and every aggregate between that unit and the target too
+        self._rank_partial = run.rank_partial
+        self._nominal_ranked = ~np.isnan(self.nominal_ranks)
+        self._units: list[tuple[int, int | None, list[int], list[int]]] = []
+        for u in units(fw, target):
+            path_nodes, path_aggs, code = [], [], u
+            while code != target:
+                path_nodes.append(self.position[code])
+                parent = fw.node(code).parent
+                assert parent is not None
+                code = parent
+                if code != target:
+                    path_aggs.append(self.position[code])
+            row = self.ind_position[u] if fw.node(u).indicator else None
+            self._units.append((self.position[u], row, path_nodes, path_aggs))
         self._plans = [self._plan(alt) for alt in self.alternatives["aggregate"]]
         self._tables: dict[tuple[int, int, int], _Table] = {}
         self._check_positive()
@@ -437,7 +458,7 @@ class Engine:
         else:
             spec = AggregateSpec(method=str(alt["method"]), params={"p": alt["p"]} if "p" in alt else {})
         thresholds = AggregateSpec(
-            threshold=params.get("threshold"),
+            threshold=params.get("threshold", DEFAULT_THRESHOLD),
             threshold_by_level={int(k): float(v) for k, v in dict(params.get("threshold_by_level", {})).items()},
             threshold_by_node=dict(params.get("threshold_by_node", {})),
         )
@@ -447,7 +468,7 @@ class Engine:
             p = float(spec.params.get("p", 2.0)) if key == "generalised" else 1.0
             methods.append((key, p))
         thr = tuple(None if (t := thresholds.threshold_for(fw, a)) is None else float(t) for a in fw.aggregates)
-        return _Plan(_step_label(alt), tuple(methods), thr)
+        return _Plan(_step_label(alt), tuple(methods), thr, str(params.get("availability", "weight")))
 
     # -- the design ---------------------------------------------------------------------------------
     @property
@@ -649,8 +670,11 @@ class Engine:
         """Draws per chunk: about :data:`CHUNK_ELEMENTS` working elements, at most :data:`MAX_CHUNK`."""
         return int(min(MAX_CHUNK, max(1, CHUNK_ELEMENTS // max(1, len(self.ids)))))
 
-    def _aggregate(self, table: _Table, plan: _Plan, w: np.ndarray) -> np.ndarray:
-        """Scores of the target for a chunk of draws: ``w`` is ``(C, nodes)``; returns ``(C, R)``.
+    def _aggregate(self, table: _Table, plan: _Plan, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Scores of the target for a chunk of draws, and which are ranked: ``w`` is ``(C, nodes)``.
+
+        Returns ``(C, R)`` scores and ``(C, R)`` whether each score is ranked (complete: every pillar it needs
+        has a score, as :mod:`ideopolis.index.coverage` decides; every score when the run ranks partial scores).
 
         A child without missing values adds its weight to a per-draw sum (no ``C x R`` pass for the denominator);
         only children with gaps carry availability arrays. Positivity for geometric and harmonic means was
@@ -661,6 +685,7 @@ class Engine:
         low, high = table.bounds
         values: dict[int, np.ndarray] = {}
         gaps: dict[int, bool] = {}
+        missing: dict[int, np.ndarray] = {}
         tmp = np.empty((c, r))
         for a_i, (pos, kids, refl, is_ind) in enumerate(self._aggs):
             key, p = plan.methods[a_i]
@@ -719,17 +744,39 @@ class Engine:
             thr = plan.thresholds[a_i]
             if count is not None:
                 available = count + n_full
-                missing = (available == 0) | (total == 0)
+                gone = (available == 0) | (total == 0)
                 if thr is not None:
-                    missing = missing | (available / len(kids) < thr)
-                y = np.where(missing, np.nan, y)
+                    if plan.availability == "count":
+                        share = available / len(kids)
+                    else:
+                        with np.errstate(divide="ignore", invalid="ignore"):
+                            share = total / w[:, kids].sum(axis=1)[:, None]
+                    # the aggregation step's hair of tolerance: 13 of 20 equal weights pass a 0.65 threshold
+                    gone = gone | (share < thr - 1e-12)
+                y = np.where(gone, np.nan, y)
             elif (full == 0).any():
                 y[full == 0] = np.nan
             if a_i == self._target_at:
-                return y
+                return y, self._complete(table, w, y, missing)
+            if not self._rank_partial:
+                missing[pos] = np.isnan(y)
             values[pos] = y
             gaps[pos] = bool(count is not None or (full == 0).any())
         raise AssertionError("the target is an aggregate")  # pragma: no cover - checked in __init__
+
+    def _complete(self, table: _Table, w: np.ndarray, y: np.ndarray, missing: Mapping[int, np.ndarray]) -> np.ndarray:
+        """Whether each target score of a chunk is ranked: ``(C, R)`` bool."""
+        # the regions compared are the run's ranked ones: another imputation must not change the list
+        ok = ~np.isnan(y) & self._nominal_ranked[None, :]
+        if self._rank_partial:
+            return ok
+        for pos, row, path_nodes, path_aggs in self._units:
+            need = (w[:, path_nodes] > 0).all(axis=1)[:, None]  # a unit weighted 0 is not needed
+            gone = np.isnan(table.values[row])[None, :] if row is not None else missing[pos]
+            for a in path_aggs:
+                gone = gone | missing[a]
+            ok &= ~(need & gone)
+        return ok
 
     def _tasks(self, draws: Draws, chunk: int) -> list[tuple[tuple[int, int, int], int, np.ndarray]]:
         key = np.stack([draws.impute, draws.treat, draws.normalise, draws.aggregate], axis=1)
@@ -787,8 +834,8 @@ class Engine:
 
         def work(task: tuple[tuple[int, int, int], int, np.ndarray]) -> int:
             combo, agg, rows = task
-            y = self._aggregate(self._tables[combo], self._plans[agg], draws.weights[rows])
-            rk = rank_rows(y)
+            y, ranked = self._aggregate(self._tables[combo], self._plans[agg], draws.weights[rows])
+            rk = rank_rows(np.where(ranked, y, np.nan))
             diff = np.abs(rk[:, has_nominal] - nominal[has_nominal])
             with np.errstate(invalid="ignore"):
                 shift[rows] = np.nanmean(diff, axis=1) if np.isnan(diff).any() else diff.mean(axis=1)
@@ -834,7 +881,11 @@ class Engine:
         agg = self.alternatives["aggregate"][int(draws.aggregate[i])]
         nominal_agg = config.step("aggregate")
         if dict(agg) != nominal_agg.as_dict():
-            keep = {k: v for k, v in nominal_agg.params.items() if k.startswith("threshold")}
+            keep = {
+                k: v
+                for k, v in nominal_agg.params.items()
+                if k.startswith("threshold") or k in ("availability", "rank_partial")
+            }
             config = _replace_step(config, "aggregate", {**dict(agg), **keep})
         w = draws.weights[i]
         weights = {c: float(w[self.position[c]]) for c in self.codes if c != self.framework.root}

@@ -668,6 +668,10 @@
             other.textContent = lead.title + ": " + valueText(lead, i);
             box.appendChild(other);
           }
+          /* facts flagged for the tooltip (why a region has no score or no rank), as text */
+          (data.facts || []).forEach(function (fact) {
+            if (fact.tooltip && fact.values[i]) box.appendChild(el("div", "ido-tt-fact", fact.label + ": " + fact.values[i]));
+          });
           box.appendChild(el("div", "ido-tt-hint", "Click for details"));
           return box;
         });
