@@ -771,8 +771,8 @@ class Engine:
         if self._rank_partial:
             return ok
         for pos, row, path_nodes, path_aggs in self._units:
-            need = (w[:, path_nodes] > 0).all(axis=1)[:, None]  # a unit weighted 0 is not needed
-            gone = np.isnan(table.values[row])[None, :] if row is not None else missing[pos]
+            need: np.ndarray = np.all(w[:, path_nodes] > 0, axis=1)[:, None]  # a unit weighted 0 is not needed
+            gone: np.ndarray = np.isnan(table.values[row])[None, :] if row is not None else missing[pos]
             for a in path_aggs:
                 gone = gone | missing[a]
             ok &= ~(need & gone)
