@@ -228,7 +228,7 @@ class UncertaintyResult:
     >>> list(ua.ranks.columns)
     ['nominal_rank', 'median_rank', 'rank_lo', 'rank_hi', 'mean_abs_shift', 'stability']
     >>> ua.interval_text("41940")  # San Jose
-    '1st (1st–3rd)'
+    '1st (1st–2nd)'
     """
 
     ranks: pd.DataFrame
