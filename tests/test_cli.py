@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -122,3 +123,34 @@ def test_starting_the_cli_does_not_import_heavy_map_libraries() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_every_command_prints_through_the_escaping_echo() -> None:
+    """Data text reaches the terminal only through ``_app.echo``/``fail`` (terminal controls escaped).
+
+    A command that called ``typer.echo`` or ``print`` directly would print a region name's escape sequences raw.
+    """
+    import ast
+
+    import ideopolis.cli as cli_package
+
+    folder = Path(cli_package.__file__).parent
+    offenders = []
+    for path in sorted(folder.glob("*.py")):
+        if path.name == "_app.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call):
+                f = node.func
+                direct = (
+                    isinstance(f, ast.Attribute)
+                    and f.attr in {"echo", "secho"}
+                    and getattr(f.value, "id", "")
+                    in {
+                        "typer",
+                        "click",
+                    }
+                )
+                if direct or (isinstance(f, ast.Name) and f.id == "print"):
+                    offenders.append(f"{path.name}:{node.lineno}")
+    assert offenders == [], offenders

@@ -59,7 +59,7 @@ def test_intervals_show_when_an_uncertainty_analysis_exists(run: Run, monkeypatc
     monkeypatch.setattr(Run, "uncertainty", property(lambda self: SimpleNamespace(ranks=ranks)), raising=False)
     c = run.compare(["01001", "02005"])
     shown = c.display()
-    assert shown.loc["Ideopolis index", c.names[0]].endswith("(5th (4th–6th))")
+    assert shown.loc["Ideopolis index", c.names[0]].endswith(", 5th (4th–6th)")
     assert shown.loc["Talent", c.names[0]].endswith("(4th)")  # intervals are the index's only
 
 

@@ -55,7 +55,10 @@ def test_the_note_follows_the_run() -> None:
     assert "z-score" in text and "used as they are" in text
     geometric = ideo.score(str(TOY), normalise={"method": "minmax", "l_u": [1, 100]}, aggregate="geometric")
     assert "geometric mean: a weak pillar cannot be fully made up" in text_of(str(methods_note(geometric).full_html))
-    assert "reshuffled at random 99 times" in text
+    assert "reshuffled at random at least 99 times (more for regions close to a cut-off" in text
+    fixed = ideo.score(str(TOY))
+    fixed.hotspots("ideopolis_index", permutations=99, max_permutations=99)  # the sequential test switched off
+    assert "reshuffled at random 99 times to see" in text_of(str(methods_note(fixed).full_html))
     short = methods_note(run).short
     assert "60% cluster strength" in short and "40% for the balance" in short
 

@@ -116,3 +116,29 @@ def test_unsupported_or_impossible_formats_fail_before_writing(tmp_path: Path) -
     with pytest.raises(DataFileError, match=r"\(no suffix\)"):
         check_table_path(tmp_path / "scores")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_workbook_is_the_same_bytes_whenever_it_is_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """openpyxl stamps docProps and zip members with the clock; ours carry SOURCE_DATE_EPOCH or 1980-01-01."""
+    import time
+    import zipfile
+
+    import openpyxl
+    import pandas as pd
+
+    from ideopolis.output import write_xlsx
+
+    frame = pd.DataFrame({"name": ["Ames", "=1+1"], "score": [1.5, 2.0]})
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    first = write_xlsx({"scores": frame}, tmp_path / "a.xlsx")
+    real = time.time
+    monkeypatch.setattr(time, "time", lambda: real() + 86_400 * 400)  # a year and more later
+    second = write_xlsx({"scores": frame}, tmp_path / "b.xlsx")
+    assert first.read_bytes() == second.read_bytes()
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    third = write_xlsx({"scores": frame}, tmp_path / "c.xlsx")
+    with zipfile.ZipFile(third) as z:
+        assert {i.date_time[:3] for i in z.infolist()} == {(2023, 11, 14)}
+    book = openpyxl.load_workbook(third)
+    assert book.properties.created is not None and book.properties.created.year == 2023
+    assert [c.value for c in book["scores"][3]] == ["'=1+1", 2.0]

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
         profile,
         score,
         score_coinr,
+        uncertainty,
         whatif,
     )
     from ideopolis.decide.compare import Comparison
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
     from ideopolis.index.explain import Explanation
     from ideopolis.index.profile import RunConfig, load_profile
     from ideopolis.index.run import IndexRun
+    from ideopolis.index.uncertainty.result import UncertaintyResult
     from ideopolis.industry.clusters import ClusterResult
     from ideopolis.maps.interactive import RegionMap
     from ideopolis.regions.datasets import list_datasets
@@ -57,6 +59,7 @@ _LAZY = {
     "hotspots": "ideopolis.api",
     "map": "ideopolis.api",
     "clusters": "ideopolis.api",
+    "uncertainty": "ideopolis.api",
     "profile": "ideopolis.api",
     "peers": "ideopolis.api",
     "whatif": "ideopolis.api",
@@ -77,6 +80,7 @@ _LAZY = {
     "HotspotResult": "ideopolis.spatial.hotspots",
     "ClusterResult": "ideopolis.industry.clusters",
     "RegionMap": "ideopolis.maps.interactive",
+    "UncertaintyResult": "ideopolis.index.uncertainty.result",
 }
 
 __all__ = [
@@ -92,6 +96,7 @@ __all__ = [
     "RegionSet",
     "Run",
     "RunConfig",
+    "UncertaintyResult",
     "WhatIfResult",
     "__version__",
     "clusters",
@@ -106,6 +111,7 @@ __all__ = [
     "profile",
     "score",
     "score_coinr",
+    "uncertainty",
     "whatif",
 ]
 

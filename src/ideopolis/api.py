@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from ideopolis.decide.compare import Comparison
     from ideopolis.decide.peers import PeerResult
     from ideopolis.decide.whatif import WhatIfResult
+    from ideopolis.index.uncertainty.result import UncertaintyResult
     from ideopolis.industry.clusters import ClusterResult
     from ideopolis.maps.interactive import RegionMap
     from ideopolis.regions.model import RegionSet
@@ -40,6 +41,7 @@ __all__ = [
     "profile",
     "score",
     "score_coinr",
+    "uncertainty",
     "whatif",
 ]
 
@@ -67,6 +69,7 @@ def score(
     attraction_threshold: float | None = None,
     exposure_threshold: float | None = None,
     seed: int | None = None,
+    uncertainty: int | None = None,
     where: str | None = None,
     ranks: str | None = None,
     **steps: Any,
@@ -93,7 +96,10 @@ def score(
     attraction_threshold, exposure_threshold : float, optional
         Where the typology splits the lens axes (default: the medians).
     seed : int, optional
-        Seed of every random draw of the run (hotspot permutations); default 12345.
+        Seed of every random draw of the run (hotspot permutations, uncertainty draws); default 12345.
+    uncertainty : int, optional
+        Give the index's ranks intervals from this many Monte Carlo draws of the method's choices
+        (``run.uncertainty``; see :func:`uncertainty`); a mapping of ``[uncertainty]`` keys also works.
     where : str, optional
         A shortlist (:meth:`Run.where`): ``"population >= 250000 and type == 'metro'"``; default the profile's
         ``[shortlist]``, else every region.
@@ -137,6 +143,7 @@ def score(
         "attraction_threshold": attraction_threshold,
         "exposure_threshold": exposure_threshold,
         "seed": seed,
+        "uncertainty": uncertainty,
         **steps,
     }
     run = prepare(regions, profile=profile, where=where, ranks=ranks, **options)
@@ -332,6 +339,67 @@ def hotspots(
     if not isinstance(run, Run):
         run = Run(load_regions(run), RunConfig())
     return run.hotspots(column, **options)
+
+
+def uncertainty(
+    run: Run | RegionSet | str | Path | None = None,
+    *,
+    draws: int | None = None,
+    sensitivity: bool | None = True,
+    seed: int | None = None,
+    vary: Sequence[str] | None = None,
+    **keys: Any,
+) -> UncertaintyResult:
+    """How far the index's ranks depend on the method's choices: rank intervals and Sobol indices.
+
+    ``draws`` seeded Monte Carlo draws vary the weights (COINr's noisy weights), the normalisation, the
+    aggregation, the imputation, the outlier treatment, the balance weight and the exposure measure (the
+    inputs that apply to the run); each region gets its median rank, 5-95 % rank interval, mean absolute rank
+    shift and a stability class. With ``sensitivity``, first-order and total Sobol indices of the rank shift to
+    each input, with bootstrap intervals (SALib). See ``docs/uncertainty.md``.
+
+    Parameters
+    ----------
+    run : Run, RegionSet, str or Path, optional
+        A run, or a region set to score with the default run.
+    draws : int, optional
+        Monte Carlo draws (default 1000, or the run's ``[uncertainty]`` section's).
+    sensitivity : bool, optional, default True
+        Also estimate Sobol indices (``None``: the section's setting).
+    seed : int, optional
+        Seed of the draws (default: the run's seed).
+    vary : sequence of str, optional
+        The inputs to vary (``weights``, ``normalise``, ``aggregate``, ``impute``, ``treat``,
+        ``balance_weight``, ``exposure``); default every one that applies.
+    **keys
+        Further ``[uncertainty]`` keys (``normalise=["minmax", "rank"]``, ``weights={2: 0.5}``, ...).
+
+    Returns
+    -------
+    UncertaintyResult
+        ``ranks`` (per region), ``sensitivity`` (Sobol indices), ``table()``, ``plot(path)``; also kept as
+        ``run.uncertainty``, so the run's tables, maps and log carry the intervals.
+
+    Raises
+    ------
+    ConfigError, UnknownMethodError, MethodError
+        For an invalid option, an input that cannot apply or alternatives that cannot be computed.
+
+    Examples
+    --------
+    >>> import ideopolis as ideo
+    >>> ua = ideo.uncertainty("us-metros", draws=200, sensitivity=False)
+    >>> ua.ranks.loc["41940", ["nominal_rank", "rank_lo"]].tolist()
+    [1, 1]
+    """
+    if not isinstance(run, Run):
+        run = score(run)
+    extra = dict(keys)
+    if seed is not None:
+        extra["seed"] = seed
+    if vary is not None:
+        extra["vary"] = list(vary)
+    return run.run_uncertainty(draws, sensitivity=sensitivity, **extra)
 
 
 def map(

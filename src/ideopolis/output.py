@@ -606,6 +606,9 @@ _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 def write_xlsx(sheets: Mapping[str, Sheet | pd.DataFrame], path: str | os.PathLike[str]) -> Path:
     r"""Write tables as the sheets of one Excel workbook, atomically, with no cell a spreadsheet reads as a formula.
 
+    The same tables give the same bytes: the workbook's created/modified properties and its zip members carry
+    ``SOURCE_DATE_EPOCH`` (reproducible-builds.org) when it is set, else 1980-01-01, never the clock.
+
     Every sheet's text cells, column names and index labels go through
     :func:`ideopolis.safety.neutralise_formulas` (as for CSV) and are written as text cells; numbers are
     written as numbers, missing values as empty cells. Characters XML cannot hold (C0 control characters other
@@ -692,7 +695,23 @@ def write_xlsx(sheets: Mapping[str, Sheet | pd.DataFrame], path: str | os.PathLi
     if not taken:
         book.create_sheet("empty")
 
+    # Same tables, same bytes: openpyxl stamps the document properties and every zip member with the clock;
+    # both get SOURCE_DATE_EPOCH instead (or 1980-01-01, the earliest time a zip can hold), as GeoPackages do.
+    when = source_date() or datetime.datetime(1980, 1, 1, tzinfo=datetime.UTC)
+    stamp = max(when, datetime.datetime(1980, 1, 1, tzinfo=datetime.UTC))
+    book.properties.created = book.properties.modified = stamp.replace(tzinfo=None)
+
     def write(target: Path) -> None:
-        book.save(target)
+        import io
+        import zipfile
+
+        buffer = io.BytesIO()
+        book.save(buffer)
+        with zipfile.ZipFile(buffer) as src, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as dst:
+            for info in src.infolist():
+                member = zipfile.ZipInfo(info.filename, date_time=stamp.timetuple()[:6])
+                member.compress_type = zipfile.ZIP_DEFLATED
+                member.external_attr = 0o644 << 16
+                dst.writestr(member, src.read(info.filename))
 
     return write_file(path, write)

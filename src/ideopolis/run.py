@@ -13,7 +13,7 @@ The index is computed on first use: a hotspot test of a raw indicator needs no i
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from ideopolis.decide.whatif import WhatIfResult
     from ideopolis.index.explain import Explanation
     from ideopolis.index.run import IndexRun
+    from ideopolis.index.uncertainty.result import UncertaintyResult
     from ideopolis.maps.interactive import RegionMap
     from ideopolis.regions.model import RegionSet
     from ideopolis.report.methods import MethodsNote
@@ -80,6 +81,9 @@ class Run:
     info : list of str
         Notes on choices the run made for the user (testing the set's default indicator when the index
         cannot be computed).
+    uncertainty : UncertaintyResult or None
+        The rank intervals of the index (see :meth:`run_uncertainty`), computed on first use when the
+        configuration has an ``[uncertainty]`` section, else ``None``.
     selection : Selection or None
         The shortlist this run shows (:meth:`where`, :meth:`subset`), or ``None`` for every region. Its
         :attr:`scores`, :attr:`ranks`, :attr:`typology`, :meth:`top`, :meth:`table`, :meth:`map` and exports
@@ -111,12 +115,10 @@ class Run:
         self.info: list[str] = []
         self._options = {k: v for k, v in (options or {}).items() if v is not None}
         self._index = index
-        #: Rank uncertainty of the index (``UncertaintyResult`` or ``None``): maps, profiles and tables show
-        #: its 5-95% rank intervals when it is set.
-        self.uncertainty: Any = None
         self._weights: dict[tuple[Any, ...], SpatialWeights] = {}
         self._hotspot_cache: dict[tuple[Any, ...], HotspotResult] = {}
         self._hotspot_options: dict[int, dict[str, Any]] = {}
+        self._uncertainty: UncertaintyResult | None = None
         self._attributes: pd.DataFrame | None = None
         self.selection: Selection | None = None
 
@@ -201,6 +203,71 @@ class Run:
         """Regions dropped by screening (too little data)."""
         return self.index.dropped
 
+    # -- rank uncertainty -------------------------------------------------------------------------
+    @property
+    def uncertainty(self) -> UncertaintyResult | None:
+        """The index's rank intervals, or ``None`` when the run has no ``[uncertainty]`` section.
+
+        Computed on first use from the configuration's ``[uncertainty]`` section (the uncertainty analysis
+        only; :meth:`run_uncertainty` adds the Sobol indices).
+        """
+        if self._uncertainty is None and self.config.uncertainty is not None:
+            self.run_uncertainty(sensitivity=False)
+        return self._uncertainty
+
+    def run_uncertainty(
+        self,
+        draws: int | None = None,
+        *,
+        sensitivity: bool | None = None,
+        progress: Callable[[int], None] | None = None,
+        workers: int | None = None,
+        **keys: Any,
+    ) -> UncertaintyResult:
+        """Run an uncertainty (and sensitivity) analysis of the index's ranks and keep it on the run.
+
+        Parameters
+        ----------
+        draws : int, optional
+            Monte Carlo draws (default: the ``[uncertainty]`` section's, else 1000).
+        sensitivity : bool, optional
+            Also estimate Sobol indices (default: the section's ``sensitivity``, else no).
+        progress : callable, optional
+            Called with the number of draws finished.
+        workers : int, optional
+            Threads (the numbers do not depend on it).
+        **keys
+            Further ``[uncertainty]`` keys (``seed``, ``vary``, ``normalise``, ``aggregate``, ``weights``, ...;
+            see :mod:`ideopolis.index.uncertainty.spec`), on top of the run's section.
+
+        Returns
+        -------
+        UncertaintyResult
+            Also :attr:`uncertainty`; the run's tables, explanations, maps and log carry it.
+
+        Raises
+        ------
+        ConfigError, UnknownMethodError, MethodError
+            For an invalid section, an input that cannot apply, or alternatives that cannot be computed.
+
+        Examples
+        --------
+        >>> import ideopolis as ideo
+        >>> run = ideo.score("us-metros")
+        >>> ua = run.run_uncertainty(200, vary=["weights", "normalise"])
+        >>> sorted(ua.varied()), run.uncertainty is ua
+        (['normalise', 'weights'], True)
+        """
+        from ideopolis.index.uncertainty import analyse
+        from ideopolis.index.uncertainty.spec import spec_from_mapping
+
+        section = {k: v for k, v in {**keys, "draws": draws, "sensitivity": sensitivity}.items() if v is not None}
+        self.config = self.config.with_options(uncertainty=section if section else True)
+        assert self.config.uncertainty is not None
+        spec = spec_from_mapping(self.config.uncertainty, where="the run options")
+        self._uncertainty = analyse(self.index, spec, progress=progress, workers=workers)
+        return self._uncertainty
+
     def find_region(self, query: str) -> str:
         """Return the id of the region ``query`` names (id, name or part of one; case and accents ignored).
 
@@ -264,9 +331,25 @@ class Run:
         >>> e.region, e.table.index[0]
         ('19780', 'ideopolis_index')
         """
+        from dataclasses import replace
+
         from ideopolis.index.explain import explain
 
-        return explain(self.index, self.find_region(region))
+        result = explain(self.index, self.find_region(region))
+        unc = self.uncertainty
+        if unc is not None and unc.target == result.root and result.region in unc.ranks.index:
+            row: Any = unc.ranks.loc[result.region]
+            if not pd.isna(row["rank_lo"]):
+                result = replace(
+                    result,
+                    interval=(int(row["rank_lo"]), int(row["rank_hi"])),
+                    interval_note=(
+                        f"5-95% rank interval over {unc.draws:,} draws of {', '.join(unc.varied())}; "
+                        f"median rank {row['median_rank']:g}, mean shift {row['mean_abs_shift']:.1f}, "
+                        f"{row['stability']}"
+                    ),
+                )
+        return result
 
     def peers(
         self,
@@ -484,6 +567,9 @@ class Run:
     def top(self, n: int = 15, sort: str | None = None) -> pd.DataFrame:
         """Return the top ``n`` regions by the index (or ``sort``): rank, name, scores, typology.
 
+        With an uncertainty analysis of the ranked score, an ``interval`` column (``"8–19"``: the 5-95 % rank
+        interval) follows the rank.
+
         Parameters
         ----------
         n : int
@@ -503,11 +589,18 @@ class Run:
         from ideopolis.index.explain import top_table
 
         if self.selection is None:
-            return top_table(self.index, n, sort)
-        table = top_table(self.index, len(self.index.scores), sort)
-        table = table.loc[self._selected(table.index)]
-        table["rank"] = self.ranks[sort or self.index.framework.root].reindex(table.index)
-        return table.head(n)
+            table = top_table(self.index, n, sort)
+        else:
+            table = top_table(self.index, len(self.index.scores), sort)
+            table = table.loc[self._selected(table.index)]
+            table["rank"] = self.ranks[sort or self.index.framework.root].reindex(table.index)
+            table = table.head(n)
+        unc = self.uncertainty
+        national = self.selection is None or self.selection.ranks != "within"
+        if unc is not None and national and (sort or self.index.framework.root) == unc.target:
+            # the intervals are of national ranks: not shown beside ranks counted within a shortlist
+            table.insert(1, "interval", unc.interval_column(table.index).to_numpy())
+        return table
 
     def table(self) -> pd.DataFrame:
         """Return every region of the set, scored or not: name, scores, ranks, typology, what each score rests on.
@@ -524,7 +617,9 @@ class Run:
             percentile ``m_pct`` (100 = most exposed), ``exposure_pct_min`` / ``exposure_pct_max`` (the
             cross-measure range) and ``exposure_measures``; the lens context the set has (``lens_route``,
             ``lens_area``, ``occ_coverage``, ``anchored_share``, ``anchored_share_pct``: shown, never scored); the
-            hotspot columns (``hotspot_class``, ``hotspot_p``) when a test was run.
+            hotspot columns (``hotspot_class``, ``hotspot_p``) when a test was run; the index's rank interval
+            (``rank_lo``, ``rank_hi``, ``median_rank``, ``mean_abs_shift``, ``rank_stability``) when the run has an
+            uncertainty analysis.
         """
         from ideopolis.index.facts import exposure_table, lens_context
 
@@ -553,6 +648,14 @@ class Run:
             for column in [c for c in EXPORT_ATTRIBUTES if c in attrs.columns and c not in out.columns]:
                 out.insert(place, column, attrs[column].reindex(out.index))
                 place += 1
+        unc = self.uncertainty
+        if unc is not None and (self.selection is None or self.selection.ranks != "within"):
+            stats = unc.ranks.reindex(out.index)
+            out["rank_lo"] = stats["rank_lo"]
+            out["rank_hi"] = stats["rank_hi"]
+            out["median_rank"] = stats["median_rank"]
+            out["mean_abs_shift"] = stats["mean_abs_shift"]
+            out["rank_stability"] = stats["stability"]
         hot: HotspotResult | None = self.results.get("hotspots")
         if hot is not None:
             out["hotspot_class"] = hot.table["cls"].reindex(out.index)
@@ -1060,6 +1163,7 @@ class Run:
         if hot is not None:
             self._use_hotspots(hot)  # the page and the log describe the test the map shows
         l_u = score_range(run.config)
+        unc = self.uncertainty
         options = MapOptions(
             scheme=canonical,
             k=k,
@@ -1070,7 +1174,6 @@ class Run:
             title=title,
         )
         tested = [] if hot is None or not hot.indicator or hot.indicator in run.scores.columns else [hot.indicator]
-        uncertainty = getattr(self, "uncertainty", None)
         facts = self.region_facts()
         inputs = region_set_map_inputs(
             self._selected_regions(),
@@ -1085,11 +1188,13 @@ class Run:
             options=options,
             indicators=tested,
             rank_intervals=None  # national 5-95% ranks: not shown beside ranks counted within a shortlist
-            if uncertainty is None or (self.selection is not None and self.selection.ranks == "within")
-            else uncertainty.ranks,
+            if unc is None or (self.selection is not None and self.selection.ranks == "within")
+            else {unc.target: unc.ranks[["rank_lo", "rank_hi"]]},
             facts=facts if len(facts.columns) else None,
             tooltip_facts=(NOT_SCORED, SCORED_ON),
             methods_html=self.methods_html(),
+            stability=None if unc is None else unc.ranks["stability"],
+            stability_note=None if unc is None else unc.stability_note(),
         )
         active = inputs.layer(layer).key if layer else inputs.layers[0].key
         page_run = {
@@ -1099,6 +1204,7 @@ class Run:
             "bins": list(bin_values) if bin_values else None,
             "palette": palette,
             "hotspots": None if hot is None else hot.method_note,
+            "uncertainty": None if unc is None else {"draws": unc.draws, "seed": unc.seed, "varied": unc.varied()},
             "profile": self.log_document(log=False),
         }
         if self.selection is not None:
@@ -1196,6 +1302,8 @@ class Run:
         used = self.results.get("hotspot_options")
         if used:
             doc["hotspots"] = {k: v for k, v in used.items() if v is not None}
+        if self._uncertainty is not None:
+            doc["uncertainty"] = self._uncertainty.spec.to_dict()
         if self.selection is not None:
             doc["shortlist"] = self.selection.log()
         else:
@@ -1206,6 +1314,8 @@ class Run:
             hot: HotspotResult | None = self.results.get("hotspots")
             if hot is not None:
                 doc["log"]["hotspots"] = {k: v for k, v in hot.params.items() if v is not None}
+            if self._uncertainty is not None:
+                doc["log"]["uncertainty"] = self._uncertainty.log()
             doc["log"].update(self.log_extra)
         order = ["regions", "custom", "coinr", "seed", "shortlist", "framework"]
         return {k: doc[k] for k in order if k in doc} | {k: v for k, v in doc.items() if k not in order}
@@ -1291,6 +1401,9 @@ class Run:
         if unranked:
             head += f", {unranked:,} scored on fewer pillars (not ranked)"
         lines = [head, self.method_line()]
+        if self._uncertainty is not None:
+            unc = self._uncertainty
+            lines.append(f"rank intervals: 5-95% of {unc.draws:,} draws (seed {unc.seed}) of {', '.join(unc.varied())}")
         if self.selection is not None:
             lines.append(f"shortlist: {self.selection.describe(len(self.index.scores))}")
         return "\n".join([*lines, "", format_table(self.top(5))])

@@ -12,6 +12,7 @@ from ideopolis.cli import hotspots as _hotspots  # noqa: F401  (registers hotspo
 from ideopolis.cli import map as _map  # noqa: F401  (registers map)
 from ideopolis.cli import report as _report  # noqa: F401  (registers profile, methods)
 from ideopolis.cli import score as _score  # noqa: F401  (registers score)
+from ideopolis.cli import uncertainty as _uncertainty  # noqa: F401  (registers uncertainty)
 from ideopolis.cli._app import app
 
 __all__ = ["app", "main"]

@@ -74,6 +74,7 @@ def fail(message: str) -> typer.Exit:
 COMMAND_ORDER = (
     "map",
     "score",
+    "uncertainty",
     "hotspots",
     "clusters",
     "profile",
@@ -272,6 +273,15 @@ ExposureThresholdOption = Annotated[
 SeedOption = Annotated[
     int | None, typer.Option("--seed", min=0, help="Seed of every random draw (hotspot permutations; default 12345).")
 ]
+UncertaintyOption = Annotated[
+    int | None,
+    typer.Option(
+        "--uncertainty",
+        metavar="N",
+        min=10,
+        help="Rank intervals from N Monte Carlo draws of the method's choices (see 'ideopolis uncertainty').",
+    ),
+]
 WhereOption = Annotated[
     str | None,
     typer.Option(
@@ -341,6 +351,7 @@ class RunArgs:
     attraction_threshold: float | None = None
     exposure_threshold: float | None = None
     seed: int | None = None
+    uncertainty: int | None = None
     where_expr: str | None = None
     ranks: str | None = None
 
@@ -378,6 +389,7 @@ _RUN_PARAMS: dict[str, Any] = {
     "attraction_threshold": AttractionThresholdOption,
     "exposure_threshold": ExposureThresholdOption,
     "seed": SeedOption,
+    "uncertainty": UncertaintyOption,
     "where_expr": WhereOption,
     "ranks": RanksOption,
 }

@@ -106,7 +106,7 @@ def clusters(
             shortlist = run.where(where_expr)
             assert shortlist.selection is not None
             keep = set(shortlist.selection.ids)
-            typer.echo(f"note: {shortlist.selection.describe()}; the LQ ranks are national", err=True)
+            echo(f"note: {shortlist.selection.describe()}; the LQ ranks are national", err=True)
             result = dataclasses.replace(
                 result,
                 clusters=result.clusters[result.clusters.index.get_level_values("id").isin(keep)],

@@ -12,6 +12,7 @@ from ideopolis.cli._app import (
     RunArgs,
     app,
     build_run,
+    echo,
     print_run_notes,
     progress,
     run_options,
@@ -67,10 +68,10 @@ def peers(
         advance("Finding peers")
         result = run.peers(region, k=k, within=within or (), weights=peer_weights)
     print_run_notes(run)
-    typer.echo(str(result))
+    echo(str(result))
     if out is not None:
         sidecar = write_table_output(run, result.table, out, sheet="peers")
-        typer.echo(f"wrote {out} and {sidecar}", err=True)
+        echo(f"wrote {out} and {sidecar}", err=True)
 
 
 @app.command(short_help="Re-score with changed values; what would move a rank.")
@@ -114,9 +115,9 @@ def whatif(
         table = run.what_would_move(region, places=gain, target_rank=target_rank) if move else None
     print_run_notes(run)
     if run.selection is not None:
-        typer.echo("note: what-if ranks are national: the re-scored index ranks every region of the set", err=True)
+        echo("note: what-if ranks are national: the re-scored index ranks every region of the set", err=True)
     if result is not None:
-        typer.echo(str(result))
+        echo(str(result))
     if table is not None:
         _print_move(run, table)
     if out is not None:
@@ -138,7 +139,7 @@ def whatif(
                 **{k: int(table.attrs[k]) for k in ("current_rank", "target_rank", "of")},
             }
         sidecar = write_table_output(run, frame.set_index("measure"), out, sheet="whatif")
-        typer.echo(f"wrote {out} and {sidecar}", err=True)
+        echo(f"wrote {out} and {sidecar}", err=True)
 
 
 def _print_move(run: object, table: object) -> None:
@@ -149,7 +150,7 @@ def _print_move(run: object, table: object) -> None:
 
     assert isinstance(table, pd.DataFrame)
     attrs = table.attrs
-    typer.echo(
+    echo(
         f"\nWhat would move {attrs['name']} from {ordinal(attrs['current_rank'])} to {ordinal(attrs['target_rank'])} "
         f"of {attrs['of']:,} (one indicator at a time, the others as they are; smallest relative change first):"
     )
@@ -168,7 +169,7 @@ def _print_move(run: object, table: object) -> None:
         },
         index=table.index,
     )
-    typer.echo(format_table(shown, max_width=60))
+    echo(format_table(shown, max_width=60))
 
 
 @app.command(short_help="Regions side by side.")
@@ -194,7 +195,7 @@ def compare(
         run = build_run(where, how)
     print_run_notes(run)
     result = run.compare(region_names)
-    typer.echo(str(result))
+    echo(str(result))
     if out is not None:
         result.to_file(out, run=run)
-        typer.echo(f"wrote {out} and {write_sidecar(run, out)}", err=True)
+        echo(f"wrote {out} and {write_sidecar(run, out)}", err=True)

@@ -152,7 +152,7 @@ def hotspots(
         import dataclasses
 
         shown = dataclasses.replace(result, table=result.table.loc[run._selected(result.table.index)])
-        typer.echo(
+        echo(
             f"note: the test ran on all {len(result.table):,} regions of {run.name}; "
             f"showing the {len(shown.table):,} in the shortlist",
             err=True,

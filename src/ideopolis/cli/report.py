@@ -12,6 +12,7 @@ from ideopolis.cli._app import (
     RunArgs,
     app,
     build_run,
+    echo,
     human_size,
     print_run_notes,
     progress,
@@ -80,10 +81,10 @@ def profile(
         printed = page.to_print(print_path) if print_path is not None else None
     print_run_notes(run)
     size = target.stat().st_size
-    typer.echo(f"{target} ({human_size(size)}): {page.name}, {page.rank_words} on the index")
+    echo(f"{target} ({human_size(size)}): {page.name}, {page.rank_words} on the index")
     if printed is not None:
-        typer.echo(f"{print_path} ({human_size(printed)}, print version)")
-    typer.echo(f"run log: {sidecar}", err=True)
+        echo(f"{print_path} ({human_size(printed)}, print version)")
+    echo(f"run log: {sidecar}", err=True)
 
 
 @app.command(short_help="A plain-language methods note for readers.")
@@ -110,5 +111,5 @@ def methods(
     note.save(target)
     sidecar = write_sidecar(run, target)
     print_run_notes(run)
-    typer.echo(f"{target} ({human_size(target.stat().st_size)}): {note.title}")
-    typer.echo(f"run log: {sidecar}", err=True)
+    echo(f"{target} ({human_size(target.stat().st_size)}): {note.title}")
+    echo(f"run log: {sidecar}", err=True)

@@ -102,11 +102,13 @@ class Comparison:
                     continue
                 text = f"{value:.1f}" if row["section"] == "scores" else format_measure(value, str(row["unit"]))
                 rank: Any = self.ranks.at[key, rid] if key in self.ranks.index else None
-                lo = hi = None
+                lo: Any = None
+                hi: Any = None
                 if key == self.values.index[self._root_position()] and self.intervals is not None:
                     lo, hi = self.intervals.at[rid, "rank_lo"], self.intervals.at[rid, "rank_hi"]
                 if rank is not None and not pd.isna(rank):
-                    text += f" ({rank_text(rank, lo, hi)})"
+                    ranked = rank_text(rank, lo, hi)  # "56th" or "56th (41st–119th)": no brackets in brackets
+                    text += f" ({ranked})" if lo is None or pd.isna(lo) else f", {ranked}"
                 cells.append(text)
             label = str(row["label"]) + (f" ({row['unit']})" if row["section"] == "indicators" and row["unit"] else "")
             rows.append((label, cells))

@@ -6,5 +6,6 @@
 - :mod:`~ideopolis.index.run`: :class:`~ideopolis.index.run.IndexRun`, every dataset by step and the log;
 - :mod:`~ideopolis.index.results`: ranks, strengths and weaknesses, pillar statistics;
 - :mod:`~ideopolis.index.lens`: export jobs vs import people, and the typology;
-- :mod:`~ideopolis.index.coinr`: COINr's iData/iMeta and its example pipeline.
+- :mod:`~ideopolis.index.coinr`: COINr's iData/iMeta and its example pipeline;
+- :mod:`~ideopolis.index.uncertainty`: rank intervals and Sobol sensitivity (Monte Carlo over the method's choices).
 """

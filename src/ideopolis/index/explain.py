@@ -308,6 +308,10 @@ class Explanation:
         exposed, among the ``of`` regions with a value); empty without a lens.
     context : tuple of (str, str)
         Lens context as (name, text): the route and coverage of the lens data, the anchored share.
+    interval : (int, int) or None
+        The index's 5-95 % rank interval, when the run has an uncertainty analysis.
+    interval_note : str
+        How the interval was made (draws, what varied) and its median, shift and stability class.
 
     Examples
     --------
@@ -334,6 +338,8 @@ class Explanation:
     not_scored_reason: str = ""
     exposure: pd.DataFrame = field(default_factory=pd.DataFrame)
     context: tuple[tuple[str, str], ...] = ()
+    interval: tuple[int, int] | None = None
+    interval_note: str = ""
 
     @property
     def score(self) -> float:
@@ -428,9 +434,13 @@ class Explanation:
 
     def _rank_text(self) -> str:
         if self.rank is not None:
+            interval = "" if self.interval is None else f" (5-95% interval {self.interval[0]}–{self.interval[1]})"
             if self.pillars and self.ranked != self.regions:
-                return f"rank {self.rank} of {self.ranked} (the regions scored on all {len(self.pillars)} pillars)"
-            return f"rank {self.rank} of {self.ranked or self.regions}"
+                return (
+                    f"rank {self.rank} of {self.ranked}{interval} (the regions scored on all {len(self.pillars)} "
+                    "pillars)"
+                )
+            return f"rank {self.rank} of {self.ranked or self.regions}{interval}"
         return f"not ranked: {self.not_ranked_reason}" if self.not_ranked_reason else "no rank"
 
     def _scored_on_text(self) -> str:
@@ -474,6 +484,8 @@ class Explanation:
         lines = [f"{self.name} ({self.region})", ""]
         score = "no score" if np.isnan(self.score) else f"{self.score:.2f}"
         lines.append(f"{self.root}: {score}  {self._rank_text()}")
+        if self.interval_note:
+            lines.append(f"  {self.interval_note}")
         on = self._scored_on_text()
         if on:
             lines.append(on)
@@ -518,6 +530,8 @@ class Explanation:
         """A heading and the node table (notebooks)."""
         head = f"<strong>{escape(self.name)} ({escape(self.region)})</strong>: {escape(self.root)} {self.score:.2f}, "
         head += escape(self._rank_text())
+        if self.interval_note:
+            head += f" <span style='font-size:smaller'>({escape(self.interval_note)})</span>"
         if self.typology is not None:
             head += f"; typology: {escape(str(self.typology))}"
         parts = [f"<p>{head}</p>"]

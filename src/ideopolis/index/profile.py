@@ -20,6 +20,7 @@ with the key, the section and the valid keys named. In short::
     [aggregate]   method = "arithmetic", by_level = { "3" = "geometric" }, threshold = 0.5
     [lens]        attraction_threshold = 50, exposure_threshold = 50   # default: the medians
     [hotspots]    statistic = "gi_star", weights = "queen", permutations = 999, correction = "fdr_bh"
+    [uncertainty] draws = 1000, aggregate = ["arithmetic", "geometric"]   # rank intervals (optional)
 
 The balance weight lives in ``[weights]`` (it is the weight of the index's ``balance`` node); written under
 ``[lens]`` it is refused with that fix. A run log (``*.run.toml``, written beside every output) is a profile
@@ -193,6 +194,7 @@ class RunConfig:
     custom: str | None = None
     coinr: Mapping[str, str] | None = None
     hotspots: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    uncertainty: Mapping[str, Any] | None = None
     shortlist: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
     def hotspot_options(self) -> dict[str, Any]:
@@ -211,7 +213,8 @@ class RunConfig:
             ``attraction_threshold`` and ``exposure_threshold`` (the typology's splits); ``impute_group``
             (group imputation by that column: group mean unless ``impute`` says otherwise);
             ``screen_threshold`` (data availability below which a region is dropped); ``seed``;
-            ``hotspots`` (a mapping of ``[hotspots]`` keys).
+            ``hotspots`` (a mapping of ``[hotspots]`` keys); ``uncertainty`` (a number of draws, ``True`` for the
+            defaults, or a mapping of ``[uncertainty]`` keys; ``False`` removes the section).
 
         Returns
         -------
@@ -254,6 +257,8 @@ class RunConfig:
                 config = replace(
                     config, hotspots=_hotspot_section({**dict(config.hotspots), **dict(value)}, "the run options")
                 )
+            elif key == "uncertainty":
+                config = replace(config, uncertainty=_uncertainty_option(config.uncertainty, value))
             elif step in STEPS:
                 if isinstance(value, Mapping):
                     spec = dict(value)
@@ -263,7 +268,8 @@ class RunConfig:
             else:
                 raise ConfigError(
                     f"unknown run option {key!r}; use a step name ({', '.join(STEPS)}), balance_weight, "
-                    "attraction_threshold, exposure_threshold, impute_group, screen_threshold, seed or hotspots"
+                    "attraction_threshold, exposure_threshold, impute_group, screen_threshold, seed, hotspots or "
+                    "uncertainty"
                 )
         return config
 
@@ -306,6 +312,8 @@ class RunConfig:
             out[SECTION_OF[s]] = _plain(self.steps[s].as_dict())
         if self.hotspots:
             out["hotspots"] = _plain(self.hotspots)
+        if self.uncertainty is not None:
+            out["uncertainty"] = _plain(self.uncertainty)
         if self.shortlist:
             out["shortlist"] = _plain(self.shortlist)
         return out
@@ -319,7 +327,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-_TOP_KEYS = {"regions", "custom", "coinr", "seed", "framework", "hotspots", "shortlist", "log"} | set(
+_TOP_KEYS = {"regions", "custom", "coinr", "seed", "framework", "hotspots", "shortlist", "uncertainty", "log"} | set(
     SECTION_OF.values()
 )
 #: How a shortlist ranks its regions: among all regions of the set, or among the shortlist.
@@ -337,6 +345,28 @@ def _number(key: str, value: object, lo: float | None = None, hi: float | None =
         span = f" from {lo:g} to {hi:g}" if lo is not None and hi is not None else ""
         raise ConfigError(f"{key} is {value!r}; use a finite number{span} (--{key.replace('_', '-')})")
     return x
+def _uncertainty_section(section: object, where: str) -> Mapping[str, Any]:
+    """Check an ``[uncertainty]`` section (see :mod:`ideopolis.index.uncertainty.spec`) and keep it as given."""
+    from ideopolis.index.uncertainty.spec import spec_from_mapping
+
+    if not isinstance(section, Mapping):
+        raise ConfigError(f"[uncertainty] in {where} must be a table")
+    spec_from_mapping(section, where=where)
+    return MappingProxyType(dict(section))
+
+
+def _uncertainty_option(current: Mapping[str, Any] | None, value: object) -> Mapping[str, Any] | None:
+    """Apply the ``uncertainty`` run option: a number of draws, True (the defaults), a mapping, or False."""
+    if value is False:
+        return None
+    base = dict(current or {})
+    if value is True:
+        return _uncertainty_section(base, "the run options")
+    if isinstance(value, int) and not isinstance(value, bool):
+        return _uncertainty_section({**base, "draws": value}, "the run options")
+    if isinstance(value, Mapping):
+        return _uncertainty_section({**base, **dict(value)}, "the run options")
+    raise ConfigError(f"uncertainty is {value!r}; give a number of draws (e.g. 1000) or a table of [uncertainty] keys")
 
 
 def _seed(value: object, where: str) -> int:
@@ -476,6 +506,7 @@ def profile_from_dict(doc: Mapping[str, Any], *, where: str = "the profile", bas
     hot = doc.get("hotspots", {})
     if not isinstance(hot, Mapping):
         raise ConfigError(f"[hotspots] in {where} must be a table")
+    unc = doc.get("uncertainty")
     shortlist = shortlist_section(doc.get("shortlist", {}), where)
     return RunConfig(
         regions=None if regions is None else str(regions),
@@ -485,6 +516,7 @@ def profile_from_dict(doc: Mapping[str, Any], *, where: str = "the profile", bas
         custom=custom,
         coinr=None if coinr is None else MappingProxyType(coinr),
         hotspots=_hotspot_section(hot, where),
+        uncertainty=None if unc is None else _uncertainty_section(unc, where),
         shortlist=shortlist,
     )
 

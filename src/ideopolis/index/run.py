@@ -57,7 +57,7 @@ from ideopolis.index.results import (
 from ideopolis.index.steps.aggregate import DEFAULT_THRESHOLD, AggregateSpec, aggregate, reflected
 from ideopolis.index.steps.denominate import denominate
 from ideopolis.index.steps.impute import impute
-from ideopolis.index.steps.normalise import check_indicators, collapsed_indicators, normalise
+from ideopolis.index.steps.normalise import NormaliseResult, check_indicators, collapsed_indicators, normalise
 from ideopolis.index.steps.screen import screen
 from ideopolis.index.steps.treat import treat
 from ideopolis.index.steps.weights import Weights, effective_weights_table, weigh
@@ -367,13 +367,37 @@ class IndexRun:
         counts = res.table["status"].value_counts().to_dict() if len(res.table) else {}
         return LogRecord("treat", method, params, {"status": counts, "treated_cells": len(res.cells)})
 
-    def _step_normalise(self) -> LogRecord:
-        method, params = self._params("normalise")
+    def normalise_with(self, data: pd.DataFrame, method: str, params: Mapping[str, Any]) -> NormaliseResult:
+        """Normalise ``data`` as the normalise step would with ``method`` and ``params``.
+
+        The framework gives the directions and targets; ``params`` may hold ``indicators`` (a method per
+        indicator), ``goalposts`` and ``reference`` besides the method's own parameters. What-if and
+        uncertainty runs call this to normalise other data (another imputation or treatment) the same way.
+
+        Parameters
+        ----------
+        data : DataFrame
+            Indicators (index = region id, columns = the framework's indicators).
+        method : str
+            A name in :data:`~ideopolis.index.steps.normalise.NORMALISERS`.
+        params : mapping
+            The step's parameters.
+
+        Returns
+        -------
+        NormaliseResult
+
+        Raises
+        ------
+        MethodError
+            As :func:`~ideopolis.index.steps.normalise.normalise`.
+        """
+        params = dict(params)
         per = params.pop("indicators", None)
         gp = params.pop("goalposts", None)
         ref = params.pop("reference", None)
-        res = normalise(
-            self._input("normalise"),
+        return normalise(
+            data,
             directions={str(k): int(v) for k, v in self.framework.directions.items()},
             method=method,
             params=params,
@@ -382,6 +406,10 @@ class IndexRun:
             goalposts=gp,
             reference=ref,
         )
+
+    def _step_normalise(self) -> LogRecord:
+        method, params = self._params("normalise")
+        res = self.normalise_with(self._input("normalise"), method, params)
         self.datasets["normalised"] = res.data
         self.reports["normalise"] = res
         collapses = collapsed_indicators(res.data)

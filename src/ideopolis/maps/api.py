@@ -329,10 +329,12 @@ def region_set_map_inputs(
     method: str = DEFAULT_METHOD,
     options: MapOptions | None = None,
     indicators: Sequence[str] = (),
-    rank_intervals: pd.DataFrame | None = None,
+    rank_intervals: pd.DataFrame | Mapping[str, pd.DataFrame] | None = None,
     facts: pd.DataFrame | None = None,
     tooltip_facts: Sequence[str] = (),
     methods_html: str | None = None,
+    stability: pd.Series | None = None,
+    stability_note: str | None = None,
 ) -> MapInputs:
     """Prepare the layers of a region set's results for mapping.
 
@@ -358,14 +360,18 @@ def region_set_map_inputs(
         Classification and drawing options.
     indicators : sequence of str
         Indicators of the set to add as layers of their own (the indicator a hotspot layer tests).
-    rank_intervals : pandas.DataFrame, optional
-        5-95% rank intervals of the index by region id (columns ``rank_lo``, ``rank_hi``).
+    rank_intervals : pandas.DataFrame or mapping of str to DataFrame, optional
+        5-95% rank intervals of the index by region id (columns ``rank_lo``, ``rank_hi``), or by layer key.
     facts : pandas.DataFrame, optional
         Rows of the region card by region id (``Run.region_facts()``).
     tooltip_facts : sequence of str
         Labels of the ``facts`` rows the hover tooltip shows too (the card shows every row).
     methods_html : str, optional
         The full methods note (HTML) for the page's "About this map".
+    stability : pandas.Series, optional
+        Rank-stability class by region id (an uncertainty analysis): adds the categorical "rank stability" layer.
+    stability_note : str, optional
+        How the stability classes were made (shown under that layer's legend title).
 
     Returns
     -------
@@ -392,6 +398,8 @@ def region_set_map_inputs(
         )
     if typology is not None:
         values = values.join(typology.astype(object).rename("typology"), how="outer")
+    if stability is not None:
+        values = values.join(stability.astype(object).rename("rank_stability"), how="outer")
     if hot is not None:
         values = values.join(hot.classes.astype(object).rename("hotspots"), how="outer")
     scheme = SCHEMES.canonical(options.scheme)
@@ -407,6 +415,7 @@ def region_set_map_inputs(
         typology=typology is not None,
         hotspots=None if hot is None else hot.short,
         hotspot_classes=() if hot is None else hot.legend,
+        stability=None if stability is None else (stability_note or "width of the 5-95% rank interval"),
     )
     extra = [c for c in indicators if c not in values.columns]
     for column in extra:

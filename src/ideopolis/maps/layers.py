@@ -514,7 +514,12 @@ def _classify_categorical(spec: MapLayer, values: pd.Series, ranks: pd.Series | 
     order += sorted({v for v in labels if v is not None} - set(order))
     if len(order) > MAX_CLASSES:
         raise ConfigError(f"layer {spec.key!r} has {len(order)} categories; a map layer shows at most {MAX_CLASSES}")
-    all_colours = palettes.hotspot_colours(order) if spec.palette == "hotspots" else palettes.categorical(len(order))
+    if spec.palette == "hotspots":
+        all_colours = palettes.hotspot_colours(order)
+    elif spec.palette == "stability":
+        all_colours = palettes.stability_colours(order)
+    else:
+        all_colours = palettes.categorical(len(order))
     present = {v for v in labels if v is not None}
     keep = [i for i, c in enumerate(order) if c in present or c == NOT_SIGNIFICANT_LABEL]
     order = [order[i] for i in keep]
@@ -546,6 +551,8 @@ SCORE_LAYERS: Mapping[str, tuple[str, str]] = {
 }
 #: The typology's categories in legend order.
 TYPOLOGY_ORDER = ("magnet", "talent hub", "exporter", "rooted")
+#: The rank-stability classes of an uncertainty analysis, most stable first.
+STABILITY_ORDER = ("stable", "moderate", "volatile")
 #: Hotspot classes in legend order (defined in :mod:`ideopolis.spatial.classes`).
 HOTSPOT_ORDER = GI_STAR_LEGEND
 
@@ -563,6 +570,7 @@ def standard_layers(
     typology: bool = False,
     hotspots: str | None = None,
     hotspot_classes: Sequence[str] = HOTSPOT_ORDER,
+    stability: str | None = None,
 ) -> list[MapLayer]:
     """Return the layer specs for an index run's score columns (known scores first, then the rest).
 
@@ -585,6 +593,9 @@ def standard_layers(
         Add a hotspot layer; the string describes the test (shown under the legend title).
     hotspot_classes : sequence of str
         Hotspot classes in legend order (default: the Gi* classes).
+    stability : str, optional
+        Add the categorical "rank stability" layer (column ``rank_stability``, an uncertainty analysis's
+        classes); the string says how the classes were made (shown under the legend title).
 
     Returns
     -------
@@ -634,6 +645,19 @@ def standard_layers(
                 group="Lens",
                 description="quadrants of attraction and exposure",
                 card_label="Type",
+            )
+        )
+    if stability is not None:
+        out.append(
+            MapLayer(
+                "rank_stability",
+                "Rank stability",
+                kind="categorical",
+                categories=STABILITY_ORDER,
+                palette="stability",
+                group="Uncertainty",
+                description=stability,
+                card_label="Rank stability",
             )
         )
     if hotspots is not None:

@@ -183,3 +183,29 @@ def hotspot_colours(labels: Sequence[str]) -> list[str]:
         One hex colour per label.
     """
     return class_colours(labels, other=OKABE_ITO)
+
+
+#: Colours of the rank-stability classes: an ordered ramp from a dark blue-green (stable) to a light orange
+#: (volatile), readable with colour-vision deficiencies (cividis-like end points, no red-green contrast).
+STABILITY_COLOURS = {"stable": "#1b7a6e", "moderate": "#8fc1b5", "volatile": "#f1a340"}
+
+
+def stability_colours(labels: Sequence[str]) -> list[str]:
+    """Colour rank-stability classes (``stable``, ``moderate``, ``volatile``); other labels get Okabe-Ito colours.
+
+    Parameters
+    ----------
+    labels : sequence of str
+        Class labels, in legend order.
+
+    Returns
+    -------
+    list of str
+        One hex colour per label.
+
+    Examples
+    --------
+    >>> stability_colours(["stable", "volatile"])
+    ['#1b7a6e', '#f1a340']
+    """
+    return [STABILITY_COLOURS.get(label, OKABE_ITO[i % len(OKABE_ITO)]) for i, label in enumerate(labels)]

@@ -252,10 +252,11 @@ def methods_context(run: Run) -> dict[str, Any]:
             "correction": str(hot.get("correction")),
             "seed": int(hot.get("seed", run.config.seed)),
             "weights": str(hot.get("weights")),
+            # the sequential test adds permutations near a cut-off unless capped at the first round
+            "sequential": hot.get("max_permutations") is None
+            or int(hot.get("max_permutations") or 0) > int(hot.get("permutations", 999)),
         },
-        "uncertainty": None
-        if unc is None
-        else {"n": getattr(getattr(unc, "spec", None), "n", None) or getattr(unc, "n", None)},
+        "uncertainty": None if unc is None else {"n": unc.draws},
     }
 
 
