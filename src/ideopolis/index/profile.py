@@ -345,6 +345,8 @@ def _number(key: str, value: object, lo: float | None = None, hi: float | None =
         span = f" from {lo:g} to {hi:g}" if lo is not None and hi is not None else ""
         raise ConfigError(f"{key} is {value!r}; use a finite number{span} (--{key.replace('_', '-')})")
     return x
+
+
 def _uncertainty_section(section: object, where: str) -> Mapping[str, Any]:
     """Check an ``[uncertainty]`` section (see :mod:`ideopolis.index.uncertainty.spec`) and keep it as given."""
     from ideopolis.index.uncertainty.spec import spec_from_mapping
