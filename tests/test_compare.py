@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from types import SimpleNamespace
 
 import openpyxl
 import pandas as pd
@@ -12,6 +11,7 @@ from typer.testing import CliRunner
 
 import ideopolis as ideo
 from ideopolis.cli import app
+from ideopolis.decide.wording import rank_text
 from ideopolis.errors import ConfigError, DataFileError, IdeopolisError
 from ideopolis.run import Run
 
@@ -51,16 +51,16 @@ def test_display_reads_like_a_table(run: Run) -> None:
     assert "ranks: among all 6 regions scored in toy" in text
 
 
-def test_intervals_show_when_an_uncertainty_analysis_exists(run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
-    ranks = pd.DataFrame(
-        {"rank_lo": pd.array([4, 1], dtype="Int64"), "rank_hi": pd.array([6, 2], dtype="Int64")},
-        index=["01001", "02005"],
-    )
-    monkeypatch.setattr(Run, "uncertainty", property(lambda self: SimpleNamespace(ranks=ranks)), raising=False)
+def test_intervals_show_when_an_uncertainty_analysis_exists() -> None:
+    run = ideo.score(str(TOY), uncertainty=20)  # a real uncertainty analysis
+    unc = run.uncertainty
+    assert unc is not None
     c = run.compare(["01001", "02005"])
     shown = c.display()
-    assert shown.loc["Ideopolis index", c.names[0]].endswith(", 5th (4th–6th)")
-    assert shown.loc["Talent", c.names[0]].endswith("(4th)")  # intervals are the index's only
+    lo, hi = unc.ranks.at["01001", "rank_lo"], unc.ranks.at["01001", "rank_hi"]
+    rank = run.ranks.at["01001", "ideopolis_index"]
+    assert shown.loc["Ideopolis index", c.names[0]].endswith(", " + rank_text(rank, lo, hi))
+    assert shown.loc["Talent", c.names[0]].endswith(f"({rank_text(run.ranks.at['01001', 'talent'])})")  # index only
 
 
 def test_a_shortlist_ranked_within(run: Run) -> None:

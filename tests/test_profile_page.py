@@ -7,10 +7,8 @@ import html
 import os
 import re
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
-import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -155,14 +153,15 @@ def test_a_region_scored_on_fewer_pillars_is_not_ranked(metros: Run, tmp_path: P
     assert reason and reason.split(";")[0] in html.unescape(page)
 
 
-def test_uncertainty_intervals_in_the_headline(metros: Run, monkeypatch: pytest.MonkeyPatch) -> None:
-    ranks = pd.DataFrame(
-        {"rank_lo": pd.array([48], dtype="Int64"), "rank_hi": pd.array([75], dtype="Int64")}, index=["19780"]
-    )
-    monkeypatch.setattr(Run, "uncertainty", property(lambda self: SimpleNamespace(ranks=ranks)), raising=False)
-    p = metros.profile("19780", peers=0, hotspots=False, clusters=False)
-    assert p.rank_label == f"{ordinal(p.rank)} (48th–75th)"
+def test_uncertainty_intervals_in_the_headline() -> None:
+    run = ideo.score("us-metros", uncertainty=50)  # a real, small uncertainty analysis
+    unc = run.uncertainty
+    assert unc is not None
+    p = run.profile("19780", peers=0, hotspots=False, clusters=False)
+    lo, hi = int(unc.ranks.at["19780", "rank_lo"]), int(unc.ranks.at["19780", "rank_hi"])
+    assert p.rank_label == f"{ordinal(p.rank)} ({ordinal(lo)}–{ordinal(hi)})"
     assert p.peers is None and p.clusters is None and p.hotspot["label"] == "Not tested"
+    assert "Rank ranges shown as" in run.methods_note().full_html  # the note explains the intervals
 
 
 def test_eu_profile_has_no_clusters_and_a_stage() -> None:
