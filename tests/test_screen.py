@@ -228,3 +228,23 @@ def test_bundled_sets_by_weight_against_by_na(name: str) -> None:
         .all()
     )
     assert run.scores.loc[kept, "ideopolis_index"].notna().all()
+
+
+def test_rerun_with_new_weights_redoes_the_weighted_screen() -> None:
+    run = _toy_run({"01003": ["ba_share", "ba_plus"]})
+    assert run.dropped == ["01003"]  # 0.625 of the weight
+    # balance weight 0.5: ba_share carries 0.25, so 01003 keeps 0.75 and is screened back in
+    done = len(run.executed)
+    run.rerun("weight", balance_weight=0.5)
+    assert run.executed[done:] == ["screen", "treat", "normalise", "weight", "aggregate", "lens"]
+    assert run.dropped == [] and run.reports["screen"].summary.at["01003", "weight_availability"] == 0.75
+    # no talent now leaves capital alone in cluster strength (50% < 65%): the aggregate rule, not the screen, says so
+    assert run.not_scored_reasons()["01003"].startswith("too little data for ideopolis_index")
+    # unchanged weights, or a count screen, keep the screen as it is
+    done = len(run.executed)
+    run.rerun("weight", balance_weight=0.5)
+    assert run.executed[done:] == ["weight", "aggregate", "lens"]
+    counted = _toy_run({"01003": ["ba_share", "ba_plus"]}, screen="by_na")
+    done = len(counted.executed)
+    counted.rerun("weight", balance_weight=0.5)
+    assert counted.executed[done:] == ["weight", "aggregate", "lens"]

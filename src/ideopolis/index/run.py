@@ -179,6 +179,7 @@ class IndexRun:
         self._step_notes: dict[str, list[str]] = {}
         self.datasets: dict[str, pd.DataFrame] = {"raw": raw}
         self.reports: dict[str, Any] = {}
+        self._screened_with: pd.Series | None = None  # the indicator weights the by_weight screen counted
         self.log: list[LogRecord] = []
         self.history: list[LogRecord] = []
         self.executed: list[str] = []
@@ -203,7 +204,8 @@ class IndexRun:
 
         ``method=`` switches the method (its old parameters are dropped); other keywords are merged
         into the step's parameters. ``balance_weight`` may be given to ``weight`` or ``lens``.
-        Datasets upstream of ``from_step`` are kept as they are.
+        Datasets upstream of ``from_step`` are kept as they are, except the screen's: under ``by_weight`` it counts
+        the index's weights, so a change of weights (``manual`` weights, the balance weight) redoes it.
 
         Examples
         --------
@@ -224,6 +226,10 @@ class IndexRun:
         method = params.pop("method", None)
         if method is not None or params:
             self.config = self.config.with_step(from_step, method, **params)
+        if STEPS.index(start) > STEPS.index("screen") and self._screened_with is not None:
+            now = self.screen_weights()
+            if not now.equals(self._screened_with):
+                start = "screen"  # the by_weight screen counted the old weights: redo it
         self._run_from(STEPS.index(start))
         return self
 
@@ -313,6 +319,7 @@ class IndexRun:
         method, params = self._params("screen")
         weights = self.screen_weights() if method == "by_weight" else None
         res = screen(self._input("screen"), method=method, weights=weights, **params)
+        self._screened_with = weights
         if res.data.empty:
             raise MethodError(
                 f"screening dropped every region (threshold {params.get('threshold')}); lower the screen threshold"
