@@ -205,7 +205,8 @@ class IndexRun:
         ``method=`` switches the method (its old parameters are dropped); other keywords are merged
         into the step's parameters. ``balance_weight`` may be given to ``weight`` or ``lens``.
         Datasets upstream of ``from_step`` are kept as they are, except the screen's: under ``by_weight`` it counts
-        the index's weights, so a change of weights (``manual`` weights, the balance weight) redoes it.
+        the index's weights, so a change of weights (``manual`` weights, the balance weight) that drops other
+        regions redoes it and every step after it.
 
         Examples
         --------
@@ -229,7 +230,13 @@ class IndexRun:
         if STEPS.index(start) > STEPS.index("screen") and self._screened_with is not None:
             now = self.screen_weights()
             if not now.equals(self._screened_with):
-                start = "screen"  # the by_weight screen counted the old weights: redo it
+                # the by_weight screen counted the old weights: redo it, and the steps after it if it drops others
+                method, screen_params = self._params("screen")
+                res = screen(self._input("screen"), method=method, weights=now, **screen_params)
+                if res.dropped == self.dropped:
+                    self.reports["screen"], self._screened_with = res, now
+                else:
+                    start = "screen"
         self._run_from(STEPS.index(start))
         return self
 
