@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 
@@ -27,11 +28,14 @@ def test_hotspots_prints_classes_method_and_notes(lattice: Path, runner: CliRunn
     assert "methods: Getis-Ord Gi* of demo; weights: queen contiguity, 1 nearest-region fallback" in out
     assert "Hot spot 90%" in out and "Fallback neighbours only" in out and "No data" in out
     assert "r1c1" in out  # in the hot corner, listed among the strongest
+    # each listed region shows its p-value's Monte Carlo interval and the permutations it ran
+    line = next(x for x in out.splitlines() if x.strip().startswith("r1c1"))
+    assert re.search(r"p [\d.e-]+ \(MC [\d.e-]+ to [\d.e-]+, [\d,]+ permutations\)  Hot spot 9\d%$", line), line
     err = result.stderr
     # the lattice's indicators do not make an index: the set's default indicator is tested instead
     assert err.startswith("note: the Ideopolis index cannot be computed for lattice (")
     assert "testing demo instead" in err
-    assert "note: with 199 permutations the smallest pseudo p-value is 0.005" in err
+    assert "up to 102,399 where the call was close" in out  # Benjamini-Hochberg over 100 regions at 99%
     assert "Isle of Test (isle)" in err and "flagged, not reported as significant" in err
     assert "1 regions have no value for demo: Cell 9 0 (r9c0)" in err
 
@@ -53,10 +57,16 @@ def test_hotspots_writes_table_parameters_and_png(lattice: Path, tmp_path: Path,
         "weights": "queen",
         "fallback_k": 1,
         "permutations": 99,
+        "mc_level": 0.999,
         "correction": "fdr_bh",
         "alpha": 0.05,
         "alternative": "folded",
     }
+    params = log["log"]["hotspots"]
+    # a lone region at 0.05 / 100: ln(0.0005) / ln(1 - 5e-4) = 15,199 permutations, the rung 25,599 of 99, 199, ...
+    assert params["max_permutations"] == 25_599 and params["mc_level"] == 0.999
+    assert params["permutations_run"] == int(table["permutations"].sum())
+    assert {"p_low", "p_high", "permutations", "undetermined"} <= set(table.columns)
     assert log["log"]["hotspots"]["weights"].startswith("queen contiguity")
     assert log["log"]["hotspots"]["n_regions"] == 101
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -101,6 +111,8 @@ def test_other_weights_by_option(lattice: Path, runner: CliRunner) -> None:
         (["--indicator", "nope"], "error: unknown indicator 'nope' for lattice; choose one of: demo, flat"),
         (["--indicator", "flat"], "error: the values are identical in every region"),
         (["--permutations", "0"], "error: permutations must be at least 1 (got 0)"),
+        (["--max-permutations", "10"], "error: max_permutations (10) must be at least permutations (999)"),
+        (["--mc-level", "1"], "error: mc_level (the confidence of each p-value's Monte Carlo interval) must lie"),
         (["--statistic", "gamma"], "error: unknown hotspot statistic method 'gamma'; choose one of: gi_star"),
         (["--correction", "holm"], "error: unknown multiple-testing correction method 'holm'"),
         (["--spatial-weights", "rook"], "error: unknown spatial weights method 'rook'; choose one of: distance_band"),
@@ -112,7 +124,7 @@ def test_other_weights_by_option(lattice: Path, runner: CliRunner) -> None:
         (["--png", "hot.jpg"], "error: hot.jpg: a print map is written as .png, .svg or .pdf; fix: end the file name"),
     ],
     ids=[
-        "indicator", "constant", "permutations", "statistic", "correction", "weights", "band", "index-weights", "k",
+        "indicator", "constant", "permutations", "max-permutations", "mc-level", "statistic", "correction", "weights", "band", "index-weights", "k",
         "alternative", "out", "png",
     ],
 )  # fmt: skip
@@ -126,7 +138,10 @@ def test_user_errors_are_one_line(lattice: Path, runner: CliRunner, extra: list[
 
 def test_hotspots_help_names_the_options(runner: CliRunner) -> None:
     result = runner.invoke(app, ["hotspots", "--help"])
-    for option in ("--regions", "--indicator", "--statistic", "--spatial-weights", "--permutations", "--profile"):
+    for option in (
+        "--regions", "--indicator", "--statistic", "--spatial-weights", "--permutations", "--max-permutations",
+        "--mc-level", "--profile",
+    ):  # fmt: skip
         assert option in result.stdout
 
 

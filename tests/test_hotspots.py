@@ -18,13 +18,14 @@ from ideopolis.spatial.classes import CLASS_COLOURS, GI_STAR_CLASSES, LISA_CLASS
 from ideopolis.spatial.hotspots import STATISTICS, gi_star, hotspots, local_moran
 from ideopolis.spatial.inference import (
     CORRECTIONS,
-    _draw_table,
+    _floyd_subsets,
     adjust_pvalues,
     conditional_permutation_pvalues,
     minimum_pvalue,
     permutation_limits,
     permutations_needed,
 )
+from ideopolis.spatial.streams import stream_key
 from ideopolis.spatial.weights import SpatialWeights, queen_weights
 
 SEED = 20240611
@@ -101,30 +102,60 @@ def test_permutation_pvalues_converge_to_the_exact_ones(grid3: SpatialWeights, a
         assert abs(p[i] - exact) < 5 * sd + 2 / perms, (i, p[i], exact)
 
 
-def test_draw_table_rows_are_distinct_uniform_subsets() -> None:
-    rng = np.random.default_rng(SEED)
-    table = _draw_table(10, 4, 50_000, rng)
-    assert table.min() >= 0 and table.max() <= 9
-    assert all(len(set(row)) == 4 for row in table[:2000])
-    # every prefix is a uniform subset: each position shows each value about 1/10 of the time
-    for col in range(4):
-        freq = np.bincount(table[:, col], minlength=10) / len(table)
-        np.testing.assert_allclose(freq, 0.1, atol=0.006)
+@pytest.mark.parametrize(("n_others", "k"), [(6, 3), (10, 4), (7, 7)], ids=["6c3", "10c4", "all"])
+def test_floyd_draws_every_subset_equally_often(n_others: int, k: int) -> None:
+    stats = pytest.importorskip("scipy.stats")
+    perms = 60_000
+    picks = _floyd_subsets(stream_key(SEED), np.array([0, 1]), 0, perms, k, n_others)
+    assert picks.shape == (k, 2, perms)
+    assert picks.min() >= 0 and picks.max() < n_others
+    rows = np.sort(picks.reshape(k, -1).T, axis=1)
+    assert (np.diff(rows, axis=1) > 0).all()  # k distinct positions in every draw
+    codes = (rows * n_others ** np.arange(k)).sum(axis=1)
+    _, counts = np.unique(codes, return_counts=True)
+    assert len(counts) == math.comb(n_others, k)  # every subset occurs
+    if len(counts) > 1:  # chi-square against the uniform distribution over the C(n, k) subsets
+        assert stats.chisquare(counts).pvalue > 1e-4
 
 
-def test_pvalues_are_reproducible_and_independent_of_chunking(grid3: SpatialWeights) -> None:
-    values = pd.Series(ONE_TO_NINE**1.5, index=grid3.ids)
-    a = hotspots(values, grid3, permutations=499, seed=SEED)
-    b = hotspots(values, grid3, permutations=499, seed=SEED, chunk_elements=1)
-    c = hotspots(values, grid3, permutations=499, seed=SEED + 1)
-    pd.testing.assert_series_equal(a.table["p_sim"], b.table["p_sim"])
-    assert not a.table["p_sim"].equals(c.table["p_sim"])
+@pytest.mark.parametrize("chunk_regions", [1, 7, None], ids=["chunk1", "chunk7", "all"])
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("statistic", ["gi_star", "local_moran"])
+def test_results_are_identical_for_any_chunking_and_thread_count(
+    chunk_regions: int | None, threads: int, statistic: str
+) -> None:
+    w, values = hot_block()
+    kwargs = {"statistic": statistic, "permutations": 199, "max_permutations": 3199, "seed": SEED}
+    reference = hotspots(values, w, **kwargs).table  # type: ignore[arg-type]
+    small = 50 if chunk_regions == 1 else 1 << 16  # chunks of 1 region also split its permutations
+    other = hotspots(
+        values,
+        w,
+        **kwargs,
+        chunk_regions=chunk_regions,
+        chunk_elements=small,
+        threads=threads,  # type: ignore[arg-type]
+    ).table
+    pd.testing.assert_frame_equal(reference, other)
+    assert (reference["permutations"] > 199).any()  # the sequential rounds ran, and agree too
+
+
+def test_another_seed_gives_other_draws_but_the_same_significant_regions() -> None:
+    w, values = hot_block()
+    a = hotspots(values, w, permutations=499, seed=SEED).table
+    b = hotspots(values, w, permutations=499, seed=SEED + 1).table
+    assert not a["p_sim"].equals(b["p_sim"])
+    hot_a, hot_b = (t["cls"].str.startswith("Hot") for t in (a, b))
+    cold_a, cold_b = (t["cls"].str.startswith("Cold") for t in (a, b))
+    assert hot_a.sum() >= 10 and cold_a.sum() >= 10
+    pd.testing.assert_series_equal(hot_a, hot_b)
+    pd.testing.assert_series_equal(cold_a, cold_b)
 
 
 def test_smallest_pseudo_p_value_is_one_over_p_plus_one() -> None:
     w = queen_weights(lattice(6, 6))
     values = pd.Series(np.where(np.arange(36) < 9, 100.0, 1.0), index=w.ids)  # rows 0-1 and half of 2
-    result = hotspots(values, w, permutations=99, seed=SEED, correction="none")
+    result = hotspots(values, w, permutations=99, max_permutations=99, seed=SEED, correction="none")
     assert result.table["p_sim"].min() == pytest.approx(1 / 100)
     assert minimum_pvalue(99) == pytest.approx(0.01)
 
@@ -194,8 +225,25 @@ def test_fdr_limit_states_the_group_size_and_lone_region_need() -> None:
 def test_result_carries_the_permutation_warning() -> None:
     w = queen_weights(lattice(6, 6))
     values = pd.Series(np.arange(36.0), index=w.ids)
-    result = hotspots(values, w, permutations=99, correction="bonferroni", seed=SEED)
-    assert any("Bonferroni over 36 regions" in m and "3,599" in m for m in result.warnings)
+    result = hotspots(values, w, permutations=99, max_permutations=99, correction="bonferroni", seed=SEED)
+    # with no extreme permutation in 99, the top of the 99.9% interval is 1 - 0.0005 ** (1 / 99) = 0.0739:
+    # 99% and 95% are out of reach; at 90% Bonferroni needs 0.1 / 36 = 0.0028, i.e.
+    # ln(0.0005) / ln(1 - 0.1 / 36) = 2,733 permutations
+    # (99%: ln(0.0005) / ln(0.99) = 756.3, 95%: ln(0.0005) / ln(0.95) = 148.2, rounded up)
+    unreachable, bonferroni, undetermined = result.warnings
+    assert unreachable == (
+        "with at most 99 permutations a region's p-value can be shown to lie below 0.0739 at best (the upper end "
+        "of its 99.9% Monte Carlo interval), so no region can be significant at 99%/95% (99% needs at least 757; "
+        "95% needs at least 149)"
+    )
+    assert "Bonferroni over 36 regions at 90% needs p <= 0.0028, i.e. at least 2,733 permutations" in bonferroni
+    # the exact p-values could pass where the estimates cannot show it: such regions are undetermined
+    assert undetermined.startswith("20 regions are undetermined: after 99 permutations their p-values still")
+    assert result.n_undetermined == int(result.table["undetermined"].sum()) == 20
+    assert (result.table["cls"] == "Not significant").all()
+    default = hotspots(values, w, permutations=99, correction="bonferroni", seed=SEED)
+    assert default.max_permutations == 51_199  # enough for a lone region at 99%
+    assert not any(m.startswith("with at most") for m in default.warnings)
 
 
 # ------------------------------------------------------------------ classes
@@ -218,7 +266,8 @@ def test_gi_star_finds_the_hot_and_cold_corners() -> None:
     assert cls["r8c8"].startswith("Cold spot")
     assert cls["r0c9"] == "Not significant"
     assert list(result.table.columns) == [
-        "value", "n_neighbours", "statistic", "z", "p_sim", "p_adjusted", "cls", "fallback_only",
+        "value", "n_neighbours", "statistic", "z", "p_sim", "p_low", "p_high", "permutations", "p_adjusted", "cls",
+        "undetermined", "fallback_only",
     ]  # fmt: skip
     counts = result.counts()
     assert list(counts.index) == list(GI_STAR_CLASSES + UNTESTED_CLASSES)
@@ -276,14 +325,25 @@ def test_regions_without_neighbours_get_no_statistic() -> None:
 def test_method_note_and_params() -> None:
     w, values = hot_block()
     result = hotspots(values, w, permutations=199, seed=7, correction="bonferroni")
+    # Bonferroni over 100 regions at 99%: a lone region must show p <= 1e-4 at the top of its 99.9% interval,
+    # which takes ln(0.0005) / ln(1 - 1e-4) = 76,005.2 permutations: the ladder 199, 399, ... reaches 102,399
+    assert result.max_permutations == 102_399
     assert result.method_note == (
-        "Getis-Ord Gi* of demo; weights: queen contiguity; 199 conditional permutations (seed 7), "
-        "two-sided (folded) pseudo p-values; Bonferroni over 100 regions; hot and cold spots at 90, 95 "
-        "and 99% confidence."
+        "Getis-Ord Gi* of demo; weights: queen contiguity; 199 conditional permutations per region from its own "
+        "stream (seed 7), up to 102,399 where the call was close; two-sided (folded) pseudo p-values; Bonferroni "
+        "over 100 regions; hot and cold spots at 90, 95 and 99% confidence, each call holding across the "
+        f"p-value's 99.9% Monte Carlo interval{_undetermined(result)}."
     )
     params = result.params
     assert params["seed"] == 7 and params["permutations"] == 199 and params["correction"] == "bonferroni"
+    assert params["max_permutations"] == 102_399 and params["mc_level"] == 0.999
+    assert params["permutations_run"] == int(result.table["permutations"].sum()) >= 100 * 199
     assert params["weights"] == "queen contiguity" and params["statistic"] == "gi_star"
+
+
+def _undetermined(result: object) -> str:
+    n = getattr(result, "n_undetermined")  # noqa: B009
+    return f" ({n:,} regions undetermined, shown no stronger than their call holds)" if n else ""
 
 
 # ------------------------------------------------------------------ errors

@@ -255,8 +255,9 @@ def hotspots(
     column : str, optional
         The score or indicator (default: the Ideopolis index).
     **options
-        ``statistic``, ``weights``, ``k``, ``threshold_km``, ``fallback_k``, ``permutations``, ``correction``,
-        ``alpha``, ``alternative``, ``seed`` (see :meth:`Run.hotspots`).
+        ``statistic``, ``weights``, ``k``, ``threshold_km``, ``fallback_k``, ``permutations``,
+        ``max_permutations``, ``permutation_budget``, ``mc_level``, ``correction``, ``alpha``, ``alternative``,
+        ``seed`` (see :meth:`Run.hotspots`).
 
     Returns
     -------

@@ -390,7 +390,9 @@ class Run:
             Override the run's ``[hotspots]`` options: ``statistic`` (``gi_star``, ``local_moran``), ``weights``
             (``queen``, ``knn``, ``distance_band``; default: the region set's ``spatial_weights`` when its
             manifest names them, as us-metros does with ``knn``, else ``queen``), ``k``, ``threshold_km``,
-            ``fallback_k``, ``permutations``, ``correction`` (``fdr_bh``, ``bonferroni``, ``none``), ``alpha``,
+            ``fallback_k``, ``permutations`` (every region), ``max_permutations`` (a region whose call is
+            undetermined), ``permutation_budget`` (the whole test), ``mc_level`` (confidence of each p-value's
+            Monte Carlo interval), ``correction`` (``fdr_bh``, ``bonferroni``, ``none``), ``alpha``,
             ``alternative``, ``seed`` (default: the run's seed). ``None`` values keep the run's.
 
         Returns
@@ -415,6 +417,7 @@ class Run:
         """
         from ideopolis.spatial.hotspots import check_options
         from ideopolis.spatial.hotspots import hotspots as test
+        from ideopolis.spatial.inference import permutation_threads
         from ideopolis.spatial.weights import build_weights, check_weight_options
 
         unknown = set(options) - set(self.config.hotspot_options())
@@ -427,12 +430,17 @@ class Run:
         if recommended and "weights" not in self.config.hotspots and options.get("weights") is None:
             opts["weights"] = recommended  # the set's own advice (us-metros: knn), unless the run chose
         column = column if column is not None else opts.get("indicator")
+        max_perms = None if opts["max_permutations"] is None else int(opts["max_permutations"])
+        budget = None if opts["permutation_budget"] is None else int(opts["permutation_budget"])
         check_options(
             statistic=opts["statistic"],
             permutations=int(opts["permutations"]),
             correction=opts["correction"],
             alternative=opts["alternative"],
             alpha=float(opts["alpha"]),
+            max_permutations=max_perms,
+            mc_level=float(opts["mc_level"]),
+            permutation_budget=budget,
         )
         w_key = (opts["weights"], opts["k"], opts["threshold_km"], int(opts["fallback_k"]))
         check_weight_options(opts["weights"], k=opts["k"], threshold_km=opts["threshold_km"], fallback_k=w_key[3])
@@ -460,11 +468,15 @@ class Run:
                 self._weights[w_cache],
                 statistic=opts["statistic"],
                 permutations=int(opts["permutations"]),
+                max_permutations=max_perms,
+                permutation_budget=budget,
                 correction=opts["correction"],
                 alpha=float(opts["alpha"]),
                 seed=int(opts["seed"]),
                 alternative=opts["alternative"],
+                mc_level=float(opts["mc_level"]),
                 indicator=label,
+                threads=permutation_threads(),
             )
             self._hotspot_cache[key] = result
         self._hotspot_options[id(result)] = {**{k: v for k, v in opts.items() if k != "seed"}, "indicator": label}

@@ -56,7 +56,28 @@ def hotspots(
         int | None, typer.Option("--fallback-k", help="Nearest regions given to islands (0: none; default 1).")
     ] = None,
     permutations: Annotated[
-        int | None, typer.Option("--permutations", help="Conditional permutations (default 999; smallest p 1/(P+1)).")
+        int | None, typer.Option("--permutations", help="Conditional permutations every region runs (default 999).")
+    ] = None,
+    max_permutations: Annotated[
+        int | None,
+        typer.Option(
+            "--max-permutations",
+            help="Most permutations a region runs while its call is undetermined (default: from the correction, "
+            "at most 255,999).",
+        ),
+    ] = None,
+    permutation_budget: Annotated[
+        int | None,
+        typer.Option(
+            "--permutation-budget",
+            help="Most permutations the whole test runs (default: 10 times its first round).",
+        ),
+    ] = None,
+    mc_level: Annotated[
+        float | None,
+        typer.Option(
+            "--mc-level", help="Confidence of each p-value's Monte Carlo interval a call must hold across (0.999)."
+        ),
     ] = None,
     correction: Annotated[
         str | None, typer.Option("--correction", metavar="NAME", help="fdr_bh (default), bonferroni or none.")
@@ -109,6 +130,9 @@ def hotspots(
         "threshold_km": threshold_km,
         "fallback_k": fallback_k,
         "permutations": permutations,
+        "max_permutations": max_permutations,
+        "permutation_budget": permutation_budget,
+        "mc_level": mc_level,
         "correction": correction,
         "alpha": alpha,
         "alternative": alternative,
@@ -153,10 +177,15 @@ def _print_result(set_name: str, result: Any, top: int) -> None:
         return
     shown = significant.head(top)
     typer.echo(f"\nstrongest {len(shown)} of {len(significant):,} significant regions:")
+    typer.echo(
+        f"  (p: adjusted pseudo p-value; MC: the {100 * result.mc_level:.10g}% Monte Carlo interval of the "
+        "unadjusted p-value, from the permutations run)"
+    )
     stat_col = "z" if "z" in shown else "statistic"
     for rid, row in shown.iterrows():
         name = str(row.get("name", "")) if "name" in shown else ""
         typer.echo(
             f"  {rid:<8} {name[:40]:<40} {row['value']:>12.4g}  {stat_col} {row[stat_col]:>7.2f}  "
-            f"p {row['p_adjusted']:.3g}  {row['cls']}"
+            f"p {row['p_adjusted']:.3g} (MC {row['p_low']:.2g} to {row['p_high']:.2g}, "
+            f"{row['permutations']:,} permutations)  {row['cls']}"
         )

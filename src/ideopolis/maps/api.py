@@ -231,7 +231,11 @@ class HotspotLayer:
         correction = {"fdr_bh": "false discovery rate", "bonferroni": "Bonferroni", "none": "no correction"}.get(
             result.correction, result.correction
         )
-        short = f"{stat}; {weights}; {result.permutations:,} permutations; {correction}"
+        most = getattr(result, "max_permutations", result.permutations)
+        # "999+": more where a call was close (the full range is in the method note; the range made the print
+        # map's subtitle run off the page on us-counties)
+        perms = f"{result.permutations:,}" + ("" if most <= result.permutations else "+")
+        short = f"{stat}; {weights}; {perms} permutations; {correction}"
         method = result.method_note
         if result.indicator and label != result.indicator:
             method = method.replace(f" of {result.indicator};", f" of {label};", 1)
@@ -239,6 +243,9 @@ class HotspotLayer:
         notes = None
         if "p_adjusted" in table.columns:
             notes = table["p_adjusted"].map(lambda p: f"adjusted p = {p:.3f}" if pd.notna(p) else None)
+            if "undetermined" in table.columns:  # the call could not be told from the cut-off: say so
+                open_call = table["undetermined"].astype(bool) & notes.notna()
+                notes[open_call] = notes[open_call] + ", undetermined within Monte Carlo error"
         return cls(
             classes=table["cls"],
             legend=tuple(result.legend_classes),

@@ -88,17 +88,20 @@ CLASS_COLOURS: dict[str, str] = {
 """Fill colour of every class (ColorBrewer RdBu for Gi*; grey for "Not significant"; light grey untested)."""
 
 CLASS_MEANINGS: dict[str, str] = {
-    "Hot spot 99%": "high values surrounded by high values; significant at 99% confidence after the correction",
-    "Hot spot 95%": "high values surrounded by high values; significant at 95% confidence after the correction",
-    "Hot spot 90%": "high values surrounded by high values; significant at 90% confidence after the correction",
-    "Cold spot 99%": "low values surrounded by low values; significant at 99% confidence after the correction",
-    "Cold spot 95%": "low values surrounded by low values; significant at 95% confidence after the correction",
-    "Cold spot 90%": "low values surrounded by low values; significant at 90% confidence after the correction",
+    "Hot spot 99%": "high values surrounded by high values; significant at 99% confidence after the correction, even allowing for Monte Carlo error",
+    "Hot spot 95%": "high values surrounded by high values; significant at 95% confidence after the correction, even allowing for Monte Carlo error",
+    "Hot spot 90%": "high values surrounded by high values; significant at 90% confidence after the correction, even allowing for Monte Carlo error",
+    "Cold spot 99%": "low values surrounded by low values; significant at 99% confidence after the correction, even allowing for Monte Carlo error",
+    "Cold spot 95%": "low values surrounded by low values; significant at 95% confidence after the correction, even allowing for Monte Carlo error",
+    "Cold spot 90%": "low values surrounded by low values; significant at 90% confidence after the correction, even allowing for Monte Carlo error",
     "High-High": "a high value among high neighbours (a cluster)",
     "Low-Low": "a low value among low neighbours (a cluster)",
     "High-Low": "a high value among low neighbours (an outlier)",
     "Low-High": "a low value among high neighbours (an outlier)",
-    NOT_SIGNIFICANT: "tested; the pattern could be chance",
+    NOT_SIGNIFICANT: (
+        "tested; the pattern could be chance, or its p-value could not be told from the cut-off within its "
+        "Monte Carlo error (undetermined)"
+    ),
     FALLBACK_ONLY: "no bordering region: tested against the nearest ones only, never called significant",
     NO_NEIGHBOURS: "no neighbour at all: not tested",
     NO_DATA: "no value: not tested",

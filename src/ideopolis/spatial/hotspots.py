@@ -24,13 +24,13 @@ Statistics (:data:`STATISTICS`)
 Inference
 ---------
 Conditional permutation (Anselin 1995): region *i* keeps its own value while the values at its ``k_i``
-neighbours are drawn, without replacement, from the other ``n - 1`` regions, ``permutations`` times. Each
-block of 64 consecutive regions shares one table of draws from its own seeded stream, each region mapping
-the draws onto the regions other than itself: each region's test is exact and a run is reproducible. esda
-shares one table among all regions; that is as valid for each region but makes the Monte Carlo errors of
-all regions move together, so how many regions pass a false-discovery-rate cut-off can swing with the seed. The pseudo p-value
-is ``(M + 1) / (P + 1)`` where ``P`` is the number of permutations and ``M`` counts simulated statistics at
-least as extreme as the observed one:
+neighbours are drawn, without replacement, from the other ``n - 1`` regions. Every region draws from its own
+seeded stream (:mod:`ideopolis.spatial.streams`), so its p-value does not depend on which regions are computed
+with it, in what chunks or on how many threads, and the Monte Carlo errors of different regions are
+independent. (esda shares one table of draws among all regions: as valid for each region, but the errors of
+all regions then move together, so how many regions pass a false-discovery-rate cut-off swings with the seed.)
+The pseudo p-value is ``(M + 1) / (P + 1)`` where ``P`` is the number of permutations the region ran and ``M``
+counts simulated statistics at least as extreme as the observed one:
 
 - ``folded`` (default, two-sided; esda's ``alternative="folded"``): distance from the expected statistic. The
   centre is the exact conditional expectation (the weights times the mean of the other regions' values) where
@@ -43,12 +43,22 @@ Ties (to 1e-9 of the scale of the data) count as at least as extreme, so the sma
 ``1 / (P + 1)``. Adjustment for testing every region (:data:`CORRECTIONS`): Benjamini-Hochberg false discovery
 rate (``fdr_bh``, default), ``bonferroni`` or ``none``, over the regions actually tested.
 
+Monte Carlo error and the calls (:func:`ideopolis.spatial.inference.sequential_test`): each p-value gets its
+Clopper-Pearson interval ``[p_low, p_high]`` (99.9% by default). A region is called significant at a level
+only when it is significant with every region's p-value at the top of its interval, and not significant only
+when it is not significant with every p-value at the bottom; the corrections are monotone, so these calls are
+the ones the exact p-values (infinitely many permutations) make, as long as the intervals hold. Regions in
+between (*undetermined*) run more permutations, doubling each round from ``permutations`` (999) up to
+``max_permutations``; those still undetermined are shown only as far as their call holds (not significant, or a
+lower Gi* confidence) and flagged in ``table["undetermined"]``. This is MMCTest (Gandy & Hahn 2014), a
+sequential Monte Carlo test in the spirit of Besag & Clifford (1991).
+
 Classes (``HotspotResult.table["cls"]``)
 ----------------------------------------
-Gi*: ``"Hot spot 99%"``, ``"Hot spot 95%"``, ``"Hot spot 90%"`` (adjusted p <= 0.01, 0.05, 0.10 and z > 0),
-``"Cold spot 99%"``, ``"Cold spot 95%"``, ``"Cold spot 90%"`` (z < 0). Local Moran: ``"High-High"``,
-``"Low-Low"``, ``"High-Low"``, ``"Low-High"`` (adjusted p <= ``alpha``, default 0.05). Both:
-``"Not significant"``. Regions that are not tested get:
+Gi*: ``"Hot spot 99%"``, ``"Hot spot 95%"``, ``"Hot spot 90%"`` (significant at 0.01, 0.05, 0.10 after the
+correction, as above, and z > 0), ``"Cold spot 99%"``, ``"Cold spot 95%"``, ``"Cold spot 90%"`` (z < 0). Local
+Moran: ``"High-High"``, ``"Low-Low"``, ``"High-Low"``, ``"Low-High"`` (significant at ``alpha``, default 0.05).
+Both: ``"Not significant"`` (including undetermined regions). Regions that are not tested get:
 
 - ``"Fallback neighbours only"``: every neighbour of the region comes from the island fallback of the weights
   (:mod:`ideopolis.spatial.weights`); its statistic and p-value are shown but never called significant, and it is not
@@ -86,14 +96,18 @@ from ideopolis.spatial.inference import (
     _CORRECTION_LABEL,
     ALTERNATIVES,
     CORRECTIONS,
+    DEFAULT_MC_LEVEL,
     DEFAULT_PERMUTATIONS,
     DEFAULT_SEED,
+    LagProblem,
+    SequentialTest,
     _check_permutations,
     _pct,
     _rows,
     adjust_pvalues,
-    conditional_permutation_pvalues,
+    default_max_permutations,
     permutation_limits,
+    sequential_test,
 )
 from ideopolis.spatial.weights import FloatArray, SpatialWeights
 
@@ -246,16 +260,28 @@ class HotspotResult:
     table : pandas.DataFrame
         Index ``id`` (every region given, in the input order). Columns: ``name`` (when names are known),
         ``value``, ``n_neighbours``, ``statistic`` (Gi* or local Moran's I), ``z`` (Gi* only),
-        ``quadrant`` and ``lag`` (local Moran only), ``p_sim``, ``p_adjusted``, ``cls`` (str, see the module
-        docstring), ``fallback_only`` (bool).
+        ``quadrant`` and ``lag`` (local Moran only), ``p_sim`` (pseudo p-value), ``p_low`` and ``p_high`` (its
+        Monte Carlo interval at ``mc_level``), ``permutations`` (run by the region), ``p_adjusted`` (the
+        correction applied to ``p_sim``), ``cls`` (str, see the module docstring), ``undetermined`` (bool: the
+        exact p-values may make a stronger call than shown), ``fallback_only`` (bool).
     statistic : str
         ``"gi_star"`` or ``"local_moran"``.
     indicator : str or None
         Name of the indicator or score tested.
     weights : str
         Plain-language description of the weights.
-    permutations, seed : int
-        Conditional permutations run and their seed.
+    permutations : int
+        Conditional permutations every region ran (more where the call was close: ``table["permutations"]``).
+    max_permutations : int
+        The most permutations a region could get.
+    permutation_budget, permutations_run : int
+        The most permutations the whole test could run, and how many it ran (first round included).
+    seed : int
+        Seed of the regions' streams.
+    mc_level : float
+        Confidence of each p-value's Monte Carlo interval (``p_low``, ``p_high``).
+    n_undetermined : int
+        Tested regions whose call still straddled a cut-off after ``max_permutations`` (shown as not significant).
     correction, alternative : str
         Multiple-testing correction and pseudo p-value convention.
     levels : tuple of float
@@ -289,6 +315,11 @@ class HotspotResult:
     n_tested: int
     method_note: str
     warnings: tuple[str, ...] = field(default=())
+    max_permutations: int = DEFAULT_PERMUTATIONS
+    mc_level: float = DEFAULT_MC_LEVEL
+    n_undetermined: int = 0
+    permutation_budget: int = 0
+    permutations_run: int = 0
 
     @property
     def classes(self) -> tuple[str, ...]:
@@ -401,7 +432,8 @@ class HotspotResult:
         width = max(len(c) for c in counts.index)
         lines = [
             f"HotspotResult: {self.title}",
-            f"{len(self.table):,} regions, {self.n_tested:,} tested; {self.permutations} permutations, seed {self.seed}",
+            f"{len(self.table):,} regions, {self.n_tested:,} tested; {_permutation_range(self)} permutations, "
+            f"seed {self.seed}; {self.n_undetermined:,} undetermined",
             "",
             f"{'Class':<{width}}  Count",
             "-" * (width + 7),
@@ -432,6 +464,11 @@ class HotspotResult:
             "indicator": self.indicator,
             "weights": self.weights,
             "permutations": self.permutations,
+            "max_permutations": self.max_permutations,
+            "permutation_budget": self.permutation_budget,
+            "permutations_run": self.permutations_run,
+            "mc_level": self.mc_level,
+            "n_undetermined": self.n_undetermined,
             "seed": self.seed,
             "correction": self.correction,
             "alternative": self.alternative,
@@ -449,12 +486,17 @@ def hotspots(
     *,
     statistic: str = "gi_star",
     permutations: int = DEFAULT_PERMUTATIONS,
+    max_permutations: int | None = None,
+    permutation_budget: int | None = None,
     correction: str = "fdr_bh",
     alpha: float = 0.05,
     seed: int = DEFAULT_SEED,
     alternative: str = "folded",
+    mc_level: float = DEFAULT_MC_LEVEL,
     indicator: str | None = None,
+    chunk_regions: int | None = None,
     chunk_elements: int = _CHUNK_ELEMENTS,
+    threads: int = 1,
 ) -> HotspotResult:
     """Test every region for a local spatial cluster of ``values``.
 
@@ -468,26 +510,58 @@ def hotspots(
     statistic : str, default "gi_star"
         ``"gi_star"`` or ``"local_moran"`` (aliases: ``"gi*"``, ``"getis_ord"``, ``"lisa"``, ``"moran"``).
     permutations : int, default 999
-        Conditional permutations; the smallest pseudo p-value is ``1 / (permutations + 1)``.
+        Conditional permutations every region runs.
+    max_permutations : int, optional
+        The most a region runs while its call is undetermined (default: what a lone region needs to pass the
+        strictest cut-off of the correction, at most 255,999; see
+        :func:`ideopolis.spatial.inference.default_max_permutations`).
+    permutation_budget : int, optional
+        The most permutations the whole test may run (default: 10 times its first round, so the work grows
+        in proportion to the regions); the rounds for undetermined regions stop when the next would exceed it.
     correction : str, default "fdr_bh"
         ``"fdr_bh"``, ``"bonferroni"`` or ``"none"``.
     alpha : float, default 0.05
         Significance level of the local Moran classes (Gi* uses 0.01, 0.05 and 0.10).
     seed : int, default 12345
-        Seed of the permutations.
+        Seed of the regions' permutation streams.
     alternative : {"folded", "directed"}
         Pseudo p-value convention (module docstring).
+    mc_level : float, default 0.999
+        Confidence of each p-value's Monte Carlo interval; a call must hold across it.
     indicator : str, optional
         Name of what is tested, for the methods note (default: ``values.name``).
-    chunk_elements : int
-        Memory bound of the permutation engine (simulated values held at once).
+    chunk_regions, chunk_elements, threads
+        How the permutation work is split (regions per chunk, draws held at once, worker threads); the
+        results are identical whatever they are.
 
     Returns
     -------
     HotspotResult
+
+    Raises
+    ------
+    MethodError, UnknownMethodError
+        For invalid options (before any work), non-numeric values, or values without a place in the weights.
+
+    Examples
+    --------
+    >>> import ideopolis as ideo
+    >>> from ideopolis.spatial.weights import queen_weights
+    >>> rs = ideo.load_regions("us-metros")
+    >>> shares = rs.data["ba_plus_share"].dropna()
+    >>> result = hotspots(shares, queen_weights(rs.geometry.reindex(shares.index)), permutations=999)
+    >>> result.permutations, result.max_permutations
+    (999, 255999)
     """
     key, corr = check_options(
-        statistic=statistic, permutations=permutations, correction=correction, alternative=alternative, alpha=alpha
+        statistic=statistic,
+        permutations=permutations,
+        correction=correction,
+        alternative=alternative,
+        alpha=alpha,
+        max_permutations=max_permutations,
+        mc_level=mc_level,
+        permutation_budget=permutation_budget,
     )
     indicator = indicator if indicator is not None else (str(values.name) if values.name else None)
     values = values.copy()
@@ -506,30 +580,63 @@ def hotspots(
     y = numeric.reindex(w.ids).to_numpy()
     levels = GI_LEVELS if key == "gi_star" else (float(alpha),)
 
-    frame = STATISTICS.get(key)(y, w, permutations, seed, alternative, chunk_elements)
+    frame, problem, exactly_one = STATISTICS.get(key)(y, w)
     cards = w.cardinalities
     tested = (cards > 0) & ~w.fallback_only
+    n_tested = int(tested.sum())
+    if max_permutations is None:
+        max_permutations = default_max_permutations(n_tested, levels, corr, permutations, mc_level)
+    test = sequential_test(
+        problem,
+        tested=tested,
+        levels=levels,
+        correction=corr,
+        permutations=permutations,
+        max_permutations=max_permutations,
+        budget=permutation_budget,
+        mc_level=mc_level,
+        seed=seed,
+        alternative=alternative,
+        exactly_one=exactly_one,
+        chunk_regions=chunk_regions,
+        chunk_elements=chunk_elements,
+        threads=threads,
+    )
+    frame["p_sim"] = test.p_sim
+    frame["p_low"] = test.p_low
+    frame["p_high"] = test.p_high
+    frame["permutations"] = test.permutations
     p_adj = np.full(w.n, np.nan)
-    p_adj[tested] = adjust_pvalues(frame["p_sim"].to_numpy()[tested], corr)
+    p_adj[tested] = adjust_pvalues(test.p_sim[tested], corr)
     frame["p_adjusted"] = p_adj
-    cls = _classify(key, frame, levels)
+    cls = _classify(key, frame, test, levels)
     cls[w.fallback_only] = FALLBACK_ONLY
     cls[cards == 0] = NO_NEIGHBOURS
     frame["cls"] = cls
+    frame["undetermined"] = test.undetermined
     frame["fallback_only"] = w.fallback_only
     frame.index = w.ids
 
     table = frame.reindex(values.index)
     table.insert(0, "value", numeric)
     table["n_neighbours"] = table["n_neighbours"].fillna(0).astype(np.int64)
+    table["permutations"] = table["permutations"].fillna(0).astype(np.int64)
     table["cls"] = table["cls"].fillna(NO_DATA).astype(object)
+    table["undetermined"] = table["undetermined"].fillna(False).astype(bool)
     table["fallback_only"] = table["fallback_only"].fillna(False).astype(bool)
     if w.names is not None:
         table.insert(0, "name", w.names.reindex(table.index).astype(object))
     table.index.name = "id"
 
-    n_tested = int(tested.sum())
-    notes = permutation_limits(n_tested, permutations, corr, levels)
+    n_undetermined = int(test.undetermined.sum())
+    notes = permutation_limits(n_tested, max_permutations, corr, levels, mc_level=mc_level)
+    if n_undetermined:
+        notes.append(_undetermined_note(w, test, max_permutations, mc_level))
+    if test.out_of_budget:
+        notes.append(
+            f"the permutation budget ({test.budget:,} permutations in all, {test.spent:,} run) stopped the rounds "
+            "before every region reached its call or max_permutations; a larger permutation_budget may settle more"
+        )
     if (report := w.fallback_report()) is not None:
         notes.append(report + "; they are flagged, not reported as significant on their own")
     if w.unlocated_ids:
@@ -545,7 +652,10 @@ def hotspots(
             "Gi* values (G) assume non-negative data and this indicator has negative values; "
             "the z-scores and p-values are unaffected"
         )
-    note = _method_note(key, indicator, w, permutations, seed, alternative, corr, n_tested, levels)
+    note = _method_note(
+        key, indicator, w, (permutations, max_permutations), seed, alternative, corr, n_tested, levels, mc_level,
+        n_undetermined,
+    )  # fmt: skip
     return HotspotResult(
         table=table,
         statistic=key,
@@ -559,90 +669,121 @@ def hotspots(
         n_tested=n_tested,
         method_note=note,
         warnings=tuple(notes),
+        max_permutations=int(max_permutations),
+        mc_level=float(mc_level),
+        n_undetermined=n_undetermined,
+        permutation_budget=int(test.budget),
+        permutations_run=int(test.permutations.sum()),
     )
 
 
+def _undetermined_note(w: SpatialWeights, test: SequentialTest, max_permutations: int, mc_level: float) -> str:
+    ids = np.flatnonzero(test.undetermined)
+    labels = ", ".join(w.label(str(w.ids[i])) for i in ids[:8])
+    more = f" and {len(ids) - 8:,} more" if len(ids) > 8 else ""
+    return (
+        f"{len(ids):,} regions are undetermined: after {max_permutations:,} permutations their p-values still "
+        f"straddle a cut-off within their {_confidence(mc_level)} Monte Carlo intervals, so they are shown "
+        f"{_shown_as(len(test.significant))} (a larger max_permutations may settle them): {labels}{more}"
+    )
+
+
+def _shown_as(n_levels: int) -> str:
+    return "as not significant" if n_levels == 1 else "only at the confidence their call holds at, if any"
+
+
+def _confidence(level: float) -> str:
+    return f"{100 * level:.10g}%"
+
+
+def _permutation_range(result: HotspotResult) -> str:
+    if result.max_permutations == result.permutations:
+        return f"{result.permutations:,}"
+    return f"{result.permutations:,}-{result.max_permutations:,}"
+
+
 def check_options(
-    *, statistic: str, permutations: int, correction: str, alternative: str, alpha: float
+    *,
+    statistic: str,
+    permutations: int,
+    correction: str,
+    alternative: str,
+    alpha: float,
+    max_permutations: int | None = None,
+    mc_level: float = DEFAULT_MC_LEVEL,
+    permutation_budget: int | None = None,
 ) -> tuple[str, str]:
     """Check the options of :func:`hotspots` before any work; return the canonical statistic and correction.
+
+    Parameters
+    ----------
+    statistic, permutations, correction, alternative, alpha, max_permutations, mc_level, permutation_budget
+        As in :func:`hotspots`.
+
+    Returns
+    -------
+    tuple of str
+        The registered names of the statistic (``gi_star``, ``local_moran``) and the correction.
 
     Raises
     ------
     UnknownMethodError
         For an unknown statistic or correction (listing the valid names).
     MethodError
-        For permutations < 1, an unknown alternative or alpha outside (0, 1).
+        For permutations < 1, max_permutations below permutations, a permutation_budget that is not a whole
+        number of at least 1, an unknown alternative, alpha outside (0, 1) or mc_level outside [0.5, 1).
     """
     key = STATISTICS.canonical(statistic)
     corr = CORRECTIONS.canonical(correction)
     _check_permutations(permutations)
+    if max_permutations is not None:
+        _check_permutations(max_permutations)
+        if max_permutations < permutations:
+            raise MethodError(
+                f"max_permutations ({max_permutations:,}) must be at least permutations ({permutations:,})"
+            )
+    if permutation_budget is not None and (
+        isinstance(permutation_budget, bool) or not isinstance(permutation_budget, int) or permutation_budget < 1
+    ):
+        raise MethodError(f"permutation_budget must be a whole number of at least 1, got {permutation_budget!r}")
     if alternative not in ALTERNATIVES:
         raise MethodError(f"unknown alternative {alternative!r}; choose one of: {', '.join(ALTERNATIVES)}")
     if not 0 < alpha < 1:
         raise MethodError(f"alpha must lie strictly between 0 and 1, got {alpha}")
+    if isinstance(mc_level, bool) or not isinstance(mc_level, int | float) or not 0.5 <= mc_level < 1:
+        raise MethodError(
+            f"mc_level (the confidence of each p-value's Monte Carlo interval) must lie in [0.5, 1), got {mc_level!r}"
+        )
     return key, corr
 
 
 @STATISTICS.register("gi_star", aliases=("gi*", "gistar", "g_star", "getis_ord", "getis_ord_gi*"))
-def _gi_star_frame(
-    y: FloatArray, w: SpatialWeights, permutations: int, seed: int, alternative: str, chunk: int
-) -> pd.DataFrame:
+def _gi_star_frame(y: FloatArray, w: SpatialWeights) -> tuple[pd.DataFrame, LagProblem, None]:
     g, z = gi_star(y, w)
     centred = y - y.mean()
-    lag = _lag(w, w.values, centred)
-    p = conditional_permutation_pvalues(
-        centred,
-        w,
-        w.values,
-        lag,
-        permutations=permutations,
-        seed=seed,
-        alternative=alternative,
-        chunk_elements=chunk,
-    )
-    return pd.DataFrame({"n_neighbours": w.cardinalities, "statistic": g, "z": z, "p_sim": p})
+    problem = LagProblem.build(centred, w, w.values, _lag(w, w.values, centred))
+    return pd.DataFrame({"n_neighbours": w.cardinalities, "statistic": g, "z": z}), problem, None
 
 
 @STATISTICS.register("local_moran", aliases=("lisa", "moran", "local_morans_i", "moran_local"))
-def _local_moran_frame(
-    y: FloatArray, w: SpatialWeights, permutations: int, seed: int, alternative: str, chunk: int
-) -> pd.DataFrame:
+def _local_moran_frame(y: FloatArray, w: SpatialWeights) -> tuple[pd.DataFrame, LagProblem, np.ndarray]:
     i_stat, lag, quadrant = local_moran(y, w)
     z = _standardise(y)
-    p = conditional_permutation_pvalues(
-        z,
-        w,
-        _row_standardised(w),
-        np.nan_to_num(lag),
-        permutations=permutations,
-        seed=seed,
-        alternative=alternative,
-        chunk_elements=chunk,
-    )
-    p[z == 0] = np.where(np.isnan(p[z == 0]), np.nan, 1.0)  # I_i is 0 whatever the neighbours
-    return pd.DataFrame(
-        {
-            "n_neighbours": w.cardinalities,
-            "statistic": i_stat,
-            "quadrant": quadrant,
-            "lag": lag,
-            "p_sim": p,
-        }
-    )
+    problem = LagProblem.build(z, w, _row_standardised(w), np.nan_to_num(lag))
+    frame = pd.DataFrame({"n_neighbours": w.cardinalities, "statistic": i_stat, "quadrant": quadrant, "lag": lag})
+    return frame, problem, z == 0  # I_i is 0 whatever the neighbours: p = 1
 
 
-def _classify(key: str, frame: pd.DataFrame, levels: tuple[float, ...]) -> np.ndarray:
-    p = frame["p_adjusted"].to_numpy()
+def _classify(key: str, frame: pd.DataFrame, test: SequentialTest, levels: tuple[float, ...]) -> np.ndarray:
     cls = np.full(len(frame), NOT_SIGNIFICANT, dtype=object)
     if key == "gi_star":
         z = frame["z"].to_numpy()
         for level in sorted(levels, reverse=True):  # 90% first, overwritten by stricter levels
-            sig = p <= level
+            sig = test.significant[level]
             cls[sig & (z > 0)] = f"Hot spot {_pct(level)}"
             cls[sig & (z < 0)] = f"Cold spot {_pct(level)}"
     else:
-        sig = p <= levels[0]
+        sig = test.significant[levels[0]]
         cls[sig] = frame["quadrant"].to_numpy()[sig]
     return cls
 
@@ -651,12 +792,14 @@ def _method_note(
     key: str,
     indicator: str | None,
     w: SpatialWeights,
-    permutations: int,
+    permutations: tuple[int, int],
     seed: int,
     alternative: str,
     correction: str,
     n_tested: int,
     levels: tuple[float, ...],
+    mc_level: float,
+    n_undetermined: int,
 ) -> str:
     what = f" of {indicator}" if indicator else ""
     tail = "two-sided (folded)" if alternative == "folded" else "one-sided (directed)"
@@ -665,8 +808,13 @@ def _method_note(
         if key == "gi_star"
         else f"clusters and outliers at {_pct(levels[0])} confidence"
     )
+    low, high = permutations
+    more = f", up to {high:,} where the call was close" if high > low else ""
+    shown = "as not significant" if len(levels) == 1 else "no stronger than their call holds"
+    undetermined = f" ({n_undetermined:,} regions undetermined, shown {shown})" if n_undetermined else ""
     return (
-        f"{_STAT_LABEL[key]}{what}; weights: {w.describe()}; {permutations:,} conditional "
-        f"permutations (seed {seed}), {tail} pseudo p-values; {_CORRECTION_LABEL[correction]} "
-        f"over {n_tested:,} regions; {level_text}."
+        f"{_STAT_LABEL[key]}{what}; weights: {w.describe()}; {low:,} conditional permutations per region from "
+        f"its own stream (seed {seed}){more}; {tail} pseudo p-values; {_CORRECTION_LABEL[correction]} over "
+        f"{n_tested:,} regions; {level_text}, each call holding across the p-value's {_confidence(mc_level)} "
+        f"Monte Carlo interval{undetermined}."
     )

@@ -1,0 +1,266 @@
+"""Per-region random streams: a counter-based generator keyed by (region, permutation, slot).
+
+Every random number of the permutation test is a pure function of the seed and of where it is used: region
+``i``, permutation ``j`` of that region, neighbour slot ``s``. So a region's permutations are the same whichever
+other regions are computed with it, in whatever chunks, on however many threads or machines (issue 12 item 6,
+issue 16: the Dask path must give the same p-values), and region ``i`` can resume at permutation ``j`` without
+drawing the ones before.
+
+Generator
+---------
+SplitMix64 (Steele, Lea & Flood 2014, "Fast splittable pseudorandom number generators", OOPSLA '14; the
+generator Java's ``SplittableRandom`` uses and the one Vigna recommends to seed xoshiro): output ``t`` of the
+stream with seed ``k`` is ``mix(k + (t + 1) * GAMMA)`` modulo ``2**64``, with the 64-bit golden-ratio
+increment ``GAMMA = 0x9E3779B97F4A7C15`` and Stafford's "variant 13" finaliser as ``mix``. Being a function of
+the position ``t``, it is counter-based: ``t = (i << 38) | (j << 12) | s`` gives every (region, permutation,
+slot) its own position, and as ``GAMMA`` is odd, distinct positions never share an output word. Region ``i``
+owns the window ``[i * 2**38, (i + 1) * 2**38)`` of one SplitMix64 stream: its "own seeded stream".
+SplitMix64 passes TestU01's BigCrush (Steele et al. 2014, section 5).
+
+The key ``k`` is derived from the user's seed through :class:`numpy.random.SeedSequence`, which spreads nearby
+seeds (1, 2, 3) to unrelated keys.
+
+Limits: ``2**26`` regions (67 million), ``2**26`` permutations per region, ``2**12`` neighbours per region;
+:func:`check_stream_limits` says which one a request exceeds.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ideopolis.errors import MethodError
+
+__all__ = [
+    "MAX_NEIGHBOURS",
+    "MAX_PERMUTATIONS",
+    "MAX_REGIONS",
+    "check_stream_limits",
+    "splitmix64",
+    "stream_key",
+    "uniforms",
+]
+
+GAMMA = 0x9E3779B97F4A7C15
+"""SplitMix64's increment: the odd integer nearest to ``2**64`` divided by the golden ratio."""
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+_MASK = (1 << 64) - 1
+
+_SLOT_BITS = 12
+_PERM_BITS = 26
+_REGION_SHIFT = _SLOT_BITS + _PERM_BITS  # 38
+
+MAX_NEIGHBOURS = 1 << _SLOT_BITS
+"""Neighbours a region may have (slots of one permutation)."""
+MAX_PERMUTATIONS = 1 << _PERM_BITS
+"""Permutations a region may draw (67,108,864)."""
+MAX_REGIONS = 1 << (64 - _REGION_SHIFT)
+"""Regions one test may hold (67,108,864)."""
+
+U64Array = np.ndarray[Any, np.dtype[np.uint64]]
+FloatArray = np.ndarray[Any, np.dtype[np.float64]]
+
+
+def stream_key(seed: int) -> int:
+    """Return the 64-bit SplitMix64 seed used for the user's ``seed``.
+
+    Parameters
+    ----------
+    seed : int
+        The run's seed (any non-negative integer).
+
+    Returns
+    -------
+    int
+        ``SeedSequence(seed).generate_state(1, uint64)[0]``.
+
+    Examples
+    --------
+    >>> stream_key(12345) == stream_key(12345) != stream_key(12346)
+    True
+    """
+    return int(np.random.SeedSequence(int(seed)).generate_state(1, np.uint64)[0])
+
+
+def mix_in_place(z: U64Array, scratch: U64Array | None = None) -> U64Array:
+    """Stafford's variant-13 finaliser (the SplitMix64 output function), in place.
+
+    Parameters
+    ----------
+    z : numpy.ndarray of uint64
+        SplitMix64 states; overwritten with the outputs.
+    scratch : numpy.ndarray of uint64, optional
+        A buffer of the same shape (saves an allocation).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``z``.
+    """
+    tmp = np.empty_like(z) if scratch is None else scratch
+    np.right_shift(z, 30, out=tmp)
+    np.bitwise_xor(z, tmp, out=z)
+    np.multiply(z, _M1, out=z)
+    np.right_shift(z, 27, out=tmp)
+    np.bitwise_xor(z, tmp, out=z)
+    np.multiply(z, _M2, out=z)
+    np.right_shift(z, 31, out=tmp)
+    np.bitwise_xor(z, tmp, out=z)
+    return z
+
+
+def splitmix64(key: int, positions: Any) -> U64Array:
+    """Return outputs ``positions`` (0-based) of the SplitMix64 stream seeded with ``key``.
+
+    Parameters
+    ----------
+    key : int
+        Seed of the stream (64 bits).
+    positions : array-like of int
+        Non-negative positions ``t`` below ``2**64``.
+
+    Returns
+    -------
+    numpy.ndarray of uint64
+        ``mix(key + (t + 1) * GAMMA)``, same shape as ``positions``.
+
+    Examples
+    --------
+    The first outputs of SplitMix64 seeded with 0 (the reference implementation's test vector):
+
+    >>> [hex(int(v)) for v in splitmix64(0, [0, 1])]
+    ['0xe220a8397b1dcdaf', '0x6e789e6aa1b965f4']
+    """
+    t = np.asarray(positions, dtype=np.uint64)
+    flat = np.atleast_1d(t).ravel()  # arrays wrap around modulo 2**64; numpy scalars would warn
+    state = (flat + np.uint64(1)) * np.uint64(GAMMA) + np.uint64(key & _MASK)
+    return mix_in_place(state).reshape(t.shape)
+
+
+def check_stream_limits(n_regions: int, permutations: int, neighbours: int) -> None:
+    """Raise when a test needs more regions, permutations or neighbours than the streams can address.
+
+    Parameters
+    ----------
+    n_regions : int
+        Regions in the test.
+    permutations : int
+        The most permutations a region runs.
+    neighbours : int
+        The most neighbours a region has.
+
+    Raises
+    ------
+    MethodError
+        Naming the limit exceeded and what to change.
+    """
+    if n_regions > MAX_REGIONS:
+        raise MethodError(
+            f"{n_regions:,} regions exceed the {MAX_REGIONS:,} one permutation test can hold; split the region set"
+        )
+    if permutations > MAX_PERMUTATIONS:
+        raise MethodError(
+            f"{permutations:,} permutations exceed the {MAX_PERMUTATIONS:,} a region's stream holds; "
+            "ask for fewer (--max-permutations)"
+        )
+    if neighbours >= MAX_NEIGHBOURS:
+        raise MethodError(
+            f"a region has {neighbours:,} neighbours, more than the {MAX_NEIGHBOURS - 1:,} a permutation test "
+            "supports; use fewer neighbours (a smaller --threshold-km or --k)"
+        )
+
+
+def uniforms(key: int, regions: Any, permutations: Any, slots: int) -> FloatArray:
+    """Uniform numbers in ``[0, 1)`` for each region x permutation x slot, from the regions' own streams.
+
+    Parameters
+    ----------
+    key : int
+        :func:`stream_key` of the seed.
+    regions : array-like of int
+        Region positions ``i`` (``< MAX_REGIONS``), shape ``(r,)``.
+    permutations : array-like of int
+        Permutation numbers ``j`` (``< MAX_PERMUTATIONS``), shape ``(p,)``.
+    slots : int
+        Numbers per permutation (``<= MAX_NEIGHBOURS``).
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(r, p, slots)``; ``(word >> 11) * 2**-53`` of the output at position
+        ``(i << 38) | (j << 12) | s``, so each value is a multiple of ``2**-53``.
+
+    Examples
+    --------
+    >>> a = uniforms(stream_key(1), [0, 5], range(3), 2)
+    >>> b = uniforms(stream_key(1), [5], [1, 2], 2)
+    >>> a.shape, bool((a[1, 1:] == b[0]).all())
+    ((2, 3, 2), True)
+    """
+    words = words_by_slot(key, np.asarray(regions, dtype=np.int64), np.asarray(permutations, dtype=np.int64), slots)
+    np.right_shift(words, np.uint64(11), out=words)
+    return np.multiply(words, 2.0**-53).transpose(1, 2, 0)
+
+
+def slot_zero_states(key: int, regions: np.ndarray, permutations: np.ndarray) -> U64Array:
+    """SplitMix64 states of slot 0 of each region x permutation, shape ``(r, p)``.
+
+    Slot ``s`` is this plus :func:`slot_offset` ``(s)`` (modulo ``2**64``); :func:`mix_in_place` turns states
+    into outputs.
+
+    Parameters
+    ----------
+    key : int
+        :func:`stream_key` of the seed.
+    regions, permutations : numpy.ndarray of int
+        Region positions and permutation numbers.
+
+    Returns
+    -------
+    numpy.ndarray of uint64
+    """
+    gamma = np.uint64(GAMMA)
+    base = (regions.astype(np.uint64) << np.uint64(_REGION_SHIFT)) * gamma + np.uint64((key + GAMMA) & _MASK)
+    perm_part = (permutations.astype(np.uint64) << np.uint64(_SLOT_BITS)) * gamma
+    return np.add(base[:, None], perm_part[None, :])
+
+
+def slot_offset(slot: int) -> np.uint64:
+    """What slot ``slot`` adds to the state of slot 0: ``slot * GAMMA`` modulo ``2**64``.
+
+    Parameters
+    ----------
+    slot : int
+        Neighbour slot.
+
+    Returns
+    -------
+    numpy.uint64
+    """
+    return np.uint64((slot * GAMMA) & _MASK)
+
+
+def words_by_slot(key: int, regions: np.ndarray, permutations: np.ndarray, slots: int) -> U64Array:
+    """The raw 64-bit outputs behind :func:`uniforms`, laid out slot-major.
+
+    Parameters
+    ----------
+    key : int
+        :func:`stream_key` of the seed.
+    regions, permutations : numpy.ndarray of int
+        Region positions and permutation numbers.
+    slots : int
+        Numbers per permutation.
+
+    Returns
+    -------
+    numpy.ndarray of uint64
+        Shape ``(slots, r, p)``.
+    """
+    zero = slot_zero_states(key, regions, permutations)
+    state = np.empty((slots, *zero.shape), dtype=np.uint64)
+    for s in range(slots):
+        np.add(zero, slot_offset(s), out=state[s])
+    return mix_in_place(state)
