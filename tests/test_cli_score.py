@@ -83,8 +83,9 @@ def test_bad_options_are_one_line_errors(runner: CliRunner, tmp_path: Path) -> N
     assert len(err.strip().splitlines()) == 1
     code, _, err = invoke(runner, "score", "--regions", str(TOY), "--aggregate", "geometric")
     assert code == 1 and "geometric mean over values <= 0" in err and "l_u = [1, 100]" in err
-    code, _, err = invoke(runner, "score", "--regions", str(TOY), "--out", str(tmp_path / "x.xlsx"))
-    assert code == 1 and "unsupported output format .xlsx; fix: end the file name with .csv" in err
+    code, _, err = invoke(runner, "score", "--regions", str(TOY), "--out", str(tmp_path / "x.ods"))
+    assert code == 1 and "unsupported output format .ods; fix: end the file name with .csv, .xlsx" in err
+    assert not (tmp_path / "x.ods").exists()
     bad = tmp_path / "bad.toml"
     bad.write_text("[treat]\nwinmx = 3\n")
     code, _, err = invoke(runner, "score", "--regions", str(TOY), "--profile", str(bad))

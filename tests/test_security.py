@@ -221,11 +221,74 @@ def test_terminal_commands_print_hostile_strings_as_they_are(
         ["score", "--regions", str(hs.folder)],
         ["score", "--regions", str(hs.folder), "--explain", hs.ids[3]],
         ["hotspots", "--regions", str(hs.folder), "--permutations", "99"],
+        ["peers", hs.ids[3], "--regions", str(hs.folder), "-k", "3"],
+        ["whatif", hs.ids[3], "--regions", str(hs.folder), "--set", "ba_share=0.3", "--gain", "1"],
+        ["compare", hs.ids[0], hs.ids[3], "--regions", str(hs.folder)],
+        ["score", "--regions", str(hs.folder), "--where", "state == " + json.dumps(f"{hs.text.strip()} 01")],
     ):
         result = runner.invoke(app, args)
         _ok(result)
     datasets = runner.invoke(app, ["datasets", "--regions", str(hs.folder)])
     assert datasets.stdout.startswith(f"{hs.name}: {hs.title}\n")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# reports: region profiles, comparisons and the methods note (Jinja2 with autoescape, data only as values)
+
+
+def _page_text(page: str) -> str:
+    """The text a reader sees: tags dropped, entities decoded."""
+    return html.unescape(re.sub(r"<[^>]+>", " ", page))
+
+
+def _assert_escaped(page: str, hs: HostileSet, *strings: str) -> None:
+    text = _page_text(page)
+    for string in strings:
+        assert string in text, string  # shown as typed
+        if any(c in string for c in "<>&\"'"):
+            assert string not in page  # never as markup
+    assert "<script" not in page and "onerror" not in re.sub(r"&[^;]+;|[^<]*(?=<)", "", page)
+    assert "<img" not in page
+    if "{{7*7}}" in hs.text:
+        assert "{{7*7}}" in text  # the template expression stays literal
+
+
+def test_profile_compare_and_methods_pages_show_every_string_literally(
+    evil: tuple[HostileSet, Path], runner: CliRunner, workdir: Path
+) -> None:
+    hs, _marker = evil
+    region = hs.ids[3]
+    _ok(runner.invoke(app, ["profile", region, "--regions", str(hs.folder), "--out", "p.html", "--print", "p.png"]))
+    page = Path("p.html").read_text(encoding="utf-8")
+    name = hs.names[3]
+    _assert_escaped(page, hs, name, hs.title, hs.labels[hs.column("median_income")], f"{hs.text} source of ba_share")
+    title = re.search(r"<title>(.*?)</title>", page, re.S)
+    heading = re.search(r"<h1>(.*?)</h1>", page, re.S)
+    assert title and html.unescape(title.group(1)) == f"{name}: region profile"
+    assert heading and html.unescape(heading.group(1)) == name
+    assert sorted(p.name for p in Path().iterdir()) == ["p.html", "p.html.run.toml", "p.png"]
+
+    _ok(runner.invoke(app, ["compare", hs.ids[0], region, "--regions", str(hs.folder), "--out", "c.html"]))
+    _assert_escaped(Path("c.html").read_text(encoding="utf-8"), hs, hs.names[0], name, hs.title)
+
+    _ok(runner.invoke(app, ["methods", "--regions", str(hs.folder), "--out", "m.html"]))
+    note = Path("m.html").read_text(encoding="utf-8")
+    _assert_escaped(note, hs, hs.title, f"{hs.text} source", hs.labels[hs.column("median_income")])
+
+
+def test_profile_print_version_is_plain_text(evil: tuple[HostileSet, Path]) -> None:
+    from ideopolis.api import score
+    from ideopolis.report.printed import profile_figure
+
+    hs, _marker = evil
+    profile = score(str(hs.folder)).profile(hs.ids[3])
+    with matplotlib.rc_context({"text.usetex": True}):  # a user's matplotlibrc: no string may reach TeX
+        fig = profile_figure(profile)
+        texts = _texts(fig)
+        assert texts and all(t.get_parse_math() is False and not t.get_usetex() for t in texts)
+        shown = " ".join(t.get_text() for t in texts)  # long lines are wrapped at spaces
+        assert hs.names[3].strip() in shown and f"Region profile · {hs.title}" in shown
+        assert hs.title in _svg_text(fig)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -524,6 +587,34 @@ def test_score_and_hotspot_tables_hold_no_formulas(key: str, tmp_path: Path, run
     numbers = pd.read_csv(scores, index_col="id")
     assert pd.api.types.is_float_dtype(numbers["ideopolis_index"])  # numbers are written as numbers
     assert any(cell.startswith("'") for row in _csv_cells(scores) for cell in row)
+
+
+@pytest.mark.parametrize("key", list(FORMULAS), ids=list(FORMULAS))
+def test_workbooks_hold_no_formulas(key: str, tmp_path: Path, runner: CliRunner) -> None:
+    """``score --out x.xlsx`` (every sheet) and ``hotspots --out x.xlsx``: a hostile name is a text cell."""
+    import openpyxl
+
+    hs = build_hostile_set(tmp_path, FORMULAS[key])
+    scores, hot = tmp_path / "scores.xlsx", tmp_path / "hot.xlsx"
+    _ok(runner.invoke(app, ["score", "--regions", str(hs.folder), "--out", str(scores)]))
+    _ok(runner.invoke(app, ["hotspots", "--regions", str(hs.folder), "--permutations", "99", "--out", str(hot)]))
+    rs = load_region_set(hs.folder)
+    for path in (scores, hot):
+        book = openpyxl.load_workbook(path)
+        texts = []
+        for ws in book.worksheets:
+            for row in ws.iter_rows():
+                for cell in row:
+                    assert cell.data_type != "f", (path.name, ws.title, cell.value)
+                    if isinstance(cell.value, str):
+                        texts.append(cell.value)
+                        assert not cell.value.startswith(FORMULA_TRIGGERS), (ws.title, cell.value)
+        first = book.worksheets[0]
+        names = [r[1] for r in first.iter_rows(min_row=2, values_only=True)]
+        assert names == [formula_safe(n) for n in rs.names]  # a string with the guard, not a formula
+        assert any(t.startswith("'") for t in texts)
+        table, _, _ = read_table(path)  # ideopolis reads its own workbook back exactly
+        assert table.iloc[:, 0].tolist() == rs.ids.tolist() and table.iloc[:, 1].tolist() == rs.names.tolist()
 
 
 def test_write_frame_csv_guards_cells_headers_and_index(tmp_path: Path) -> None:

@@ -22,7 +22,22 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
-    from ideopolis.api import clusters, hotspots, load_regions, map, score, score_coinr
+    from ideopolis.api import (
+        clusters,
+        compare,
+        hotspots,
+        load_regions,
+        map,
+        methods_note,
+        peers,
+        profile,
+        score,
+        score_coinr,
+        whatif,
+    )
+    from ideopolis.decide.compare import Comparison
+    from ideopolis.decide.peers import PeerResult
+    from ideopolis.decide.whatif import WhatIfResult
     from ideopolis.index.explain import Explanation
     from ideopolis.index.profile import RunConfig, load_profile
     from ideopolis.index.run import IndexRun
@@ -30,6 +45,8 @@ if TYPE_CHECKING:
     from ideopolis.maps.interactive import RegionMap
     from ideopolis.regions.datasets import list_datasets
     from ideopolis.regions.model import RegionSet
+    from ideopolis.report.methods import MethodsNote
+    from ideopolis.report.profile import RegionProfile
     from ideopolis.run import Run
     from ideopolis.spatial.hotspots import HotspotResult
 
@@ -40,6 +57,16 @@ _LAZY = {
     "hotspots": "ideopolis.api",
     "map": "ideopolis.api",
     "clusters": "ideopolis.api",
+    "profile": "ideopolis.api",
+    "peers": "ideopolis.api",
+    "whatif": "ideopolis.api",
+    "compare": "ideopolis.api",
+    "methods_note": "ideopolis.api",
+    "Comparison": "ideopolis.decide.compare",
+    "PeerResult": "ideopolis.decide.peers",
+    "WhatIfResult": "ideopolis.decide.whatif",
+    "RegionProfile": "ideopolis.report.profile",
+    "MethodsNote": "ideopolis.report.methods",
     "list_datasets": "ideopolis.regions.datasets",
     "load_profile": "ideopolis.index.profile",
     "RunConfig": "ideopolis.index.profile",
@@ -54,22 +81,32 @@ _LAZY = {
 
 __all__ = [
     "ClusterResult",
+    "Comparison",
     "Explanation",
     "HotspotResult",
     "IndexRun",
+    "MethodsNote",
+    "PeerResult",
     "RegionMap",
+    "RegionProfile",
     "RegionSet",
     "Run",
     "RunConfig",
+    "WhatIfResult",
     "__version__",
     "clusters",
+    "compare",
     "hotspots",
     "list_datasets",
     "load_profile",
     "load_regions",
     "map",
+    "methods_note",
+    "peers",
+    "profile",
     "score",
     "score_coinr",
+    "whatif",
 ]
 
 

@@ -18,12 +18,30 @@ from ideopolis.run import Run
 if TYPE_CHECKING:
     import pandas as pd
 
+    from ideopolis.decide.compare import Comparison
+    from ideopolis.decide.peers import PeerResult
+    from ideopolis.decide.whatif import WhatIfResult
     from ideopolis.industry.clusters import ClusterResult
     from ideopolis.maps.interactive import RegionMap
     from ideopolis.regions.model import RegionSet
+    from ideopolis.report.methods import MethodsNote
+    from ideopolis.report.profile import RegionProfile
     from ideopolis.spatial.hotspots import HotspotResult
 
-__all__ = ["clusters", "hotspots", "load_regions", "map", "prepare", "score", "score_coinr"]
+__all__ = [
+    "clusters",
+    "compare",
+    "hotspots",
+    "load_regions",
+    "map",
+    "methods_note",
+    "peers",
+    "prepare",
+    "profile",
+    "score",
+    "score_coinr",
+    "whatif",
+]
 
 
 def _config(profile: RunConfig | str | Path | None) -> RunConfig:
@@ -49,6 +67,8 @@ def score(
     attraction_threshold: float | None = None,
     exposure_threshold: float | None = None,
     seed: int | None = None,
+    where: str | None = None,
+    ranks: str | None = None,
     **steps: Any,
 ) -> Run:
     """Score a region set: the composite index, its pillars, the lens and the typology.
@@ -75,6 +95,11 @@ def score(
         Where the typology splits the lens axes (default: the medians).
     seed : int, optional
         Seed of every random draw of the run (hotspot permutations); default 12345.
+    where : str, optional
+        A shortlist (:meth:`Run.where`): ``"population >= 250000 and type == 'metro'"``; default the profile's
+        ``[shortlist]``, else every region.
+    ranks : {"national", "within"}, optional
+        How a shortlist ranks (default national).
     **steps
         Whole step specifications by step name (``normalise={"method": "minmax", "l_u": [0, 10]}``).
 
@@ -115,7 +140,7 @@ def score(
         "seed": seed,
         **steps,
     }
-    run = prepare(regions, profile=profile, **options)
+    run = prepare(regions, profile=profile, where=where, ranks=ranks, **options)
     run.index  # noqa: B018  (score now: errors surface here, not at the first use)
     return run
 
@@ -130,6 +155,8 @@ def prepare(
     name_column: str | None = None,
     custom: str | Path | None = None,
     allow_outside_paths: bool = False,
+    where: str | None = None,
+    ranks: str | None = None,
     **options: Any,
 ) -> Run:
     """Set up a run without scoring it yet: the profile, then the region set, then the options on top.
@@ -146,6 +173,8 @@ def prepare(
         A run profile or run log.
     geometry, indicators, id_column, name_column, custom, allow_outside_paths :
         As for :func:`ideopolis.regions.load.load_regions`.
+    where, ranks : str, optional
+        A shortlist and how it ranks (see :func:`score`); ``where`` replaces the profile's ``[shortlist]``.
     **options
         Run options as for :func:`score` (``None`` values are not given).
 
@@ -174,7 +203,9 @@ def prepare(
     if config.coinr is not None and regions is None and not own:
         if custom is not None:
             raise ConfigError("--custom cannot be combined with a COINr run; fix: drop one of them")
-        return score_coinr(config.coinr["data"], config.coinr["meta"], profile=config, **given)
+        return _shortlist(
+            score_coinr(config.coinr["data"], config.coinr["meta"], profile=config, **given), where, ranks
+        )
     if not isinstance(regions, RegionSet):
         if regions is None and not own:
             regions = config.regions
@@ -189,7 +220,24 @@ def prepare(
             custom=custom,
             allow_outside_paths=allow_outside_paths,
         )
-    return Run(regions, config, options=given)
+    return _shortlist(Run(regions, config, options=given), where, ranks)
+
+
+def _shortlist(run: Run, where: str | None, ranks: str | None) -> Run:
+    """Apply ``where`` (else the profile's ``[shortlist]``) and ``ranks`` to a new run."""
+    section = dict(run.config.shortlist)
+    mode = ranks or str(section.get("ranks", "national"))
+    if where is not None:
+        return run.where(where, ranks=mode)
+    if "where" in section:
+        return run.where(str(section["where"]), ranks=mode)
+    if "ids" in section:
+        return run.subset(list(section["ids"]), ranks=mode)
+    if ranks is not None and ranks != "national":
+        from ideopolis.errors import ConfigError
+
+        raise ConfigError("--ranks within re-ranks a shortlist; fix: add --where EXPR (or drop --ranks)")
+    return run
 
 
 def score_coinr(
@@ -386,3 +434,147 @@ def clusters(
     else:
         rs = load_regions(regions)
     return region_set_clusters(rs, suppressed=suppressed, crosswalk=None if crosswalk is None else Path(crosswalk))
+
+
+def _run(run: Run | RegionSet | str | Path | None) -> Run:
+    return run if isinstance(run, Run) else score(run)
+
+
+def profile(run: Run | RegionSet | str | Path | None, region: str, **options: Any) -> RegionProfile:
+    """A region's profile page: scores against the set and its peers, strengths, exposure, clusters, hotspot.
+
+    Parameters
+    ----------
+    run : Run, RegionSet, str or Path
+        A run, or a region set to score with the default run.
+    region : str
+        An id or (part of) a name.
+    **options
+        ``peers``, ``within``, ``hotspots``, ``clusters`` (see :meth:`Run.profile`).
+
+    Returns
+    -------
+    RegionProfile
+        ``save("x.html")``, ``to_print("x.pdf")``.
+
+    Raises
+    ------
+    RegionNotFoundError, ConfigError
+        For an unknown region or a bad option.
+
+    Examples
+    --------
+    >>> import ideopolis as ideo
+    >>> ideo.profile("us-metros", "Des Moines", hotspots=False, clusters=False).region
+    '19780'
+    """
+    return _run(run).profile(region, **options)
+
+
+def peers(run: Run | RegionSet | str | Path | None, region: str, **options: Any) -> PeerResult:
+    """The regions most like ``region`` by normalised indicator profile (see :meth:`Run.peers`).
+
+    Parameters
+    ----------
+    run : Run, RegionSet, str or Path
+        A run, or a region set to score with the default run.
+    region : str
+        An id or (part of) a name.
+    **options
+        ``k``, ``within``, ``weights``, ``min_overlap``.
+
+    Returns
+    -------
+    PeerResult
+
+    Raises
+    ------
+    RegionNotFoundError, ConfigError
+        For an unknown region or a bad option.
+
+    Examples
+    --------
+    >>> import ideopolis as ideo
+    >>> len(ideo.peers("eu-nuts2", "Lombardia", k=3).ids)
+    3
+    """
+    return _run(run).peers(region, **options)
+
+
+def whatif(run: Run | RegionSet | str | Path | None, region: str, **values: float) -> WhatIfResult:
+    """Re-score with some of a region's raw values changed (see :meth:`Run.whatif`).
+
+    Parameters
+    ----------
+    run : Run, RegionSet, str or Path
+        A run, or a region set to score with the default run.
+    region : str
+        An id or (part of) a name.
+    **values : float
+        Indicator -> new raw value.
+
+    Returns
+    -------
+    WhatIfResult
+
+    Raises
+    ------
+    RegionNotFoundError, ConfigError
+        For an unknown region or indicator.
+
+    Examples
+    --------
+    >>> import ideopolis as ideo
+    >>> ideo.whatif("tests/data/toy", "Alder", ba_share=0.45).rank_after
+    3
+    """
+    return _run(run).whatif(region, values)
+
+
+def compare(run: Run | RegionSet | str | Path | None, regions: Sequence[str]) -> Comparison:
+    """Regions side by side (see :meth:`Run.compare`).
+
+    Parameters
+    ----------
+    run : Run, RegionSet, str or Path
+        A run, or a region set to score with the default run.
+    regions : sequence of str
+        Two or more regions.
+
+    Returns
+    -------
+    Comparison
+
+    Raises
+    ------
+    RegionNotFoundError, ConfigError
+        For an unknown region, or fewer than two.
+
+    Examples
+    --------
+    >>> import ideopolis as ideo
+    >>> ideo.compare("tests/data/toy", ["Alder", "Birch"]).ids
+    ['01001', '01003']
+    """
+    return _run(run).compare(regions)
+
+
+def methods_note(run: Run | RegionSet | str | Path | None = None) -> MethodsNote:
+    """The plain-language methods note of a run (see :mod:`ideopolis.report.methods`).
+
+    Parameters
+    ----------
+    run : Run, RegionSet, str or Path, optional
+        A run, or a region set to score with the default run.
+
+    Returns
+    -------
+    MethodsNote
+
+    Examples
+    --------
+    >>> import ideopolis as ideo
+    >>> ideo.methods_note("eu-nuts2").title
+    'How the Ideopolis index is made: a note for readers'
+    """
+    return _run(run).methods_note()

@@ -13,7 +13,7 @@ The index is computed on first use: a hotspot test of a raw indicator needs no i
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,10 +25,16 @@ from ideopolis.index.pillars import INDEX
 from ideopolis.index.profile import RunConfig
 
 if TYPE_CHECKING:
+    from ideopolis.decide.compare import Comparison
+    from ideopolis.decide.peers import PeerResult
+    from ideopolis.decide.shortlist import Selection
+    from ideopolis.decide.whatif import WhatIfResult
     from ideopolis.index.explain import Explanation
     from ideopolis.index.run import IndexRun
     from ideopolis.maps.interactive import RegionMap
     from ideopolis.regions.model import RegionSet
+    from ideopolis.report.methods import MethodsNote
+    from ideopolis.report.profile import RegionProfile
     from ideopolis.spatial.hotspots import HotspotResult
     from ideopolis.spatial.weights import SpatialWeights
 
@@ -36,6 +42,8 @@ __all__ = ["Run"]
 
 #: Map options a page records, in the order it records them.
 _MAP_KEYS = ("scheme", "k", "bins", "palette")
+#: Region attributes every exported table carries after the name (those the set has).
+EXPORT_ATTRIBUTES = ("population", "type", "state", "country")
 
 
 class Run:
@@ -72,6 +80,10 @@ class Run:
     info : list of str
         Notes on choices the run made for the user (testing the set's default indicator when the index
         cannot be computed).
+    selection : Selection or None
+        The shortlist this run shows (:meth:`where`, :meth:`subset`), or ``None`` for every region. Its
+        :attr:`scores`, :attr:`ranks`, :attr:`typology`, :meth:`top`, :meth:`table`, :meth:`map` and exports
+        show the shortlist only; :attr:`index` is always the whole set's run.
 
     Examples
     --------
@@ -105,6 +117,8 @@ class Run:
         self._weights: dict[tuple[Any, ...], SpatialWeights] = {}
         self._hotspot_cache: dict[tuple[Any, ...], HotspotResult] = {}
         self._hotspot_options: dict[int, dict[str, Any]] = {}
+        self._attributes: pd.DataFrame | None = None
+        self.selection: Selection | None = None
 
     # -- the index --------------------------------------------------------------------------------
     @property
@@ -131,20 +145,51 @@ class Run:
         """The region set's name (``"coinr"`` for COINr tables)."""
         return self.regions.name if self.regions is not None else (self._index.name if self._index else "")
 
+    def _selected(self, index: pd.Index) -> list[str]:
+        """The ids of ``index`` the shortlist keeps, in ``index``'s order (all without a shortlist)."""
+        if self.selection is None:
+            return list(index)
+        keep = set(self.selection.ids)
+        return [i for i in index if i in keep]
+
     @property
     def scores(self) -> pd.DataFrame:
-        """Scores of every aggregate (index = region id; the index, sub-indices, pillars), floats."""
-        return self.index.scores
+        """Scores of every aggregate (index = region id; the index, sub-indices, pillars), floats.
+
+        With a shortlist (:attr:`selection`), its regions only.
+        """
+        scores = self.index.scores
+        return scores if self.selection is None else scores.loc[self._selected(scores.index)]
 
     @property
     def ranks(self) -> pd.DataFrame:
-        """Ranks of every aggregate (1 = best, ties share the lowest rank, Int64)."""
-        return self.index.ranks
+        """Ranks of every aggregate (1 = best, ties share the lowest rank, Int64).
+
+        With a shortlist: its regions' national ranks, or their ranks within it (``ranks="within"``).
+        """
+        ranks = self.index.ranks
+        if self.selection is None:
+            return ranks
+        ids = self._selected(ranks.index)
+        if self.selection.ranks == "within":
+            from ideopolis.index.results import rank_table
+
+            scores = self.index.scores.loc[ids]
+            if not self.index.rank_partial:  # like with like, as the national ranks: complete scores only
+                scores = scores.where(self.index.coverage.complete[scores.columns].loc[ids])
+            return rank_table(scores)
+        return ranks.loc[ids]
 
     @property
     def typology(self) -> pd.Series | None:
-        """Type of every region on the lens axes (magnet, talent_hub, exporter, rooted), or ``None``."""
-        return self.index.typology
+        """Type of every region on the lens axes (magnet, talent_hub, exporter, rooted), or ``None``.
+
+        The split is the whole set's (its medians) even for a shortlist.
+        """
+        kinds = self.index.typology
+        if kinds is None or self.selection is None:
+            return kinds
+        return kinds.loc[self._selected(kinds.index)]
 
     @property
     def notes(self) -> list[str]:
@@ -223,6 +268,219 @@ class Run:
 
         return explain(self.index, self.find_region(region))
 
+    def peers(
+        self,
+        region: str,
+        *,
+        k: int = 10,
+        within: Sequence[str] = (),
+        weights: str = "equal",
+        min_overlap: float = 0.5,
+    ) -> PeerResult:
+        """Return the ``k`` regions most like ``region`` by normalised indicator profile.
+
+        Parameters
+        ----------
+        region : str
+            An id or (part of) a name.
+        k : int
+            How many peers.
+        within : sequence of str
+            Attributes a peer shares with the region: ``size``, ``type``, ``state``, ``country``, ``stage``
+            (EU RCI development stage), ``eu27``, or a group column of the set.
+        weights : {"equal", "index"}
+            Indicators count equally, or by their effective weight in the index.
+        min_overlap : float
+            Least share of the region's indicators a peer must have.
+
+        Returns
+        -------
+        PeerResult
+            ``table`` (nearest first: distance, what drives it, attributes, index score and rank).
+
+        Raises
+        ------
+        RegionNotFoundError, ConfigError
+            See :func:`ideopolis.decide.peers.peers`.
+
+        Examples
+        --------
+        >>> import ideopolis as ideo
+        >>> result = ideo.score("eu-nuts2").peers("Oberbayern", k=5)
+        >>> len(set(result.table["country"])) > 1  # peers across countries
+        True
+        """
+        from ideopolis.decide.peers import peers
+
+        return peers(self, region, k=k, within=within, weights=weights, min_overlap=min_overlap)
+
+    def whatif(self, region: str, changes: Mapping[str, float] | None = None, **values: float) -> WhatIfResult:
+        """Re-score the set with some of a region's raw indicator values changed.
+
+        Parameters
+        ----------
+        region : str
+            An id or (part of) a name.
+        changes : mapping of str to float, optional
+            Indicator -> new raw value.
+        **values : float
+            The same as keywords (``ba_plus_share=0.45``).
+
+        Returns
+        -------
+        WhatIfResult
+            New scores and ranks, and whether the normalisation bounds moved.
+
+        Raises
+        ------
+        RegionNotFoundError, ConfigError
+            See :func:`ideopolis.decide.whatif.whatif`.
+
+        Examples
+        --------
+        >>> import ideopolis as ideo
+        >>> result = ideo.score("us-metros").whatif("Des Moines", ba_plus_share=0.45)
+        >>> result.rank_after < result.rank_before
+        True
+        """
+        from ideopolis.decide.whatif import whatif
+
+        return whatif(self, region, {**dict(changes or {}), **values})
+
+    def what_would_move(
+        self,
+        region: str,
+        *,
+        places: int | None = None,
+        target_rank: int | None = None,
+        indicators: list[str] | None = None,
+    ) -> pd.DataFrame:
+        """For each indicator alone, the raw value that would lift the region ``places`` places (or to a rank).
+
+        Parameters
+        ----------
+        region : str
+            An id or (part of) a name.
+        places : int, optional
+            Places to gain (default 5).
+        target_rank : int, optional
+            A rank to reach instead.
+        indicators : list of str, optional
+            The indicators to try (default all).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Smallest relative change first (see :func:`ideopolis.decide.whatif.what_would_move`).
+
+        Raises
+        ------
+        ConfigError
+            For a target the region already has, or both ``places`` and ``target_rank``.
+
+        Examples
+        --------
+        >>> import ideopolis as ideo
+        >>> table = ideo.score("tests/data/toy").what_would_move("01001", places=2)
+        >>> table.loc["telework_share", "status"]
+        'already the best value in the set'
+        """
+        from ideopolis.decide.whatif import what_would_move
+
+        return what_would_move(self, region, places=places, target_rank=target_rank, indicators=indicators)
+
+    def profile(
+        self,
+        region: str,
+        *,
+        peers: int = 8,
+        within: Sequence[str] = (),
+        hotspots: bool = True,
+        clusters: bool = True,
+    ) -> RegionProfile:
+        """Gather one region's profile: scores against the set and its peers, strengths, exposure, clusters, hotspot.
+
+        Parameters
+        ----------
+        region : str
+            An id or (part of) a name.
+        peers : int
+            How many peers to show (0: none).
+        within : sequence of str
+            Attributes the peers share with the region (``size``, ``type``, ``stage``...).
+        hotspots : bool
+            Test the index for hot spots and show the region's class.
+        clusters : bool
+            Show the strong traded clusters (sets with an industry table).
+
+        Returns
+        -------
+        RegionProfile
+            ``save("profile.html")``, ``to_print("profile.pdf")``; shown inline in a notebook.
+
+        Raises
+        ------
+        RegionNotFoundError, ConfigError
+            See :func:`ideopolis.report.profile.region_profile`.
+
+        Examples
+        --------
+        >>> import ideopolis as ideo
+        >>> profile = ideo.score("eu-nuts2").profile("Lombardia", hotspots=False)
+        >>> profile.region, profile.clusters is None
+        ('ITC4', True)
+        """
+        from ideopolis.report.profile import region_profile
+
+        return region_profile(self, region, peers=peers, within=tuple(within), hotspots=hotspots, clusters=clusters)
+
+    def compare(self, regions: Sequence[str]) -> Comparison:
+        """Put regions side by side: attributes, every score with its rank, the typology, every indicator.
+
+        Parameters
+        ----------
+        regions : sequence of str
+            Two or more regions (ids or parts of names).
+
+        Returns
+        -------
+        Comparison
+            Printable; ``html()``, ``to_file("x.xlsx" | "x.html" | "x.csv")``.
+
+        Raises
+        ------
+        RegionNotFoundError, ConfigError
+            See :func:`ideopolis.decide.compare.compare`.
+
+        Examples
+        --------
+        >>> import ideopolis as ideo
+        >>> c = ideo.score("eu-nuts2").compare(["Oberbayern", "Lombardia"])
+        >>> c.ids
+        ['DE21', 'ITC4']
+        """
+        from ideopolis.decide.compare import compare
+
+        return compare(self, regions)
+
+    def methods_note(self) -> MethodsNote:
+        """The plain-language methods note of the run (what ``ideopolis methods`` writes).
+
+        Returns
+        -------
+        MethodsNote
+            ``short``, ``full_html``, ``page()``, ``save(path)``.
+
+        Examples
+        --------
+        >>> import ideopolis as ideo
+        >>> "hot spot" in ideo.score("us-metros").methods_note().short
+        True
+        """
+        from ideopolis.report.methods import methods_note
+
+        return methods_note(self)
+
     def top(self, n: int = 15, sort: str | None = None) -> pd.DataFrame:
         """Return the top ``n`` regions by the index (or ``sort``): rank, name, scores, typology.
 
@@ -244,7 +502,12 @@ class Run:
         """
         from ideopolis.index.explain import top_table
 
-        return top_table(self.index, n, sort)
+        if self.selection is None:
+            return top_table(self.index, n, sort)
+        table = top_table(self.index, len(self.index.scores), sort)
+        table = table.loc[self._selected(table.index)]
+        table["rank"] = self.ranks[sort or self.index.framework.root].reindex(table.index)
+        return table.head(n)
 
     def table(self) -> pd.DataFrame:
         """Return every region of the set, scored or not: name, scores, ranks, typology, what each score rests on.
@@ -279,6 +542,17 @@ class Run:
         out = out.join(exposure.drop(columns=[c for c in exposure.columns if c in out.columns]))
         context = lens_context(run.groups, run.denominators, ids)
         out = out.join(context.drop(columns=[c for c in context.columns if c in out.columns]))
+        if self.selection is not None:
+            out = out.loc[self._selected(out.index)]
+            ranks = self.ranks
+            for column in ranks.columns:
+                out[f"rank_{column}"] = ranks[column].reindex(out.index)
+        if self.regions is not None:
+            attrs = self.regions_attributes()
+            place = 1 if "name" in out.columns else 0
+            for column in [c for c in EXPORT_ATTRIBUTES if c in attrs.columns and c not in out.columns]:
+                out.insert(place, column, attrs[column].reindex(out.index))
+                place += 1
         hot: HotspotResult | None = self.results.get("hotspots")
         if hot is not None:
             out["hotspot_class"] = hot.table["cls"].reindex(out.index)
@@ -314,6 +588,9 @@ class Run:
     def methods_html(self) -> str | None:
         """Return the plain-language methods note as HTML when one can be built, else ``None``.
 
+        The note describes the index, so a run whose index cannot be computed (a hotspot map of a plain
+        indicator on a set the index cannot score) has none; ``ideopolis methods`` reports why.
+
         Returns
         -------
         str or None
@@ -325,7 +602,205 @@ class Run:
         except ModuleNotFoundError:
             return None
         build = getattr(note, "methods_html", None)
-        return None if build is None else str(build(self))
+        if build is None:
+            return None
+        try:
+            return str(build(self))
+        except IdeopolisError:
+            return None
+
+    # -- shortlists -------------------------------------------------------------------------------
+    def regions_attributes(self) -> pd.DataFrame:
+        """Return the region set's attributes: population, type, state/country, size, stage, groups, indicators.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per region of the whole set (see :func:`ideopolis.decide.attributes.attribute_table`).
+
+        Raises
+        ------
+        RegionSetError
+            For a run on COINr tables (no region set).
+        """
+        if self.regions is None:
+            raise RegionSetError("a run on COINr tables has no region attributes; fix: score a region set")
+        if self._attributes is None:
+            from ideopolis.decide.attributes import attribute_table
+
+            self._attributes = attribute_table(self.regions)
+        return self._attributes
+
+    def attributes(self, *, scores: bool | None = None) -> pd.DataFrame:
+        """Return every region's attributes, indicators and (when scored) scores, national ranks and typology.
+
+        What ``--where`` expressions read. Columns: ``id``, ``name``, ``population``, ``type``, ``state``,
+        ``country``, ``eu27``, ``size``, ``gdp_per_head_index``, ``stage`` (those the set supports), the set's
+        groups and indicators, then the scores, ``rank_<score>`` and ``typology``.
+
+        Parameters
+        ----------
+        scores : bool, optional
+            Add the scores (computing the index if needed); default: when the run is scored.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per region of the whole set (not only a shortlist).
+
+        Examples
+        --------
+        >>> import ideopolis as ideo
+        >>> table = ideo.score("us-metros").attributes()
+        >>> table.loc["19780", ["type", "state", "size"]].tolist()
+        ['metro', 'IA', '500k-1.5M']
+        """
+        with_scores = self.scored if scores is None else scores
+        if self.regions is None:
+            run = self.index
+            base = pd.DataFrame({"id": run.scores.index}, index=run.scores.index)
+            if run.names is not None:
+                base["name"] = run.names.reindex(base.index)
+            return base.join(run.scores).join(run.ranks.add_prefix("rank_"))
+        table = self.regions_attributes()
+        if not with_scores:
+            return table
+        run = self.index
+        extra = table.join(run.scores[[c for c in run.scores.columns if c not in table.columns]])
+        extra = extra.join(run.ranks.add_prefix("rank_"))
+        if run.typology is not None:
+            extra["typology"] = run.typology.reindex(extra.index).astype(object)
+        hot: HotspotResult | None = self.results.get("hotspots")
+        if hot is not None:
+            extra["hotspot_class"] = hot.table["cls"].reindex(extra.index).astype(object)
+        return extra
+
+    def where(self, expression: str, *, ranks: str = "national") -> Run:
+        """Return the run shortlisted to the regions where ``expression`` holds.
+
+        Parameters
+        ----------
+        expression : str
+            A filter on region attributes, indicators and scores (:mod:`ideopolis.decide.where`):
+            ``"population >= 250000 and type == 'metro'"``, ``"country in ['DE', 'AT'] and eu27"``.
+        ranks : {"national", "within"}
+            Keep each region's rank among every region of the set (default), or rank within the shortlist.
+
+        Returns
+        -------
+        Run
+            The same run (same scores, same index) showing the shortlist; on a shortlist, the two filters
+            combine with ``and``.
+
+        Raises
+        ------
+        WhereError
+            For an expression that does not parse, an unknown column (with close names) or a comparison of
+            different kinds of values.
+        ConfigError
+            When no region matches, or for an unknown ``ranks``.
+
+        Examples
+        --------
+        >>> import ideopolis as ideo
+        >>> big = ideo.score("us-metros").where("population >= 1m and type == 'metro'", ranks="within")
+        >>> chosen = big.regions_attributes().loc[list(big.selection.ids)]
+        >>> set(chosen["type"]), bool((chosen["population"] >= 1e6).all())
+        ({'metro'}, True)
+        >>> int(big.ranks["ideopolis_index"].min())
+        1
+        """
+        from ideopolis.decide.attributes import declared_values
+        from ideopolis.decide.shortlist import Selection, check_ranks
+        from ideopolis.decide.where import parse
+
+        check_ranks(ranks)
+        parsed = parse(expression)
+        table = self.attributes(scores=False) if self.regions is not None else self.attributes()
+        lookup = {str(c).lower() for c in table.columns}
+        if self.regions is not None and any(c.lower() not in lookup for c in parsed.columns):
+            table = self.attributes(scores=True)
+        described = declared_values(self.regions) if self.regions is not None else {}
+        value, known = parsed.truth(table, described=described)
+        keep = value & known
+        ids = [str(i) for i in table.index[keep]]
+        text = parsed.text
+        if self.selection is not None:
+            ids = self._selected(pd.Index(ids))
+            if self.selection.expression is not None:
+                text = f"({self.selection.expression}) and ({text})"
+        if not ids:
+            raise ConfigError(
+                f"no region of {self.name} matches --where {parsed.text!r}"
+                + (f" ({int((~known).sum()):,} have no value for a column it reads)" if (~known).any() else "")
+                + "; fix: loosen the expression"
+            )
+        selection = Selection(tuple(ids), ranks, text, of=len(table), unknown=int((~known).sum()))
+        return self._with_selection(selection)
+
+    def subset(self, regions: Sequence[str], *, ranks: str = "national") -> Run:
+        """Return the run shortlisted to the given regions (ids or names).
+
+        Parameters
+        ----------
+        regions : sequence of str
+            Region ids or (parts of) names, each found as :meth:`find_region` finds it.
+        ranks : {"national", "within"}
+            National ranks (default) or ranks within these regions.
+
+        Returns
+        -------
+        Run
+
+        Raises
+        ------
+        RegionNotFoundError
+            For a region that is unknown or ambiguous.
+        ConfigError
+            For an empty list or an unknown ``ranks``.
+
+        Examples
+        --------
+        >>> import ideopolis as ideo
+        >>> pair = ideo.score("us-metros").subset(["Des Moines", "Omaha"], ranks="within")
+        >>> sorted(pair.ranks["ideopolis_index"].tolist())
+        [1, 2]
+        """
+        from ideopolis.decide.shortlist import Selection, check_ranks
+
+        check_ranks(ranks)
+        if isinstance(regions, str) or not regions:
+            raise ConfigError("subset needs a list of regions (ids or names); fix: subset(['19780', 'Omaha'])")
+        found = list(dict.fromkeys(self.find_region(str(r)) for r in regions))
+        total = len(self.regions.ids) if self.regions is not None else len(self.index.scores)
+        order = self.regions.ids if self.regions is not None else self.index.scores.index
+        ids = [i for i in order if i in set(found)]
+        return self._with_selection(Selection(tuple(ids), ranks, None, of=total))
+
+    def _with_selection(self, selection: Selection) -> Run:
+        import copy
+
+        run = copy.copy(self)
+        run.selection = selection
+        run.results = dict(self.results)
+        run.log_extra = dict(self.log_extra)
+        run.warnings = list(self.warnings)
+        run.info = list(self.info)
+        return run
+
+    def _selected_regions(self) -> RegionSet:
+        """The region set restricted to the shortlist (for maps)."""
+        import dataclasses
+
+        assert self.regions is not None
+        rs = self.regions
+        if self.selection is None:
+            return rs
+        ids = self._selected(rs.ids)
+        geometry = None if rs.geometry is None else rs.geometry.loc[ids]
+        return dataclasses.replace(
+            rs, data=rs.data.loc[ids], groups=rs.groups.loc[ids], names=rs.names.loc[ids], geometry=geometry
+        )
 
     # -- values and hotspots ----------------------------------------------------------------------
     def values(self, column: str | None = None) -> tuple[pd.Series, str]:
@@ -354,7 +829,7 @@ class Run:
             if rs is not None:
                 default = rs.manifest.default_indicator or next(iter(rs.scored_indicators), None)
             try:
-                index_scores = self.scores
+                index_scores = self.index.scores
             except IdeopolisError as exc:
                 if default is None:
                     raise
@@ -371,7 +846,7 @@ class Run:
             return rs.data[column].rename(column), column
         scores: pd.DataFrame | None
         try:
-            scores = self.scores
+            scores = self.index.scores
         except IdeopolisError:
             scores = None
         if scores is not None and column in scores.columns:
@@ -598,17 +1073,20 @@ class Run:
         uncertainty = getattr(self, "uncertainty", None)
         facts = self.region_facts()
         inputs = region_set_map_inputs(
-            self.regions,
-            run.scores,
-            ranks=run.ranks,
-            typology=run.typology,
+            self._selected_regions(),
+            self.scores,
+            ranks=self.ranks,
+            typology=self.typology,
             hotspots=None
             if hot is None
             else HotspotLayer.from_result(hot, label_of(self.regions, hot.indicator or "")),
-            method="; ".join(t for t in (self.method_line(), availability_line(run)) if t),
+            method="; ".join(t for t in (self.method_line(), availability_line(run)) if t)
+            + ("" if self.selection is None else f". Shortlist: {self.selection.describe(len(run.scores))}"),
             options=options,
             indicators=tested,
-            rank_intervals=None if uncertainty is None else uncertainty.ranks,
+            rank_intervals=None  # national 5-95% ranks: not shown beside ranks counted within a shortlist
+            if uncertainty is None or (self.selection is not None and self.selection.ranks == "within")
+            else uncertainty.ranks,
             facts=facts if len(facts.columns) else None,
             tooltip_facts=(NOT_SCORED, SCORED_ON),
             methods_html=self.methods_html(),
@@ -623,6 +1101,8 @@ class Run:
             "hotspots": None if hot is None else hot.method_note,
             "profile": self.log_document(log=False),
         }
+        if self.selection is not None:
+            page_run["shortlist"] = self.selection.describe(len(run.scores))
         return interactive_map(inputs, offline=offline, embed=embed, active=active, run=page_run)
 
     def hotspot_map(
@@ -678,7 +1158,7 @@ class Run:
             raise RegionSetError("a run on COINr tables has no region shapes to map; fix: score a region set")
         self._use_hotspots(hot)
         options = MapOptions(scheme=scheme, k=k, palette=palette, title=title)
-        inputs = hotspot_map_inputs(self.regions, hot, options=options)
+        inputs = hotspot_map_inputs(self.regions, hot, options=options, methods_html=self.methods_html())
         page_run = {
             "region_set": self.name,
             "hotspots": hot.method_note,
@@ -716,6 +1196,10 @@ class Run:
         used = self.results.get("hotspot_options")
         if used:
             doc["hotspots"] = {k: v for k, v in used.items() if v is not None}
+        if self.selection is not None:
+            doc["shortlist"] = self.selection.log()
+        else:
+            doc.pop("shortlist", None)
         if not log:
             doc.pop("log", None)
         else:
@@ -723,7 +1207,7 @@ class Run:
             if hot is not None:
                 doc["log"]["hotspots"] = {k: v for k, v in hot.params.items() if v is not None}
             doc["log"].update(self.log_extra)
-        order = ["regions", "custom", "coinr", "seed", "framework"]
+        order = ["regions", "custom", "coinr", "seed", "shortlist", "framework"]
         return {k: doc[k] for k in order if k in doc} | {k: v for k, v in doc.items() if k not in order}
 
     def save_log(self, path: str | Path) -> Path:
@@ -747,12 +1231,14 @@ class Run:
         return Path(path)
 
     def to_file(self, path: str | Path) -> Path:
-        """Write every region's results as CSV, GeoJSON, GeoPackage or GeoParquet, and the run log beside it.
+        """Write every region's results as CSV, Excel, GeoJSON, GeoPackage or GeoParquet, and the run log beside it.
 
         Parameters
         ----------
         path : str or Path
-            ``.csv``, ``.geojson``, ``.gpkg`` or ``.parquet``; the log goes to ``<path>.run.toml``.
+            ``.csv``, ``.xlsx`` (a workbook: scores and ranks, indicators raw, treated and normalised,
+            metadata, regions not scored, the run log; see :mod:`ideopolis.report.workbook`), ``.geojson``,
+            ``.gpkg`` or ``.parquet``; the log goes to ``<path>.run.toml``.
 
         Returns
         -------
@@ -771,6 +1257,13 @@ class Run:
         target = Path(path)
         has_shapes = self.regions is not None and self.regions.geometry is not None
         suffix = check_table_path(target, spatial=has_shapes)
+        if suffix == ".xlsx":
+            from ideopolis.output import write_xlsx
+            from ideopolis.report.workbook import run_workbook
+
+            write_xlsx(run_workbook(self), target)
+            self.save_log(sidecar_path(target))
+            return target
         frame: pd.DataFrame = self.table()
         if suffix != ".csv":
             import geopandas as gpd
@@ -789,7 +1282,7 @@ class Run:
             return f"Run({self.name!r}, not scored yet)"
         from ideopolis.index.explain import format_table
 
-        head = f"Run of {self.name}: {len(self.scores):,} regions scored"
+        head = f"Run of {self.name}: {len(self.index.scores):,} regions scored"
         if self.dropped:
             head += f", {len(self.dropped):,} dropped by screening"
         unranked = (
@@ -797,7 +1290,10 @@ class Run:
         )
         if unranked:
             head += f", {unranked:,} scored on fewer pillars (not ranked)"
-        return "\n".join([head, self.method_line(), "", format_table(self.top(5))])
+        lines = [head, self.method_line()]
+        if self.selection is not None:
+            lines.append(f"shortlist: {self.selection.describe(len(self.index.scores))}")
+        return "\n".join([*lines, "", format_table(self.top(5))])
 
     def _repr_html_(self) -> str:
         """The summary as HTML (notebooks): the method line and the top ten regions."""

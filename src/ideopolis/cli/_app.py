@@ -44,7 +44,20 @@ def fail(message: str) -> typer.Exit:
 
 
 #: The order ``ideopolis --help`` lists the commands in: the main job first.
-COMMAND_ORDER = ("map", "score", "hotspots", "clusters", "custom", "datasets", "validate")
+COMMAND_ORDER = (
+    "map",
+    "score",
+    "hotspots",
+    "clusters",
+    "profile",
+    "peers",
+    "whatif",
+    "compare",
+    "methods",
+    "custom",
+    "datasets",
+    "validate",
+)
 
 
 class IdeopolisGroup(TyperGroup):
@@ -219,6 +232,24 @@ ExposureThresholdOption = Annotated[
 SeedOption = Annotated[
     int | None, typer.Option("--seed", min=0, help="Seed of every random draw (hotspot permutations; default 12345).")
 ]
+WhereOption = Annotated[
+    str | None,
+    typer.Option(
+        "--where",
+        metavar="EXPR",
+        help="Shortlist the regions listed, mapped and written: \"population >= 250000 and type == 'metro'\" "
+        "(columns: population, type, state, country, eu27, size, stage, any indicator or score; "
+        "and/or/not, == != < <= > >=, in [...], contains, is missing).",
+    ),
+]
+RanksOption = Annotated[
+    str | None,
+    typer.Option(
+        "--ranks",
+        metavar="national|within",
+        help="With --where: keep national ranks (default) or rank within the shortlist.",
+    ),
+]
 
 
 @dataclass(frozen=True)
@@ -255,10 +286,16 @@ class RunArgs:
     attraction_threshold: float | None = None
     exposure_threshold: float | None = None
     seed: int | None = None
+    where_expr: str | None = None
+    ranks: str | None = None
 
     def options(self) -> dict[str, Any]:
-        """The options given, as :func:`ideopolis.score` takes them (``None``: not given)."""
-        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "profile"}
+        """The method options given, as :func:`ideopolis.score` takes them (``None``: not given)."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in _NOT_METHOD_OPTIONS}
+
+
+#: RunArgs fields that are not method options of the run (the profile and the shortlist).
+_NOT_METHOD_OPTIONS = ("profile", "where_expr", "ranks")
 
 
 _REGION_PARAMS: dict[str, Any] = {
@@ -283,6 +320,8 @@ _RUN_PARAMS: dict[str, Any] = {
     "attraction_threshold": AttractionThresholdOption,
     "exposure_threshold": ExposureThresholdOption,
     "seed": SeedOption,
+    "where_expr": WhereOption,
+    "ranks": RanksOption,
 }
 
 
@@ -372,6 +411,8 @@ def build_run(where: RegionArgs, how: RunArgs, *, score: bool = True) -> Any:
         name_column=where.name_column,
         custom=where.custom,
         allow_outside_paths=where.allow_outside_paths,
+        where=how.where_expr,
+        ranks=how.ranks,
         **how.options(),
     )
     if run.regions is not None:
@@ -387,6 +428,8 @@ def print_run_notes(run: Any) -> None:
         typer.echo(f"warning: {one_line(message)}", err=True)
     for message in run.info:
         typer.echo(f"note: {one_line(message)}", err=True)
+    if run.selection is not None:
+        typer.echo(f"note: {one_line(run.selection.describe(len(run.index.scores) if run.scored else None))}", err=True)
     if not run.scored:
         return
     for note in run.notes:
@@ -401,6 +444,45 @@ def write_sidecar(run: Any, output: Path) -> Path:
     from ideopolis.output import sidecar_path
 
     return Path(run.save_log(sidecar_path(output)))
+
+
+def with_attributes(run: Any, frame: Any) -> Any:
+    """Add the regions' population, type and state/country after the name, for a table indexed by region id.
+
+    A table of another index (indicators, clusters), or one that has them already, is returned as it is.
+    """
+    from ideopolis.run import EXPORT_ATTRIBUTES
+
+    if getattr(run, "regions", None) is None or frame.index.nlevels != 1 or not frame.index.isin(run.regions.ids).all():
+        return frame
+    attrs = run.regions_attributes()
+    missing = [c for c in EXPORT_ATTRIBUTES if c in attrs.columns and c not in frame.columns]
+    if not missing:
+        return frame
+    out = frame.copy()
+    place = list(out.columns).index("name") + 1 if "name" in out.columns else 0
+    for column in missing:
+        out.insert(place, column, attrs[column].reindex(out.index))
+        place += 1
+    return out
+
+
+def write_table_output(run: Any, frame: Any, out: Path, *, sheet: str) -> Path:
+    """Write a command's table and the run log beside it; return the log's path.
+
+    ``.xlsx`` is a workbook (the table, its columns' metadata, the run log); other suffixes go through
+    :func:`ideopolis.output.write_table`.
+    """
+    from ideopolis.output import write_table, write_xlsx
+
+    frame = with_attributes(run, frame)
+    if out.suffix.lower() == ".xlsx":
+        from ideopolis.report.workbook import table_workbook
+
+        write_xlsx(table_workbook(run, {sheet: frame}), out)
+    else:
+        write_table(frame, out)
+    return write_sidecar(run, out)
 
 
 def find_region(rs: RegionSet, query: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Annotated
 
@@ -12,9 +13,10 @@ from ideopolis.cli._app import (
     AllowOutsidePathsOption,
     RegionArgs,
     RegionsOption,
+    WhereOption,
     app,
     load_region_args,
-    write_sidecar,
+    write_table_output,
 )
 from ideopolis.errors import ConfigError, DataFileError
 from ideopolis.output import TABLE_FORMATS, check_table_path
@@ -44,6 +46,7 @@ def clusters(
         Path | None, typer.Option("--crosswalk", help="NAICS -> cluster table (default: the region set's).")
     ] = None,
     top: Annotated[int, typer.Option("--top", help="Regions to list for --cluster.")] = 20,
+    where_expr: WhereOption = None,
     out: Annotated[
         Path | None,
         typer.Option("--out", "-o", help=f"Write the table ({', '.join(TABLE_FORMATS)}) and OUT.run.toml."),
@@ -72,7 +75,10 @@ def clusters(
         raise ConfigError("--title and --dpi shape the print map; fix: add --cluster NAME --png FILE")
     if out is not None:
         check_table_path(out)
+    if where_expr is not None and (cluster is None or region is not None):
+        raise ConfigError("--where shortlists the regions of a cluster's list; fix: add --cluster NAME")
     rs = load_region_args(RegionArgs(regions=regions, allow_outside_paths=allow_outside_paths))
+    run = Run(rs, RunConfig())
     result = cluster_analysis(rs, suppressed=suppressed, crosswalk=crosswalk)
     name = find_cluster(cluster, result.cluster_names) if cluster is not None else None
     params: dict[str, object] = {
@@ -94,6 +100,17 @@ def clusters(
             table, lines = report.region_profile(rs, result, rid)
     elif name is not None:
         params["cluster"] = name
+        if where_expr is not None:
+            shortlist = run.where(where_expr)
+            assert shortlist.selection is not None
+            keep = set(shortlist.selection.ids)
+            typer.echo(f"note: {shortlist.selection.describe()}; the LQ ranks are national", err=True)
+            result = dataclasses.replace(
+                result,
+                clusters=result.clusters[result.clusters.index.get_level_values("id").isin(keep)],
+                summary=result.summary[result.summary.index.isin(keep)],
+            )
+            run = shortlist
         table, lines = report.cluster_leaders(rs, result, name, top)
     else:
         table, lines = report.cluster_list(result)
@@ -104,19 +121,15 @@ def clusters(
         typer.echo(f"note: {note}", err=True)
 
     if out is not None:
-        from ideopolis.output import write_table
-
         frame: pd.DataFrame = table
-        if out.suffix.lower() != ".csv":
+        if out.suffix.lower() not in (".csv", ".xlsx"):
             if rs.geometry is None or not table.index.isin(rs.ids).all():
-                raise DataFileError(f"{out}: this table is not by region; fix: use .csv")
+                raise DataFileError(f"{out}: this table is not by region; fix: use .csv or .xlsx")
             import geopandas as gpd
 
             frame = gpd.GeoDataFrame(table, geometry=rs.geometry.geometry.reindex(table.index), crs=rs.geometry.crs)
-        write_table(frame, out)
-        run = Run(rs, RunConfig())
         run.log_extra["clusters"] = params
-        typer.echo(f"wrote {out} and {write_sidecar(run, out)}")
+        typer.echo(f"wrote {out} and {write_table_output(run, frame, out, sheet='clusters')}")
     if png is not None and name is not None:
         report.cluster_png(rs, result, name, png, title=title, dpi=dpi)
         typer.echo(f"wrote {png}")

@@ -16,6 +16,7 @@ from ideopolis.cli._app import (
     progress,
     run_options,
     write_sidecar,
+    write_table_output,
 )
 from ideopolis.errors import ConfigError, DataFileError
 from ideopolis.index.pillars import INDEX
@@ -142,17 +143,25 @@ def hotspots(
         advance("Permutation test")
         result = run.hotspots(indicator, **options)
     print_run_notes(run)
-    _print_result(run.name, result, top)
+    shown = result
+    if run.selection is not None:
+        import dataclasses
+
+        shown = dataclasses.replace(result, table=result.table.loc[run._selected(result.table.index)])
+        typer.echo(
+            f"note: the test ran on all {len(result.table):,} regions of {run.name}; "
+            f"showing the {len(shown.table):,} in the shortlist",
+            err=True,
+        )
+    _print_result(run.name, shown, top)
     for message in result.warnings:
         typer.echo(f"note: {message}", err=True)
     if out is not None:
-        from ideopolis.output import write_table
-
-        frame = result.frame(run.regions)
+        frame = shown.frame(run.regions)
         if result.indicator == INDEX:  # a region without an index keeps its row, with the reason (not only "No data")
             frame["not_scored_reason"] = run.index.not_scored_reasons().reindex(frame.index).fillna("")
-        write_table(frame, out)
-        typer.echo(f"wrote {out} and {write_sidecar(run, out)}")
+        sidecar = write_table_output(run, frame, out, sheet="hotspots")
+        typer.echo(f"wrote {out} and {sidecar}")
     if png is not None:
         result.to_png(run.regions, png, title=title, dpi=dpi)
         typer.echo(f"wrote {png}")

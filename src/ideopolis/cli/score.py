@@ -55,6 +55,8 @@ def score(
         if where.regions or where.own_files or where.custom:
             raise ConfigError("--coinr-data cannot be combined with --regions, --indicators or --custom")
         run = score_coinr(coinr_data, coinr_meta, profile=how.profile, **how.options())
+        if how.where_expr is not None:
+            run = run.where(how.where_expr, ranks=how.ranks or "national")
     else:
         with progress(["Loading the region set", "Scoring"]) as advance:
             advance("Scoring")

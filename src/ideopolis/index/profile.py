@@ -191,6 +191,7 @@ class RunConfig:
     custom: str | None = None
     coinr: Mapping[str, str] | None = None
     hotspots: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    shortlist: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
     def hotspot_options(self) -> dict[str, Any]:
         """Return the ``[hotspots]`` options with their defaults filled in (and the run's seed)."""
@@ -303,6 +304,8 @@ class RunConfig:
             out[SECTION_OF[s]] = _plain(self.steps[s].as_dict())
         if self.hotspots:
             out["hotspots"] = _plain(self.hotspots)
+        if self.shortlist:
+            out["shortlist"] = _plain(self.shortlist)
         return out
 
 
@@ -314,7 +317,11 @@ def _plain(value: Any) -> Any:
     return value
 
 
-_TOP_KEYS = {"regions", "custom", "coinr", "seed", "framework", "hotspots", "log"} | set(SECTION_OF.values())
+_TOP_KEYS = {"regions", "custom", "coinr", "seed", "framework", "hotspots", "shortlist", "log"} | set(
+    SECTION_OF.values()
+)
+#: How a shortlist ranks its regions: among all regions of the set, or among the shortlist.
+SHORTLIST_RANKS = ("national", "within")
 
 
 def _seed(value: object, where: str) -> int:
@@ -330,6 +337,44 @@ def _hotspot_section(section: Mapping[str, Any], where: str) -> Mapping[str, Any
                 f"unknown key {key!r} in [hotspots] of {where}; valid keys: {', '.join(sorted(HOTSPOT_DEFAULTS))}"
             )
     return MappingProxyType({k: v for k, v in section.items() if v is not None})
+
+
+def shortlist_section(section: Mapping[str, Any], where: str) -> Mapping[str, Any]:
+    """Check a ``[shortlist]`` table: ``where`` (an expression) or ``ids`` (a list), and ``ranks``.
+
+    Parameters
+    ----------
+    section : mapping
+        The table.
+    where : str
+        How messages name the profile.
+
+    Returns
+    -------
+    mapping
+        The checked table (read-only).
+
+    Raises
+    ------
+    ConfigError
+        For an unknown key, a bad value, or both ``where`` and ``ids``.
+    """
+    if not isinstance(section, Mapping):
+        raise ConfigError(f"[shortlist] in {where} must be a table")
+    bad = set(section) - {"where", "ids", "ranks"}
+    if bad:
+        raise ConfigError(f"unknown key {sorted(bad)[0]!r} in [shortlist] of {where}; valid keys: ids, ranks, where")
+    if "where" in section and not isinstance(section["where"], str):
+        raise ConfigError(f'[shortlist] where in {where} must be a text (an expression such as "population > 1e6")')
+    ids = section.get("ids")
+    if ids is not None and (not isinstance(ids, list) or not all(isinstance(i, str) for i in ids)):
+        raise ConfigError(f"[shortlist] ids in {where} must be a list of region ids (texts)")
+    if "where" in section and ids is not None:
+        raise ConfigError(f"[shortlist] of {where} has both where and ids; fix: keep one of them")
+    ranks = section.get("ranks", "national")
+    if ranks not in SHORTLIST_RANKS:
+        raise ConfigError(f"[shortlist] ranks is {ranks!r} in {where}; use one of: {', '.join(SHORTLIST_RANKS)}")
+    return MappingProxyType(dict(section))
 
 
 def profile_from_dict(doc: Mapping[str, Any], *, where: str = "the profile", base: Path | None = None) -> RunConfig:
@@ -416,6 +461,7 @@ def profile_from_dict(doc: Mapping[str, Any], *, where: str = "the profile", bas
     hot = doc.get("hotspots", {})
     if not isinstance(hot, Mapping):
         raise ConfigError(f"[hotspots] in {where} must be a table")
+    shortlist = shortlist_section(doc.get("shortlist", {}), where)
     return RunConfig(
         regions=None if regions is None else str(regions),
         framework=None if fw is None else MappingProxyType(fw),
@@ -424,6 +470,7 @@ def profile_from_dict(doc: Mapping[str, Any], *, where: str = "the profile", bas
         custom=custom,
         coinr=None if coinr is None else MappingProxyType(coinr),
         hotspots=_hotspot_section(hot, where),
+        shortlist=shortlist,
     )
 
 

@@ -240,6 +240,60 @@ class IndexRun:
         self._run_from(STEPS.index(start))
         return self
 
+    def with_raw(self, values: Mapping[str, Mapping[str, float]]) -> IndexRun:
+        """Return a copy of this run with some raw values replaced, re-run from the first step.
+
+        The original run is left as it is. Every step runs again on the changed data, as
+        :meth:`rerun` from ``denominate`` would: treatment, normalisation bounds, data-driven weights (PCA)
+        and the typology's medians may all move, as they would had the data been so.
+
+        Parameters
+        ----------
+        values : mapping
+            Region id -> {indicator: new raw value} (``{"19780": {"ba_plus_share": 0.45}}``).
+
+        Returns
+        -------
+        IndexRun
+            A new, finished run.
+
+        Raises
+        ------
+        ConfigError
+            For a region or indicator the run does not have.
+
+        Examples
+        --------
+        >>> from ideopolis.index.framework import flat_framework
+        >>> data = pd.DataFrame({"a": [1.0, 2.0, 4.0], "b": [3.0, 1.0, 2.0]}, index=["x", "y", "z"])
+        >>> run = IndexRun(data, flat_framework(["a", "b"]), config=RunConfig().with_options(treat="none")).run()
+        >>> run.with_raw({"y": {"a": 3.0}}).scores["ideopolis_index"].round(2).tolist()
+        [50.0, 33.33, 75.0]
+        """
+        import copy
+
+        raw = self.datasets["raw"].copy()
+        for region, row in values.items():
+            if region not in raw.index:
+                raise ConfigError(f"region {region!r} is not in the run's data")
+            for column, value in row.items():
+                if column not in raw.columns:
+                    raise ConfigError(
+                        f"{column!r} is not an indicator of the index; indicators: {', '.join(raw.columns)}"
+                    )
+                raw.loc[region, column] = float(value)
+        new = copy.copy(self)
+        new.datasets = {"raw": raw}
+        new.reports = {}
+        new.log = []
+        new.history = list(self.history)
+        new.executed = []
+        new._step_notes = {}
+        new.weights = None
+        new._lens = None
+        new._run_from(0)
+        return new
+
     def _run_from(self, i: int) -> None:
         for step in STEPS[i:]:
             self.datasets.pop(DATASET_OF.get(step, ""), None)

@@ -456,6 +456,7 @@ def hotspot_map_inputs(
     *,
     values: pd.Series | None = None,
     options: MapOptions | None = None,
+    methods_html: str | None = None,
 ) -> MapInputs:
     """Prepare a map of one hotspot test: the tested values as a layer, and the hot and cold spots.
 
@@ -469,6 +470,9 @@ def hotspot_map_inputs(
         The values tested by region id (default: the result's ``value`` column).
     options : MapOptions, optional
         Classification of the values layer; ``title``.
+    methods_html : str, optional
+        The full plain-language methods note (HTML) for the page's method panel
+        (:func:`ideopolis.report.methods.methods_html`).
 
     Returns
     -------
@@ -535,6 +539,7 @@ def hotspot_map_inputs(
         outline_label=outline_label,
         aliases=_aliases(rs),
         layer_notes=None if hot.notes is None else {"hotspots": hot.notes},
+        methods_html=methods_html,
     )
 
 

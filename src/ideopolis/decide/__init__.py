@@ -1,0 +1,1 @@
+"""Decision tools on a run: shortlists (``--where``), peers, what-if, compare."""
