@@ -14,7 +14,7 @@ region   ba_share  income_pc  median_income  mig_rate  telework_share
 02005    100       100        100            100       100
 =======  ========  =========  =============  ========  ==============
 
-- 01001 has 3 of 5 indicators (60% < 2/3): screened out;
+- 01001 has 3 of 5 indicators carrying 50% of the index's effective weight (< 2/3): screened out;
 - 01003 has no attraction, so no balance (exposure alone is 50% of it, < 65%); its index rests on cluster
   strength, which carries 0.75 of the index's weight (>= 65%): index = cluster strength = (66.6667 + (42.8571 + 40)
   / 2) / 2 = 54.0476, on 2 of 4 pillars (talent, capital), so it is not ranked;
@@ -100,7 +100,8 @@ def test_every_region_stays_in_the_table_with_the_reason(gappy_toy: Path, tmp_pa
     assert list(table.index) == ["01001", "01003", "01005", "02001", "02003", "02005"]
     assert table.at["01001", "name"] == "Alder"  # a screened-out region keeps its name
     assert table.at["01001", "not_scored_reason"] == (
-        "screened out: data for 3 of 5 indicators (60%), below the screen threshold (67%)"
+        # ba_share (0.375 of the index weight) and telework_share (0.125) are blank: 1 - 0.5 = 50% left
+        "screened out: data for 50% of the index weight (3 of 5 indicators), below the screen threshold (67%)"
     )
     assert table.at["01005", "not_scored_reason"] == (
         "too little data for ideopolis_index: the parts with a score carry 25% of its weight, below the "
@@ -126,7 +127,8 @@ def test_every_region_stays_in_the_table_with_the_reason(gappy_toy: Path, tmp_pa
     )
     assert facts.at["02005", "Scored on"] == "all 4 pillars"
     assert list(facts.index) == list(table.index)
-    with pytest.raises(RegionSetError, match=r"'01001' of .* was dropped by screening \(data for 3 of 5 indicators"):
+    dropped = r"'01001' of .* was dropped by screening \(data for 50% of the index weight \(3 of 5 indicators"
+    with pytest.raises(RegionSetError, match=dropped):
         run.explain("01001")
     # a region that passed screening but has no index says why where explain names the pillars
     lines = str(run.explain("01005")).splitlines()

@@ -104,8 +104,11 @@ def test_a_set_with_screened_regions_says_why(tmp_path: Path) -> None:
     summary = run.index.reports["screen"].summary
     rid = gone.index[0]
     have = 16 - int(summary.loc[rid, "n_missing"])
+    share = float(summary.loc[rid, "weight_availability"])  # the default screen weighs (by_weight)
+    assert share < 2 / 3
     assert gone.loc[rid, "reason"] == (
-        f"screened out: data for {have} of 16 indicators ({have / 16:.0%}), below the screen threshold (67%)"
+        f"screened out: data for {share:.0%} of the index weight ({have} of 16 indicators), "
+        "below the screen threshold (67%)"
     )
     assert len(rows(book["scores"])) == len(run.regions.ids) + 1  # type: ignore[union-attr]  (CONTRACTS 4)
 

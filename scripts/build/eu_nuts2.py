@@ -779,8 +779,11 @@ L, O, P, Q, R-U, with US government in O):
 **No lens data** (`lens_route = "none"`, {len(none)} regions): the stored 2019 cross-section has no employment by
 sector for {", ".join(all_none)} (every region of these countries), nor for {partial or "any other region"} (a
 sector share is missing). For them the export_jobs pillar is empty, so they get no exposure score, no balance and
-no typology; with migration and GDP per head mostly missing too, ideopolis's default run screens them out for too
-little data, and keeps them in every table and map with missing scores and the reason (`not_scored_reason`)."""
+no typology. The default screen weighs data by the index's effective weight (`by_weight`: the five exposure measures
+share one pillar's weight), so a region with its talent, capital and knowledge-job data (2/3 of the weight, as
+most UK regions) is scored on cluster strength alone and not ranked; the others, with R&D or GDP per
+head missing too, are screened out. Every region stays in every table and map, with the reason for a missing score
+(`not_scored_reason`) or rank (`not_ranked_reason`)."""
 
 
 def _coverage_by_country(final: pd.DataFrame, rs: RegionSet) -> str:

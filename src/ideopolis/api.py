@@ -92,7 +92,8 @@ def score(
     impute_group : str, optional
         Group column for group imputation (``"state"``).
     screen_threshold : float, optional
-        Data availability (0 to 1) below which a region is dropped.
+        Data availability (0 to 1) below which a region is dropped: by default the share of the index's
+        effective weight its indicators with a value carry (``[screen] method = "by_weight"``).
     attraction_threshold, exposure_threshold : float, optional
         Where the typology splits the lens axes (default: the medians).
     seed : int, optional

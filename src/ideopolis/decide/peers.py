@@ -255,7 +255,7 @@ def peers(
         if value is None or (not isinstance(value, str) and pd.isna(value)):
             raise ConfigError(f"{names.get(rid, rid)} has no {key} in {run.name}; fix: drop --within {key}")
         same = attrs[key].reindex(pool)
-        pool = [i for i, v in zip(pool, same.tolist(), strict=True) if v == value]
+        pool = [i for i, v in zip(pool, same.tolist(), strict=True) if pd.notna(v) and v == value]
     w = index.effective_weights["all"].reindex(profiles.columns) if weights == "index" else None
     distances, diffs = nearest(profiles, rid, candidates=pool, weights=w, min_overlap=min_overlap)
     if distances.empty:

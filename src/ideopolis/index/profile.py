@@ -13,7 +13,7 @@ with the key, the section and the valid keys named. In short::
 
     [denominate]  method = "by_metadata"   # or "none"
     [impute]      method = "group_mean", group = "state"
-    [screen]      method = "by_na", threshold = 0.66
+    [screen]      method = "by_weight", threshold = 0.66   # or "by_na" (COINr: count indicators)
     [treat]       method = "coinr", winmax = 5
     [normalise]   method = "minmax", l_u = [0, 100]
     [weights]     method = "manual", weights = { talent = 2 }, balance_weight = 0.25
@@ -126,7 +126,7 @@ SECTION_OF = {s: ("weights" if s == "weight" else s) for s in STEPS}
 _DEFAULT_METHODS = {
     "denominate": "by_metadata",
     "impute": "none",
-    "screen": "by_na",
+    "screen": "by_weight",
     "treat": "coinr",
     "normalise": "minmax",
     "weight": "framework",

@@ -60,7 +60,7 @@ from ideopolis.index.steps.impute import impute
 from ideopolis.index.steps.normalise import NormaliseResult, check_indicators, collapsed_indicators, normalise
 from ideopolis.index.steps.screen import screen
 from ideopolis.index.steps.treat import treat
-from ideopolis.index.steps.weights import Weights, effective_weights_table, weigh
+from ideopolis.index.steps.weights import Weights, effective_weights, effective_weights_table, weigh
 from ideopolis.output import source_date
 
 
@@ -186,6 +186,7 @@ class IndexRun:
         self._step_notes: dict[str, list[str]] = {}
         self.datasets: dict[str, pd.DataFrame] = {"raw": raw}
         self.reports: dict[str, Any] = {}
+        self._screened_with: pd.Series | None = None  # the indicator weights the by_weight screen counted
         self.log: list[LogRecord] = []
         self.history: list[LogRecord] = []
         self.executed: list[str] = []
@@ -210,7 +211,9 @@ class IndexRun:
 
         ``method=`` switches the method (its old parameters are dropped); other keywords are merged
         into the step's parameters. ``balance_weight`` may be given to ``weight`` or ``lens``.
-        Datasets upstream of ``from_step`` are kept as they are.
+        Datasets upstream of ``from_step`` are kept as they are, except the screen's: under ``by_weight`` it counts
+        the index's weights, so a change of weights (``manual`` weights, the balance weight) that drops other
+        regions redoes it and every step after it.
 
         Examples
         --------
@@ -231,6 +234,16 @@ class IndexRun:
         method = params.pop("method", None)
         if method is not None or params:
             self.config = self.config.with_step(from_step, method, **params)
+        if STEPS.index(start) > STEPS.index("screen") and self._screened_with is not None:
+            now = self.screen_weights()
+            if not now.equals(self._screened_with):
+                # the by_weight screen counted the old weights: redo it, and the steps after it if it drops others
+                method, screen_params = self._params("screen")
+                res = screen(self._input("screen"), method=method, weights=now, **screen_params)
+                if res.dropped == self.dropped:
+                    self.reports["screen"], self._screened_with = res, now
+                else:
+                    start = "screen"
         self._run_from(STEPS.index(start))
         return self
 
@@ -340,9 +353,41 @@ class IndexRun:
             {"imputed_cells": len(res.imputed), "still_missing": res.remaining_missing},
         )
 
+    def screen_weights(self) -> pd.Series:
+        """Return the effective weight of every indicator that the ``by_weight`` screen counts.
+
+        The framework's weights (with ``[weights] method = "manual"`` overrides and the balance weight applied,
+        as the weight step applies them), multiplied through the hierarchy (:func:`effective_weights`). The
+        screen runs before the data are normalised, so data-driven weights (``pca``) cannot be known yet: it uses
+        the framework's; peer-group weights likewise use the framework's.
+
+        Returns
+        -------
+        pandas.Series
+            Index = indicator code, effective weight (summing to 1 when every weight is positive).
+        """
+        fw = self.framework
+        method, params = self._params("weight")
+        if method == "manual" and params.get("weights"):
+            fw = fw.with_weights({str(k): float(v) for k, v in dict(params["weights"]).items()})
+        w = fw.weights.copy()
+        bw = params.get("balance_weight")
+        if (
+            bw is not None
+            and BALANCE in fw
+            and CLUSTER_STRENGTH in fw
+            and fw.node(BALANCE).parent == fw.root
+            and fw.node(CLUSTER_STRENGTH).parent == fw.root
+        ):
+            w[CLUSTER_STRENGTH], w[BALANCE] = 1 - float(bw), float(bw)
+        eff = effective_weights(fw, w)
+        return eff.reindex([n.code for n in fw.nodes if n.indicator])
+
     def _step_screen(self) -> LogRecord:
         method, params = self._params("screen")
-        res = screen(self._input("screen"), method=method, **params)
+        weights = self.screen_weights() if method == "by_weight" else None
+        res = screen(self._input("screen"), method=method, weights=weights, **params)
+        self._screened_with = weights
         if len(res.data) < 2:
             left = "every region" if res.data.empty else f"all but {len(res.data)} region"
             raise MethodError(
@@ -616,8 +661,9 @@ class IndexRun:
     def not_scored_reasons(self) -> pd.Series:
         """Return, for every region the run read, why it has no index score ("" for a region with one).
 
-        A region is screened out (too little data: the share of its indicators with a value is below the screen
-        threshold, too many zeros, or ``force_exclude``), or it passed screening but its index could not be
+        A region is screened out (too little data: the share of its indicators with a value, or under ``by_weight``
+        the share of the index weight they carry, is below the screen threshold; too many zeros; or
+        ``force_exclude``), or it passed screening but its index could not be
         computed (the parts with a score carry less than the aggregation threshold of the index's weight).
 
         Returns
@@ -640,6 +686,11 @@ class IndexRun:
                 have = int(k - row["n_missing"])
                 if rid in excluded:
                     out[rid] = "screened out: excluded by force_exclude"
+                elif method == "by_weight" and float(row["weight_availability"]) < thr:
+                    out[rid] = (
+                        f"screened out: data for {float(row['weight_availability']):.0%} of the index weight "
+                        f"({have} of {k} indicators), below the screen threshold ({thr:.0%})"
+                    )
                 elif method in ("by_na", "by_na_and_zeros") and float(row["availability"]) < thr:
                     out[rid] = (
                         f"screened out: data for {have} of {k} indicators ({float(row['availability']):.0%}), "

@@ -287,21 +287,10 @@ def not_scored(run: Run) -> pd.DataFrame:
         reasons = table["not_scored_reason"].fillna("").astype(str)
         reasons = reasons[reasons != ""]
     else:
-        rep = index.reports.get("screen")
         dropped = run._selected(pd.Index(index.dropped))
         reasons = pd.Series(dtype=object)
-        if rep is not None and dropped:
-            summary = rep.summary
-            k = len(index.framework.indicators)
-            threshold = float(index.config.step("screen").params.get("threshold", 2 / 3))
-            reasons = pd.Series(
-                {
-                    rid: f"screened out: data for {k - int(summary.loc[rid, 'n_missing'])} of {k} indicators "
-                    f"({summary.loc[rid, 'availability']:.0%}), below the threshold of {threshold:.0%}"
-                    for rid in dropped
-                },
-                dtype=object,
-            )
+        if dropped:  # the run's own words, which name the screen rule it applied (count or weight)
+            reasons = index.not_scored_reasons().reindex(list(dropped)).astype(object)
     out = pd.DataFrame({"reason": reasons})
     out.index.name = "id"
     if index.names is not None:
