@@ -22,7 +22,7 @@ import matplotlib
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from matplotlib.text import Text
 from typer.testing import CliRunner
@@ -696,6 +696,7 @@ def test_the_guard_is_exactly_undone(text: str) -> None:
 
 
 @given(st.lists(st.text(st.characters(exclude_categories=("Cs",))), min_size=1, max_size=6))
+@example(cells=[" ", "  Town", '"quoted"'])  # leading spaces survive (BEA's spaced quotes are read elsewhere)
 @settings(max_examples=100, deadline=None)
 def test_write_csv_then_read_table_gives_the_strings_back(
     tmp_path_factory: pytest.TempPathFactory, cells: list[str]

@@ -423,6 +423,20 @@ def _gunzip(path: Path) -> bytes:
     return data
 
 
+def _spaced_quotes(text: str, sep: str) -> bool:
+    r"""Whether a field starts with spaces and then a quote (BEA's ``, "01001"``), which only a quoted field can.
+
+    A CSV writer (ideopolis' own, Python's, pandas') quotes any field that holds a quote, so in their files a
+    delimiter followed by spaces and a quote never occurs.
+
+    Examples
+    --------
+    >>> _spaced_quotes('GeoFips, GeoName\n "01001", "Autauga"\n', ","), _spaced_quotes("id,name\nr0, Town\n", ",")
+    (True, False)
+    """
+    return re.search(rf'(?:^|{re.escape(sep)}) +"', text, flags=re.MULTILINE) is not None
+
+
 def _read_csv(path: Path, data: bytes, *, tab: bool, id_column: str | None, lenient: bool = False) -> TableRead:
     encoding_note = None
     try:
@@ -460,7 +474,9 @@ def _read_csv(path: Path, data: bytes, *, tab: bool, id_column: str | None, leni
             keep_default_na=False,
             na_filter=False,
             engine="c",
-            skipinitialspace=True,  # BEA writes ' "01001"': a space, then the quoted id
+            # BEA writes ' "01001"' (a space, then the quoted id): skip such spaces, but only in a file that has
+            # them, so a text cell that starts with a space (" ", " Town") reads back as written
+            skipinitialspace=_spaced_quotes(text, sep),
         )
     except pd.errors.EmptyDataError as exc:
         raise DataFileError(f"{path.name}: the file is empty; fix: write a header row and data") from exc
