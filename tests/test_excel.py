@@ -1,4 +1,4 @@
-"""Excel workbooks: every sheet the brief names, values as the run has them, text never a formula."""
+"""Excel workbooks: every sheet issue 13 names, values as the run has them, text never a formula."""
 
 from __future__ import annotations
 
@@ -110,7 +110,7 @@ def test_a_set_with_screened_regions_says_why(tmp_path: Path) -> None:
         f"screened out: data for {share:.0%} of the index weight ({have} of 16 indicators), "
         "below the screen threshold (67%)"
     )
-    assert len(rows(book["scores"])) == len(run.regions.ids) + 1  # type: ignore[union-attr]  (CONTRACTS 4)
+    assert len(rows(book["scores"])) == len(run.regions.ids) + 1  # type: ignore[union-attr]  (every region keeps its row)
 
 
 def test_a_shortlist_workbook_has_its_regions_and_says_which_ranks(tmp_path: Path) -> None:

@@ -84,7 +84,7 @@ def test_methods_command(runner: CliRunner, tmp_path: Path, monkeypatch: pytest.
 
 
 def test_every_map_of_a_run_carries_the_note() -> None:
-    """CONTRACTS section 6: the map's "full method" panel shows the note, on the score map and a hotspot map."""
+    """The map's "full method" panel shows the note, on the score map and a hotspot map."""
     run = ideo.score(str(TOY))
     heading = 'What a "significant hot spot" means, and what it does not'
     score_map = run.map(hotspots=False)

@@ -266,7 +266,9 @@ def test_where_on_every_bundled_set_matches_pandas(name: str, expr: str, mask: o
     pd.testing.assert_frame_equal(within.ranks, rank_table(ranked))
     n_ranked = int(run.ranks.loc[scored, "ideopolis_index"].notna().sum())
     assert sorted(within.ranks["ideopolis_index"].dropna()) == list(range(1, n_ranked + 1))
-    assert list(within.table().index) == expected  # every region of the shortlist, scored or not (CONTRACTS 4)
+    assert (
+        list(within.table().index) == expected
+    )  # every region of the shortlist, scored or not (a region not scored keeps its row)
     top = within.top(5)
     assert top["rank"].tolist() == [1, 2, 3, 4, 5]
     assert run.index is short.index  # the same scores: a shortlist never re-normalises

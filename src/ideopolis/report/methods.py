@@ -4,7 +4,7 @@
 weights, its balance weight, its screen, its hotspot test) and the region set's own data and vintages. It is
 written for a newspaper reader: no formulas, every technical word explained where it first appears. The note
 is the body of ``ideopolis methods`` (a page of its own), it closes every region profile, and its ``short``
-and ``full_html`` are what a map's "full method" panel shows (CONTRACTS section 6).
+and ``full_html`` are what a map's "full method" panel shows (:meth:`ideopolis.Run.methods_html`).
 
 Examples
 --------
@@ -309,7 +309,7 @@ def methods_note(run: Run) -> MethodsNote:
 
 
 def methods_html(run: Run) -> str:
-    """The methods note's sections as an HTML fragment: what a map's "full method" panel shows (CONTRACTS 6).
+    """The methods note's sections as an HTML fragment: what a map's "full method" panel shows.
 
     Parameters
     ----------

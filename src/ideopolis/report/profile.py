@@ -4,7 +4,7 @@
 
 - the headline: the index score and rank (with its 5-95% interval when an uncertainty analysis was run), the
   region's type on the lens axes, and its facts (population, type, state or country, size class, development
-  stage, and every column of ``Run.region_facts()`` when the run has it: CONTRACTS section 2);
+  stage, and every column of ``Run.region_facts()``: what each score rests on);
 - bars for the index, cluster strength and its pillars, the balance, attraction and exposure: the region's
   score against the set's median and against its peers' median (:mod:`ideopolis.decide.peers`);
 - strengths and weaknesses worded by direction ("3rd highest share of adults with a degree", "15th least
@@ -462,7 +462,7 @@ def _facts(run: Run, rid: str) -> list[tuple[str, str]]:
     if "stage" in attrs and pd.notna(attrs["stage"]):
         stage = int(attrs["stage"])
         out.append(("Development stage", f"{stage} of 5: {STAGE_LABELS[stage]} (EU RCI cut-offs)"))
-    facts_of = getattr(run, "region_facts", None)  # CONTRACTS section 2: the lens engine's facts, when it has them
+    facts_of = getattr(run, "region_facts", None)  # what each score rests on (Run.region_facts)
     facts = facts_of() if callable(facts_of) else pd.DataFrame()
     if rid in facts.index:
         for column in facts.columns:
