@@ -80,6 +80,9 @@ def test_rank_stability_layer(
                 assert f"{counts[cls]:,}" in legend
         if name == "desktop":  # the rule under the legend title (a phone's legend keeps to the classes)
             assert "width of the 5-95% rank interval over 200 draws" in legend
+            # regions the index does not rank have no interval: the legend says so, not "No data"
+            unranked = int(run.ranks["ideopolis_index"].reindex(run.table().index).isna().sum())
+            assert unranked > 0 and f"Not ranked\n{unranked:,}" in legend and "No data" not in legend
         screenshot(opened.page, tmp_path / f"uncertainty-stability-{name}.png")
         assert opened.errors() == []
     finally:

@@ -810,6 +810,7 @@ def _layer_payload(layer: ClassifiedLayer) -> dict[str, Any]:
         "legend": [[e.label, e.count] for e in layer.legend],
         "classes": "".join(classes.tolist()),
         "noData": layer.no_data,
+        "noDataLabel": spec.no_data_label,
         "decimals": layer.decimals,
     }
     if spec.kind != "categorical":

@@ -176,6 +176,9 @@ class MapLayer:
         from the legend in the page's "About this map" panel.
     card_label : str
         The label of the layer's row in the region card (default: the title).
+    no_data_label : str
+        What the legend and the card call a region without a value (``"Not ranked"`` on the rank-stability
+        layer, whose regions without a class are the ones the index does not rank).
     """
 
     key: str
@@ -193,6 +196,7 @@ class MapLayer:
     description: str = ""
     method: str = ""
     card_label: str = ""
+    no_data_label: str = "No data"
 
 
 @dataclass(frozen=True)
@@ -658,6 +662,7 @@ def standard_layers(
                 group="Uncertainty",
                 description=stability,
                 card_label="Rank stability",
+                no_data_label="Not ranked",
             )
         )
     if hotspots is not None:

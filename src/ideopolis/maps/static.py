@@ -527,7 +527,7 @@ def _legend_entries(layer: ClassifiedLayer) -> tuple[list[Patch], list[str], lis
         handles.append(
             Patch(facecolor=palettes.NO_DATA_FILL, edgecolor=palettes.NO_DATA_HATCH, hatch="//////", linewidth=0.4)
         )
-        texts.append(f"No data  ({layer.no_data:,})")
+        texts.append(f"{layer.spec.no_data_label}  ({layer.no_data:,})")
         empty.append(False)
     return handles, texts, empty
 

@@ -533,7 +533,7 @@
     function valueText(layer, i) {
       if (layer.kind === "categorical") {
         var c = classOf(layer, i);
-        return c < 0 ? "no data" : layer.legend[c][0];
+        return c < 0 ? (layer.noDataLabel || "No data").toLowerCase() : layer.legend[c][0];
       }
       return fmt(layer.values[i], layer.decimals);
     }
@@ -751,7 +751,7 @@
       if (layer.noData > 0) {
         var item = el("li");
         item.appendChild(el("span", "ido-swatch ido-swatch-nodata"));
-        item.appendChild(el("span", "ido-legend-label", "No data"));
+        item.appendChild(el("span", "ido-legend-label", layer.noDataLabel || "No data"));
         item.appendChild(el("span", "ido-legend-count", layer.noData.toLocaleString("en-US")));
         list.appendChild(item);
       }
