@@ -43,11 +43,11 @@ def region_set() -> RegionSet:
         title="US metropolitan and micropolitan statistical areas (OMB July 2023)",
         description=(
             "Every 2023 core-based statistical area (metro and micro), geometry dissolved from its counties, "
-            "with talent, capital, knowledge-job, migration and teleworkability indicators."
+            "with talent, capital, knowledge-job, migration and occupation-based exposure indicators."
         ),
         id_column="cbsa",
         name_column="name",
-        license="Public domain (U.S. Government works) except Dingel & Neiman shares (cite); see DATASHEET.md",
+        license="Public domain (U.S. Government works) except the exposure scores (cite; see DATASHEET.md)",
         sources=[
             "U.S. Census Bureau",
             "BEA",
@@ -56,6 +56,9 @@ def region_set() -> RegionSet:
             "USPTO",
             "OMB",
             "Dingel & Neiman (2020)",
+            "Felten, Raj & Seamans (2021, 2023)",
+            "Eloundou et al. (2024)",
+            "Tomlinson et al. (2025)",
             "U.S. Cluster Mapping Project (Delgado, Porter & Stern 2016)",
         ],
         groups=[
@@ -84,7 +87,7 @@ def region_set() -> RegionSet:
             ),
         ],
         indicators=indicators,
-        vintage="2000-2023 (see DATASHEET.md per indicator)",
+        vintage="2000-2025 (see DATASHEET.md per indicator)",
         default_indicator="ba_plus_share",
         # Metro and micro areas do not tile the country: under queen contiguity 38 of 935 have no neighbour
         # and 92 only one (docs/hotspots-and-clusters.md), so hotspot tests use k nearest neighbours.
