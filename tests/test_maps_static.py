@@ -248,3 +248,22 @@ def test_every_bundled_print_map_has_its_legend_off_the_data(bundled_maps, name,
     captions = [ax.get_title(loc="left") for ax in fig.axes[1:]]
     assert all(captions) and not any(c.isupper() and len(c) == 2 for c in captions)  # names, not codes
     assert "_" not in fig.texts[0].get_text()  # a title from labels, never a column name
+
+
+def test_long_subtitle_and_source_line_stay_inside_the_figure():
+    """Long texts wrap short of the right edge (matplotlib's own wrapping ran them to the edge itself)."""
+    inputs = _inputs()
+    subtitle = "A region set with a long title (local Moran; queen contiguity; 999+ permutations; FDR) " * 4
+    source = "Data: " + "; ".join(f"Agency number {i} of the data sources" for i in range(40)) + "."
+    fig = static_map(inputs.prepared, inputs.layer("ideopolis_index"), title="T", subtitle=subtitle, source=source)
+    renderer = fig.canvas.get_renderer()
+    width = fig.bbox.width
+    texts = [t for t in fig.texts if t.get_text()]
+    sub = next(t for t in texts if t.get_text().startswith("A region set"))
+    note = next(t for t in texts if t.get_text().startswith("Data: Agency"))
+    for text in (sub, note):
+        box = text.get_window_extent(renderer)
+        assert box.x1 <= width * 0.985, (text.get_text()[:40], box.x1, width)
+    assert sub.get_text().count("\n") == 1 and sub.get_text().endswith("…")  # two lines at most
+    assert note.get_text().count("\n") >= 3  # every agency kept, on more lines
+    assert note.get_text().replace("\n", " ").split() == source.split()

@@ -24,6 +24,7 @@ Figures are written as PNG, SVG or PDF, chosen by the file's suffix (:func:`save
 from __future__ import annotations
 
 import os
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from io import BytesIO
@@ -503,7 +504,8 @@ def _static_map(
 
     fig.text(0.02, 0.955, title, fontsize=16, fontweight="bold", va="top", parse_math=False, usetex=False)
     if subtitle:
-        fig.text(0.02, 0.91, subtitle, fontsize=10.5, color="#444444", va="top", parse_math=False, usetex=False)
+        sub = fig.text(0.02, 0.91, subtitle, fontsize=10.5, color="#444444", va="top", parse_math=False, usetex=False)
+        sub.set_text(_wrapped(fig, sub, subtitle, max_lines=2))
     return plain_text(fig)  # the legend's texts too
 
 
@@ -559,17 +561,45 @@ def _reserve_margins(
     return legend, boxes
 
 
+def _wrapped(fig: Figure, text: Text, content: str, *, margin: float = 0.02, max_lines: int | None = None) -> str:
+    """``content`` broken into lines that end ``margin`` (a share of the width) short of the figure's right edge.
+
+    matplotlib's own ``wrap=True`` breaks a left-aligned text at the figure's edge itself, so print maps' source
+    lines and subtitles ran to the edge. The characters per line follow from the text's measured width, then
+    shrink until the widest line fits. With ``max_lines`` the last line ends in an ellipsis.
+    """
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    x0 = text.get_window_extent(renderer).x0
+    available = fig.bbox.width * (1 - margin) - x0
+    text.set_text(content)
+    full = text.get_window_extent(renderer).width
+    chars = max(20, int(len(content) * available / full)) if full > available else len(content)
+    lines = [content]
+    for _ in range(12):
+        lines = textwrap.wrap(content, chars, break_long_words=True, break_on_hyphens=False) or [""]
+        if max_lines is not None and len(lines) > max_lines:
+            lines = [
+                *lines[: max_lines - 1],
+                textwrap.shorten(" ".join(lines[max_lines - 1 :]), chars, placeholder=" …"),
+            ]
+        text.set_text("\n".join(lines))
+        if text.get_window_extent(renderer).width <= available or chars <= 20:
+            break
+        chars = max(20, int(chars * 0.95))
+    return "\n".join(lines)
+
+
 def _frame_above(fig: Figure, renderer: Any, source: str, *, not_shown: int) -> tuple[float, float, float, float]:
     """Write the source line at the foot of the figure and return the main map's box above it."""
     note = source
     if not_shown:
         note += f" {not_shown:,} outlying regions without data are not shown."
     text = fig.text(
-        0.02, 0.025, note.strip(), fontsize=7.5, color="#444444", va="bottom", wrap=True, parse_math=False, usetex=False
+        0.02, 0.025, note.strip(), fontsize=7.5, color="#444444", va="bottom", parse_math=False, usetex=False
     )
     top = 0.025
     if note.strip():
-        fig.canvas.draw()  # lays out the wrapped lines
+        text.set_text(_wrapped(fig, text, note.strip()))
         top = text.get_window_extent(renderer).y1 / fig.bbox.height
     left, bottom, w, h = MAIN_BOX
     floor = max(bottom, top + 0.015)
