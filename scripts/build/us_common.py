@@ -402,3 +402,20 @@ def counties_2017(src: UsSources) -> pd.DataFrame:
     out = pd.concat([census.reindex(keys), to_2017(frame_2021, src).reindex(keys), old.reindex(keys)], axis=1)
     out["patents_2000_2015"] = out["patents_2000_2015"].fillna(0.0)
     return out
+
+
+#: Licence line and source agencies/papers of the US sets (us-metros and us-counties use the same measures).
+US_LICENSE = "Public domain (U.S. Government works) except the exposure scores (cite; see DATASHEET.md)"
+US_SOURCES = (
+    "U.S. Census Bureau",
+    "BEA",
+    "BLS",
+    "USDA ERS",
+    "USPTO",
+    "OMB",
+    "Dingel & Neiman (2020)",
+    "Felten, Raj & Seamans (2021, 2023)",
+    "Eloundou et al. (2024)",
+    "Tomlinson et al. (2025)",
+    "U.S. Cluster Mapping Project (Delgado, Porter & Stern 2016)",
+)

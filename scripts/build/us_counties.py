@@ -10,7 +10,7 @@ import shapely
 from . import ct, datasheet, geo, output, us_lens, us_spec, us_text
 from .readers_us import ISLAND_AREAS, read_felten_aige
 from .spec import Group, RegionSet
-from .us_common import AK_NEW, AK_OLD, UsSources, bea_by_census, counties_2017, to_2017
+from .us_common import AK_NEW, AK_OLD, US_LICENSE, US_SOURCES, UsSources, bea_by_census, counties_2017, to_2017
 from .us_geometry import UsFaces
 from .us_metros import LensContext
 
@@ -41,20 +41,8 @@ def region_set() -> RegionSet:
         ),
         id_column="fips",
         name_column="name",
-        license="Public domain (U.S. Government works) except the exposure scores (cite; see DATASHEET.md)",
-        sources=[
-            "U.S. Census Bureau",
-            "BEA",
-            "BLS",
-            "USDA ERS",
-            "USPTO",
-            "OMB",
-            "Dingel & Neiman (2020)",
-            "Felten, Raj & Seamans (2021, 2023)",
-            "Eloundou et al. (2024)",
-            "Tomlinson et al. (2025)",
-            "U.S. Cluster Mapping Project (Delgado, Porter & Stern 2016)",
-        ],
+        license=US_LICENSE,
+        sources=list(US_SOURCES),
         groups=[
             Group("state", "State or territory (USPS code)", None, "From the FIPS state code."),
             Group(

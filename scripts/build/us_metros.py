@@ -14,7 +14,17 @@ import shapely
 from . import datasheet, geo, output, us_lens, us_spec, us_text
 from . import readers_us as r
 from .spec import Group, RegionSet, SideTable
-from .us_common import CBP_SECTORS, KNOWLEDGE_NAICS, UsSources, bea_by_census, counties_2023, knowledge_gdp, to_2023
+from .us_common import (
+    CBP_SECTORS,
+    KNOWLEDGE_NAICS,
+    US_LICENSE,
+    US_SOURCES,
+    UsSources,
+    bea_by_census,
+    counties_2023,
+    knowledge_gdp,
+    to_2023,
+)
 from .us_geometry import UsFaces
 
 TOLERANCE = 0.01
@@ -47,20 +57,8 @@ def region_set() -> RegionSet:
         ),
         id_column="cbsa",
         name_column="name",
-        license="Public domain (U.S. Government works) except the exposure scores (cite; see DATASHEET.md)",
-        sources=[
-            "U.S. Census Bureau",
-            "BEA",
-            "BLS",
-            "USDA ERS",
-            "USPTO",
-            "OMB",
-            "Dingel & Neiman (2020)",
-            "Felten, Raj & Seamans (2021, 2023)",
-            "Eloundou et al. (2024)",
-            "Tomlinson et al. (2025)",
-            "U.S. Cluster Mapping Project (Delgado, Porter & Stern 2016)",
-        ],
+        license=US_LICENSE,
+        sources=list(US_SOURCES),
         groups=[
             Group("cbsa_type", "Metropolitan / micropolitan", ("metro", "micro"), "OMB July 2023."),
             Group(
