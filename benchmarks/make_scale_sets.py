@@ -168,9 +168,7 @@ def tessellate(n: int, seed: int = SEED) -> gpd.GeoDataFrame:
         xy = xy[order]
         minx, miny, maxx, maxy = poly.bounds
         frame = shapely.box(minx - 1e5, miny - 1e5, maxx + 1e5, maxy + 1e5)
-        cells = shapely.get_parts(
-            shapely.voronoi_polygons(shapely.multipoints(xy), extend_to=frame, ordered=True)
-        )
+        cells = shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(xy), extend_to=frame, ordered=True))
         shapely.prepare(poly)
         inside = shapely.contains(poly, cells)
         cut = cells.copy()
