@@ -25,6 +25,7 @@ from ideopolis.spatial.streams import GAMMA
 
 __all__ = ["count_extreme"]
 
+
 def count_extreme(
     values: np.ndarray,
     link_weight: np.ndarray,
