@@ -19,7 +19,7 @@ _S38, _S12 = np.uint64(38), np.uint64(12)
 _UNIT = 2.0**-53
 
 
-@numba.njit(parallel=True, cache=True, nogil=True, fastmath=False, error_model="numpy")  # type: ignore[untyped-decorator]
+@numba.njit(parallel=True, cache=True, nogil=True, fastmath=False, error_model="numpy")
 def count_kernel(  # pragma: no cover - compiled; the tests compare it with the numpy engine
     values: Any,
     link_weight: Any,
@@ -48,8 +48,8 @@ def count_kernel(  # pragma: no cover - compiled; the tests compare it with the 
         reach = np.abs(obs - mid) - tol
         upper = obs - tol
         lower = obs + tol
-        above = 0
-        below = 0
+        above = np.int64(0)
+        below = np.int64(0)
         for j in range(start[r], stop[r]):
             base = region_base + (np.uint64(j) << _S12) * _GAMMA
             lag = 0.0
