@@ -70,7 +70,8 @@ def count_extreme(
     if not len(regions):
         return out
     before = numba.get_num_threads()
-    numba.set_num_threads(max(1, min(int(threads), int(numba.config.NUMBA_NUM_THREADS))  # type: ignore[attr-defined]))
+    most = int(numba.config.NUMBA_NUM_THREADS)  # type: ignore[attr-defined]
+    numba.set_num_threads(max(1, min(int(threads), most)))
     try:
         kernel(
             np.ascontiguousarray(values, dtype=np.float64),
