@@ -214,7 +214,7 @@ def overlapping_pairs(
     Returns
     -------
     list of (i, j, share)
-        ``i < j`` positions in ``geoms`` and the overlap as a share of the smaller shape, largest first.
+        ``i < j`` positions in ``geoms`` and the overlap as a share of the smaller shape, largest first (then by position).
 
     Examples
     --------
@@ -240,4 +240,4 @@ def overlapping_pairs(
         share = np.where(smaller > 0, shared / smaller, 0.0)
     hits = np.flatnonzero(share > tolerance)
     out = [(int(idx[left[k]]), int(idx[right[k]]), round(float(share[k]), 4)) for k in hits]
-    return sorted(out, key=lambda t: -t[2])
+    return sorted(out, key=lambda t: (-t[2], t[0], t[1]))
