@@ -261,3 +261,64 @@ def test_unique_ints_is_numpy_unique(values: list[int]) -> None:
 def test_two_values_is_two_distinct_values(values: list[float]) -> None:
     a = np.asarray(values, dtype=np.float64)
     assert _two_values(a) == (np.unique(a).size == 2)
+
+
+# --------------------------------------------------------------------------- uncertainty streamed to disk
+def test_streamed_rank_intervals_equal_the_in_memory_ones(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> None:
+    import tempfile
+
+    import pandas as pd
+
+    import ideopolis as ideo
+    import ideopolis.index.uncertainty as unc
+    from ideopolis.index.uncertainty import analyse
+    from ideopolis.index.uncertainty.spec import UncertaintySpec
+
+    run = ideo.score("us-counties")
+    spec = UncertaintySpec(draws=97, seed=7)  # an odd count: the median averages nothing
+    in_memory = analyse(run.index, spec)
+    assert in_memory.rank_matrix is not None
+    made: list[str] = []
+    real = tempfile.TemporaryDirectory
+
+    def spy(*args: object, **kwargs: object) -> tempfile.TemporaryDirectory[str]:
+        folder = real(*args, **kwargs)  # type: ignore[call-overload]
+        made.append(folder.name)
+        return folder
+
+    monkeypatch.setattr(unc, "RANK_MATRIX_BYTES", 0)
+    monkeypatch.setattr(tempfile, "TemporaryDirectory", spy)
+    streamed = analyse(run.index, spec)
+    pd.testing.assert_frame_equal(streamed.ranks, in_memory.ranks)
+    np.testing.assert_array_equal(streamed.shift, in_memory.shift)
+    assert streamed.rank_matrix is None
+    with pytest.raises(ValueError, match="streamed to disk"):
+        streamed.coinr_stats()
+    from pathlib import Path
+
+    assert made and not any(Path(m).exists() for m in made)  # the temporary ranks are gone
+
+
+def test_rank_file_reads_back_what_was_written_in_any_block(tmp_path: object) -> None:
+    from pathlib import Path
+
+    from ideopolis.index.uncertainty.result import RankFile, rank_statistics
+
+    rng = np.random.default_rng(SEED)
+    matrix = rng.integers(1, 50, (9000, 13)).astype(np.float32)
+    matrix[5, 3] = np.nan
+    store = RankFile(Path(str(tmp_path)) / "r.f32", 9000, 13, block_bytes=1)
+    for d in rng.permutation(13):
+        store.write(int(d), matrix[:, d])
+    np.testing.assert_array_equal(store[0:10], matrix[0:10])
+    np.testing.assert_array_equal(store[8990:9000], matrix[8990:9000])
+    np.testing.assert_array_equal(store[4000:4100], matrix[4000:4100])
+    nominal = rng.integers(1, 50, 9000).astype(float)
+    import pandas as pd
+
+    ids = pd.Index([f"r{i}" for i in range(9000)])
+    pd.testing.assert_frame_equal(rank_statistics(store, nominal, ids), rank_statistics(matrix, nominal, ids))
+    with pytest.raises(ValueError, match=r"one rank per region \(9,000\) expected"):
+        store.write(0, matrix[:10, 0])
+    with pytest.raises(ValueError, match="contiguous slices"):
+        store[0:10:2]

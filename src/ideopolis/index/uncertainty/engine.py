@@ -44,6 +44,7 @@ from ideopolis.index.uncertainty.spec import INPUTS, UncertaintySpec
 if TYPE_CHECKING:
     from ideopolis.index.profile import RunConfig
     from ideopolis.index.run import IndexRun
+    from ideopolis.index.uncertainty.result import RankFile
 
 __all__ = ["Draws", "Engine", "Input", "rank_rows"]
 
@@ -796,6 +797,7 @@ class Engine:
         chunk: int | None = None,
         workers: int | None = None,
         progress: Callable[[int], None] | None = None,
+        ranks_file: RankFile | None = None,
     ) -> Evaluation:
         """Aggregate and rank every draw.
 
@@ -814,6 +816,9 @@ class Engine:
             Threads (default: the CPUs, at most 4); the results do not depend on it.
         progress : callable, optional
             Called with the number of draws finished after each chunk.
+        ranks_file : RankFile, optional
+            Write every draw's ranks there (on disk, bounded memory) instead of keeping the matrix
+            (``keep_ranks`` is then ignored and ``Evaluation.ranks`` is None).
 
         Returns
         -------
@@ -823,7 +828,7 @@ class Engine:
         r = len(self.ids)
         chunk = chunk or self.chunk_size()
         workers = workers or min(4, os.cpu_count() or 1)
-        ranks = np.full((r, n), np.nan, dtype=np.float32) if keep_ranks else None
+        ranks = np.full((r, n), np.nan, dtype=np.float32) if keep_ranks and ranks_file is None else None
         scores = np.full((r, n), np.nan) if keep_scores else None
         shift = np.full(n, np.nan)
         nominal = self.nominal_ranks
@@ -841,6 +846,9 @@ class Engine:
                 shift[rows] = np.nanmean(diff, axis=1) if np.isnan(diff).any() else diff.mean(axis=1)
             if ranks is not None:
                 ranks[:, rows] = rk.T
+            if ranks_file is not None:
+                for i, d in enumerate(rows):
+                    ranks_file.write(int(d), rk[i])
             if scores is not None:
                 scores[:, rows] = y.T
             return int(rows.size)
