@@ -83,7 +83,7 @@ BoolArray = np.ndarray[Any, np.dtype[np.bool_]]
 
 def _unique_ints(a: IntArray) -> IntArray:
     """Sorted distinct values of an integer array: ``np.unique`` by one sort (its hash path is slower at 10**7)."""
-    out = np.sort(np.asarray(a, dtype=np.int64), kind="stable")
+    out = np.sort(np.asarray(a, dtype=np.int64))
     if out.size < 2:
         return out
     keep = np.empty(out.size, dtype=bool)
