@@ -11,7 +11,9 @@ Every measurement is a child process (``python -m ideopolis ...`` with the set r
 - ``hotspots``: ``ideopolis hotspots --regions SET --permutations 999 --max-permutations 999`` (every region 999
   conditional permutations, Benjamini-Hochberg FDR: the fixed-size test; without ``--max-permutations`` the
   command runs the sequential test, which adds rounds for undetermined regions);
-- ``uncertainty``: ``ideopolis uncertainty --regions SET --draws D`` (Monte Carlo rank intervals);
+- ``uncertainty``: ``ideopolis uncertainty --regions SET --draws D`` (Monte Carlo rank intervals, and the
+  command's default Sobol analysis of 256 (d + 2) runs unless ``--sobol`` says otherwise; ``--sobol 0`` measures
+  the rank intervals alone);
 - ``map``: ``ideopolis map --regions SET --offline --out PAGE`` (page size in MB; with
   ``benchmarks/bench_map_browser.py`` present, its ``measure(page)`` columns too: first paint, layer switch, FPS);
 - ``plain``: the way a user would do it with the field's libraries: ``geopandas.read_parquet``,
@@ -140,14 +142,15 @@ def ensure_set(n: int, sets: Path, given: dict[int, Path]) -> Path:
     return write_set(n, sets)
 
 
-def _command(name: str, folder: Path, work: Path, draws: int) -> list[str]:
+def _command(name: str, folder: Path, work: Path, draws: int, sobol: int | None = None) -> list[str]:
     base = [sys.executable, "-m", "ideopolis"]
     if name == "score":
         return [*base, "score", "--regions", str(folder), "--top", "3"]
     if name == "hotspots":
         return [*base, "hotspots", "--regions", str(folder), "--permutations", "999", "--max-permutations", "999"]
     if name == "uncertainty":
-        return [*base, "uncertainty", "--regions", str(folder), "--draws", str(draws), "--top", "3"]
+        extra = [] if sobol is None else ["--sobol", str(sobol)]
+        return [*base, "uncertainty", "--regions", str(folder), "--draws", str(draws), "--top", "3", *extra]
     if name == "map":
         return [*base, "map", "--regions", str(folder), "--offline", "--out", str(work / f"{folder.name}.html")]
     raise ValueError(name)
@@ -242,6 +245,7 @@ def main() -> None:
     parser.add_argument("--sets", type=Path, default=OUT / "sets", help="where sets are found or built")
     parser.add_argument("--set", action="append", default=[], metavar="N=PATH", help="reuse a set folder")
     parser.add_argument("--draws", type=int, default=1000, help="uncertainty draws (default 1000)")
+    parser.add_argument("--sobol", type=int, default=None, help="uncertainty's --sobol (default: the command's)")
     parser.add_argument("--plain-limit", type=float, default=600.0, help="wall seconds the plain way may take")
     parser.add_argument("--skip-plain", action="store_true")
     parser.add_argument("--max-load", type=float, default=2.5, help="wait for the 1-minute load to fall below")
@@ -269,7 +273,7 @@ def main() -> None:
             rows: dict[str, Any] = {}
             for name in commands:
                 _wait_quiet(args.max_load, args.patience)
-                row = measure(_command(name, folder, work, args.draws))
+                row = measure(_command(name, folder, work, args.draws, args.sobol))
                 if name == "map":
                     page = work / f"{folder.name}.html"
                     row["page_mb"] = round(page.stat().st_size / 1e6, 2) if page.exists() else None
