@@ -34,7 +34,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -61,7 +61,11 @@ from ideopolis.index.steps.normalise import NormaliseResult, check_indicators, c
 from ideopolis.index.steps.screen import screen
 from ideopolis.index.steps.treat import treat
 from ideopolis.index.steps.weights import Weights, effective_weights, effective_weights_table, weigh
+from ideopolis.engines.steps import aggregate_split, normalise_split, treat_split
 from ideopolis.output import source_date
+
+if TYPE_CHECKING:
+    from ideopolis.engines import ComputeEngine
 
 
 @dataclass(frozen=True)
@@ -126,6 +130,9 @@ class IndexRun:
         Notes from building the framework ("no export_jobs indicators: the lens is off").
     name : str
         Name of the region set (for the log).
+    compute : ComputeEngine, optional
+        Where the steps that split run (treatment and normalisation by indicator, aggregation by region; see
+        :mod:`ideopolis.engines.steps`); default here. The numbers do not depend on it.
 
     Examples
     --------
@@ -148,6 +155,7 @@ class IndexRun:
         config: RunConfig | None = None,
         notes: Sequence[str] = (),
         name: str = "",
+        compute: ComputeEngine | None = None,
     ) -> None:
         missing = [c for c in framework.indicators if c not in data.columns]
         if missing:
@@ -182,6 +190,7 @@ class IndexRun:
         self.denominators = den.set_axis(den.index.astype(str))
         self.names = None if names is None else names.set_axis(names.index.astype(str))
         self.config = config or RunConfig()
+        self.compute = compute
         self._framework_notes = list(notes)
         self._step_notes: dict[str, list[str]] = {}
         self.datasets: dict[str, pd.DataFrame] = {"raw": raw}
@@ -192,6 +201,10 @@ class IndexRun:
         self.executed: list[str] = []
         self.weights: Weights | None = None
         self._lens: LensResult | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickle without the compute engine (a live cluster connection stays where it is)."""
+        return {**self.__dict__, "compute": None}
 
     def __repr__(self) -> str:
         """Short: the set, how many regions were scored, and the steps run with their methods."""
@@ -400,7 +413,10 @@ class IndexRun:
 
     def _step_treat(self) -> LogRecord:
         method, params = self._params("treat")
-        res = treat(self._input("treat"), method=method, **params)
+        if self.compute is None:
+            res = treat(self._input("treat"), method=method, **params)
+        else:
+            res = treat_split(self.compute, self._input("treat"), method=method, **params)
         self.datasets["treated"] = res.data
         self.reports["treat"] = res
         binary = list(res.table.index[res.table["status"] == "binary"]) if len(res.table) else []
@@ -454,7 +470,21 @@ class IndexRun:
 
     def _step_normalise(self) -> LogRecord:
         method, params = self._params("normalise")
-        res = self.normalise_with(self._input("normalise"), method, params)
+        if self.compute is None:
+            res = self.normalise_with(self._input("normalise"), method, params)
+        else:
+            split = dict(params)
+            res = normalise_split(
+                self.compute,
+                self._input("normalise"),
+                method=method,
+                directions={str(k): int(v) for k, v in self.framework.directions.items()},
+                targets={n.code: n.target for n in self.framework.nodes if n.indicator},
+                per_indicator=split.pop("indicators", None),
+                goalposts=split.pop("goalposts", None),
+                reference=split.pop("reference", None),
+                params=split,
+            )
         self.datasets["normalised"] = res.data
         self.reports["normalise"] = res
         collapses = collapsed_indicators(res.data)
@@ -521,13 +551,11 @@ class IndexRun:
         normed = self.datasets["normalised"]
         assert self.weights is not None
         bounds = self.reports["normalise"].bounds
-        res = aggregate(
-            normed,
-            self.framework,
-            self.weights.for_aggregation(normed.index),
-            spec=spec,
-            bounds=bounds,
-        )
+        weights = self.weights.for_aggregation(normed.index)
+        if self.compute is None:
+            res = aggregate(normed, self.framework, weights, spec=spec, bounds=bounds)
+        else:
+            res = aggregate_split(self.compute, normed, self.framework, weights, spec=spec, bounds=bounds)
         self.datasets["aggregated"] = res.data
         self.reports["aggregate"] = res
         self.reports.pop("coverage", None)
