@@ -25,11 +25,11 @@ from ideopolis.index.pillars import INDEX
 from ideopolis.index.profile import RunConfig
 
 if TYPE_CHECKING:
-    from ideopolis.engines import ComputeEngine
     from ideopolis.decide.compare import Comparison
     from ideopolis.decide.peers import PeerResult
     from ideopolis.decide.shortlist import Selection
     from ideopolis.decide.whatif import WhatIfResult
+    from ideopolis.engines import ComputeEngine
     from ideopolis.index.explain import Explanation
     from ideopolis.index.run import IndexRun
     from ideopolis.index.uncertainty.result import UncertaintyResult

@@ -52,7 +52,9 @@ def _distributed() -> Any:
         import dask_geopandas  # noqa: F401  (part of the extra; checked here so a half install says so)
         import distributed
     except ImportError as exc:
-        raise ConfigError(f"the dask engine needs dask, distributed and dask-geopandas ({exc}); fix: {INSTALL_HINT}") from None
+        raise ConfigError(
+            f"the dask engine needs dask, distributed and dask-geopandas ({exc}); fix: {INSTALL_HINT}"
+        ) from None
     return distributed
 
 
@@ -114,7 +116,9 @@ class DaskEngine(ComputeEngine):
                 n_workers=n_workers or permutation_threads(),
                 threads_per_worker=1,
                 processes=True,
-                dashboard_address=None,
+                # no dashboard; the scheduler's HTTP endpoint (health, metrics) still opens, so on a free port:
+                # None would take :8787 and warn when another cluster of this machine has it
+                dashboard_address=":0",
             )
             self.client = distributed.Client(self._cluster, set_as_default=False)
         atexit.register(self.close)
@@ -148,7 +152,8 @@ class DaskEngine(ComputeEngine):
     def describe(self) -> str:
         """One line: the scheduler (or a LocalCluster) and its workers."""
         where = self.scheduler or ("a LocalCluster on this machine" if self._cluster is not None else "a client")
-        return f"dask ({where}, {self.n_workers} workers)"
+        n = self.n_workers
+        return f"dask ({where}, {n} worker{'' if n == 1 else 's'})"
 
     # -- the operations ----------------------------------------------------------------------------------
     def _run(self, func: Callable[..., Any], calls: Sequence[tuple[Sequence[Any], dict[str, Any]]]) -> list[Any]:
@@ -227,13 +232,9 @@ class DaskEngine(ComputeEngine):
         ranks = np.full((r, n), np.nan, dtype=np.float32) if keep_ranks else None
         scores = np.full((r, n), np.nan) if keep_scores else None
         shift = np.full(n, np.nan)
-        rows_of = {f.key: rows for f, (_, _, rows) in zip(futures, tasks, strict=True)}
-        from distributed import as_completed
-
         try:
-            for future in as_completed(futures):
+            for future, (_, _, rows) in zip(futures, tasks, strict=True):  # in order: progress as batches land
                 rk, y, s = future.result()
-                rows = rows_of[future.key]
                 shift[rows] = s
                 if ranks is not None and rk is not None:
                     ranks[:, rows] = rk.T
@@ -272,4 +273,3 @@ def _evaluate_batch(
         shift = np.nanmean(diff, axis=1) if np.isnan(diff).any() else diff.mean(axis=1)
     # float32 here, as the local matrix stores them: the same cast, half the bytes to send back
     return (rk.astype(np.float32) if keep_ranks else None), (y if keep_scores else None), shift
-

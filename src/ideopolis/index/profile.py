@@ -341,9 +341,18 @@ def _plain(value: Any) -> Any:
     return value
 
 
-_TOP_KEYS = {"regions", "custom", "coinr", "seed", "framework", "hotspots", "shortlist", "uncertainty", "log", "run"} | set(
-    SECTION_OF.values()
-)
+_TOP_KEYS = {
+    "regions",
+    "custom",
+    "coinr",
+    "seed",
+    "framework",
+    "hotspots",
+    "shortlist",
+    "uncertainty",
+    "log",
+    "run",
+} | set(SECTION_OF.values())
 #: How a shortlist ranks its regions: among all regions of the set, or among the shortlist.
 SHORTLIST_RANKS = ("national", "within")
 
@@ -400,7 +409,7 @@ def _run_section(section: Mapping[str, Any], where: str) -> tuple[str, str | Non
     if scheduler is not None and (not isinstance(scheduler, str) or not scheduler.strip()):
         raise ConfigError(f"[run] scheduler is {scheduler!r} in {where}; give an address such as 'tcp://HOST:8786'")
     if scheduler is not None and engine != "dask":
-        raise ConfigError(f"a scheduler ({scheduler}) in {where} needs the dask engine; fix: add engine = \"dask\"")
+        raise ConfigError(f'a scheduler ({scheduler}) in {where} needs the dask engine; fix: add engine = "dask"')
     return engine, None if scheduler is None else scheduler.strip()
 
 

@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from ideopolis import __version__
+from ideopolis.engines.steps import aggregate_split, normalise_split, treat_split
 from ideopolis.errors import ConfigError, FrameworkError, MethodError
 from ideopolis.index.coverage import Coverage, coverage, not_ranked_reason, used_weights
 from ideopolis.index.framework import (
@@ -61,7 +62,6 @@ from ideopolis.index.steps.normalise import NormaliseResult, check_indicators, c
 from ideopolis.index.steps.screen import screen
 from ideopolis.index.steps.treat import treat
 from ideopolis.index.steps.weights import Weights, effective_weights, effective_weights_table, weigh
-from ideopolis.engines.steps import aggregate_split, normalise_split, treat_split
 from ideopolis.output import source_date
 
 if TYPE_CHECKING:
