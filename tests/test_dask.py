@@ -28,8 +28,10 @@ import ideopolis as ideo
 from ideopolis.cli import app
 from ideopolis.engines import ENGINES, open_engine, split_positions
 from ideopolis.engines.dask import DaskEngine
+from ideopolis.engines.steps import denominate_split
 from ideopolis.errors import ConfigError, EngineError, MethodError
 from ideopolis.index.profile import load_profile, profile_from_dict
+from ideopolis.index.steps.denominate import denominate
 from ideopolis.spatial.inference import LagProblem, conditional_permutation_pvalues, permutation_counts
 from ideopolis.spatial.weights import queen_weights
 
@@ -101,6 +103,7 @@ CONFIGS = {
     "default": {},
     "zscore-group-impute": {"normalise": "zscore", "impute": "group_mean", "impute_group": "state"},
     "minmax-geometric": {"normalise": {"method": "minmax", "l_u": [1, 100]}, "aggregate": "geometric"},
+    "median-rank": {"impute": "median", "normalise": "rank"},
 }
 
 
@@ -118,6 +121,11 @@ def test_every_table_of_the_index_equals_the_local_one(
         _same(table, remote.index.datasets[step])
     _same(local.scores, remote.scores)
     _same(local.ranks, remote.ranks)
+    den_l, den_r = local.index.reports["denominate"], remote.index.reports["denominate"]
+    assert (den_l.applied, den_l.notes) == (den_r.applied, den_r.notes)
+    imp_l, imp_r = local.index.reports["impute"], remote.index.reports["impute"]
+    _same(imp_l.imputed, imp_r.imputed)
+    assert imp_l.remaining_missing == imp_r.remaining_missing
     treat_l, treat_r = local.index.reports["treat"], remote.index.reports["treat"]
     _same(treat_l.cells, treat_r.cells)
     _same(treat_l.table, treat_r.table)
@@ -128,6 +136,22 @@ def test_every_table_of_the_index_equals_the_local_one(
     assert [(r.step, r.method, r.summary) for r in local.index.log] == [
         (r.step, r.method, r.summary) for r in remote.index.log
     ]
+
+
+def test_denomination_by_indicator_groups_equals_the_local_one(engine: DaskEngine) -> None:
+    raw = pd.read_csv(TOY / "indicators.csv", dtype={"GEOID": str, "state": str}).set_index("GEOID")
+    raw.loc["01003", "population"] = 0.0  # a zero and a missing denominator: notes naming the regions
+    raw.loc["01005", "jobs"] = np.nan
+    data = raw[["ba_plus", "income_total", "net_migration", "telework_jobs", "median_age"]]
+    by = {"ba_plus": "adults_25", "income_total": "population", "net_migration": "population", "telework_jobs": "jobs"}
+    scale = {"net_migration": 1000.0}
+    local = denominate(data, raw, by=by, scale=scale)
+    remote = denominate_split(engine, data, raw, by=by, method="by_metadata", scale=scale)
+    _same(local.data, remote.data)
+    assert remote.notes == local.notes and len(local.notes) == 3
+    assert remote.applied == local.applied
+    with pytest.raises(MethodError, match="'nope', which is not a column"):
+        denominate_split(engine, data, raw, by={"ba_plus": "nope"}, method="by_metadata")
 
 
 def test_a_method_error_on_a_worker_reaches_the_user_as_itself(client: distributed.Client) -> None:

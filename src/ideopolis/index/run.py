@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from ideopolis import __version__
-from ideopolis.engines.steps import aggregate_split, normalise_split, treat_split
+from ideopolis.engines.steps import aggregate_split, denominate_split, impute_split, normalise_split, treat_split
 from ideopolis.errors import ConfigError, FrameworkError, MethodError
 from ideopolis.index.coverage import Coverage, coverage, not_ranked_reason, used_weights
 from ideopolis.index.framework import (
@@ -342,13 +342,19 @@ class IndexRun:
         by = params.get("by")
         if by is None:
             by = {n.code: n.denominator for n in self.framework.nodes if n.indicator and n.denominator is not None}
-        res = denominate(
-            self._input("denominate"),
-            self.denominators,
-            by=by,
-            method=method,
-            scale=params.get("scale"),
-        )
+        if self.compute is None:
+            res = denominate(
+                self._input("denominate"), self.denominators, by=by, method=method, scale=params.get("scale")
+            )
+        else:
+            res = denominate_split(
+                self.compute,
+                self._input("denominate"),
+                self.denominators,
+                by=by,
+                method=method,
+                scale=params.get("scale"),
+            )
         self.datasets["denominated"] = res.data
         self.reports["denominate"] = res
         self._step_notes["denominate"] = list(res.notes)
@@ -356,7 +362,12 @@ class IndexRun:
 
     def _step_impute(self) -> LogRecord:
         method, params = self._params("impute")
-        res = impute(self._input("impute"), method=method, groups=self.groups, group=params.get("group"))
+        if self.compute is None:
+            res = impute(self._input("impute"), method=method, groups=self.groups, group=params.get("group"))
+        else:
+            res = impute_split(
+                self.compute, self._input("impute"), method=method, groups=self.groups, group=params.get("group")
+            )
         self.datasets["imputed"] = res.data
         self.reports["impute"] = res
         return LogRecord(
