@@ -138,7 +138,9 @@ def impute_split(
     found = [p.imputed for p in parts if len(p.imputed)]
     cells = pd.concat(found, ignore_index=True) if found else parts[0].imputed
     # the local function lists the cells row by row (np.nonzero): region order first, then indicator order
-    order = np.lexsort((data.columns.get_indexer(cells["indicator"]), data.index.get_indexer(cells["region"])))
+    order = np.lexsort(
+        (data.columns.get_indexer(pd.Index(cells["indicator"])), data.index.get_indexer(pd.Index(cells["region"])))
+    )
     cells = cells.iloc[order].reset_index(drop=True)
     return ImputeResult(out, cells, sum(p.remaining_missing for p in parts))
 
