@@ -313,5 +313,7 @@ def test_a_run_leaves_the_callers_client_open(client: distributed.Client) -> Non
     with ideo.score(str(TOY), client=client) as run:
         assert run.config.engine == "dask"
     assert client.status == "running"
+    with pytest.raises(ConfigError, match="a Dask client runs the dask engine, not 'local'"):
+        ideo.score(str(TOY), client=client, engine="local")
     with pytest.raises(EngineError, match="cannot reach"), dask.config.set({"distributed.comm.timeouts.connect": "1s"}):
         ideo.score("us-metros", engine="dask", scheduler="tcp://127.0.0.1:9")

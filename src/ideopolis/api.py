@@ -252,7 +252,12 @@ def prepare(
             allow_outside_paths=allow_outside_paths,
         )
     if client is not None:
-        given.setdefault("engine", "dask")
+        from ideopolis.engines import ENGINES
+
+        if ENGINES.canonical(str(given.setdefault("engine", "dask"))) != "dask":
+            raise ConfigError(
+                f"a Dask client runs the dask engine, not {given['engine']!r}; fix: drop engine= or client="
+            )
     return _shortlist(Run(regions, config, options=given, client=client), where, ranks)
 
 
