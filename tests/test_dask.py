@@ -317,3 +317,16 @@ def test_a_run_leaves_the_callers_client_open(client: distributed.Client) -> Non
         ideo.score(str(TOY), client=client, engine="local")
     with pytest.raises(EngineError, match="cannot reach"), dask.config.set({"distributed.comm.timeouts.connect": "1s"}):
         ideo.score("us-metros", engine="dask", scheduler="tcp://127.0.0.1:9")
+
+
+def test_workers_of_another_ideopolis_version_are_refused(cluster: Any, monkeypatch: Any) -> None:
+    import ideopolis
+
+    engine = DaskEngine(scheduler=cluster.scheduler_address)  # the same version: accepted
+    assert engine.describe() == f"dask ({cluster.scheduler_address}, 2 workers)"
+    engine.close()
+    monkeypatch.setattr(ideopolis, "__version__", "9.9.9")  # this client only; the workers report theirs
+    with pytest.raises(
+        EngineError, match=r"runs ideopolis 0\.1\.0, this client 9\.9\.9; fix: install the same version"
+    ):
+        DaskEngine(scheduler=cluster.scheduler_address)
