@@ -279,7 +279,7 @@ def test_cli_without_dask_says_how_to_install_it(runner: Any, tmp_path: Path, mo
     ("args", "message"),
     [
         (["--engine", "spark"], "unknown engine method 'spark'; choose one of: dask, local"),
-        (["--scheduler", "tcp://127.0.0.1:9"], 'needs the dask engine; fix: add engine = "dask"'),
+        (["--scheduler", "tcp://127.0.0.1:9"], "needs the dask engine; fix: add --engine dask"),
     ],
     ids=["unknown-engine", "scheduler-without-dask"],
 )
@@ -297,6 +297,8 @@ def test_profile_run_section_is_checked() -> None:
     assert profile_from_dict({}).engine == "local"
     with pytest.raises(ConfigError, match="unknown key 'workers' in \\[run\\]"):
         profile_from_dict({"run": {"workers": 3}})
+    with pytest.raises(ConfigError, match=r'needs the dask engine; fix: add engine = "dask" to \[run\]'):
+        profile_from_dict({"run": {"scheduler": "tcp://h:8786"}})
     with pytest.raises(ConfigError, match="scheduler is 3"):
         profile_from_dict({"run": {"engine": "dask", "scheduler": 3}})
     assert ENGINES.names() == ["dask", "local"]

@@ -409,7 +409,8 @@ def _run_section(section: Mapping[str, Any], where: str) -> tuple[str, str | Non
     if scheduler is not None and (not isinstance(scheduler, str) or not scheduler.strip()):
         raise ConfigError(f"[run] scheduler is {scheduler!r} in {where}; give an address such as 'tcp://HOST:8786'")
     if scheduler is not None and engine != "dask":
-        raise ConfigError(f'a scheduler ({scheduler}) in {where} needs the dask engine; fix: add engine = "dask"')
+        fix = "add --engine dask" if where == "the run options" else 'add engine = "dask" to [run]'
+        raise ConfigError(f"a scheduler ({scheduler}) in {where} needs the dask engine; fix: {fix}")
     return engine, None if scheduler is None else scheduler.strip()
 
 
