@@ -18,6 +18,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from ideopolis.engines import ComputeEngine
     from ideopolis.index.run import IndexRun
     from ideopolis.index.uncertainty.engine import Engine
     from ideopolis.index.uncertainty.result import UncertaintyResult
@@ -68,6 +69,7 @@ def analyse(
     keep_ranks: bool = True,
     workers: int | None = None,
     progress: Callable[[int], None] | None = None,
+    compute: ComputeEngine | None = None,
 ) -> UncertaintyResult:
     """Run an uncertainty analysis (and optionally a Sobol sensitivity analysis) of ``run``'s ranks.
 
@@ -90,6 +92,8 @@ def analyse(
         Threads.
     progress : callable, optional
         Called with the number of draws (runs) finished.
+    compute : ComputeEngine, optional
+        Where the batches of draws run (:mod:`ideopolis.engines`; default here); the numbers do not change.
 
     Returns
     -------
@@ -114,6 +118,7 @@ def analyse(
     engine = Engine(run, spec)
     ua_seq, sa_seq = np.random.SeedSequence(seed).spawn(2)
     draws = engine.decode(uniform_design(spec.draws, engine.dims, ua_seq))
+<<<<<<< HEAD
     if 4 * len(engine.ids) * len(draws) <= RANK_MATRIX_BYTES:
         evaluation = engine.evaluate(draws, keep_ranks=True, workers=workers, progress=progress)
         assert evaluation.ranks is not None
@@ -123,9 +128,16 @@ def analyse(
             store = RankFile(Path(tmp) / "ranks.f32", len(engine.ids), len(draws))
             evaluation = engine.evaluate(draws, keep_ranks=False, workers=workers, progress=progress, ranks_file=store)
             ranks = rank_statistics(store, engine.nominal_ranks, engine.ids, cutoffs=spec.stability)
+=======
+    evaluation = engine.evaluate(draws, keep_ranks=True, workers=workers, progress=progress, compute=compute)
+    assert evaluation.ranks is not None
+    ranks = rank_statistics(evaluation.ranks, engine.nominal_ranks, engine.ids, cutoffs=spec.stability)
+>>>>>>> main
     sens = None
     if spec.sensitivity if sensitivity is None else sensitivity:
-        sens = sobol_analysis(engine, n=spec.sobol_n, seed=sa_seq, bootstrap=spec.bootstrap, workers=workers)
+        sens = sobol_analysis(
+            engine, n=spec.sobol_n, seed=sa_seq, bootstrap=spec.bootstrap, workers=workers, compute=compute
+        )
         sens = replace(sens, seed=seed)
     return UncertaintyResult(
         ranks=ranks,

@@ -42,6 +42,7 @@ from ideopolis.index.steps.treat import treat
 from ideopolis.index.uncertainty.spec import INPUTS, UncertaintySpec
 
 if TYPE_CHECKING:
+    from ideopolis.engines import ComputeEngine
     from ideopolis.index.profile import RunConfig
     from ideopolis.index.run import IndexRun
     from ideopolis.index.uncertainty.result import RankFile
@@ -797,7 +798,11 @@ class Engine:
         chunk: int | None = None,
         workers: int | None = None,
         progress: Callable[[int], None] | None = None,
+<<<<<<< HEAD
         ranks_file: RankFile | None = None,
+=======
+        compute: ComputeEngine | None = None,
+>>>>>>> main
     ) -> Evaluation:
         """Aggregate and rank every draw.
 
@@ -816,14 +821,25 @@ class Engine:
             Threads (default: the CPUs, at most 4); the results do not depend on it.
         progress : callable, optional
             Called with the number of draws finished after each chunk.
+<<<<<<< HEAD
         ranks_file : RankFile, optional
             Write every draw's ranks there (on disk, bounded memory) instead of keeping the matrix
             (``keep_ranks`` is then ignored and ``Evaluation.ranks`` is None).
+=======
+        compute : ComputeEngine, optional
+            Runs the chunks elsewhere (:meth:`ideopolis.engines.ComputeEngine.evaluate_draws`, e.g. on Dask
+            workers); the results do not depend on it.
+>>>>>>> main
 
         Returns
         -------
         Evaluation
         """
+        if compute is not None:
+            return compute.evaluate_draws(
+                self, draws, keep_ranks=keep_ranks, keep_scores=keep_scores, chunk=chunk, workers=workers,
+                progress=progress,
+            )  # fmt: skip
         n = len(draws)
         r = len(self.ids)
         chunk = chunk or self.chunk_size()
