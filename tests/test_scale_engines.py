@@ -322,3 +322,18 @@ def test_rank_file_reads_back_what_was_written_in_any_block(tmp_path: object) ->
         store.write(0, matrix[:10, 0])
     with pytest.raises(ValueError, match="contiguous slices"):
         store[0:10:2]
+
+
+def test_a_rank_file_is_refused_with_a_compute_engine(tmp_path: object) -> None:
+    from pathlib import Path
+
+    import ideopolis as ideo
+    from ideopolis.index.uncertainty.engine import Engine, uniform_design
+    from ideopolis.index.uncertainty.result import RankFile
+    from ideopolis.index.uncertainty.spec import UncertaintySpec
+
+    engine = Engine(ideo.score("us-metros").index, UncertaintySpec(draws=3))
+    draws = engine.decode(uniform_design(3, engine.dims, 1))
+    store = RankFile(Path(str(tmp_path)) / "r.f32", len(engine.ids), 3)
+    with pytest.raises(MethodError, match="with compute, leave it out"):
+        engine.evaluate(draws, compute=object(), ranks_file=store)  # type: ignore[arg-type]

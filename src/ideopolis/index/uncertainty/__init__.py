@@ -118,9 +118,8 @@ def analyse(
     engine = Engine(run, spec)
     ua_seq, sa_seq = np.random.SeedSequence(seed).spawn(2)
     draws = engine.decode(uniform_design(spec.draws, engine.dims, ua_seq))
-<<<<<<< HEAD
-    if 4 * len(engine.ids) * len(draws) <= RANK_MATRIX_BYTES:
-        evaluation = engine.evaluate(draws, keep_ranks=True, workers=workers, progress=progress)
+    if compute is not None or 4 * len(engine.ids) * len(draws) <= RANK_MATRIX_BYTES:
+        evaluation = engine.evaluate(draws, keep_ranks=True, workers=workers, progress=progress, compute=compute)
         assert evaluation.ranks is not None
         ranks = rank_statistics(evaluation.ranks, engine.nominal_ranks, engine.ids, cutoffs=spec.stability)
     else:  # stream the ranks through a temporary file: memory stays one block of regions
@@ -128,11 +127,6 @@ def analyse(
             store = RankFile(Path(tmp) / "ranks.f32", len(engine.ids), len(draws))
             evaluation = engine.evaluate(draws, keep_ranks=False, workers=workers, progress=progress, ranks_file=store)
             ranks = rank_statistics(store, engine.nominal_ranks, engine.ids, cutoffs=spec.stability)
-=======
-    evaluation = engine.evaluate(draws, keep_ranks=True, workers=workers, progress=progress, compute=compute)
-    assert evaluation.ranks is not None
-    ranks = rank_statistics(evaluation.ranks, engine.nominal_ranks, engine.ids, cutoffs=spec.stability)
->>>>>>> main
     sens = None
     if spec.sensitivity if sensitivity is None else sensitivity:
         sens = sobol_analysis(

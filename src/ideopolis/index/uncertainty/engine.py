@@ -798,11 +798,8 @@ class Engine:
         chunk: int | None = None,
         workers: int | None = None,
         progress: Callable[[int], None] | None = None,
-<<<<<<< HEAD
-        ranks_file: RankFile | None = None,
-=======
         compute: ComputeEngine | None = None,
->>>>>>> main
+        ranks_file: RankFile | None = None,
     ) -> Evaluation:
         """Aggregate and rank every draw.
 
@@ -821,20 +818,24 @@ class Engine:
             Threads (default: the CPUs, at most 4); the results do not depend on it.
         progress : callable, optional
             Called with the number of draws finished after each chunk.
-<<<<<<< HEAD
-        ranks_file : RankFile, optional
-            Write every draw's ranks there (on disk, bounded memory) instead of keeping the matrix
-            (``keep_ranks`` is then ignored and ``Evaluation.ranks`` is None).
-=======
         compute : ComputeEngine, optional
             Runs the chunks elsewhere (:meth:`ideopolis.engines.ComputeEngine.evaluate_draws`, e.g. on Dask
             workers); the results do not depend on it.
->>>>>>> main
+        ranks_file : RankFile, optional
+            Write every draw's ranks there (on disk, bounded memory) instead of keeping the matrix
+            (``keep_ranks`` is then ignored and ``Evaluation.ranks`` is None); local engine only.
+
+        Raises
+        ------
+        MethodError
+            For ``ranks_file`` with ``compute`` (the workers' ranks come back in memory).
 
         Returns
         -------
         Evaluation
         """
+        if compute is not None and ranks_file is not None:
+            raise MethodError("ranks_file streams the local engine's ranks to disk; with compute, leave it out")
         if compute is not None:
             return compute.evaluate_draws(
                 self, draws, keep_ranks=keep_ranks, keep_scores=keep_scores, chunk=chunk, workers=workers,
