@@ -164,6 +164,41 @@ def axis_order_swapped(bounds: tuple[float, float, float, float]) -> bool:
     return -90 <= minx <= maxx <= 90 and -180 <= miny <= maxy <= 180 and (miny < -90 or maxy > 90)
 
 
+COVERAGE_PREFILTER_MIN = 50_000
+"""Shapes from which :func:`overlapping_pairs` first asks GEOS's coverage validator which shapes can overlap."""
+
+
+def _overlap_candidates(shapes: NDArray[np.object_]) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """Pairs ``i < j`` of shapes that intersect and may share interior: every overlapping pair is among them.
+
+    Below :data:`COVERAGE_PREFILTER_MIN` shapes: every intersecting pair. From there, only pairs with a shape that
+    GEOS's coverage validator (``shapely.coverage_invalid_edges``, GEOS >= 3.12) flags, or with a twin of the
+    same bounds: a shape whose every edge matches a neighbour's edge or lies outside all other shapes has no
+    edge inside another shape, so it can share interior with another shape only by containing it (then the
+    contained shape's edges are flagged) or by being its exact duplicate (same bounds). On a tessellation
+    that leaves a few pairs to test instead of millions.
+    """
+    tree = shapely.STRtree(shapes)
+    if len(shapes) < COVERAGE_PREFILTER_MIN:
+        left, right = tree.query(shapes, predicate="intersects")
+    else:
+        flagged = ~shapely.is_empty(shapely.coverage_invalid_edges(shapes))
+        bounds = shapely.bounds(shapes)
+        order = np.lexsort(bounds.T[::-1])
+        same = (bounds[order][1:] == bounds[order][:-1]).all(axis=1)
+        flagged[order[1:][same]] = True
+        flagged[order[:-1][same]] = True
+        query = np.flatnonzero(flagged)
+        left, right = tree.query(shapes[query], predicate="intersects")
+        left = query[left]
+        left, right = np.minimum(left, right), np.maximum(left, right)
+        if left.size:
+            key = np.unique(left.astype(np.int64) * len(shapes) + right)
+            left, right = key // len(shapes), key % len(shapes)
+    keep = left < right
+    return left[keep], right[keep]
+
+
 def overlapping_pairs(
     geoms: NDArray[np.object_], *, tolerance: float = OVERLAP_TOLERANCE
 ) -> list[tuple[int, int, float]]:
@@ -179,7 +214,7 @@ def overlapping_pairs(
     Returns
     -------
     list of (i, j, share)
-        ``i < j`` positions in ``geoms`` and the overlap as a share of the smaller shape, largest first.
+        ``i < j`` positions in ``geoms`` and the overlap as a share of the smaller shape, largest first (then by position).
 
     Examples
     --------
@@ -192,10 +227,7 @@ def overlapping_pairs(
     if idx.size < 2:
         return []
     shapes = geoms[idx]
-    tree = shapely.STRtree(shapes)
-    left, right = tree.query(shapes, predicate="intersects")
-    keep = left < right
-    left, right = left[keep], right[keep]
+    left, right = _overlap_candidates(shapes)
     if left.size == 0:
         return []
     inner = shapely.relate_pattern(shapes[left], shapes[right], "2********")
@@ -208,4 +240,4 @@ def overlapping_pairs(
         share = np.where(smaller > 0, shared / smaller, 0.0)
     hits = np.flatnonzero(share > tolerance)
     out = [(int(idx[left[k]]), int(idx[right[k]]), round(float(share[k]), 4)) for k in hits]
-    return sorted(out, key=lambda t: -t[2])
+    return sorted(out, key=lambda t: (-t[2], t[0], t[1]))

@@ -45,6 +45,13 @@ _CHUNK_ELEMENTS = 1 << 16  # region x permutation pairs held at once (about 60 b
 
 _TIE_RTOL = 1e-9
 
+ENGINES = ("auto", "numpy", "numba")
+"""Permutation engines of :func:`permutation_counts` (identical counts)."""
+
+NUMBA_MIN_DRAWS = 200_000_000
+"""Random numbers (permutations x neighbours) from which ``engine="auto"`` runs the compiled engine: below it,
+the numpy engine finishes before numba would have loaded its cached code (about 1.5 CPU seconds)."""
+
 DEFAULT_MC_LEVEL = 0.999
 """Confidence of each region's Monte Carlo interval of its p-value."""
 
@@ -448,6 +455,7 @@ def permutation_counts(
     chunk_regions: int | None = None,
     chunk_elements: int = _CHUNK_ELEMENTS,
     threads: int = 1,
+    engine: str = "auto",
 ) -> IntArray:
     """Run permutations ``start[r] <= j < stop[r]`` of each region ``regions[r]`` and count the extreme ones.
 
@@ -473,7 +481,12 @@ def permutation_counts(
     chunk_elements : int
         Region x permutation pairs held at once (memory bound: about ``24 + 4 k`` bytes each).
     threads : int, default 1
-        Worker threads (numpy releases the GIL in the array work).
+        Worker threads (numpy releases the GIL in the array work; numba spreads the regions over them).
+    engine : {"auto", "numpy", "numba"}
+        ``numpy``: the vectorised reference engine; ``numba``: the same draws and sums fused into one compiled
+        loop (:mod:`ideopolis.spatial.kernel`), identical counts; ``auto`` (default): numba for work of at
+        least :data:`NUMBA_MIN_DRAWS` random numbers (where it repays loading the compiled code), numpy below.
+        The chunks apply to the numpy engine only.
 
     Returns
     -------
@@ -483,8 +496,9 @@ def permutation_counts(
     Raises
     ------
     MethodError
-        For ``threads`` or ``chunk_regions`` below 1, a region without neighbours, or more regions, permutations
-        or neighbours than the streams address (:func:`ideopolis.spatial.streams.check_stream_limits`).
+        For ``threads`` or ``chunk_regions`` below 1, a region without neighbours, more regions, permutations
+        or neighbours than the streams address (:func:`ideopolis.spatial.streams.check_stream_limits`), or an
+        unknown engine.
     """
     regions = np.asarray(regions, dtype=np.int64)
     start = np.broadcast_to(np.asarray(start, dtype=np.int64), regions.shape)
@@ -498,6 +512,25 @@ def permutation_counts(
     if (cards < 1).any():
         raise MethodError("every region run through the permutation engine needs a neighbour")
     check_stream_limits(len(problem.values), int(stop.max(initial=0)), int(cards.max(initial=0)))
+    if engine not in ENGINES:
+        raise MethodError(f"unknown permutation engine {engine!r}; choose one of: {', '.join(ENGINES)}")
+    if engine == "numba" or (engine == "auto" and int((np.maximum(stop - start, 0) * cards).sum()) >= NUMBA_MIN_DRAWS):
+        from ideopolis.spatial.kernel import count_extreme
+
+        return count_extreme(
+            problem.values,
+            problem.link_weight,
+            problem.observed,
+            problem.centre,
+            problem.tolerance,
+            problem.cardinalities,
+            regions,
+            start,
+            np.maximum(stop, start),
+            key=key,
+            alternative=alternative,
+            threads=threads,
+        )
     out = np.zeros((len(regions), 2), dtype=np.int64)
     work: list[tuple[IntArray, int, int, int]] = []  # (rows of out, k, first, last)
     order = np.lexsort((regions, stop, start, cards))

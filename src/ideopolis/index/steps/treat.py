@@ -126,7 +126,7 @@ def winsorise(
         extreme = np.nanmax(x) if top_side else np.nanmin(x)
         at = np.flatnonzero(x == extreme)  # earlier winsorised points sit here too
         rest = x[(x != extreme) & ~np.isnan(x)]
-        if rest.size == 0 or np.unique(rest).size < 2:
+        if rest.size == 0 or rest.min() == rest.max():
             break  # one more step would leave every region with the same value
         x[at] = rest.max() if top_side else rest.min()
         if top_side:
@@ -136,6 +136,14 @@ def winsorise(
         sk, kt = skew_kurt(x)
         ok = _check(sk, kt, skew_thresh, kurt_thresh)
     return x, high, low, ok
+
+
+def _two_values(v: np.ndarray) -> bool:
+    """Whether ``v`` (no NaN) holds exactly two distinct values (``np.unique`` without its sort of a column)."""
+    if not v.size:
+        return False
+    lo, hi = v.min(), v.max()
+    return bool(lo != hi and ((v == lo) | (v == hi)).all())
 
 
 @TREATMENTS.register("coinr", aliases=("default", "winsorise_then_log", "winsorise_log"))
@@ -156,7 +164,7 @@ def treat_coinr(
         return ColumnTreatment(x.copy(), "unchecked", empty, empty, stats)
     if ok:
         return ColumnTreatment(x.copy(), "ok", empty, empty, {**stats, "passed_after": True})
-    if np.unique(x[~np.isnan(x)]).size == 2:  # a 0/1 flag fails the check but has no outliers
+    if _two_values(x[~np.isnan(x)]):  # a 0/1 flag fails the check but has no outliers
         return ColumnTreatment(x.copy(), "binary", empty, empty, {**stats, "passed_after": False})
     xw, high, low, ok_w = winsorise(x, winmax=winmax, skew_thresh=skew_thresh, kurt_thresh=kurt_thresh)
     stats["n_winsorised"] = int(high.size + low.size)

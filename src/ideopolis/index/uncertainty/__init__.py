@@ -24,7 +24,12 @@ if TYPE_CHECKING:
     from ideopolis.index.uncertainty.result import UncertaintyResult
     from ideopolis.index.uncertainty.spec import UncertaintySpec
 
-__all__ = ["analyse", "resolved_spec"]
+__all__ = ["RANK_MATRIX_BYTES", "analyse", "resolved_spec"]
+
+RANK_MATRIX_BYTES = 1 << 30
+"""The largest ``(regions, draws)`` float32 rank matrix :func:`analyse` keeps in memory (1 GiB: 268,000 regions
+at 1,000 draws); a larger one is streamed to a temporary file and summarised a block of regions at a time
+(:class:`~ideopolis.index.uncertainty.result.RankFile`), with the same statistics, and not kept."""
 
 
 def resolved_spec(engine: Engine) -> UncertaintySpec:
@@ -81,7 +86,8 @@ def analyse(
     sensitivity : bool, optional
         Also estimate Sobol indices (default: ``spec.sensitivity``).
     keep_ranks : bool, default True
-        Keep the ``(regions, draws)`` rank matrix on the result.
+        Keep the ``(regions, draws)`` rank matrix on the result (only when it fits in :data:`RANK_MATRIX_BYTES`;
+        a larger one is streamed through a temporary file, which is removed).
     workers : int, optional
         Threads.
     progress : callable, optional
@@ -99,19 +105,28 @@ def analyse(
         See :class:`~ideopolis.index.uncertainty.engine.Engine` and
         :func:`~ideopolis.index.uncertainty.sobol.sobol_analysis`.
     """
+    import tempfile
+    from pathlib import Path
+
     import numpy as np
 
     from ideopolis.index.uncertainty.engine import Engine, uniform_design
-    from ideopolis.index.uncertainty.result import UncertaintyResult, rank_statistics
+    from ideopolis.index.uncertainty.result import RankFile, UncertaintyResult, rank_statistics
     from ideopolis.index.uncertainty.sobol import sobol_analysis
 
     seed = spec.seed if spec.seed is not None else int(run.config.seed)
     engine = Engine(run, spec)
     ua_seq, sa_seq = np.random.SeedSequence(seed).spawn(2)
     draws = engine.decode(uniform_design(spec.draws, engine.dims, ua_seq))
-    evaluation = engine.evaluate(draws, keep_ranks=True, workers=workers, progress=progress, compute=compute)
-    assert evaluation.ranks is not None
-    ranks = rank_statistics(evaluation.ranks, engine.nominal_ranks, engine.ids, cutoffs=spec.stability)
+    if compute is not None or 4 * len(engine.ids) * len(draws) <= RANK_MATRIX_BYTES:
+        evaluation = engine.evaluate(draws, keep_ranks=True, workers=workers, progress=progress, compute=compute)
+        assert evaluation.ranks is not None
+        ranks = rank_statistics(evaluation.ranks, engine.nominal_ranks, engine.ids, cutoffs=spec.stability)
+    else:  # stream the ranks through a temporary file: memory stays one block of regions
+        with tempfile.TemporaryDirectory(prefix="ideopolis-ranks-") as tmp:
+            store = RankFile(Path(tmp) / "ranks.f32", len(engine.ids), len(draws))
+            evaluation = engine.evaluate(draws, keep_ranks=False, workers=workers, progress=progress, ranks_file=store)
+            ranks = rank_statistics(store, engine.nominal_ranks, engine.ids, cutoffs=spec.stability)
     sens = None
     if spec.sensitivity if sensitivity is None else sensitivity:
         sens = sobol_analysis(

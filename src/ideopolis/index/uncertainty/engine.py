@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from ideopolis.engines import ComputeEngine
     from ideopolis.index.profile import RunConfig
     from ideopolis.index.run import IndexRun
+    from ideopolis.index.uncertainty.result import RankFile
 
 __all__ = ["Draws", "Engine", "Input", "rank_rows"]
 
@@ -798,6 +799,7 @@ class Engine:
         workers: int | None = None,
         progress: Callable[[int], None] | None = None,
         compute: ComputeEngine | None = None,
+        ranks_file: RankFile | None = None,
     ) -> Evaluation:
         """Aggregate and rank every draw.
 
@@ -819,11 +821,21 @@ class Engine:
         compute : ComputeEngine, optional
             Runs the chunks elsewhere (:meth:`ideopolis.engines.ComputeEngine.evaluate_draws`, e.g. on Dask
             workers); the results do not depend on it.
+        ranks_file : RankFile, optional
+            Write every draw's ranks there (on disk, bounded memory) instead of keeping the matrix
+            (``keep_ranks`` is then ignored and ``Evaluation.ranks`` is None); local engine only.
+
+        Raises
+        ------
+        MethodError
+            For ``ranks_file`` with ``compute`` (the workers' ranks come back in memory).
 
         Returns
         -------
         Evaluation
         """
+        if compute is not None and ranks_file is not None:
+            raise MethodError("ranks_file streams the local engine's ranks to disk; with compute, leave it out")
         if compute is not None:
             return compute.evaluate_draws(
                 self, draws, keep_ranks=keep_ranks, keep_scores=keep_scores, chunk=chunk, workers=workers,
@@ -833,7 +845,7 @@ class Engine:
         r = len(self.ids)
         chunk = chunk or self.chunk_size()
         workers = workers or min(4, os.cpu_count() or 1)
-        ranks = np.full((r, n), np.nan, dtype=np.float32) if keep_ranks else None
+        ranks = np.full((r, n), np.nan, dtype=np.float32) if keep_ranks and ranks_file is None else None
         scores = np.full((r, n), np.nan) if keep_scores else None
         shift = np.full(n, np.nan)
         nominal = self.nominal_ranks
@@ -851,6 +863,9 @@ class Engine:
                 shift[rows] = np.nanmean(diff, axis=1) if np.isnan(diff).any() else diff.mean(axis=1)
             if ranks is not None:
                 ranks[:, rows] = rk.T
+            if ranks_file is not None:
+                for i, d in enumerate(rows):
+                    ranks_file.write(int(d), rk[i])
             if scores is not None:
                 scores[:, rows] = y.T
             return int(rows.size)

@@ -31,10 +31,12 @@ type 7), for comparisons with COINr.
 from __future__ import annotations
 
 import math
+import os
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from html import escape
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -115,8 +117,62 @@ def ordinal(n: int) -> str:
     return f"{n}{ {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th') }"
 
 
+class RankFile:
+    """A ``(regions, draws)`` float32 rank matrix kept on disk, one draw after another (bounded memory).
+
+    :meth:`ideopolis.index.uncertainty.engine.Engine.evaluate` writes each draw's ranks where they belong
+    (``os.pwrite``, so worker threads never share a buffer); :func:`rank_statistics` then reads it back a block
+    of regions at a time (every draw's segment of the block), so the memory is one block, never the matrix
+    (at a million regions and 1,000 draws the matrix is 4 GB).
+
+    Parameters
+    ----------
+    path : Path
+        The file (created, or truncated, to ``4 R N`` bytes).
+    regions, draws : int
+        ``R`` and ``N``.
+    block_bytes : int
+        The most bytes of ranks held in memory when reading.
+    """
+
+    def __init__(self, path: Path, regions: int, draws: int, *, block_bytes: int = 1 << 28) -> None:
+        self.path = Path(path)
+        self.shape = (int(regions), int(draws))
+        self._block_rows = max(ROW_BLOCK, block_bytes // max(1, 4 * self.shape[1]))
+        with self.path.open("wb") as f:
+            f.truncate(4 * self.shape[0] * self.shape[1])
+        self._cache: tuple[int, np.ndarray] | None = None
+
+    def write(self, draw: int, ranks: np.ndarray) -> None:
+        """Store one draw's ``(R,)`` ranks."""
+        data = np.ascontiguousarray(ranks, dtype=np.float32)
+        if data.shape != (self.shape[0],):
+            raise ValueError(f"one rank per region ({self.shape[0]:,}) expected, got shape {data.shape}")
+        fd = os.open(self.path, os.O_WRONLY)
+        try:
+            os.pwrite(fd, data.tobytes(), 4 * self.shape[0] * int(draw))
+        finally:
+            os.close(fd)
+
+    def __getitem__(self, rows: slice) -> np.ndarray:
+        """The ``(len(rows), N)`` ranks of a contiguous slice of regions (step 1)."""
+        start, stop, step = rows.indices(self.shape[0])
+        if step != 1:
+            raise ValueError("a rank file is read by contiguous slices of regions")
+        if self._cache is None or not (self._cache[0] <= start and stop <= self._cache[0] + len(self._cache[1])):
+            first, last = start, min(self.shape[0], max(stop, start + self._block_rows))
+            block = np.empty((self.shape[1], last - first), dtype=np.float32)
+            with self.path.open("rb") as f:
+                for d in range(self.shape[1]):
+                    f.seek(4 * (self.shape[0] * d + first))
+                    f.readinto(memoryview(block[d]))
+            self._cache = (first, np.ascontiguousarray(block.T))
+        first, cached = self._cache
+        return cached[start - first : stop - first]
+
+
 def rank_statistics(
-    ranks: np.ndarray,
+    ranks: np.ndarray | RankFile,
     nominal: np.ndarray,
     ids: pd.Index,
     *,
@@ -126,8 +182,9 @@ def rank_statistics(
 
     Parameters
     ----------
-    ranks : numpy.ndarray
-        ``(R, N)`` ranks (NaN: not ranked in that draw).
+    ranks : numpy.ndarray or RankFile
+        ``(R, N)`` ranks (NaN: not ranked in that draw), in memory or on disk (the same numbers either way:
+        every statistic is computed region by region).
     nominal : numpy.ndarray
         ``(R,)`` the run's ranks.
     ids : pandas.Index
@@ -150,7 +207,8 @@ def rank_statistics(
     a         1        3             0.3
     b         1        2             0.2
     """
-    ranks = np.asarray(ranks)
+    if not isinstance(ranks, RankFile):
+        ranks = np.asarray(ranks)
     nominal = np.asarray(nominal, dtype=float)
     r = ranks.shape[0]
     median, lo, hi, shift = (np.full(r, np.nan) for _ in range(4))
@@ -311,7 +369,10 @@ class UncertaintyResult:
             When the rank matrix was not kept.
         """
         if self.rank_matrix is None:
-            raise ValueError("the rank matrix was not kept; run the analysis with keep_ranks=True")
+            raise ValueError(
+                "the rank matrix was not kept; run the analysis with keep_ranks=True (it is kept only when it fits "
+                "in ideopolis.index.uncertainty.RANK_MATRIX_BYTES; larger ones are streamed to disk)"
+            )
         r = self.rank_matrix.astype(float)
         with np.errstate(invalid="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
