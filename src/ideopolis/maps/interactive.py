@@ -81,6 +81,12 @@ BASEMAP = "Esri.WorldGrayCanvas"
 #: The page scales to the device's width (phones); folium's own meta tag is kept for the rest.
 _VIEWPORT = '<meta name="viewport" content="width=device-width, initial-scale=1">'
 
+#: How the page draws the regions: one SVG path each, one canvas for all, or by size (see CANVAS_ABOVE).
+RENDERERS = ("auto", "svg", "canvas")
+#: ``auto`` draws more regions than this on a canvas: an SVG path per region makes the page slow to open
+#: and to pan beyond a few thousand (85,000 paths: 17 s to open, 2.9 s per layer switch, issue 16).
+CANVAS_ABOVE = 5_000
+
 _CLASS_DIGITS = np.array(list("0123456789abcdefghijklmnopqrstuvwxyz"))
 _SCHEME_NAMES = {
     "quantiles": "quantiles",
@@ -311,6 +317,7 @@ class RegionMap:
     extra: dict[str, Any] = field(default_factory=dict, repr=False)
     style: MapStyle | None = field(default=None, repr=False)
     embed: bool = False
+    renderer: str = "auto"
     _page: str | None = field(default=None, repr=False)
 
     @property
@@ -361,7 +368,44 @@ class RegionMap:
             return self
         active = str(self.run.get("active_layer") or self.inputs.layers[0].key)
         return interactive_map(
-            self.inputs, active=active, offline=offline, embed=self.embed, style=self.style, run=self.extra
+            self.inputs,
+            active=active,
+            offline=offline,
+            embed=self.embed,
+            style=self.style,
+            run=self.extra,
+            renderer=self.renderer,
+        )
+
+    def with_renderer(self, renderer: str) -> RegionMap:
+        """Return this map drawn by another renderer (the same map when it already is so).
+
+        Parameters
+        ----------
+        renderer : {"auto", "svg", "canvas"}
+            ``svg``: one SVG path per region; ``canvas``: all regions on one canvas (fluid at tens of
+            thousands); ``auto``: canvas above :data:`CANVAS_ABOVE` regions.
+
+        Returns
+        -------
+        RegionMap
+
+        Raises
+        ------
+        ConfigError
+            For another renderer name.
+        """
+        if renderer == self.renderer:
+            return self
+        active = str(self.run.get("active_layer") or self.inputs.layers[0].key)
+        return interactive_map(
+            self.inputs,
+            active=active,
+            offline=self.offline,
+            embed=self.embed,
+            style=self.style,
+            run=self.extra,
+            renderer=renderer,
         )
 
     def save(self, path: str | os.PathLike[str], *, offline: bool | None = None) -> int:
@@ -633,6 +677,7 @@ def interactive_map(
     embed: bool = False,
     style: MapStyle | None = None,
     run: Mapping[str, Any] | None = None,
+    renderer: str = "auto",
 ) -> RegionMap:
     """Build the interactive page from prepared inputs.
 
@@ -652,6 +697,10 @@ def interactive_map(
         Outline and opacity.
     run : mapping, optional
         Extra run parameters to embed in the page.
+    renderer : {"auto", "svg", "canvas"}, default "auto"
+        How the page draws the regions: an SVG path each (hover and click by the browser), one canvas
+        for all (typed arrays, a grid index for hover and click), or canvas above :data:`CANVAS_ABOVE`
+        regions.
 
     Returns
     -------
@@ -660,8 +709,10 @@ def interactive_map(
     Raises
     ------
     ConfigError
-        When ``active`` names no layer.
+        When ``active`` names no layer or ``renderer`` is unknown.
     """
+    if renderer not in RENDERERS:
+        raise ConfigError(f"unknown renderer {renderer!r}; choose one of: {', '.join(RENDERERS)}")
     active = inputs.layer(active).key if active else inputs.layers[0].key
     style = style or MapStyle()
     prepared = inputs.prepared
@@ -698,6 +749,8 @@ def interactive_map(
             for label, values in inputs.facts
         ],
         "embed": bool(embed),
+        "renderer": renderer,
+        "canvasAbove": CANVAS_ABOVE,
         "style": {
             "weight": style.weight,
             "outline": style.outline,
@@ -713,6 +766,7 @@ def interactive_map(
         "leaflet": leaflet_version(),
         "offline": offline,
         "embed": bool(embed),
+        "renderer": renderer,
         "regions": len(inputs.ids),
         "regions_drawn": int(sum(g is not None for g in prepared.shapes.array)),
         "simplify_tolerance_deg": prepared.tolerance,
@@ -737,7 +791,9 @@ def interactive_map(
     root.header.add_child(_Verbatim(_VIEWPORT), name="ideopolis_viewport")
     root.header.add_child(_Verbatim(inline_assets()), name="ideopolis_assets")
     fmap.add_child(_RegionLayers(to_script_json(payload), to_script_json(run_params)))
-    return RegionMap(fmap, inputs, encoded, run_params, extra=dict(run or {}), style=style, embed=bool(embed))
+    return RegionMap(
+        fmap, inputs, encoded, run_params, extra=dict(run or {}), style=style, embed=bool(embed), renderer=renderer
+    )
 
 
 def build_map(
