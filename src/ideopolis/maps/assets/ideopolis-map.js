@@ -168,15 +168,21 @@
      then, for a near miss, names within a ratio of 0.75 (whole, or the name's start, spaces ignored). */
   function createIndex(data, present, fold) {
     var n = data.ids.length;
-    var folded = data.names.map(fold);
-    var squashed = folded.map(function (s) {
-      return s.replace(/ /g, "");
-    });
+    /* folded names, made on the first query (85,000 names take a moment the first paint need not wait for) */
+    var folded = null, squashed = null;
+    function prepare() {
+      if (folded) return;
+      folded = data.names.map(fold);
+      squashed = folded.map(function (s) {
+        return s.replace(/ /g, "");
+      });
+    }
     var aliases = (data.aliases || []).map(function (pair) {
       return { folded: fold(pair[0]), text: pair[0], i: pair[1] };
     });
 
     function matches(query, limit) {
+      prepare();
       var raw = String(query || "").trim();
       var q = fold(raw);
       var out = [];
@@ -213,6 +219,7 @@
     }
 
     function nearMisses(query, limit, skip) {
+      prepare();
       var q = fold(query);
       if (!q) return [];
       var sq = q.replace(/ /g, "");
@@ -239,7 +246,6 @@
     }
 
     return {
-      folded: folded,
       /* Options for the list under the search box: matches first, near misses after. */
       suggest: function (query, limit) {
         var found = matches(query, limit);
@@ -337,6 +343,8 @@
   /* Web Mercator at zoom 0 (Leaflet's L.CRS.EPSG3857 with its 256-pixel world): the canvas renderer keeps
      every point projected once and scales by 2^zoom when it draws. */
   var MAX_LAT = 85.0511287798;
+  /* The canvas renderer draws borders when most regions in view are at least this wide (pixels). */
+  var MIN_BORDER_PX = 8;
   function mercX(lng) {
     return 256 * (0.5 + lng / 360);
   }
@@ -574,7 +582,7 @@
         var pbox = geo.pbox, rx = geo.rx, ry = geo.ry, minStep = 0.5 / scale;
         var byFill = {};
         var order = [];
-        var sizeSum = 0, shown = 0;
+        var big = 0, shown = 0, bigW = MIN_BORDER_PX / scale;
         for (var i = 0; i < n; i++) {
           if (!geo.present(i)) continue;
           if (pbox[4 * i + 2] < vx0 || pbox[4 * i] > vx1 || pbox[4 * i + 3] < vy0 || pbox[4 * i + 1] > vy1) continue;
@@ -584,9 +592,11 @@
             order.push(f);
           }
           byFill[f].push(i);
-          sizeSum += pbox[4 * i + 2] - pbox[4 * i];
           shown++;
+          if (pbox[4 * i + 2] - pbox[4 * i] >= bigW) big++;
         }
+        /* white borders only when most regions in view are at least MIN_BORDER_PX wide on screen */
+        var borders = style.weight > 0 && big * 2 >= shown;
         ctx.globalAlpha = style.fillOpacity;
         for (var o = 0; o < order.length; o++) {
           var list = byFill[order[o]];
@@ -604,15 +614,23 @@
                 ly = ry[k];
                 ctx.lineTo(lx * scale - origin.x, ly * scale - origin.y);
               }
-              ctx.closePath();
+              /* no closePath: fill closes every subpath, and Chromium's closePath costs time in the length of
+                 the whole path (85,000 regions: 11 s a draw) */
             }
           }
           ctx.fill("evenodd");
+          if (!borders) {
+            /* without borders, neighbours' anti-aliased edges would let the background through as pale
+               seams (a city of tiny regions turns grey): edge them in their own colour */
+            ctx.strokeStyle = ctx.fillStyle;
+            ctx.lineWidth = 0.6;
+            ctx.stroke();
+          }
         }
         ctx.globalAlpha = 1;
-        /* borders: every arc once, when regions are big enough on screen for a line between them to help */
-        var meanPx = shown ? (sizeSum / shown) * scale : 0;
-        if (style.weight > 0 && meanPx >= 6) {
+        /* borders: every arc once (shared borders are one arc), skipping arcs shorter than a pixel */
+        var minExtent = 1 / scale;
+        if (borders) {
           ctx.strokeStyle = style.outline;
           ctx.lineWidth = style.weight;
           ctx.beginPath();
@@ -621,12 +639,15 @@
             var s0 = as[c], s1 = as[c + 1];
             if (s1 - s0 < 2) continue;
             var cx0 = ax[s0], cy0 = ay[s0];
-            if ((cx0 < vx0 || cx0 > vx1 || cy0 < vy0 || cy0 > vy1) && (ax[s1 - 1] < vx0 || ax[s1 - 1] > vx1 || ay[s1 - 1] < vy0 || ay[s1 - 1] > vy1)) {
-              /* both ends outside: draw only when some point is inside */
-              var any = false;
-              for (var m = s0 + 1; m < s1 - 1 && !any; m++) any = ax[m] >= vx0 && ax[m] <= vx1 && ay[m] >= vy0 && ay[m] <= vy1;
-              if (!any) continue;
+            var ex0 = cx0, ex1 = cx0, ey0 = cy0, ey1 = cy0;
+            for (var u = s0 + 1; u < s1; u++) {
+              if (ax[u] < ex0) ex0 = ax[u];
+              else if (ax[u] > ex1) ex1 = ax[u];
+              if (ay[u] < ey0) ey0 = ay[u];
+              else if (ay[u] > ey1) ey1 = ay[u];
             }
+            if (ex1 - ex0 < minExtent && ey1 - ey0 < minExtent) continue;
+            if (ex1 < vx0 || ex0 > vx1 || ey1 < vy0 || ey0 > vy1) continue;
             ctx.moveTo(cx0 * scale - origin.x, cy0 * scale - origin.y);
             for (var q = s0 + 1; q < s1; q++) ctx.lineTo(ax[q] * scale - origin.x, ay[q] * scale - origin.y);
           }
@@ -1559,9 +1580,10 @@
       var dy = size.y / 2 - view.centre.y;
       var p0 = projectedBoxes();
       var count = 0;
+      var vs = viewBounds.getSouth(), vw = viewBounds.getWest(), vn = viewBounds.getNorth(), ve = viewBounds.getEast();
       for (var i = 0; i < n; i++) {
         var b = boxes[i];
-        if (!b || !viewBounds.intersects(L.latLngBounds([b[0], b[1]], [b[2], b[3]]))) continue;
+        if (!b || b[2] < vs || b[0] > vn || b[3] < vw || b[1] > ve) continue;
         var q = p0[i];
         var left = q[0] * scale + dx, top = q[1] * scale + dy, right = q[2] * scale + dx, bottom = q[3] * scale + dy;
         for (var k = 0; k < rects.length; k++) {
@@ -1676,6 +1698,16 @@
         var i = useCanvas ? regions.regionAt(map.containerPointToLatLng([x, y])) : -1;
         return i >= 0 ? data.ids[i] : null;
       },
+      /* the region's box on the page (client pixels of this frame), from its shape's extent, any renderer */
+      regionRect: function (id) {
+        var i = indexById[id];
+        var b = i === undefined ? null : boxes[i];
+        if (!b) return null;
+        var sw = map.latLngToContainerPoint([b[0], b[1]]);
+        var ne = map.latLngToContainerPoint([b[2], b[3]]);
+        var r = container.getBoundingClientRect();
+        return { id: id, left: r.left + sw.x, top: r.top + ne.y, right: r.left + ne.x, bottom: r.top + sw.y };
+      },
       fillOf: function (id) {
         var i = indexById[id];
         return i === undefined ? null : fillOf(i);
@@ -1710,8 +1742,23 @@
     return window.ideopolis;
   }
 
+  /* A large payload comes gzip-compressed and base-64 coded (ideopolis.maps.interactive.COMPRESS_ABOVE):
+     inflated by the browser's own DecompressionStream, then parsed as JSON like a small one. */
+  function inflate(text) {
+    var bin = atob(text.trim());
+    var bytes = new Uint8Array(bin.length);
+    for (var i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+    var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+    return new Response(stream).text();
+  }
+
   window.ideopolisMap = function (map, elementId) {
     var node = document.getElementById(elementId);
+    if (node.getAttribute("data-encoding") === "gzip-base64") {
+      return inflate(node.textContent).then(function (text) {
+        return init(map, JSON.parse(text));
+      });
+    }
     return init(map, JSON.parse(node.textContent));
   };
 })();
