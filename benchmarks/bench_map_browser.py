@@ -72,12 +72,14 @@ def measure(page: Path, *, size: tuple[int, int] = (1366, 800), timeout_s: float
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         try:
             tab = browser.new_page(viewport={"width": size[0], "height": size[1]})
-            tab.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:") else route.abort())
+            tab.route(
+                "**/*", lambda route: route.continue_() if route.request.url.startswith("file:") else route.abort()
+            )
             tab.set_default_timeout(timeout_s * 1000)
             try:
                 tab.goto(page.resolve().as_uri(), wait_until="commit", timeout=timeout_s * 1000)
                 _ready(tab, timeout_s)
-            except Exception as exc:  # noqa: BLE001 - a page that does not open is a result, not a crash
+            except Exception as exc:
                 out.update(first_paint_s=None, layer_switch_s=None, fps_pan=None, error=type(exc).__name__)
                 return out
             out["first_paint_s"] = round(tab.evaluate(_TWO_FRAMES) / 1000, 2)
@@ -111,8 +113,10 @@ def _fps(tab: Any, size: tuple[int, int]) -> float:
             const tick = () => { if (!window.__counting) return; window.__frames++; requestAnimationFrame(tick); };
             requestAnimationFrame(tick); }"""
     )
-    box = tab.evaluate("(() => { const r = window.ideopolis.map.getContainer().getBoundingClientRect(); "
-                       "return [r.left, r.top, r.width, r.height]; })()")
+    box = tab.evaluate(
+        "(() => { const r = window.ideopolis.map.getContainer().getBoundingClientRect(); "
+        "return [r.left, r.top, r.width, r.height]; })()"
+    )
     x0, y0 = box[0] + box[2] / 2, box[1] + box[3] / 2
     start = time.perf_counter()
     tab.mouse.move(x0, y0)
@@ -141,8 +145,12 @@ def build(regions: Path, out: Path, *, renderer: str = "auto") -> dict[str, Any]
     if done.returncode != 0:
         raise SystemExit(f"building {out.name} failed:\n{done.stderr}")
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return {"build_cpu_s": round(cpu, 1), "build_wall_s": round(wall, 1), "peak_gb": round(after.ru_maxrss / 1e6, 2),
-            "note": done.stdout.strip().splitlines()[-1] if done.stdout.strip() else ""}
+    return {
+        "build_cpu_s": round(cpu, 1),
+        "build_wall_s": round(wall, 1),
+        "peak_gb": round(after.ru_maxrss / 1e6, 2),
+        "note": done.stdout.strip().splitlines()[-1] if done.stdout.strip() else "",
+    }
 
 
 def main() -> None:
@@ -164,8 +172,13 @@ def main() -> None:
             page = args.out / f"synthetic-{n}-{renderer}.html"
             built = build(regions, page, renderer=renderer)
             measured = measure(page)
-            row = {"n": n, "renderer": measured.get("renderer", renderer), **built, **measured,
-                   "load": round(os.getloadavg()[0], 2)}
+            row = {
+                "n": n,
+                "renderer": measured.get("renderer", renderer),
+                **built,
+                **measured,
+                "load": round(os.getloadavg()[0], 2),
+            }
             rows.append(row)
             print(row, flush=True)
     cols = ["n", "renderer", "build_cpu_s", "peak_gb", "page_mb", "first_paint_s", "layer_switch_s", "fps_pan", "load"]

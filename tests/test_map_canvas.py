@@ -97,9 +97,7 @@ def test_the_page_uses_the_canvas_and_draws_the_regions(opened: OpenPage, tmp_pa
     assert coloured.mean() > 0.25, f"only {coloured.mean():.0%} of the map is drawn"
 
 
-def test_hover_and_click_find_the_region_under_the_cursor(
-    opened: OpenPage, canvas_map: tuple[Path, RegionMap]
-) -> None:
+def test_hover_and_click_find_the_region_under_the_cursor(opened: OpenPage, canvas_map: tuple[Path, RegionMap]) -> None:
     import shapely
 
     _path, region_map = canvas_map
@@ -174,3 +172,24 @@ def test_no_console_error_and_no_request(opened: OpenPage) -> None:
     assert opened.errors() == []
     assert opened.blocked == []
     assert opened.outside_requests() == set()
+
+
+def test_a_simplified_rendition_opens_and_says_so(browser: Any, tmp_path: Path) -> None:
+    from ideopolis.maps.interactive import interactive_map
+    from tests.test_maps_html import _inputs
+
+    inputs = _inputs(dense=True)
+    full = interactive_map(inputs, offline=True)
+    page_map = interactive_map(inputs, offline=True, renderer="canvas", max_points=full.encoded.n_points // 3)
+    path = tmp_path / "simplified.html"
+    page_map.save(path)
+    opened = open_page(browser, path, DESKTOP)
+    try:
+        source = opened.frame.locator(".ido-source").get_attribute("title") or ""
+        assert "Simplified rendition" in source
+        opened.frame.locator(".ido-about-button").click()
+        assert "Simplified rendition" in opened.frame.locator(".ido-about .ido-notice").inner_text()
+        assert opened.errors() == []
+        assert opened.outside_requests() == set()
+    finally:
+        opened.close()

@@ -144,7 +144,6 @@ def map_command(
     ] = None,
 ) -> None:
     """Map the run's results: every score as a layer, the typology, the hotspots; the run log beside it."""
-
     bin_values = parse_bins(bins) if bins is not None else None
     check_print_options(out, printed=png, dpi=dpi)
     if renderer not in RENDERERS:
@@ -193,4 +192,7 @@ def map_command(
     print_run_notes(run)
     drawn = int(region_map.run["regions_drawn"])
     echo(f"{target} ({human_size(size)}, {size:,} bytes; {drawn:,} regions, {what})")
+    rendition = region_map.run.get("rendition")
+    if rendition and not png:
+        echo(f"note: {rendition['notice']}", err=True)
     echo(f"run log: {sidecar}", err=True)

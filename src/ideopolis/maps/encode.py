@@ -372,6 +372,29 @@ def prepare_geometry(geometry: gpd.GeoSeries, *, tolerance: float | None = None)
     return PreparedGeometry(series, float(tolerance), groups, view)
 
 
+def coarsen(shapes: gpd.GeoSeries, tolerance: float) -> gpd.GeoSeries:
+    """Coverage-simplify prepared shapes again with a larger tolerance (a simplified rendition of a map).
+
+    Parameters
+    ----------
+    shapes : geopandas.GeoSeries
+        :attr:`PreparedGeometry.shapes` (``None`` where a region has no polygon).
+    tolerance : float
+        Simplification tolerance in degrees.
+
+    Returns
+    -------
+    geopandas.GeoSeries
+        Same index; neighbours still share their borders exactly (``shapely.coverage_simplify``).
+    """
+    values = np.asarray(shapes.array, dtype=object)
+    present = np.array([g is not None for g in values], dtype=bool)
+    if present.any():
+        values = values.copy()
+        values[present] = polygonal_all(shapely.coverage_simplify(values[present], tolerance))
+    return gpd.GeoSeries(list(values), index=shapes.index, crs=shapes.crs)
+
+
 # --------------------------------------------------------------------------------------------------
 # Topology and packing
 # --------------------------------------------------------------------------------------------------
@@ -469,7 +492,9 @@ def encode_geometry(prepared: gpd.GeoSeries, *, quantization: int = 100_000) -> 
     region_size = 1 + np.bincount(polygon_region, weights=polygon_size, minlength=n).astype(np.int64)
     region_start = _exclusive_cumsum(region_size)[:-1]
     polygon_cum = _exclusive_cumsum(polygon_size)
-    polygon_start = region_start[polygon_region] + 1 + polygon_cum[:-1] - polygon_cum[topo.region_offsets[:-1]][polygon_region]
+    polygon_start = (
+        region_start[polygon_region] + 1 + polygon_cum[:-1] - polygon_cum[topo.region_offsets[:-1]][polygon_region]
+    )
     ring_cum = _exclusive_cumsum(ring_size)
     ring_start = polygon_start[ring_polygon] + 1 + ring_cum[:-1] - ring_cum[topo.polygon_offsets[:-1]][ring_polygon]
     ref_ring = np.repeat(np.arange(refs_per_ring.size), refs_per_ring)

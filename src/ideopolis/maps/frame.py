@@ -104,13 +104,9 @@ def group_regions(
     near = 0.0 if idx.size > TOUCH_ONLY_ABOVE else NEAR
     comp = _components(hulls, min(near, link_distance))
     if link_distance > NEAR and comp.max() > 0:
-        group_hulls = np.array(
-            [
-                shapely.convex_hull(shapely.multipoints(shapely.get_coordinates(hulls[comp == c])))
-                for c in range(int(comp.max()) + 1)
-            ],
-            dtype=object,
-        )
+        coords, owner = shapely.get_coordinates(hulls, return_index=True)
+        order = np.argsort(comp[owner], kind="stable")  # shapely wants the points grouped by their part
+        group_hulls = shapely.convex_hull(shapely.multipoints(coords[order], indices=comp[owner][order]))
         comp = _components(group_hulls, link_distance)[comp]
     sizes = np.bincount(comp)
     order = np.argsort(-sizes, kind="stable")

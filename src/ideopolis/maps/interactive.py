@@ -61,6 +61,8 @@ from ideopolis.errors import ConfigError
 from ideopolis.maps.encode import (
     EncodedGeometry,
     PreparedGeometry,
+    auto_tolerance,
+    coarsen,
     encode_geometry,
     mesh_arcs,
     pack_varints,
@@ -92,6 +94,15 @@ CANVAS_ABOVE = 5_000
 #: A payload longer than this (characters of JSON) is written gzip-compressed and base-64 coded, and the
 #: page inflates it with the browser's own DecompressionStream: 85,000 regions' JSON is 29 MB, 12 MB so.
 COMPRESS_ABOVE = 2_000_000
+
+#: What one page holds and stays fluid (measured in headless Chromium on 2 cores, benchmarks/bench_map_browser.py:
+#: 300,000 regions with 1.8 million border points open in about 4 s and switch layers in 0.25 s). Above
+#: MAX_POINTS border points the page is a simplified rendition: borders coarsened (the simplification tolerance
+#: doubled until they fit), every region and value kept. Above MAX_REGIONS regions the region card leaves out
+#: its indicator table and fact rows (the per-region data that dominates the page); the layers, legends,
+#: tooltips, ranks and search stay. Both say so on the page and in the terminal.
+MAX_POINTS = 2_500_000
+MAX_REGIONS = 400_000
 
 _CLASS_DIGITS = np.array(list("0123456789abcdefghijklmnopqrstuvwxyz"))
 _SCHEME_NAMES = {
@@ -609,10 +620,13 @@ def prepare_map(
             layer = replace(layer, notes=notes.set_axis(notes.index.astype(str)).reindex(ids))
         classified.append(layer)
     aligned_names = names.set_axis(names.index.astype(str)).reindex(ids) if names is not None else None
-    name_list = [
-        str(aligned_names.iloc[i]) if aligned_names is not None and pd.notna(aligned_names.iloc[i]) else ids[i]
-        for i in range(len(ids))
-    ]
+    if aligned_names is None:
+        name_list = [str(i) for i in ids]
+    else:
+        name_list = [
+            str(v) if ok else str(rid)
+            for v, ok, rid in zip(aligned_names.tolist(), aligned_names.notna().tolist(), ids, strict=True)
+        ]
     known = set(ids)
     alias_pairs: tuple[tuple[str, str], ...] = ()
     if aliases is not None:
@@ -668,7 +682,11 @@ def _facts(facts: pd.DataFrame | None, ids: pd.Index) -> tuple[tuple[str, tuple[
     aligned = facts.set_axis(facts.index.astype(str)).reindex(ids)
     rows = []
     for column in aligned.columns:
-        texts = tuple(str(v) if pd.notna(v) and str(v).strip() else None for v in aligned[column])
+        col = aligned[column]
+        texts = tuple(
+            t if ok and t.strip() else None
+            for t, ok in zip(col.astype(str).tolist(), col.notna().tolist(), strict=True)
+        )
         if any(t is not None for t in texts):
             rows.append((str(column), texts))
     return tuple(rows)
@@ -690,6 +708,8 @@ def interactive_map(
     style: MapStyle | None = None,
     run: Mapping[str, Any] | None = None,
     renderer: str = "auto",
+    max_points: int = MAX_POINTS,
+    max_regions: int = MAX_REGIONS,
 ) -> RegionMap:
     """Build the interactive page from prepared inputs.
 
@@ -713,6 +733,12 @@ def interactive_map(
         How the page draws the regions: an SVG path each (hover and click by the browser), one canvas
         for all (typed arrays, a grid index for hover and click), or canvas above :data:`CANVAS_ABOVE`
         regions.
+    max_points : int, default MAX_POINTS
+        Most border points one page holds; above, the page is a simplified rendition (coarser borders, see
+        :data:`MAX_POINTS`), as ``run["rendition"]`` and a notice on the page say.
+    max_regions : int, default MAX_REGIONS
+        Most regions whose card carries its indicator table and facts; above, the card shows each layer's
+        value and rank only (noted the same way).
 
     Returns
     -------
@@ -730,6 +756,33 @@ def interactive_map(
     prepared = inputs.prepared
     quantization = _auto_quantization(prepared.shapes, prepared.tolerance)
     encoded = encode_geometry(prepared.shapes, quantization=quantization)
+    notices: list[str] = []
+    rendition: dict[str, Any] = {}
+    if encoded.n_points > max_points:
+        full_points = encoded.n_points
+        tolerance = prepared.tolerance if prepared.tolerance > 0 else auto_tolerance(prepared.view)
+        shapes = prepared.shapes
+        while encoded.n_points > max_points:
+            tolerance *= 2
+            shapes = coarsen(prepared.shapes, tolerance)
+            quantization = _auto_quantization(shapes, tolerance)
+            encoded = encode_geometry(shapes, quantization=quantization)
+        prepared = replace(prepared, shapes=shapes, tolerance=tolerance)
+        rendition["points_full"] = full_points
+        notices.append(
+            f"Simplified rendition: the borders have {full_points:,} points, more than one page holds fluidly "
+            f"({max_points:,}); they are simplified to {tolerance:.3g} degrees ({encoded.n_points:,} points). "
+            "Every region and value is kept."
+        )
+    popup = inputs.popup
+    facts = inputs.facts
+    if len(inputs.ids) > max_regions and (popup is not None or facts):
+        popup, facts = None, ()
+        rendition["card_table"] = False
+        notices.append(
+            f"{len(inputs.ids):,} regions are more than one page holds with their indicator tables "
+            f"({max_regions:,}): the region card shows each layer's value and rank only."
+        )
     outlines = None
     if inputs.region_labels is not None:
         arcs = mesh_arcs(encoded, inputs.region_labels)
@@ -755,10 +808,10 @@ def interactive_map(
         "outlines": outlines,
         "layers": [_layer_payload(layer) for layer in inputs.layers],
         "active": active,
-        "popup": inputs.popup,
+        "popup": popup,
         "facts": [
             {"label": label, "values": list(values), "tooltip": label in inputs.tooltip_facts}
-            for label, values in inputs.facts
+            for label, values in facts
         ],
         "embed": bool(embed),
         "renderer": renderer,
@@ -773,6 +826,8 @@ def interactive_map(
             "groupWeight": style.group_weight,
         },
     }
+    if notices:
+        payload["notice"] = " ".join(notices)
     run_params: dict[str, Any] = {
         "ideopolis": __version__,
         "leaflet": leaflet_version(),
@@ -790,6 +845,8 @@ def interactive_map(
         "layers": [_layer_run(layer) for layer in inputs.layers],
         **dict(run or {}),
     }
+    if notices:
+        run_params["rendition"] = {**rendition, "notice": " ".join(notices)}
     fmap = _Map(
         location=None,
         tiles=None if offline else BASEMAP,
@@ -889,12 +946,12 @@ def _layer_payload(layer: ClassifiedLayer) -> dict[str, Any]:
         )
     if layer.ranks is not None:
         r = pd.to_numeric(layer.ranks, errors="coerce")
-        out["ranks"] = [int(v) if pd.notna(v) else None for v in r]
+        out["ranks"] = _numbers(r, 0)
         out["rankOf"] = int(r.notna().sum())
     if layer.rank_interval is not None:
         for key, column in (("rankLo", "rank_lo"), ("rankHi", "rank_hi")):
             col = pd.to_numeric(layer.rank_interval[column], errors="coerce")
-            out[key] = [int(v) if pd.notna(v) else None for v in col]
+            out[key] = _numbers(col, 0)
     if layer.notes is not None:
         out["notes"] = [str(v) if pd.notna(v) and str(v) else None for v in layer.notes]
     return out

@@ -349,7 +349,7 @@ def round_half_up_array(values: NDArray[np.float64], decimals: int) -> NDArray[n
     """
     v = np.asarray(values, dtype=float)
     factor = 10.0**decimals
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore", over="ignore"):
         out = np.floor(np.abs(v) * factor + 0.5 + 1e-9) / factor
         rounded = np.where(out != 0, np.copysign(out, v), 0.0)
     return np.where(np.isfinite(v), rounded, v)

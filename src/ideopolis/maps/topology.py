@@ -156,7 +156,9 @@ def _rings(geoms: Sequence[BaseGeometry | None]) -> tuple[NDArray[np.object_], I
     return rings, ring_part.astype(np.int64), part_region.astype(np.int64)
 
 
-def _segment_hash(values: NDArray[np.uint64], starts: IntArray, lengths: IntArray, base: np.uint64) -> NDArray[np.uint64]:
+def _segment_hash(
+    values: NDArray[np.uint64], starts: IntArray, lengths: IntArray, base: np.uint64
+) -> NDArray[np.uint64]:
     """Polynomial hash ``sum(values[s + k] * base**k)`` (mod 2**64) of each segment."""
     n = int(lengths.max()) if lengths.size else 0
     powers = np.ones(max(n, 1), dtype=np.uint64)
@@ -298,9 +300,7 @@ def build_topology(
     h2 = _segment_hash(values, canon_starts, arc_len, _HASH_BASES[1])
     c_first = canon[canon_starts]
     c_last = canon[canon_starts + arc_len - 1]
-    table = np.column_stack(
-        [arc_len, c_first, c_last, h1.view(np.int64), h2.view(np.int64)]
-    )
+    table = np.column_stack([arc_len, c_first, c_last, h1.view(np.int64), h2.view(np.int64)])
     _, first_occ, arc_id = np.unique(table, axis=0, return_index=True, return_inverse=True)
     arc_id = arc_id.reshape(-1)
     # number the arcs in order of first use, so the point stream runs on from arc to arc

@@ -940,6 +940,7 @@
 
     /* In embed mode the bar holds the title alone; what the regions are opens the source line. */
     var sourceText = embed && data.subtitle ? data.subtitle + ". " + data.source : data.source;
+    if (data.notice) sourceText += " " + data.notice; /* a simplified rendition of a very large set says so */
     var source = el("p", "ido-source", sourceText);
     source.title = sourceText;
     var aboutButton = button("ido-about-button", "About this map");
@@ -1490,6 +1491,7 @@
       about.appendChild(head);
       about.appendChild(el("h3", "", "Data"));
       about.appendChild(el("p", "", data.source));
+      if (data.notice) about.appendChild(el("p", "ido-notice", data.notice));
       if (data.methods && data.methods.short) {
         about.appendChild(el("h3", "", "Method"));
         about.appendChild(el("p", "", data.methods.short));
