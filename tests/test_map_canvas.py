@@ -59,6 +59,11 @@ def opened(browser: Any, canvas_map: tuple[Path, RegionMap]) -> Iterator[OpenPag
     page.close()
 
 
+def _ordinal(n: int) -> str:
+    suffix = "th" if 11 <= n % 100 <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n:,}{suffix}"
+
+
 def _map_pixels(opened: OpenPage) -> np.ndarray:
     """The map's pixels (RGB), from a screenshot of its container."""
     from PIL import Image
@@ -87,8 +92,11 @@ def _client_point(opened: OpenPage, lat: float, lng: float, zoom: float | None =
     return float(x), float(y)
 
 
-def test_the_page_uses_the_canvas_and_draws_the_regions(opened: OpenPage, tmp_path: Path) -> None:
+def test_the_page_uses_the_canvas_and_draws_the_regions(
+    opened: OpenPage, canvas_map: tuple[Path, RegionMap], tmp_path: Path
+) -> None:
     assert opened.frame.evaluate("window.ideopolis.renderer") == "canvas"
+    assert "rankOffsets" in canvas_map[1].html() and '"ranks":' not in canvas_map[1].html()
     assert opened.frame.locator("path[data-region]").count() == 0  # no SVG path per region
     screenshot(opened.page, tmp_path / "canvas-3000.png")
     pixels = _map_pixels(opened)
@@ -115,6 +123,11 @@ def test_hover_and_click_find_the_region_under_the_cursor(opened: OpenPage, canv
         tooltip.wait_for(state="visible")
         name = region_map.inputs.names[ids.index(region_id)]
         assert name in tooltip.inner_text()
+        # the rank the page rebuilds from its values and the offsets is the run's rank
+        layer = region_map.inputs.layer(str(region_map.run["active_layer"]))
+        assert layer.ranks is not None
+        rank = int(layer.ranks.iloc[ids.index(region_id)])
+        assert f"rank {_ordinal(rank)} of {len(ids):,}" in tooltip.inner_text()
         opened.page.mouse.click(x, y)
         opened.frame.locator("#ido-card").wait_for(state="visible")
         assert opened.frame.evaluate("window.ideopolis.selected()") == region_id

@@ -20,7 +20,7 @@ from shapely.geometry import Polygon, box
 
 from ideopolis.maps import topology
 from ideopolis.maps.encode import decode_geometry, encode_geometry, polygonal, polygonal_all, prepare_geometry
-from ideopolis.maps.interactive import interactive_map
+from ideopolis.maps.interactive import interactive_map, rank_offsets
 from ideopolis.maps.layers import round_half_up, round_half_up_array
 from ideopolis.maps.topology import build_topology
 from tests.mapdata import synthetic_geometry
@@ -179,3 +179,23 @@ def test_a_page_above_the_region_limit_leaves_out_the_card_tables() -> None:
     assert "value and rank only" in page.run["rendition"]["notice"]
     assert '"popup":null' in page.html()
     assert '"popup":null' not in interactive_map(inputs, offline=True).html()
+
+
+@given(st.lists(st.one_of(st.none(), st.integers(0, 30).map(lambda k: k / 4)), min_size=1, max_size=60), st.data())
+def test_rank_offsets_rebuild_the_ranks(values: list[float | None], data: st.DataObject) -> None:
+    """rank = 1 + (values greater) + offset, whatever the ranks (the page's rule, written out here)."""
+    ranks = data.draw(st.lists(st.one_of(st.none(), st.integers(1, 100)), min_size=len(values), max_size=len(values)))
+    offsets = rank_offsets(values, ranks)
+    present = [v for v in values if v is not None]
+    for v, r, off in zip(values, ranks, offsets, strict=True):
+        if r is None:
+            assert off is None
+            continue
+        base = 1 if v is None else 1 + sum(w > v for w in present)
+        assert base + off == r
+    # ranks that follow the values leave offsets within each run of equal values
+    order = sorted(range(len(values)), key=lambda i: (values[i] is None, -(values[i] or 0)))
+    following = [0] * len(values)
+    for k, i in enumerate(order):
+        following[i] = k + 1
+    assert all(0 <= o < len(values) for o in rank_offsets(values, following) if o is not None)

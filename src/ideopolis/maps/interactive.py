@@ -756,6 +756,8 @@ def interactive_map(
     prepared = inputs.prepared
     quantization = _auto_quantization(prepared.shapes, prepared.tolerance)
     encoded = encode_geometry(prepared.shapes, quantization=quantization)
+    # a large page (or any page drawn on a canvas) sends ranks as offsets from its values' ranks
+    compact = renderer == "canvas" or (renderer == "auto" and len(inputs.ids) > CANVAS_ABOVE)
     notices: list[str] = []
     rendition: dict[str, Any] = {}
     if encoded.n_points > max_points:
@@ -806,7 +808,7 @@ def interactive_map(
         "aliases": [[alias, index_of[rid]] for alias, rid in inputs.aliases],
         "geometry": encoded.payload,
         "outlines": outlines,
-        "layers": [_layer_payload(layer) for layer in inputs.layers],
+        "layers": [_layer_payload(layer, compact=compact) for layer in inputs.layers],
         "active": active,
         "popup": popup,
         "facts": [
@@ -919,7 +921,41 @@ def _auto_quantization(shapes: gpd.GeoSeries, tolerance: float) -> int:
     return int(min(1_000_000, max(10_000, round(extent / (tolerance / 4)))))
 
 
-def _layer_payload(layer: ClassifiedLayer) -> dict[str, Any]:
+def rank_offsets(values: Sequence[float | int | None], ranks: Sequence[int | None]) -> list[int | None]:
+    """Ranks as offsets from the competition rank of the page's own (rounded) values.
+
+    A layer's ranks follow its values, so most of a rank is known from the values the page already holds:
+    ``base = 1 + (number of values greater than this one)`` (``1`` where the value is missing). The page
+    adds the offset back (``rank = base + offset``), which is exact whatever the ranks are; the offsets
+    are small (within the run of regions sharing a rounded value), so a large page is smaller by some
+    170 kB of compressed ranks per layer at 85,000 regions.
+
+    Parameters
+    ----------
+    values : sequence of float, int or None
+        The layer's values as written to the page.
+    ranks : sequence of int or None
+        Its ranks (``None``: no rank).
+
+    Returns
+    -------
+    list of int or None
+        ``rank - base`` per region (``None`` where the rank is missing).
+
+    Examples
+    --------
+    >>> rank_offsets([3.0, 5.0, 3.0, None], [2, 1, 3, None])
+    [0, 0, 1, None]
+    """
+    v = np.array([np.nan if x is None else float(x) for x in values], dtype=float)
+    finite = np.isfinite(v)
+    ordered = np.sort(v[finite])
+    greater = ordered.size - np.searchsorted(ordered, np.where(finite, v, 0.0), side="right")
+    base = np.where(finite, 1 + greater, 1)
+    return [None if r is None else int(r) - int(b) for r, b in zip(ranks, base.tolist(), strict=True)]
+
+
+def _layer_payload(layer: ClassifiedLayer, *, compact: bool = False) -> dict[str, Any]:
     spec = layer.spec
     classes = np.where(layer.classes >= 0, _CLASS_DIGITS[np.clip(layer.classes, 0, 35)], ".")
     out: dict[str, Any] = {
@@ -946,8 +982,12 @@ def _layer_payload(layer: ClassifiedLayer) -> dict[str, Any]:
         )
     if layer.ranks is not None:
         r = pd.to_numeric(layer.ranks, errors="coerce")
-        out["ranks"] = _numbers(r, 0)
+        ranks = _numbers(r, 0)
         out["rankOf"] = int(r.notna().sum())
+        if compact and "values" in out:
+            out["rankOffsets"] = rank_offsets(out["values"], ranks)
+        else:
+            out["ranks"] = ranks
     if layer.rank_interval is not None:
         for key, column in (("rankLo", "rank_lo"), ("rankHi", "rank_hi")):
             col = pd.to_numeric(layer.rank_interval[column], errors="coerce")

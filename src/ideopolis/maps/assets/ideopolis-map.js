@@ -831,6 +831,40 @@
 
   /* ------------------------------------------------------------------ the page */
 
+  /* A large page sends a layer's ranks as offsets from the competition rank of its values
+     (ideopolis.maps.interactive.rank_offsets): rank = 1 + (values greater) + offset, built on first use. */
+  function lazyRanks(layer) {
+    var ranks = null;
+    Object.defineProperty(layer, "ranks", {
+      get: function () {
+        if (ranks) return ranks;
+        var v = layer.values, off = layer.rankOffsets, n = v.length;
+        var sorted = new Float64Array(v.filter(function (x) {
+          return x !== null;
+        })).sort();
+        ranks = new Array(n);
+        for (var i = 0; i < n; i++) {
+          if (off[i] === null) {
+            ranks[i] = null;
+            continue;
+          }
+          var base = 1;
+          if (v[i] !== null) {
+            var lo = 0, hi = sorted.length; /* first position holding a value greater than v[i] */
+            while (lo < hi) {
+              var mid = (lo + hi) >> 1;
+              if (sorted[mid] <= v[i]) lo = mid + 1;
+              else hi = mid;
+            }
+            base = 1 + sorted.length - lo;
+          }
+          ranks[i] = base + off[i];
+        }
+        return ranks;
+      },
+    });
+  }
+
   function inFrame() {
     try {
       return window.self !== window.top;
@@ -852,6 +886,7 @@
     var layersByKey = {};
     data.layers.forEach(function (layer) {
       layersByKey[layer.key] = layer;
+      if (layer.rankOffsets) lazyRanks(layer);
     });
     var numeric = data.layers.filter(function (layer) {
       return layer.kind !== "categorical";
