@@ -921,7 +921,7 @@ def _auto_quantization(shapes: gpd.GeoSeries, tolerance: float) -> int:
     return int(min(1_000_000, max(10_000, round(extent / (tolerance / 4)))))
 
 
-def rank_offsets(values: Sequence[float | int | None], ranks: Sequence[int | None]) -> list[int | None]:
+def rank_offsets(values: Sequence[float | int | None], ranks: Sequence[float | int | None]) -> list[int | None]:
     """Ranks as offsets from the competition rank of the page's own (rounded) values.
 
     A layer's ranks follow its values, so most of a rank is known from the values the page already holds:
@@ -935,7 +935,7 @@ def rank_offsets(values: Sequence[float | int | None], ranks: Sequence[int | Non
     values : sequence of float, int or None
         The layer's values as written to the page.
     ranks : sequence of int or None
-        Its ranks (``None``: no rank).
+        Its ranks (``None``: no rank; whole numbers).
 
     Returns
     -------
