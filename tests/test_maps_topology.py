@@ -50,7 +50,14 @@ def _prepared(name: str) -> list:
 def test_docstring_examples() -> None:
     import doctest
 
+    from ideopolis.maps import interactive
+
     assert doctest.testmod(topology).failed == 0
+    finder = doctest.DocTestFinder()
+    runner = doctest.DocTestRunner()
+    for test in finder.find(interactive.rank_offsets, "rank_offsets", globs=vars(interactive)):
+        runner.run(test)
+    assert runner.summarize(verbose=False).failed == 0
 
 
 @pytest.mark.parametrize("name", SETS)
