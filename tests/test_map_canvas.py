@@ -206,3 +206,38 @@ def test_a_simplified_rendition_opens_and_says_so(browser: Any, tmp_path: Path) 
         assert opened.outside_requests() == set()
     finally:
         opened.close()
+
+
+def test_a_compressed_payload_opens_like_a_plain_one(
+    browser: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Above COMPRESS_ABOVE the payload is gzip + base 64, inflated by the browser; the page is the same map."""
+    import base64
+    import gzip
+    import json
+    import re
+
+    from ideopolis.maps import interactive
+    from tests.test_maps_html import _inputs
+
+    inputs = _inputs()
+    plain = interactive.interactive_map(inputs, offline=True).html()
+    monkeypatch.setattr(interactive, "COMPRESS_ABOVE", 1000)
+    packed_page = interactive.interactive_map(inputs, offline=True)
+    text = packed_page.html()
+    found = re.search(r'id="ideopolis-data" data-encoding="gzip-base64">([A-Za-z0-9+/=]+)</script>', text)
+    assert found is not None
+    inflated = json.loads(gzip.decompress(base64.b64decode(found.group(1))))
+    original = re.search(r'<script type="application/json" id="ideopolis-data">(.*?)</script>', plain, re.S)
+    assert original is not None
+    assert inflated == json.loads(original.group(1))
+    path = tmp_path / "compressed.html"
+    packed_page.save(path)
+    opened = open_page(browser, path, DESKTOP)
+    try:
+        assert opened.frame.evaluate("window.ideopolis.suggest('aleut')")[:1] == ["AM1"]
+        assert opened.frame.evaluate("window.ideopolis.openCard(window.ideopolis.indexOf('M07'))") is True
+        assert opened.errors() == []
+        assert opened.outside_requests() == set()
+    finally:
+        opened.close()
