@@ -20,7 +20,7 @@ from shapely.geometry import Polygon, box
 
 from ideopolis.maps import topology
 from ideopolis.maps.encode import decode_geometry, encode_geometry, polygonal, polygonal_all, prepare_geometry
-from ideopolis.maps.interactive import interactive_map, rank_offsets
+from ideopolis.maps.interactive import interactive_map, pack_payload, rank_offsets, unpack_payload
 from ideopolis.maps.layers import round_half_up, round_half_up_array
 from ideopolis.maps.topology import build_topology
 from tests.mapdata import synthetic_geometry
@@ -55,8 +55,9 @@ def test_docstring_examples() -> None:
     assert doctest.testmod(topology).failed == 0
     finder = doctest.DocTestFinder()
     runner = doctest.DocTestRunner()
-    for test in finder.find(interactive.rank_offsets, "rank_offsets", globs=vars(interactive)):
-        runner.run(test)
+    for func in (interactive.rank_offsets, interactive.pack_payload):
+        for test in finder.find(func, func.__name__, globs=vars(interactive)):
+            runner.run(test)
     assert runner.summarize(verbose=False).failed == 0
 
 
@@ -206,3 +207,10 @@ def test_rank_offsets_rebuild_the_ranks(values: list[float | None], data: st.Dat
     for k, i in enumerate(order):
         following[i] = k + 1
     assert all(0 <= o < len(values) for o in rank_offsets(values, following) if o is not None)
+
+
+@given(st.text(max_size=300))
+def test_packed_payload_round_trip_has_no_angle_bracket(text: str) -> None:
+    packed = pack_payload(text)
+    assert "<" not in packed
+    assert unpack_payload(packed) == text

@@ -1779,23 +1779,40 @@
     return window.ideopolis;
   }
 
-  /* A large payload comes gzip-compressed and base-64 coded (ideopolis.maps.interactive.COMPRESS_ABOVE):
-     inflated by the browser's own DecompressionStream, then parsed as JSON like a small one. */
+  /* A large payload comes gzip-compressed and base-85 coded (ideopolis.maps.interactive.pack_payload: Python's
+     b85encode, "." for "<"): decoded here, inflated by the browser's own DecompressionStream, then parsed as
+     JSON like a small one. */
+  var B85 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz!#$%&()*+-;.=>?@^_`{|}~";
+  function base85(text) {
+    var lookup = new Int16Array(128);
+    for (var k = 0; k < B85.length; k++) lookup[B85.charCodeAt(k)] = k;
+    var n = text.length, full = Math.floor(n / 5), rest = n % 5;
+    var out = new Uint8Array(full * 4 + (rest ? rest - 1 : 0));
+    var o = 0;
+    function group(at, chars, bytes) {
+      var v = 0;
+      for (var c = 0; c < 5; c++) v = v * 85 + (c < chars ? lookup[text.charCodeAt(at + c)] : 84);
+      for (var b = 0; b < bytes; b++) out[o++] = Math.floor(v / Math.pow(256, 3 - b)) % 256;
+    }
+    for (var g = 0; g < full; g++) group(5 * g, 5, 4);
+    if (rest) group(5 * full, rest, rest - 1);
+    return out;
+  }
+
   function inflate(text) {
-    var bin = atob(text.trim());
-    var bytes = new Uint8Array(bin.length);
-    for (var i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+    var bytes = base85(text.trim());
     var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
     return new Response(stream).text();
   }
 
   window.ideopolisMap = function (map, elementId) {
     var node = document.getElementById(elementId);
-    if (node.getAttribute("data-encoding") === "gzip-base64") {
+    if (node.getAttribute("data-encoding") === "gzip-base85") {
       return inflate(node.textContent).then(function (text) {
         return init(map, JSON.parse(text));
       });
     }
     return init(map, JSON.parse(node.textContent));
   };
+  window.ideopolisMap.base85 = base85; /* for tests: the decoder against Python's encoder */
 })();
