@@ -314,15 +314,18 @@ def build_topology(
     if not np.array_equal(canon, canon[canon_starts[rep_of_occ][occ] + k]):
         raise RuntimeError("shared-arc topology: two different arcs hashed alike; please report this")
 
-    # the arcs' points (canonical direction) and the rings' references
+    # the arcs' points, each in the direction of its first use (as topojson-server stores them): arcs are
+    # numbered in order of first use, so one arc then mostly starts where the one before it ended and the
+    # page's running point stream costs almost nothing there; and the rings' references
     rep_len = arc_len[rep]
+    flip = reverse[rep]
     arc_offsets = np.concatenate([[0], np.cumsum(rep_len)]).astype(np.int64)
-    take = np.repeat(canon_starts[rep], rep_len) + (
-        np.arange(int(arc_offsets[-1]), dtype=np.int64) - np.repeat(arc_offsets[:-1], rep_len)
-    )
+    step = np.arange(int(arc_offsets[-1]), dtype=np.int64) - np.repeat(arc_offsets[:-1], rep_len)
+    step = np.where(np.repeat(flip, rep_len), np.repeat(rep_len, rep_len) - 1 - step, step)
+    take = np.repeat(canon_starts[rep], rep_len) + step
     arc_pids = canon[take]
     arc_points = np.column_stack([ux[arc_pids], uy[arc_pids]]).astype(np.int64)
-    refs = 2 * arc_id.astype(np.int64) + reverse.astype(np.int64)
+    refs = 2 * arc_id.astype(np.int64) + (reverse ^ flip[arc_id]).astype(np.int64)
     ring_offsets = np.concatenate([[0], np.cumsum(np.bincount(arc_ring, minlength=n_rings))]).astype(np.int64)
     return Topology(
         (float(kx), float(ky)),
