@@ -23,6 +23,7 @@ import numpy as np
 import pytest
 
 from ideopolis.maps.interactive import RegionMap
+from ideopolis.maps.layers import format_value
 from tests.browser import DESKTOP, OpenPage, launch, open_page, screenshot
 
 pytestmark = pytest.mark.browser
@@ -128,10 +129,20 @@ def test_hover_and_click_find_the_region_under_the_cursor(opened: OpenPage, canv
         assert layer.ranks is not None
         rank = int(layer.ranks.iloc[ids.index(region_id)])
         assert f"rank {_ordinal(rank)} of {len(ids):,}" in tooltip.inner_text()
+        value = format_value(float(layer.values.iloc[ids.index(region_id)]), layer.decimals)
+        assert f"{layer.spec.title}: {value}" in tooltip.inner_text()
         opened.page.mouse.click(x, y)
         opened.frame.locator("#ido-card").wait_for(state="visible")
         assert opened.frame.evaluate("window.ideopolis.selected()") == region_id
         assert opened.frame.locator("#ido-card-name").inner_text() == name
+        # the indicator table, sent as packed columns, shows the values Python rounded
+        popup = region_map.inputs.popup
+        assert popup is not None
+        card = opened.frame.locator("#ido-card").inner_text()
+        for field, column in list(zip(popup["fields"], popup["values"], strict=True))[:5]:
+            shown = column[ids.index(region_id)]
+            if shown is not None:
+                assert format_value(shown, field["decimals"]) in card, field["key"]
         opened.page.keyboard.press("Escape")
         opened.frame.locator("#ido-card").wait_for(state="hidden")
 

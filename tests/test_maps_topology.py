@@ -20,7 +20,15 @@ from shapely.geometry import Polygon, box
 
 from ideopolis.maps import topology
 from ideopolis.maps.encode import decode_geometry, encode_geometry, polygonal, polygonal_all, prepare_geometry
-from ideopolis.maps.interactive import interactive_map, pack_payload, rank_offsets, unpack_payload
+from ideopolis.maps.interactive import (
+    _numbers,
+    interactive_map,
+    pack_numbers,
+    pack_payload,
+    rank_offsets,
+    unpack_numbers,
+    unpack_payload,
+)
 from ideopolis.maps.layers import round_half_up, round_half_up_array
 from ideopolis.maps.topology import build_topology
 from tests.mapdata import synthetic_geometry
@@ -55,7 +63,7 @@ def test_docstring_examples() -> None:
     assert doctest.testmod(topology).failed == 0
     finder = doctest.DocTestFinder()
     runner = doctest.DocTestRunner()
-    for func in (interactive.rank_offsets, interactive.pack_payload):
+    for func in (interactive.rank_offsets, interactive.pack_payload, interactive.pack_numbers):
         for test in finder.find(func, func.__name__, globs=vars(interactive)):
             runner.run(test)
     assert runner.summarize(verbose=False).failed == 0
@@ -214,3 +222,14 @@ def test_packed_payload_round_trip_has_no_angle_bracket(text: str) -> None:
     packed = pack_payload(text)
     assert "<" not in packed
     assert unpack_payload(packed) == text
+
+
+@given(
+    st.lists(st.one_of(st.none(), st.floats(min_value=-1e9, max_value=1e9)), max_size=60),
+    st.integers(min_value=0, max_value=4),
+)
+def test_packed_numbers_round_trip_exactly(values: list[float | None], decimals: int) -> None:
+    rounded = _numbers([np.nan if v is None else v for v in values], decimals)
+    packed = pack_numbers(rounded, decimals)
+    assert isinstance(packed, str)
+    assert unpack_numbers(packed, decimals) == rounded

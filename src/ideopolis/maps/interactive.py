@@ -66,6 +66,9 @@ from ideopolis.maps.encode import (
     encode_geometry,
     mesh_arcs,
     pack_varints,
+    unpack_varints,
+    unzigzag,
+    zigzag,
     prepare_geometry,
 )
 from ideopolis.maps.frame import pad_bounds
@@ -844,7 +847,7 @@ def interactive_map(
         "outlines": outlines,
         "layers": [_layer_payload(layer, compact=compact) for layer in inputs.layers],
         "active": active,
-        "popup": popup,
+        "popup": _packed_popup(popup) if compact and popup is not None else popup,
         "facts": [
             {"label": label, "values": list(values), "tooltip": label in inputs.tooltip_facts}
             for label, values in facts
@@ -955,6 +958,53 @@ def _auto_quantization(shapes: gpd.GeoSeries, tolerance: float) -> int:
     return int(min(1_000_000, max(10_000, round(extent / (tolerance / 4)))))
 
 
+def pack_numbers(values: Sequence[float | int | None], decimals: int) -> str | list[float | int | None]:
+    """A column of rounded numbers as one packed string: ``zigzag(value * 10**decimals) + 1``, ``0`` for none.
+
+    A large page sends its layer values, rank offsets and indicator tables so (:func:`pack_varints` digits):
+    fewer characters than JSON numbers and, gzip-compressed, some 25% smaller. The page divides by
+    ``10**decimals`` again, which gives back the same double as the JSON literal would (both are the double
+    nearest the decimal value). Columns whose scaled values reach ``2**50`` stay a JSON list.
+
+    Parameters
+    ----------
+    values : sequence of float, int or None
+        Values already rounded to ``decimals`` (:func:`_numbers`).
+    decimals : int
+        Decimals of the values.
+
+    Returns
+    -------
+    str or list
+        The packed column (or ``values`` as a list when too large to pack).
+
+    Examples
+    --------
+    >>> packed = pack_numbers([52.3, None, -0.4, 0.0], 1)
+    >>> unpack_numbers(packed, 1)
+    [52.3, None, -0.4, 0.0]
+    """
+    v = np.array([np.nan if x is None else float(x) for x in values], dtype=float)
+    finite = np.isfinite(v)
+    scaled = np.round(np.where(finite, v, 0.0) * 10.0**decimals)
+    if np.abs(scaled).max(initial=0.0) >= 2.0**50:
+        return list(values)
+    codes = np.where(finite, zigzag(scaled.astype(np.int64)) + 1, 0)
+    return pack_varints(codes)
+
+
+def unpack_numbers(text: str, decimals: int) -> list[float | int | None]:
+    """Invert :func:`pack_numbers` (the reference for the page's decoder)."""
+    out: list[float | int | None] = []
+    for code in unpack_varints(text):
+        if code == 0:
+            out.append(None)
+            continue
+        (n,) = unzigzag([code - 1])
+        out.append(n / 10.0**decimals if decimals > 0 else n)
+    return out
+
+
 def rank_offsets(values: Sequence[float | int | None], ranks: Sequence[float | int | None]) -> list[int | None]:
     """Ranks as offsets from the competition rank of the page's own (rounded) values.
 
@@ -1019,9 +1069,11 @@ def _layer_payload(layer: ClassifiedLayer, *, compact: bool = False) -> dict[str
         ranks = _numbers(r, 0)
         out["rankOf"] = int(r.notna().sum())
         if compact and "values" in out:
-            out["rankOffsets"] = rank_offsets(out["values"], ranks)
+            out["rankOffsets"] = pack_numbers(rank_offsets(out["values"], ranks), 0)
         else:
             out["ranks"] = ranks
+    if compact and "values" in out:
+        out["values"] = pack_numbers(out["values"], layer.decimals)
     if layer.rank_interval is not None:
         for key, column in (("rankLo", "rank_lo"), ("rankHi", "rank_hi")):
             col = pd.to_numeric(layer.rank_interval[column], errors="coerce")
@@ -1062,6 +1114,12 @@ def _popup_payload(
         )
         out_values.append(_numbers(col, decimals))
     return {"fields": out_fields, "values": out_values}
+
+
+def _packed_popup(popup: dict[str, Any]) -> dict[str, Any]:
+    """The indicator table with each field's values as a :func:`pack_numbers` column."""
+    values = [pack_numbers(v, f["decimals"]) for f, v in zip(popup["fields"], popup["values"], strict=True)]
+    return {"fields": popup["fields"], "values": values}
 
 
 def _whole(values: pd.Series) -> bool:

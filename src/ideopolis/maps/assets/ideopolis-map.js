@@ -54,6 +54,18 @@
     return v % 2 ? -((v + 1) / 2) : v / 2;
   }
 
+  /* A packed column of a large page (ideopolis.maps.interactive.pack_numbers): 0 = none, else
+     zigzag(value * 10^decimals) + 1; dividing gives back the double the JSON literal would. */
+  function unpackNumbers(text, decimals) {
+    var codes = unpack(text);
+    var scale = Math.pow(10, decimals);
+    var out = new Array(codes.length);
+    for (var i = 0; i < codes.length; i++) {
+      out[i] = codes[i] === 0 ? null : decimals > 0 ? unzigzag(codes[i] - 1) / scale : unzigzag(codes[i] - 1);
+    }
+    return out;
+  }
+
   /* ------------------------------------------------------------------ text */
 
   function el(tag, className, text) {
@@ -882,10 +894,17 @@
     var boxes = new Array(n);
     for (var b0 = 0; b0 < n; b0++) boxes[b0] = geo.box(b0);
     var fold = makeFold(data.fold);
+    if (data.popup) {
+      data.popup.values = data.popup.values.map(function (column, f) {
+        return typeof column === "string" ? unpackNumbers(column, data.popup.fields[f].decimals) : column;
+      });
+    }
     var style = data.style;
     var layersByKey = {};
     data.layers.forEach(function (layer) {
       layersByKey[layer.key] = layer;
+      if (typeof layer.values === "string") layer.values = unpackNumbers(layer.values, layer.decimals);
+      if (typeof layer.rankOffsets === "string") layer.rankOffsets = unpackNumbers(layer.rankOffsets, 0);
       if (layer.rankOffsets) lazyRanks(layer);
     });
     var numeric = data.layers.filter(function (layer) {
