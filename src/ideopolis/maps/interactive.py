@@ -66,10 +66,10 @@ from ideopolis.maps.encode import (
     encode_geometry,
     mesh_arcs,
     pack_varints,
+    prepare_geometry,
     unpack_varints,
     unzigzag,
     zigzag,
-    prepare_geometry,
 )
 from ideopolis.maps.frame import pad_bounds
 from ideopolis.maps.layers import (
