@@ -20,7 +20,6 @@ from ideopolis.cli._app import (
     write_sidecar,
 )
 from ideopolis.errors import ConfigError
-from ideopolis.maps.interactive import RENDERERS
 from ideopolis.maps.layers import SCHEMES, parse_bins
 from ideopolis.output import check_output_path
 from ideopolis.safety import safe_file_stem
@@ -146,6 +145,8 @@ def map_command(
     """Map the run's results: every score as a layer, the typology, the hotspots; the run log beside it."""
     bin_values = parse_bins(bins) if bins is not None else None
     check_print_options(out, printed=png, dpi=dpi)
+    from ideopolis.maps.interactive import RENDERERS  # here: folium is imported only by the map commands
+
     if renderer not in RENDERERS:
         raise ConfigError(f"--renderer {renderer!r} is not a renderer; choose one of: {', '.join(RENDERERS)}")
     if out is not None:
