@@ -72,6 +72,9 @@ def score(
     uncertainty: int | None = None,
     where: str | None = None,
     ranks: str | None = None,
+    engine: str | None = None,
+    scheduler: str | None = None,
+    client: Any = None,
     **steps: Any,
 ) -> Run:
     """Score a region set: the composite index, its pillars, the lens and the typology.
@@ -106,6 +109,13 @@ def score(
         ``[shortlist]``, else every region.
     ranks : {"national", "within"}, optional
         How a shortlist ranks (default national).
+    engine : {"local", "dask"}, optional
+        Where the work that splits runs (default: the profile's ``[run] engine``, else ``local``); the numbers
+        are the same (see :mod:`ideopolis.engines`). Close a dask run with ``run.close()`` (or ``with``).
+    scheduler : str, optional
+        With ``engine="dask"``: the scheduler's address (``tcp://HOST:8786``); default a LocalCluster here.
+    client : distributed.Client, optional
+        A Dask client you made (a notebook's): the run uses it (the dask engine) and leaves it open.
     **steps
         Whole step specifications by step name (``normalise={"method": "minmax", "l_u": [0, 10]}``).
 
@@ -117,7 +127,10 @@ def score(
     Raises
     ------
     ConfigError
-        For an invalid profile or option, or a lens option for a set without the lens.
+        For an invalid profile or option, a lens option for a set without the lens, or the dask engine without
+        dask installed (``pip install 'ideopolis[dask]'``).
+    EngineError
+        When the Dask scheduler cannot be reached.
     RegionSetError, RegionSetNotFoundError, DataFileError
         For a region set that cannot be loaded.
     MethodError
@@ -145,9 +158,11 @@ def score(
         "exposure_threshold": exposure_threshold,
         "seed": seed,
         "uncertainty": uncertainty,
+        "engine": engine if engine is not None or client is None else "dask",
+        "scheduler": scheduler,
         **steps,
     }
-    run = prepare(regions, profile=profile, where=where, ranks=ranks, **options)
+    run = prepare(regions, profile=profile, where=where, ranks=ranks, client=client, **options)
     run.index  # noqa: B018  (score now: errors surface here, not at the first use)
     return run
 
@@ -167,6 +182,7 @@ def prepare(
     allow_outside_paths: bool = False,
     where: str | None = None,
     ranks: str | None = None,
+    client: Any = None,
     **options: Any,
 ) -> Run:
     """Set up a run without scoring it yet: the profile, then the region set, then the options on top.
@@ -185,6 +201,8 @@ def prepare(
         As for :func:`ideopolis.regions.load.load_regions`.
     where, ranks : str, optional
         A shortlist and how it ranks (see :func:`score`); ``where`` replaces the profile's ``[shortlist]``.
+    client : distributed.Client, optional
+        A Dask client to run on (see :func:`score`).
     **options
         Run options as for :func:`score` (``None`` values are not given).
 
@@ -233,7 +251,14 @@ def prepare(
             custom=custom,
             allow_outside_paths=allow_outside_paths,
         )
-    return _shortlist(Run(regions, config, options=given), where, ranks)
+    if client is not None:
+        from ideopolis.engines import ENGINES
+
+        if ENGINES.canonical(str(given.setdefault("engine", "dask"))) != "dask":
+            raise ConfigError(
+                f"a Dask client runs the dask engine, not {given['engine']!r}; fix: drop engine= or client="
+            )
+    return _shortlist(Run(regions, config, options=given, client=client), where, ranks)
 
 
 def _shortlist(run: Run, where: str | None, ranks: str | None) -> Run:

@@ -45,5 +45,9 @@ class OutputError(IdeopolisError, OSError):
     """An output file (table, map, log) cannot be written where it was asked to go."""
 
 
+class EngineError(IdeopolisError, ConnectionError):
+    """A compute engine cannot be used: its scheduler is unreachable, or its workers run another ideopolis."""
+
+
 class IdeopolisWarning(UserWarning):
     """Something a user should know about a result that is still usable (PCA loadings disagree in sign)."""

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from ideopolis.decide.peers import PeerResult
     from ideopolis.decide.shortlist import Selection
     from ideopolis.decide.whatif import WhatIfResult
+    from ideopolis.engines import ComputeEngine
     from ideopolis.index.explain import Explanation
     from ideopolis.index.run import IndexRun
     from ideopolis.index.uncertainty.result import UncertaintyResult
@@ -64,6 +65,8 @@ class Run:
         an option that cannot apply is refused, not ignored).
     index : IndexRun, optional
         An index run already computed (COINr input).
+    client : distributed.Client, optional
+        A Dask client to run on (with ``config.engine == "dask"``); used, never closed by the run.
 
     Attributes
     ----------
@@ -104,6 +107,7 @@ class Run:
         *,
         options: Mapping[str, Any] | None = None,
         index: IndexRun | None = None,
+        client: Any = None,
     ) -> None:
         if regions is None and index is None:
             raise ConfigError("a run needs a region set or a finished index run")
@@ -121,6 +125,45 @@ class Run:
         self._uncertainty: UncertaintyResult | None = None
         self._attributes: pd.DataFrame | None = None
         self.selection: Selection | None = None
+        self._client = client
+        self._engines: list[ComputeEngine] = []  # shared with shortlisted copies: one engine per run
+
+    # -- where the work runs ----------------------------------------------------------------------
+    @property
+    def compute(self) -> ComputeEngine | None:
+        """The compute engine of the run (``[run] engine``), opened on first use; ``None`` for the local path.
+
+        Raises
+        ------
+        ConfigError
+            For the dask engine without dask installed (``pip install 'ideopolis[dask]'``).
+        EngineError
+            When the Dask scheduler cannot be reached.
+        """
+        if self.config.engine == "local" and self._client is None:
+            return None
+        if not self._engines:
+            from ideopolis.engines import open_engine
+
+            self._engines.append(
+                open_engine(
+                    "dask" if self._client is not None else self.config.engine,
+                    scheduler=self.config.scheduler,
+                    client=self._client,
+                )
+            )
+        return self._engines[0]
+
+    def close(self) -> None:
+        """Close the run's compute engine (a LocalCluster it started); a later use opens a new one."""
+        while self._engines:
+            self._engines.pop().close()
+
+    def __enter__(self) -> Run:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     # -- the index --------------------------------------------------------------------------------
     @property
@@ -132,7 +175,7 @@ class Run:
             assert self.regions is not None
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always", IdeopolisWarning)
-                self._index = score_region_set(self.regions, self.config, **self._options)
+                self._index = score_region_set(self.regions, self.config, compute=self.compute, **self._options)
             self.warnings.extend(str(w.message) for w in caught)
             self.config = self._index.config
         return self._index
@@ -265,7 +308,7 @@ class Run:
         self.config = self.config.with_options(uncertainty=section if section else True)
         assert self.config.uncertainty is not None
         spec = spec_from_mapping(self.config.uncertainty, where="the run options")
-        self._uncertainty = analyse(self.index, spec, progress=progress, workers=workers)
+        self._uncertainty = analyse(self.index, spec, progress=progress, workers=workers, compute=self.compute)
         return self._uncertainty
 
     def find_region(self, query: str) -> str:
@@ -1055,6 +1098,7 @@ class Run:
                 mc_level=float(opts["mc_level"]),
                 indicator=label,
                 threads=permutation_threads(),
+                counter=None if self.compute is None else self.compute.permutation_counts,
             )
             self._hotspot_cache[key] = result
         self._hotspot_options[id(result)] = {**{k: v for k, v in opts.items() if k != "seed"}, "indicator": label}
@@ -1316,6 +1360,8 @@ class Run:
                 doc["log"]["hotspots"] = {k: v for k, v in hot.params.items() if v is not None}
             if self._uncertainty is not None:
                 doc["log"]["uncertainty"] = self._uncertainty.log()
+            if self._engines:
+                doc["log"]["engine"] = self._engines[0].describe()
             doc["log"].update(self.log_extra)
         order = ["regions", "custom", "coinr", "seed", "shortlist", "framework"]
         return {k: doc[k] for k in order if k in doc} | {k: v for k, v in doc.items() if k not in order}

@@ -292,6 +292,23 @@ WhereOption = Annotated[
         "and/or/not, == != < <= > >=, in [...], contains, is missing).",
     ),
 ]
+EngineOption = Annotated[
+    str | None,
+    typer.Option(
+        "--engine",
+        metavar="local|dask",
+        help="Where the work runs: local (default) or dask (a cluster of this machine's cores, or --scheduler's); "
+        "the numbers are the same. Needs pip install 'ideopolis[dask]'.",
+    ),
+]
+SchedulerOption = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="With --engine dask: the Dask scheduler to run on (tcp://HOST:8786); default a LocalCluster here.",
+    ),
+]
 RanksOption = Annotated[
     str | None,
     typer.Option(
@@ -354,6 +371,8 @@ class RunArgs:
     uncertainty: int | None = None
     where_expr: str | None = None
     ranks: str | None = None
+    engine: str | None = None
+    scheduler: str | None = None
 
     def options(self) -> dict[str, Any]:
         """The method options given, as :func:`ideopolis.score` takes them (``None``: not given)."""
@@ -392,6 +411,8 @@ _RUN_PARAMS: dict[str, Any] = {
     "uncertainty": UncertaintyOption,
     "where_expr": WhereOption,
     "ranks": RanksOption,
+    "engine": EngineOption,
+    "scheduler": SchedulerOption,
 }
 
 
@@ -419,7 +440,12 @@ def run_options(func: Callable[..., None]) -> Callable[..., None]:
     def command(**kwargs: Any) -> None:
         where = RegionArgs(**{name: kwargs.pop(name) for name in _REGION_PARAMS})
         how = RunArgs(**{name: kwargs.pop(name) for name in _RUN_PARAMS})
-        func(where=where, how=how, **kwargs)
+        try:
+            func(where=where, how=how, **kwargs)
+        finally:
+            from ideopolis.engines import close_open_engines
+
+            close_open_engines()  # a LocalCluster the command started ends with it
 
     hints = typing.get_type_hints(func, include_extras=True)
     command.__signature__ = signature.replace(  # type: ignore[attr-defined]

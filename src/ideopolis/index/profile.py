@@ -21,6 +21,7 @@ with the key, the section and the valid keys named. In short::
     [lens]        attraction_threshold = 50, exposure_threshold = 50   # default: the medians
     [hotspots]    statistic = "gi_star", weights = "queen", permutations = 999, correction = "fdr_bh"
     [uncertainty] draws = 1000, aggregate = ["arithmetic", "geometric"]   # rank intervals (optional)
+    [run]         engine = "dask", scheduler = "tcp://HOST:8786"   # where the work runs (default: local)
 
 The balance weight lives in ``[weights]`` (it is the weight of the index's ``balance`` node); written under
 ``[lens]`` it is refused with that fix. A run log (``*.run.toml``, written beside every output) is a profile
@@ -37,6 +38,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from ideopolis.engines import ENGINES
 from ideopolis.errors import ConfigError, DataFileError
 from ideopolis.index.pillars import DEFAULT_BALANCE_WEIGHT
 from ideopolis.index.steps.aggregate import AGGREGATORS, DEFAULT_THRESHOLD
@@ -196,6 +198,8 @@ class RunConfig:
     hotspots: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     uncertainty: Mapping[str, Any] | None = None
     shortlist: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    engine: str = "local"
+    scheduler: str | None = None
 
     def hotspot_options(self) -> dict[str, Any]:
         """Return the ``[hotspots]`` options with their defaults filled in (and the run's seed)."""
@@ -214,7 +218,8 @@ class RunConfig:
             (group imputation by that column: group mean unless ``impute`` says otherwise);
             ``screen_threshold`` (data availability below which a region is dropped); ``seed``;
             ``hotspots`` (a mapping of ``[hotspots]`` keys); ``uncertainty`` (a number of draws, ``True`` for the
-            defaults, or a mapping of ``[uncertainty]`` keys; ``False`` removes the section).
+            defaults, or a mapping of ``[uncertainty]`` keys; ``False`` removes the section); ``engine``
+            (``local``, ``dask``) and ``scheduler`` (a Dask scheduler's address), the ``[run]`` section.
 
         Returns
         -------
@@ -244,6 +249,13 @@ class RunConfig:
             spec = options["screen"]
             spec = dict(spec) if isinstance(spec, Mapping) else {"method": spec}
             options["screen"] = {**spec, "threshold": _number("screen_threshold", screen_threshold, 0.0, 1.0)}
+        if "engine" in options or "scheduler" in options:
+            # --engine local drops a profile's scheduler; --scheduler alone keeps the profile's engine
+            engine = options.pop("engine", config.engine)
+            kept = config.scheduler if ENGINES.canonical(str(engine)) == "dask" else None
+            section = {"engine": engine, "scheduler": options.pop("scheduler", kept)}
+            engine, scheduler = _run_section(section, "the run options")
+            config = replace(config, engine=engine, scheduler=scheduler)
         aliases = {"weights": "weight"}
         for key, value in options.items():
             step = aliases.get(key, key)
@@ -268,8 +280,8 @@ class RunConfig:
             else:
                 raise ConfigError(
                     f"unknown run option {key!r}; use a step name ({', '.join(STEPS)}), balance_weight, "
-                    "attraction_threshold, exposure_threshold, impute_group, screen_threshold, seed, hotspots or "
-                    "uncertainty"
+                    "attraction_threshold, exposure_threshold, impute_group, screen_threshold, seed, hotspots, "
+                    "uncertainty, engine or scheduler"
                 )
         return config
 
@@ -316,6 +328,8 @@ class RunConfig:
             out["uncertainty"] = _plain(self.uncertainty)
         if self.shortlist:
             out["shortlist"] = _plain(self.shortlist)
+        if self.engine != "local" or self.scheduler is not None:
+            out["run"] = _plain({"engine": self.engine, "scheduler": self.scheduler})
         return out
 
 
@@ -327,9 +341,18 @@ def _plain(value: Any) -> Any:
     return value
 
 
-_TOP_KEYS = {"regions", "custom", "coinr", "seed", "framework", "hotspots", "shortlist", "uncertainty", "log"} | set(
-    SECTION_OF.values()
-)
+_TOP_KEYS = {
+    "regions",
+    "custom",
+    "coinr",
+    "seed",
+    "framework",
+    "hotspots",
+    "shortlist",
+    "uncertainty",
+    "log",
+    "run",
+} | set(SECTION_OF.values())
 #: How a shortlist ranks its regions: among all regions of the set, or among the shortlist.
 SHORTLIST_RANKS = ("national", "within")
 
@@ -369,6 +392,26 @@ def _uncertainty_option(current: Mapping[str, Any] | None, value: object) -> Map
     if isinstance(value, Mapping):
         return _uncertainty_section({**base, **dict(value)}, "the run options")
     raise ConfigError(f"uncertainty is {value!r}; give a number of draws (e.g. 1000) or a table of [uncertainty] keys")
+
+
+def _run_section(section: Mapping[str, Any], where: str) -> tuple[str, str | None]:
+    """Check a ``[run]`` table (``engine``, ``scheduler``) and return the engine's canonical name and the address."""
+    if not isinstance(section, Mapping):
+        raise ConfigError(f"[run] in {where} must be a table")
+    bad = set(section) - {"engine", "scheduler"}
+    if bad:
+        raise ConfigError(f"unknown key {sorted(bad)[0]!r} in [run] of {where}; valid keys: engine, scheduler")
+    engine = section.get("engine") or "local"
+    if not isinstance(engine, str):
+        raise ConfigError(f"[run] engine is {engine!r} in {where}; use one of: {', '.join(ENGINES.names())}")
+    engine = ENGINES.canonical(engine)
+    scheduler = section.get("scheduler")
+    if scheduler is not None and (not isinstance(scheduler, str) or not scheduler.strip()):
+        raise ConfigError(f"[run] scheduler is {scheduler!r} in {where}; give an address such as 'tcp://HOST:8786'")
+    if scheduler is not None and engine != "dask":
+        fix = "add --engine dask" if where == "the run options" else 'add engine = "dask" to [run]'
+        raise ConfigError(f"a scheduler ({scheduler}) in {where} needs the dask engine; fix: {fix}")
+    return engine, None if scheduler is None else scheduler.strip()
 
 
 def _seed(value: object, where: str) -> int:
@@ -510,6 +553,7 @@ def profile_from_dict(doc: Mapping[str, Any], *, where: str = "the profile", bas
         raise ConfigError(f"[hotspots] in {where} must be a table")
     unc = doc.get("uncertainty")
     shortlist = shortlist_section(doc.get("shortlist", {}), where)
+    engine, scheduler = _run_section(doc.get("run", {}), where)
     return RunConfig(
         regions=None if regions is None else str(regions),
         framework=None if fw is None else MappingProxyType(fw),
@@ -520,6 +564,8 @@ def profile_from_dict(doc: Mapping[str, Any], *, where: str = "the profile", bas
         hotspots=_hotspot_section(hot, where),
         uncertainty=None if unc is None else _uncertainty_section(unc, where),
         shortlist=shortlist,
+        engine=engine,
+        scheduler=scheduler,
     )
 
 

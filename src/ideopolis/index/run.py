@@ -34,12 +34,13 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from ideopolis import __version__
+from ideopolis.engines.steps import aggregate_split, denominate_split, impute_split, normalise_split, treat_split
 from ideopolis.errors import ConfigError, FrameworkError, MethodError
 from ideopolis.index.coverage import Coverage, coverage, not_ranked_reason, used_weights
 from ideopolis.index.framework import (
@@ -62,6 +63,9 @@ from ideopolis.index.steps.screen import screen
 from ideopolis.index.steps.treat import treat
 from ideopolis.index.steps.weights import Weights, effective_weights, effective_weights_table, weigh
 from ideopolis.output import source_date
+
+if TYPE_CHECKING:
+    from ideopolis.engines import ComputeEngine
 
 
 @dataclass(frozen=True)
@@ -126,6 +130,9 @@ class IndexRun:
         Notes from building the framework ("no export_jobs indicators: the lens is off").
     name : str
         Name of the region set (for the log).
+    compute : ComputeEngine, optional
+        Where the steps that split run (treatment and normalisation by indicator, aggregation by region; see
+        :mod:`ideopolis.engines.steps`); default here. The numbers do not depend on it.
 
     Examples
     --------
@@ -148,6 +155,7 @@ class IndexRun:
         config: RunConfig | None = None,
         notes: Sequence[str] = (),
         name: str = "",
+        compute: ComputeEngine | None = None,
     ) -> None:
         missing = [c for c in framework.indicators if c not in data.columns]
         if missing:
@@ -182,6 +190,7 @@ class IndexRun:
         self.denominators = den.set_axis(den.index.astype(str))
         self.names = None if names is None else names.set_axis(names.index.astype(str))
         self.config = config or RunConfig()
+        self.compute = compute
         self._framework_notes = list(notes)
         self._step_notes: dict[str, list[str]] = {}
         self.datasets: dict[str, pd.DataFrame] = {"raw": raw}
@@ -192,6 +201,10 @@ class IndexRun:
         self.executed: list[str] = []
         self.weights: Weights | None = None
         self._lens: LensResult | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickle without the compute engine (a live cluster connection stays where it is)."""
+        return {**self.__dict__, "compute": None}
 
     def __repr__(self) -> str:
         """Short: the set, how many regions were scored, and the steps run with their methods."""
@@ -329,13 +342,19 @@ class IndexRun:
         by = params.get("by")
         if by is None:
             by = {n.code: n.denominator for n in self.framework.nodes if n.indicator and n.denominator is not None}
-        res = denominate(
-            self._input("denominate"),
-            self.denominators,
-            by=by,
-            method=method,
-            scale=params.get("scale"),
-        )
+        if self.compute is None:
+            res = denominate(
+                self._input("denominate"), self.denominators, by=by, method=method, scale=params.get("scale")
+            )
+        else:
+            res = denominate_split(
+                self.compute,
+                self._input("denominate"),
+                self.denominators,
+                by=by,
+                method=method,
+                scale=params.get("scale"),
+            )
         self.datasets["denominated"] = res.data
         self.reports["denominate"] = res
         self._step_notes["denominate"] = list(res.notes)
@@ -343,7 +362,12 @@ class IndexRun:
 
     def _step_impute(self) -> LogRecord:
         method, params = self._params("impute")
-        res = impute(self._input("impute"), method=method, groups=self.groups, group=params.get("group"))
+        if self.compute is None:
+            res = impute(self._input("impute"), method=method, groups=self.groups, group=params.get("group"))
+        else:
+            res = impute_split(
+                self.compute, self._input("impute"), method=method, groups=self.groups, group=params.get("group")
+            )
         self.datasets["imputed"] = res.data
         self.reports["impute"] = res
         return LogRecord(
@@ -400,7 +424,10 @@ class IndexRun:
 
     def _step_treat(self) -> LogRecord:
         method, params = self._params("treat")
-        res = treat(self._input("treat"), method=method, **params)
+        if self.compute is None:
+            res = treat(self._input("treat"), method=method, **params)
+        else:
+            res = treat_split(self.compute, self._input("treat"), method=method, **params)
         self.datasets["treated"] = res.data
         self.reports["treat"] = res
         binary = list(res.table.index[res.table["status"] == "binary"]) if len(res.table) else []
@@ -454,7 +481,21 @@ class IndexRun:
 
     def _step_normalise(self) -> LogRecord:
         method, params = self._params("normalise")
-        res = self.normalise_with(self._input("normalise"), method, params)
+        if self.compute is None:
+            res = self.normalise_with(self._input("normalise"), method, params)
+        else:
+            split = dict(params)
+            res = normalise_split(
+                self.compute,
+                self._input("normalise"),
+                method=method,
+                directions={str(k): int(v) for k, v in self.framework.directions.items()},
+                targets={n.code: n.target for n in self.framework.nodes if n.indicator},
+                per_indicator=split.pop("indicators", None),
+                goalposts=split.pop("goalposts", None),
+                reference=split.pop("reference", None),
+                params=split,
+            )
         self.datasets["normalised"] = res.data
         self.reports["normalise"] = res
         collapses = collapsed_indicators(res.data)
@@ -521,13 +562,11 @@ class IndexRun:
         normed = self.datasets["normalised"]
         assert self.weights is not None
         bounds = self.reports["normalise"].bounds
-        res = aggregate(
-            normed,
-            self.framework,
-            self.weights.for_aggregation(normed.index),
-            spec=spec,
-            bounds=bounds,
-        )
+        weights = self.weights.for_aggregation(normed.index)
+        if self.compute is None:
+            res = aggregate(normed, self.framework, weights, spec=spec, bounds=bounds)
+        else:
+            res = aggregate_split(self.compute, normed, self.framework, weights, spec=spec, bounds=bounds)
         self.datasets["aggregated"] = res.data
         self.reports["aggregate"] = res
         self.reports.pop("coverage", None)

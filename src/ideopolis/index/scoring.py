@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pandas as pd
 
@@ -22,6 +22,9 @@ from ideopolis.index.framework import (
 from ideopolis.index.pillars import BALANCE, CLUSTER_STRENGTH
 from ideopolis.index.profile import RunConfig, load_profile
 from ideopolis.index.run import IndexRun
+
+if TYPE_CHECKING:
+    from ideopolis.engines import ComputeEngine
 
 
 class RegionSetLike(Protocol):
@@ -87,6 +90,8 @@ def framework_for(rs: RegionSetLike, config: RunConfig) -> tuple[Framework, list
 def score_region_set(
     rs: RegionSetLike,
     profile: RunConfig | str | Path | None = None,
+    *,
+    compute: ComputeEngine | None = None,
     **options: Any,
 ) -> IndexRun:
     """Build and run the index for a region set.
@@ -102,6 +107,8 @@ def score_region_set(
         (``normalise="zscore"``) or a mapping (``impute={"method": "group_mean", "group": "state"}``),
         ``balance_weight=``, ``attraction_threshold=``, ``exposure_threshold=``, ``impute_group=``,
         ``screen_threshold=``, ``seed=``.
+    compute : ComputeEngine, optional
+        Where the steps that split run (:mod:`ideopolis.engines`); default here. The numbers do not change.
 
     Returns
     -------
@@ -127,6 +134,7 @@ def score_region_set(
         config=config,
         notes=notes,
         name=region_set_ref(rs),
+        compute=compute,
     )
     return run.run()
 

@@ -101,6 +101,7 @@ from ideopolis.spatial.inference import (
     DEFAULT_PERMUTATIONS,
     DEFAULT_SEED,
     LagProblem,
+    PermutationCounter,
     SequentialTest,
     _check_permutations,
     _pct,
@@ -504,6 +505,7 @@ def hotspots(
     chunk_regions: int | None = None,
     chunk_elements: int = _CHUNK_ELEMENTS,
     threads: int = 1,
+    counter: PermutationCounter | None = None,
 ) -> HotspotResult:
     """Test every region for a local spatial cluster of ``values``.
 
@@ -540,6 +542,9 @@ def hotspots(
     chunk_regions, chunk_elements, threads
         How the permutation work is split (regions per chunk, draws held at once, worker threads); the
         results are identical whatever they are.
+    counter : callable, optional
+        Runs the permutations instead of :func:`~ideopolis.spatial.inference.permutation_counts` (same counts),
+        e.g. on a Dask cluster (:meth:`ideopolis.engines.ComputeEngine.permutation_counts`).
 
     Returns
     -------
@@ -609,6 +614,7 @@ def hotspots(
         chunk_regions=chunk_regions,
         chunk_elements=chunk_elements,
         threads=threads,
+        counter=counter,
     )
     frame["p_sim"] = test.p_sim
     frame["p_low"] = test.p_low

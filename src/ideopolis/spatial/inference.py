@@ -29,6 +29,9 @@ from ideopolis.registry import Registry
 from ideopolis.spatial.streams import check_stream_limits, mix_in_place, slot_offset, slot_zero_states, stream_key
 from ideopolis.spatial.weights import BoolArray, FloatArray, IntArray, SpatialWeights
 
+#: What runs a test's permutations: :func:`permutation_counts` or an engine's equivalent (same counts).
+PermutationCounter = Callable[..., IntArray]
+
 DEFAULT_PERMUTATIONS = 999
 DEFAULT_SEED = 12345
 ALTERNATIVES = ("folded", "directed")
@@ -544,6 +547,7 @@ def conditional_permutation_pvalues(
     chunk_regions: int | None = None,
     chunk_elements: int = _CHUNK_ELEMENTS,
     threads: int = 1,
+    counter: PermutationCounter | None = None,
 ) -> FloatArray:
     """Pseudo p-values ``(M + 1) / (P + 1)`` of the spatial lags with the same ``P`` for every region.
 
@@ -561,6 +565,9 @@ def conditional_permutation_pvalues(
         Module docstring of :mod:`ideopolis.spatial.hotspots`.
     chunk_regions, chunk_elements, threads
         Work split (:func:`permutation_counts`); results do not depend on them.
+    counter : callable, optional
+        Runs the permutations instead of :func:`permutation_counts` (same signature and counts), e.g. a Dask
+        engine's (:meth:`ideopolis.engines.ComputeEngine.permutation_counts`).
 
     Returns
     -------
@@ -576,7 +583,7 @@ def conditional_permutation_pvalues(
     _check_alternative(alternative)
     problem = LagProblem.build(values, weights, link_weights, observed_lag)
     run = np.flatnonzero(problem.cardinalities > 0)
-    counts = permutation_counts(
+    counts = (counter or permutation_counts)(
         problem,
         run,
         np.zeros(len(run), dtype=np.int64),
@@ -894,6 +901,7 @@ def sequential_test(
     chunk_regions: int | None = None,
     chunk_elements: int = _CHUNK_ELEMENTS,
     threads: int = 1,
+    counter: PermutationCounter | None = None,
 ) -> SequentialTest:
     """Permute until every region's call is settled within its Monte Carlo error (or the most permutations).
 
@@ -947,6 +955,9 @@ def sequential_test(
         Regions whose p-value is exactly 1 whatever the draws (local Moran with ``z_i = 0``): not permuted.
     chunk_regions, chunk_elements, threads
         Work split (:func:`permutation_counts`); results do not depend on them.
+    counter : callable, optional
+        Runs each round's permutations instead of :func:`permutation_counts` (same signature and counts), e.g. a
+        Dask engine's (:meth:`ideopolis.engines.ComputeEngine.permutation_counts`).
 
     Returns
     -------
@@ -1002,7 +1013,7 @@ def sequential_test(
             break
         rounds += 1
         spent += cost
-        counts[idx] += permutation_counts(
+        counts[idx] += (counter or permutation_counts)(
             problem,
             idx,
             perms[idx],

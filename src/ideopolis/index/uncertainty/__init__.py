@@ -18,6 +18,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from ideopolis.engines import ComputeEngine
     from ideopolis.index.run import IndexRun
     from ideopolis.index.uncertainty.engine import Engine
     from ideopolis.index.uncertainty.result import UncertaintyResult
@@ -63,6 +64,7 @@ def analyse(
     keep_ranks: bool = True,
     workers: int | None = None,
     progress: Callable[[int], None] | None = None,
+    compute: ComputeEngine | None = None,
 ) -> UncertaintyResult:
     """Run an uncertainty analysis (and optionally a Sobol sensitivity analysis) of ``run``'s ranks.
 
@@ -84,6 +86,8 @@ def analyse(
         Threads.
     progress : callable, optional
         Called with the number of draws (runs) finished.
+    compute : ComputeEngine, optional
+        Where the batches of draws run (:mod:`ideopolis.engines`; default here); the numbers do not change.
 
     Returns
     -------
@@ -105,12 +109,14 @@ def analyse(
     engine = Engine(run, spec)
     ua_seq, sa_seq = np.random.SeedSequence(seed).spawn(2)
     draws = engine.decode(uniform_design(spec.draws, engine.dims, ua_seq))
-    evaluation = engine.evaluate(draws, keep_ranks=True, workers=workers, progress=progress)
+    evaluation = engine.evaluate(draws, keep_ranks=True, workers=workers, progress=progress, compute=compute)
     assert evaluation.ranks is not None
     ranks = rank_statistics(evaluation.ranks, engine.nominal_ranks, engine.ids, cutoffs=spec.stability)
     sens = None
     if spec.sensitivity if sensitivity is None else sensitivity:
-        sens = sobol_analysis(engine, n=spec.sobol_n, seed=sa_seq, bootstrap=spec.bootstrap, workers=workers)
+        sens = sobol_analysis(
+            engine, n=spec.sobol_n, seed=sa_seq, bootstrap=spec.bootstrap, workers=workers, compute=compute
+        )
         sens = replace(sens, seed=seed)
     return UncertaintyResult(
         ranks=ranks,

@@ -42,6 +42,7 @@ from ideopolis.index.steps.treat import treat
 from ideopolis.index.uncertainty.spec import INPUTS, UncertaintySpec
 
 if TYPE_CHECKING:
+    from ideopolis.engines import ComputeEngine
     from ideopolis.index.profile import RunConfig
     from ideopolis.index.run import IndexRun
 
@@ -796,6 +797,7 @@ class Engine:
         chunk: int | None = None,
         workers: int | None = None,
         progress: Callable[[int], None] | None = None,
+        compute: ComputeEngine | None = None,
     ) -> Evaluation:
         """Aggregate and rank every draw.
 
@@ -814,11 +816,19 @@ class Engine:
             Threads (default: the CPUs, at most 4); the results do not depend on it.
         progress : callable, optional
             Called with the number of draws finished after each chunk.
+        compute : ComputeEngine, optional
+            Runs the chunks elsewhere (:meth:`ideopolis.engines.ComputeEngine.evaluate_draws`, e.g. on Dask
+            workers); the results do not depend on it.
 
         Returns
         -------
         Evaluation
         """
+        if compute is not None:
+            return compute.evaluate_draws(
+                self, draws, keep_ranks=keep_ranks, keep_scores=keep_scores, chunk=chunk, workers=workers,
+                progress=progress,
+            )  # fmt: skip
         n = len(draws)
         r = len(self.ids)
         chunk = chunk or self.chunk_size()

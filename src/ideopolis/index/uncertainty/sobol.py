@@ -38,6 +38,7 @@ import pandas as pd
 from ideopolis.errors import ConfigError
 
 if TYPE_CHECKING:
+    from ideopolis.engines import ComputeEngine
     from ideopolis.index.uncertainty.engine import Engine
 
 __all__ = ["SensitivityResult", "saltelli_design", "sobol_analysis"]
@@ -169,6 +170,7 @@ def sobol_analysis(
     bootstrap: int = 1000,
     workers: int | None = None,
     progress: Callable[[int], None] | None = None,
+    compute: ComputeEngine | None = None,
 ) -> SensitivityResult:
     """Estimate first-order and total Sobol indices of the rank shift to each input of ``engine``.
 
@@ -186,6 +188,8 @@ def sobol_analysis(
         Threads of the evaluation (the results do not depend on it).
     progress : callable, optional
         Called with the number of runs finished.
+    compute : ComputeEngine, optional
+        Where the runs are evaluated (:mod:`ideopolis.engines`; default here); the results do not change.
 
     Returns
     -------
@@ -217,7 +221,7 @@ def sobol_analysis(
     }
     x = saltelli_design(groups, n, sample_seq)
     draws = engine.decode(x)
-    y = engine.evaluate(draws, keep_ranks=False, workers=workers, progress=progress).shift
+    y = engine.evaluate(draws, keep_ranks=False, workers=workers, progress=progress, compute=compute).shift
     names = [i.name for i in engine.inputs]
     what = [i.describe() for i in engine.inputs]
     notes: list[str] = []
