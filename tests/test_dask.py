@@ -20,7 +20,6 @@ import pandas as pd
 import pytest
 
 pytest.importorskip("distributed")
-pytest.importorskip("dask_geopandas")
 
 import dask
 import distributed
