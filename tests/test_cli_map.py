@@ -77,8 +77,9 @@ def test_png(runner, tmp_path, monkeypatch):
         (["--palette", "rainbow"], "unknown sequential palette method 'rainbow'; choose one of: blues"),
         (["-k", "0"], "out of range"),
         (["--out", "/proc/ideopolis/map.html"], "choose a writable path (--out)"),
+        (["--renderer", "webgl"], "--renderer 'webgl' is not a renderer; choose one of: auto, svg, canvas"),
     ],
-    ids=["layer", "bins", "scheme-without-bins", "scheme", "palette", "k", "unwritable"],
+    ids=["layer", "bins", "scheme-without-bins", "scheme", "palette", "k", "unwritable", "renderer"],
 )
 def test_user_errors_are_one_line(runner, tmp_path, monkeypatch, args, message):
     monkeypatch.chdir(tmp_path)
@@ -197,3 +198,12 @@ def test_metro_hotspots_use_k_nearest_neighbours_by_default(runner, tmp_path):
     assert result.exit_code == 0, result.output
     hot = next(layer for layer in _payload_of(out)["layers"] if layer["key"] == "hotspots")
     assert "weights: queen contiguity" in hot["method"]
+
+
+def test_renderer_option_draws_the_toy_set_on_a_canvas(runner, tmp_path):
+    out = tmp_path / "toy.html"
+    result = runner.invoke(app, ["map", "-r", str(TOY), "--offline", "--renderer", "canvas", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(re.search(r'id="ideopolis-data">(.*?)</script>', out.read_text("utf-8"), re.S).group(1))
+    assert payload["renderer"] == "canvas"
+    assert all("ranks" not in layer for layer in payload["layers"])  # sent as offsets on a canvas page

@@ -28,6 +28,8 @@ from tests.browser import DESKTOP, IFRAME, PHONE, OpenPage, launch, open_page, s
 pytestmark = pytest.mark.browser
 
 SETS = ("us-metros", "us-counties", "eu-nuts2")
+#: Both renderers of the page: one SVG path per region (these sets' default) and one canvas (issue 16).
+RENDERERS = ("svg", "canvas")
 SIZES = {"desktop": (DESKTOP, False), "iframe": (IFRAME, True), "phone": (PHONE, False)}
 #: Most of the map the boxes on it (legend, zoom buttons) may cover, by size (docs/maps.md).
 COVER_LIMIT = {"desktop": 0.10, "iframe": 0.20, "phone": 0.20}
@@ -65,9 +67,11 @@ def pages(
     folder = tmp_path_factory.mktemp("layout")
     out = {}
     for name, region_map in bundled_maps.items():
-        path = folder / f"{name}.html"
-        region_map.save(path)
-        out[name] = (path, region_map)
+        for renderer in RENDERERS:
+            path = folder / f"{name}-{renderer}.html"
+            drawn = region_map if renderer == "svg" else region_map.with_renderer(renderer)
+            drawn.save(path)
+            out[f"{name}-{renderer}"] = (path, drawn)
     return out
 
 
@@ -121,8 +125,10 @@ def _union_area(rects: list[dict[str, float]], clip: dict[str, float]) -> float:
 
 
 def _region_rects(frame: Any, ids: list[str]) -> list[dict[str, float]]:
+    """The regions' boxes on the page: their SVG paths', or on a canvas their shapes' extents."""
     return frame.evaluate(
         """(ids) => ids.map(id => {
+            if (window.ideopolis.renderer === 'canvas') return window.ideopolis.regionRect(id);
             const el = document.querySelector(`path[data-region="${id}"]`);
             if (!el) return null;
             const r = el.getBoundingClientRect();
@@ -132,15 +138,20 @@ def _region_rects(frame: Any, ids: list[str]) -> list[dict[str, float]]:
     )
 
 
-@pytest.fixture(scope="module", params=[(s, z) for s in SETS for z in SIZES], ids=lambda p: f"{p[0]}-{p[1]}")
+@pytest.fixture(
+    scope="module",
+    params=[(s, z, r) for s in SETS for z in SIZES for r in RENDERERS],
+    ids=lambda p: f"{p[0]}-{p[1]}-{p[2]}",
+)
 def opened(
     request: pytest.FixtureRequest, browser: Any, pages: dict[str, tuple[Path, RegionMap]]
 ) -> Iterator[tuple[OpenPage, RegionMap, str, str]]:
-    name, size_name = request.param
-    path, region_map = pages[name]
+    name, size_name, renderer = request.param
+    path, region_map = pages[f"{name}-{renderer}"]
     size, iframe = SIZES[size_name]
     page = open_page(browser, path, size, iframe=iframe)
-    yield page, region_map, name, size_name
+    assert page.frame.evaluate("window.ideopolis.renderer") == renderer
+    yield page, region_map, name, f"{size_name}-{renderer}"
     page.close()
 
 
@@ -165,11 +176,11 @@ def test_boxes_do_not_overlap_and_cover_little_of_the_map(
     on_map = [furniture[k] for k in ON_MAP if k in furniture]
     m = boxes["map"]
     share = _union_area(on_map, m) / ((m["right"] - m["left"]) * (m["bottom"] - m["top"]))
-    assert share <= COVER_LIMIT[size], f"{share:.1%} of the map is covered"
+    assert share <= COVER_LIMIT[size.split("-")[0]], f"{share:.1%} of the map is covered"
     # nothing else lies on the map: the title bar and the source line are above and below it
     for key in set(furniture) - set(ON_MAP):
         assert _overlap(furniture[key], m) == 0, key
-    if size == "iframe":
+    if size.startswith("iframe"):
         assert page.frame.evaluate("window.ideopolis.embed") is True
         assert "zoom" not in furniture  # embed mode: the legend is the one box on the map
 

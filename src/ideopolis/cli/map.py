@@ -19,6 +19,7 @@ from ideopolis.cli._app import (
     run_options,
     write_sidecar,
 )
+from ideopolis.errors import ConfigError
 from ideopolis.maps.layers import SCHEMES, parse_bins
 from ideopolis.output import check_output_path
 from ideopolis.safety import safe_file_stem
@@ -28,7 +29,6 @@ MAPS_DIR = Path("maps")
 
 def check_print_options(out: Path | None, *, printed: bool, dpi: int | None) -> None:
     """Refuse a print-only option on an HTML map, or a file the print map cannot be, before any work."""
-    from ideopolis.errors import ConfigError
     from ideopolis.maps.static import check_figure_path
 
     if printed:
@@ -68,6 +68,14 @@ def map_command(
             "(a page in an iframe switches to it by itself).",
         ),
     ] = False,
+    renderer: Annotated[
+        str,
+        typer.Option(
+            "--renderer",
+            help="How the page draws the regions: svg (a path each), canvas (one canvas; fluid at tens of "
+            "thousands) or auto (canvas above 5,000 regions).",
+        ),
+    ] = "auto",
     png: Annotated[
         bool,
         typer.Option(
@@ -135,10 +143,12 @@ def map_command(
     ] = None,
 ) -> None:
     """Map the run's results: every score as a layer, the typology, the hotspots; the run log beside it."""
-    from ideopolis.errors import ConfigError
-
     bin_values = parse_bins(bins) if bins is not None else None
     check_print_options(out, printed=png, dpi=dpi)
+    from ideopolis.maps.interactive import RENDERERS  # here: folium is imported only by the map commands
+
+    if renderer not in RENDERERS:
+        raise ConfigError(f"--renderer {renderer!r} is not a renderer; choose one of: {', '.join(RENDERERS)}")
     if out is not None:
         check_output_path(out, suffixes=() if png else (".html", ".htm"), what="an interactive map")
     test: dict[str, Any] = {
@@ -168,6 +178,7 @@ def map_command(
             offline=offline,
             embed=embed,
         )
+        region_map = region_map.with_renderer(renderer)
         chosen = str(region_map.run["active_layer"])
         advance(steps[3])
         if png:
@@ -182,4 +193,7 @@ def map_command(
     print_run_notes(run)
     drawn = int(region_map.run["regions_drawn"])
     echo(f"{target} ({human_size(size)}, {size:,} bytes; {drawn:,} regions, {what})")
+    rendition = region_map.run.get("rendition")
+    if rendition and not png:
+        echo(f"note: {rendition['notice']}", err=True)
     echo(f"run log: {sidecar}", err=True)

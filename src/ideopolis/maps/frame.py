@@ -26,6 +26,10 @@ LINK_DISTANCE = 3.0
 NEAR = 0.25
 #: A group holding at least this share of the regions is part of the main body.
 MIN_SHARE = 0.05
+#: Above this many regions the first pass links only shapes whose hulls touch: with tens of thousands of
+#: small regions a 0.25-degree ring around each holds hundreds of others, and testing every such pair cost
+#: 15 of the 22 seconds of preparing 85,000 regions. The second pass links the groups as before.
+TOUCH_ONLY_ABOVE = 20_000
 
 
 @dataclass(frozen=True)
@@ -56,7 +60,10 @@ class Groups:
 def _components(geoms: NDArray[np.object_], distance: float) -> NDArray[np.int64]:
     """Connected components of shapes linked when closer than ``distance``."""
     tree = shapely.STRtree(geoms)
-    left, right = tree.query(geoms, predicate="dwithin", distance=distance)
+    if distance > 0:
+        left, right = tree.query(geoms, predicate="dwithin", distance=distance)
+    else:
+        left, right = tree.query(geoms, predicate="intersects")
     graph = coo_matrix((np.ones(left.size), (left, right)), shape=(geoms.size, geoms.size))
     _, comp = connected_components(graph, directed=False)
     return np.asarray(comp, dtype=np.int64)
@@ -85,7 +92,7 @@ def group_regions(
     Groups
     """
     geoms = np.asarray(geometry.array, dtype=object)
-    present = np.array([g is not None and not g.is_empty for g in geoms], dtype=bool)
+    present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     labels = np.full(len(geoms), -1, dtype=np.int64)
     idx = np.flatnonzero(present)
     if idx.size == 0:
@@ -94,15 +101,12 @@ def group_regions(
     # then the few resulting groups linked by the distance between their hulls. A hull is never
     # farther from anything than the shapes it holds.
     hulls = shapely.convex_hull(geoms[idx])
-    comp = _components(hulls, min(NEAR, link_distance))
+    near = 0.0 if idx.size > TOUCH_ONLY_ABOVE else NEAR
+    comp = _components(hulls, min(near, link_distance))
     if link_distance > NEAR and comp.max() > 0:
-        group_hulls = np.array(
-            [
-                shapely.convex_hull(shapely.multipoints(shapely.get_coordinates(hulls[comp == c])))
-                for c in range(int(comp.max()) + 1)
-            ],
-            dtype=object,
-        )
+        coords, owner = shapely.get_coordinates(hulls, return_index=True)
+        order = np.argsort(comp[owner], kind="stable")  # shapely wants the points grouped by their part
+        group_hulls = shapely.convex_hull(shapely.multipoints(coords[order], indices=comp[owner][order]))
         comp = _components(group_hulls, link_distance)[comp]
     sizes = np.bincount(comp)
     order = np.argsort(-sizes, kind="stable")

@@ -40,6 +40,8 @@ literally.
 
 from __future__ import annotations
 
+import base64
+import gzip
 import hashlib
 import html
 import json
@@ -59,10 +61,15 @@ from ideopolis.errors import ConfigError
 from ideopolis.maps.encode import (
     EncodedGeometry,
     PreparedGeometry,
+    auto_tolerance,
+    coarsen,
     encode_geometry,
     mesh_arcs,
     pack_varints,
     prepare_geometry,
+    unpack_varints,
+    unzigzag,
+    zigzag,
 )
 from ideopolis.maps.frame import pad_bounds
 from ideopolis.maps.layers import (
@@ -70,7 +77,7 @@ from ideopolis.maps.layers import (
     MapLayer,
     auto_decimals,
     classify_layer,
-    round_half_up,
+    round_half_up_array,
 )
 from ideopolis.maps.offline import inline_assets, leaflet_version
 from ideopolis.output import write_text
@@ -80,6 +87,25 @@ from ideopolis.regions.lookup import FOLD_LETTERS
 BASEMAP = "Esri.WorldGrayCanvas"
 #: The page scales to the device's width (phones); folium's own meta tag is kept for the rest.
 _VIEWPORT = '<meta name="viewport" content="width=device-width, initial-scale=1">'
+
+#: How the page draws the regions: one SVG path each, one canvas for all, or by size (see CANVAS_ABOVE).
+RENDERERS = ("auto", "svg", "canvas")
+#: ``auto`` draws more regions than this on a canvas: an SVG path per region makes the page slow to open
+#: and to pan beyond a few thousand (85,000 paths: 17 s to open, 2.9 s per layer switch, issue 16).
+CANVAS_ABOVE = 5_000
+
+#: A payload longer than this (characters of JSON) is written gzip-compressed and base-85 coded
+#: (:func:`pack_payload`), and the page inflates it with the browser's own DecompressionStream.
+COMPRESS_ABOVE = 2_000_000
+
+#: What one page holds and stays fluid (measured in headless Chromium on 2 cores, benchmarks/bench_map_browser.py:
+#: 300,000 regions with 1.8 million border points open in about 4 s and switch layers in 0.25 s). Above
+#: MAX_POINTS border points the page is a simplified rendition: borders coarsened (the simplification tolerance
+#: doubled until they fit), every region and value kept. Above MAX_REGIONS regions the region card leaves out
+#: its indicator table and fact rows (the per-region data that dominates the page); the layers, legends,
+#: tooltips, ranks and search stay. Both say so on the page and in the terminal.
+MAX_POINTS = 2_500_000
+MAX_REGIONS = 400_000
 
 _CLASS_DIGITS = np.array(list("0123456789abcdefghijklmnopqrstuvwxyz"))
 _SCHEME_NAMES = {
@@ -184,14 +210,54 @@ class _RegionLayers(MacroElement):
         figure = self.get_root()
         if not isinstance(figure, Figure) or self._parent is None:  # pragma: no cover - built by interactive_map
             raise TypeError("the region layers must be added to a folium map before rendering")
-        header = (
-            f'<script type="application/json" id="ideopolis-data">{self.payload}</script>\n'
-            f'<script type="application/json" id="ideopolis-run">{self.run}</script>'
-        )
+        if len(self.payload) > COMPRESS_ABOVE:
+            data = (
+                '<script type="application/octet-stream" id="ideopolis-data" data-encoding="gzip-base85">'
+                f"{pack_payload(self.payload)}</script>"
+            )
+        else:
+            data = f'<script type="application/json" id="ideopolis-data">{self.payload}</script>'
+        header = f'{data}\n<script type="application/json" id="ideopolis-run">{self.run}</script>'
+
         figure.header.add_child(_Verbatim(header), name=self.get_name())
         script = f'ideopolisMap({self._parent.get_name()}, "ideopolis-data");'
         figure.script.add_child(_Verbatim(script), name=self.get_name())
         return ""
+
+
+#: Base 85 as Python's ``base64.b85encode`` writes it (RFC 1924's alphabet), with ``.`` for ``<``: no ``<`` in
+#: the text, so nothing inside the ``<script>`` element can close it or open a comment.
+_B85_SAFE = str.maketrans("<", ".")
+
+
+def pack_payload(payload: str) -> str:
+    """Compress a page payload: gzip (level 9, no time stamp: the same payload gives the same text), base 85.
+
+    Base 85 writes 4 bytes in 5 characters, where base 64 takes 5.33 (85,000 regions: 0.75 MB less). The page
+    decodes it and inflates it with the browser's ``DecompressionStream`` (``assets/ideopolis-map.js``).
+
+    Parameters
+    ----------
+    payload : str
+        The payload's JSON text.
+
+    Returns
+    -------
+    str
+        The packed text (characters of :data:`_B85_SAFE`'s alphabet only).
+
+    Examples
+    --------
+    >>> unpack_payload(pack_payload('{"a": "<b>"}'))
+    '{"a": "<b>"}'
+    """
+    packed = base64.b85encode(gzip.compress(payload.encode("utf-8"), compresslevel=9, mtime=0))
+    return packed.decode("ascii").translate(_B85_SAFE)
+
+
+def unpack_payload(text: str) -> str:
+    """Invert :func:`pack_payload` (the reference for the page's decoder)."""
+    return gzip.decompress(base64.b85decode(text.replace(".", "<"))).decode("utf-8")
 
 
 def to_script_json(obj: Any) -> str:
@@ -201,14 +267,14 @@ def to_script_json(obj: Any) -> str:
 
 
 def _numbers(values: pd.Series | Sequence[float | None], decimals: int) -> list[float | int | None]:
-    out: list[float | int | None] = []
-    for v in values:
-        if v is None or not np.isfinite(v):
-            out.append(None)
-        else:
-            r = round_half_up(float(v), decimals)
-            out.append(int(r) if decimals == 0 else r)
-    return out
+    """Values rounded half up to ``decimals`` (ints at 0 decimals), ``None`` where missing or not finite."""
+    arr = pd.to_numeric(pd.Series(list(values) if not isinstance(values, pd.Series) else values), errors="coerce")
+    y = arr.to_numpy(dtype=float)
+    finite = np.isfinite(y)
+    rounded = round_half_up_array(np.where(finite, y, 0.0), decimals)
+    if decimals == 0:
+        return [int(r) if f else None for r, f in zip(rounded.tolist(), finite.tolist(), strict=True)]
+    return [r if f else None for r, f in zip(rounded.tolist(), finite.tolist(), strict=True)]
 
 
 @dataclass(frozen=True)
@@ -311,6 +377,7 @@ class RegionMap:
     extra: dict[str, Any] = field(default_factory=dict, repr=False)
     style: MapStyle | None = field(default=None, repr=False)
     embed: bool = False
+    renderer: str = "auto"
     _page: str | None = field(default=None, repr=False)
 
     @property
@@ -361,7 +428,44 @@ class RegionMap:
             return self
         active = str(self.run.get("active_layer") or self.inputs.layers[0].key)
         return interactive_map(
-            self.inputs, active=active, offline=offline, embed=self.embed, style=self.style, run=self.extra
+            self.inputs,
+            active=active,
+            offline=offline,
+            embed=self.embed,
+            style=self.style,
+            run=self.extra,
+            renderer=self.renderer,
+        )
+
+    def with_renderer(self, renderer: str) -> RegionMap:
+        """Return this map drawn by another renderer (the same map when it already is so).
+
+        Parameters
+        ----------
+        renderer : {"auto", "svg", "canvas"}
+            ``svg``: one SVG path per region; ``canvas``: all regions on one canvas (fluid at tens of
+            thousands); ``auto``: canvas above :data:`CANVAS_ABOVE` regions.
+
+        Returns
+        -------
+        RegionMap
+
+        Raises
+        ------
+        ConfigError
+            For another renderer name.
+        """
+        if renderer == self.renderer:
+            return self
+        active = str(self.run.get("active_layer") or self.inputs.layers[0].key)
+        return interactive_map(
+            self.inputs,
+            active=active,
+            offline=self.offline,
+            embed=self.embed,
+            style=self.style,
+            run=self.extra,
+            renderer=renderer,
         )
 
     def save(self, path: str | os.PathLike[str], *, offline: bool | None = None) -> int:
@@ -553,10 +657,13 @@ def prepare_map(
             layer = replace(layer, notes=notes.set_axis(notes.index.astype(str)).reindex(ids))
         classified.append(layer)
     aligned_names = names.set_axis(names.index.astype(str)).reindex(ids) if names is not None else None
-    name_list = [
-        str(aligned_names.iloc[i]) if aligned_names is not None and pd.notna(aligned_names.iloc[i]) else ids[i]
-        for i in range(len(ids))
-    ]
+    if aligned_names is None:
+        name_list = [str(i) for i in ids]
+    else:
+        name_list = [
+            str(v) if ok else str(rid)
+            for v, ok, rid in zip(aligned_names.tolist(), aligned_names.notna().tolist(), ids, strict=True)
+        ]
     known = set(ids)
     alias_pairs: tuple[tuple[str, str], ...] = ()
     if aliases is not None:
@@ -612,7 +719,11 @@ def _facts(facts: pd.DataFrame | None, ids: pd.Index) -> tuple[tuple[str, tuple[
     aligned = facts.set_axis(facts.index.astype(str)).reindex(ids)
     rows = []
     for column in aligned.columns:
-        texts = tuple(str(v) if pd.notna(v) and str(v).strip() else None for v in aligned[column])
+        col = aligned[column]
+        texts = tuple(
+            t if ok and t.strip() else None
+            for t, ok in zip(col.astype(str).tolist(), col.notna().tolist(), strict=True)
+        )
         if any(t is not None for t in texts):
             rows.append((str(column), texts))
     return tuple(rows)
@@ -633,6 +744,9 @@ def interactive_map(
     embed: bool = False,
     style: MapStyle | None = None,
     run: Mapping[str, Any] | None = None,
+    renderer: str = "auto",
+    max_points: int = MAX_POINTS,
+    max_regions: int = MAX_REGIONS,
 ) -> RegionMap:
     """Build the interactive page from prepared inputs.
 
@@ -652,6 +766,16 @@ def interactive_map(
         Outline and opacity.
     run : mapping, optional
         Extra run parameters to embed in the page.
+    renderer : {"auto", "svg", "canvas"}, default "auto"
+        How the page draws the regions: an SVG path each (hover and click by the browser), one canvas
+        for all (typed arrays, a grid index for hover and click), or canvas above :data:`CANVAS_ABOVE`
+        regions.
+    max_points : int, default MAX_POINTS
+        Most border points one page holds; above, the page is a simplified rendition (coarser borders, see
+        :data:`MAX_POINTS`), as ``run["rendition"]`` and a notice on the page say.
+    max_regions : int, default MAX_REGIONS
+        Most regions whose card carries its indicator table and facts; above, the card shows each layer's
+        value and rank only (noted the same way).
 
     Returns
     -------
@@ -660,13 +784,44 @@ def interactive_map(
     Raises
     ------
     ConfigError
-        When ``active`` names no layer.
+        When ``active`` names no layer or ``renderer`` is unknown.
     """
+    if renderer not in RENDERERS:
+        raise ConfigError(f"unknown renderer {renderer!r}; choose one of: {', '.join(RENDERERS)}")
     active = inputs.layer(active).key if active else inputs.layers[0].key
     style = style or MapStyle()
     prepared = inputs.prepared
     quantization = _auto_quantization(prepared.shapes, prepared.tolerance)
     encoded = encode_geometry(prepared.shapes, quantization=quantization)
+    # a large page (or any page drawn on a canvas) sends ranks as offsets from its values' ranks
+    compact = renderer == "canvas" or (renderer == "auto" and len(inputs.ids) > CANVAS_ABOVE)
+    notices: list[str] = []
+    rendition: dict[str, Any] = {}
+    if encoded.n_points > max_points:
+        full_points = encoded.n_points
+        tolerance = prepared.tolerance if prepared.tolerance > 0 else auto_tolerance(prepared.view)
+        shapes = prepared.shapes
+        while encoded.n_points > max_points:
+            tolerance *= 2
+            shapes = coarsen(prepared.shapes, tolerance)
+            quantization = _auto_quantization(shapes, tolerance)
+            encoded = encode_geometry(shapes, quantization=quantization)
+        prepared = replace(prepared, shapes=shapes, tolerance=tolerance)
+        rendition["points_full"] = full_points
+        notices.append(
+            f"Simplified rendition: the borders have {full_points:,} points, more than one page holds fluidly "
+            f"({max_points:,}); they are simplified to {tolerance:.3g} degrees ({encoded.n_points:,} points). "
+            "Every region and value is kept."
+        )
+    popup = inputs.popup
+    facts = inputs.facts
+    if len(inputs.ids) > max_regions and (popup is not None or facts):
+        popup, facts = None, ()
+        rendition["card_table"] = False
+        notices.append(
+            f"{len(inputs.ids):,} regions are more than one page holds with their indicator tables "
+            f"({max_regions:,}): the region card shows each layer's value and rank only."
+        )
     outlines = None
     if inputs.region_labels is not None:
         arcs = mesh_arcs(encoded, inputs.region_labels)
@@ -690,14 +845,16 @@ def interactive_map(
         "aliases": [[alias, index_of[rid]] for alias, rid in inputs.aliases],
         "geometry": encoded.payload,
         "outlines": outlines,
-        "layers": [_layer_payload(layer) for layer in inputs.layers],
+        "layers": [_layer_payload(layer, compact=compact) for layer in inputs.layers],
         "active": active,
-        "popup": inputs.popup,
+        "popup": _packed_popup(popup) if compact and popup is not None else popup,
         "facts": [
             {"label": label, "values": list(values), "tooltip": label in inputs.tooltip_facts}
-            for label, values in inputs.facts
+            for label, values in facts
         ],
         "embed": bool(embed),
+        "renderer": renderer,
+        "canvasAbove": CANVAS_ABOVE,
         "style": {
             "weight": style.weight,
             "outline": style.outline,
@@ -708,11 +865,14 @@ def interactive_map(
             "groupWeight": style.group_weight,
         },
     }
+    if notices:
+        payload["notice"] = " ".join(notices)
     run_params: dict[str, Any] = {
         "ideopolis": __version__,
         "leaflet": leaflet_version(),
         "offline": offline,
         "embed": bool(embed),
+        "renderer": renderer,
         "regions": len(inputs.ids),
         "regions_drawn": int(sum(g is not None for g in prepared.shapes.array)),
         "simplify_tolerance_deg": prepared.tolerance,
@@ -724,6 +884,8 @@ def interactive_map(
         "layers": [_layer_run(layer) for layer in inputs.layers],
         **dict(run or {}),
     }
+    if notices:
+        run_params["rendition"] = {**rendition, "notice": " ".join(notices)}
     fmap = _Map(
         location=None,
         tiles=None if offline else BASEMAP,
@@ -737,7 +899,9 @@ def interactive_map(
     root.header.add_child(_Verbatim(_VIEWPORT), name="ideopolis_viewport")
     root.header.add_child(_Verbatim(inline_assets()), name="ideopolis_assets")
     fmap.add_child(_RegionLayers(to_script_json(payload), to_script_json(run_params)))
-    return RegionMap(fmap, inputs, encoded, run_params, extra=dict(run or {}), style=style, embed=bool(embed))
+    return RegionMap(
+        fmap, inputs, encoded, run_params, extra=dict(run or {}), style=style, embed=bool(embed), renderer=renderer
+    )
 
 
 def build_map(
@@ -794,7 +958,88 @@ def _auto_quantization(shapes: gpd.GeoSeries, tolerance: float) -> int:
     return int(min(1_000_000, max(10_000, round(extent / (tolerance / 4)))))
 
 
-def _layer_payload(layer: ClassifiedLayer) -> dict[str, Any]:
+def pack_numbers(values: Sequence[float | int | None], decimals: int) -> str | list[float | int | None]:
+    """A column of rounded numbers as one packed string: ``zigzag(value * 10**decimals) + 1``, ``0`` for none.
+
+    A large page sends its layer values, rank offsets and indicator tables so (:func:`pack_varints` digits):
+    fewer characters than JSON numbers and, gzip-compressed, some 25% smaller. The page divides by
+    ``10**decimals`` again, which gives back the same double as the JSON literal would (both are the double
+    nearest the decimal value). Columns whose scaled values reach ``2**50`` stay a JSON list.
+
+    Parameters
+    ----------
+    values : sequence of float, int or None
+        Values already rounded to ``decimals`` (:func:`_numbers`).
+    decimals : int
+        Decimals of the values.
+
+    Returns
+    -------
+    str or list
+        The packed column (or ``values`` as a list when too large to pack).
+
+    Examples
+    --------
+    >>> packed = pack_numbers([52.3, None, -0.4, 0.0], 1)
+    >>> unpack_numbers(packed, 1)
+    [52.3, None, -0.4, 0.0]
+    """
+    v = np.array([np.nan if x is None else float(x) for x in values], dtype=float)
+    finite = np.isfinite(v)
+    scaled = np.round(np.where(finite, v, 0.0) * 10.0**decimals)
+    if np.abs(scaled).max(initial=0.0) >= 2.0**50:
+        return list(values)
+    codes = np.where(finite, zigzag(scaled.astype(np.int64)) + 1, 0)
+    return pack_varints(codes)
+
+
+def unpack_numbers(text: str, decimals: int) -> list[float | int | None]:
+    """Invert :func:`pack_numbers` (the reference for the page's decoder)."""
+    out: list[float | int | None] = []
+    for code in unpack_varints(text):
+        if code == 0:
+            out.append(None)
+            continue
+        (n,) = unzigzag([code - 1])
+        out.append(n / 10.0**decimals if decimals > 0 else n)
+    return out
+
+
+def rank_offsets(values: Sequence[float | int | None], ranks: Sequence[float | int | None]) -> list[int | None]:
+    """Ranks as offsets from the competition rank of the page's own (rounded) values.
+
+    A layer's ranks follow its values, so most of a rank is known from the values the page already holds:
+    ``base = 1 + (number of values greater than this one)`` (``1`` where the value is missing). The page
+    adds the offset back (``rank = base + offset``), which is exact whatever the ranks are; the offsets
+    are small (within the run of regions sharing a rounded value), so a large page is smaller by some
+    170 kB of compressed ranks per layer at 85,000 regions.
+
+    Parameters
+    ----------
+    values : sequence of float, int or None
+        The layer's values as written to the page.
+    ranks : sequence of int or None
+        Its ranks (``None``: no rank; whole numbers).
+
+    Returns
+    -------
+    list of int or None
+        ``rank - base`` per region (``None`` where the rank is missing).
+
+    Examples
+    --------
+    >>> rank_offsets([3.0, 5.0, 3.0, None], [2, 1, 3, None])
+    [0, 0, 1, None]
+    """
+    v = np.array([np.nan if x is None else float(x) for x in values], dtype=float)
+    finite = np.isfinite(v)
+    ordered = np.sort(v[finite])
+    greater = ordered.size - np.searchsorted(ordered, np.where(finite, v, 0.0), side="right")
+    base = np.where(finite, 1 + greater, 1)
+    return [None if r is None else int(r) - int(b) for r, b in zip(ranks, base.tolist(), strict=True)]
+
+
+def _layer_payload(layer: ClassifiedLayer, *, compact: bool = False) -> dict[str, Any]:
     spec = layer.spec
     classes = np.where(layer.classes >= 0, _CLASS_DIGITS[np.clip(layer.classes, 0, 35)], ".")
     out: dict[str, Any] = {
@@ -821,12 +1066,18 @@ def _layer_payload(layer: ClassifiedLayer) -> dict[str, Any]:
         )
     if layer.ranks is not None:
         r = pd.to_numeric(layer.ranks, errors="coerce")
-        out["ranks"] = [int(v) if pd.notna(v) else None for v in r]
+        ranks = _numbers(r, 0)
         out["rankOf"] = int(r.notna().sum())
+        if compact and "values" in out:
+            out["rankOffsets"] = pack_numbers(rank_offsets(out["values"], ranks), 0)
+        else:
+            out["ranks"] = ranks
+    if compact and "values" in out:
+        out["values"] = pack_numbers(out["values"], layer.decimals)
     if layer.rank_interval is not None:
         for key, column in (("rankLo", "rank_lo"), ("rankHi", "rank_hi")):
             col = pd.to_numeric(layer.rank_interval[column], errors="coerce")
-            out[key] = [int(v) if pd.notna(v) else None for v in col]
+            out[key] = _numbers(col, 0)
     if layer.notes is not None:
         out["notes"] = [str(v) if pd.notna(v) and str(v) else None for v in layer.notes]
     return out
@@ -863,6 +1114,12 @@ def _popup_payload(
         )
         out_values.append(_numbers(col, decimals))
     return {"fields": out_fields, "values": out_values}
+
+
+def _packed_popup(popup: dict[str, Any]) -> dict[str, Any]:
+    """The indicator table with each field's values as a :func:`pack_numbers` column."""
+    values = [pack_numbers(v, f["decimals"]) for f, v in zip(popup["fields"], popup["values"], strict=True)]
+    return {"fields": popup["fields"], "values": values}
 
 
 def _whole(values: pd.Series) -> bool:

@@ -332,6 +332,29 @@ def round_half_up(value: float, decimals: int) -> float:
     return math.copysign(out, value) if out else 0.0
 
 
+def round_half_up_array(values: NDArray[np.float64], decimals: int) -> NDArray[np.float64]:
+    """:func:`round_half_up` of every value at once (the same IEEE operations, so the same results).
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        Floats; NaN and infinities stay as they are.
+    decimals : int
+        Decimals kept.
+
+    Returns
+    -------
+    numpy.ndarray
+        The rounded values, same shape.
+    """
+    v = np.asarray(values, dtype=float)
+    factor = 10.0**decimals
+    with np.errstate(invalid="ignore", over="ignore"):
+        out = np.floor(np.abs(v) * factor + 0.5 + 1e-9) / factor
+        rounded = np.where(out != 0, np.copysign(out, v), 0.0)
+    return np.where(np.isfinite(v), rounded, v)
+
+
 def _legend_number(value: float, decimals: int) -> str:
     """Format a class bound for a legend, with a typographic minus sign."""
     return format_value(value, decimals).replace("-", "\u2212")
@@ -416,11 +439,7 @@ def classify_layer(spec: MapLayer, values: pd.Series, *, ranks: pd.Series | None
     y = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
     finite = np.isfinite(y)
     decimals = spec.decimals if spec.decimals is not None else auto_decimals(y[finite])
-    rounded = pd.Series(
-        [round_half_up(v, decimals) if np.isfinite(v) else np.nan for v in y],
-        index=values.index,
-        dtype=float,
-    )
+    rounded = pd.Series(round_half_up_array(np.where(finite, y, np.nan), decimals), index=values.index, dtype=float)
     classes = np.full(y.size, -1, dtype=np.int64)
     if not finite.any():
         return ClassifiedLayer(spec, rounded, classes, (), decimals, ranks, int(y.size))

@@ -8,12 +8,13 @@
  *
  * The payload is written by ideopolis.maps.encode / ideopolis.maps.interactive (Python). The file is
  * organised so that parts can be replaced one at a time:
- *   - geometry:  unpack, decodeArcs, decodeShapes (the packed format);
+ *   - geometry:  unpack, decodeFlat (the packed format, decoded once into typed arrays);
  *   - text:      fold (the region lookup's folding rules, ideopolis.regions.lookup), ratio (difflib's),
  *                number formats;
  *   - search:    createIndex (what a query finds) and searchBox (the combobox);
- *   - renderer:  createSvgRenderer draws the regions; the rest of the page only calls its methods
- *                (setFills, has, element), so a canvas or WebGL renderer can take its place;
+ *   - renderer:  createSvgRenderer (one SVG path a region, small maps) or createCanvasRenderer (one canvas,
+ *                typed arrays, a grid index for hover and click; large maps) draws the regions; the rest
+ *                of the page only calls their common methods (setFills, has, regionAt, bindTooltip...);
  *   - layout:    the title bar, the stage with the map, the footer; embed mode;
  *   - legend, card (the region card), about (the method panel);
  *   - init:      wires them together and exposes window.ideopolis for tests.
@@ -53,74 +54,16 @@
     return v % 2 ? -((v + 1) / 2) : v / 2;
   }
 
-  /* Arcs as arrays of [lat, lng]: one running stream of grid steps, each arc prefixed by its length. */
-  function decodeArcs(geometry) {
-    var sx = geometry.scale[0], sy = geometry.scale[1];
-    var tx = geometry.translate[0], ty = geometry.translate[1];
-    var stream = unpack(geometry.arcs);
-    var arcs = [];
-    var x = 0, y = 0, pos = 0;
-    while (pos < stream.length) {
-      var count = stream[pos++];
-      var arc = new Array(count);
-      for (var j = 0; j < count; j++) {
-        x += unzigzag(stream[pos++]);
-        y += unzigzag(stream[pos++]);
-        arc[j] = [y * sy + ty, x * sx + tx];
-      }
-      arcs.push(arc);
+  /* A packed column of a large page (ideopolis.maps.interactive.pack_numbers): 0 = none, else
+     zigzag(value * 10^decimals) + 1; dividing gives back the double the JSON literal would. */
+  function unpackNumbers(text, decimals) {
+    var codes = unpack(text);
+    var scale = Math.pow(10, decimals);
+    var out = new Array(codes.length);
+    for (var i = 0; i < codes.length; i++) {
+      out[i] = codes[i] === 0 ? null : decimals > 0 ? unzigzag(codes[i] - 1) / scale : unzigzag(codes[i] - 1);
     }
-    return arcs;
-  }
-
-  /* For each region: polygons -> rings -> [lat, lng] points (an empty list: no shape). */
-  function decodeShapes(geometry, arcs) {
-    var stream = unpack(geometry.shapes);
-    var regions = [];
-    var pos = 0, prev = 0;
-    while (pos < stream.length) {
-      var nPoly = stream[pos++];
-      var polygons = [];
-      for (var p = 0; p < nPoly; p++) {
-        var nRings = stream[pos++];
-        var rings = [];
-        for (var r = 0; r < nRings; r++) {
-          var nArcs = stream[pos++];
-          var ring = [];
-          for (var a = 0; a < nArcs; a++) {
-            var code = prev + unzigzag(stream[pos++]);
-            prev = code;
-            var arc = arcs[code >> 1];
-            var reversed = code & 1;
-            var n = arc.length;
-            for (var k = ring.length ? 1 : 0; k < n; k++) {
-              ring.push(reversed ? arc[n - 1 - k] : arc[k]);
-            }
-          }
-          rings.push(ring);
-        }
-        polygons.push(rings);
-      }
-      regions.push(polygons);
-    }
-    return regions;
-  }
-
-  /* Bounding boxes [south, west, north, east] of every region (null without a shape). */
-  function shapeBoxes(shapes) {
-    return shapes.map(function (polygons) {
-      if (!polygons.length) return null;
-      var s = Infinity, w = Infinity, nn = -Infinity, e = -Infinity;
-      polygons.forEach(function (rings) {
-        rings[0].forEach(function (pt) {
-          if (pt[0] < s) s = pt[0];
-          if (pt[0] > nn) nn = pt[0];
-          if (pt[1] < w) w = pt[1];
-          if (pt[1] > e) e = pt[1];
-        });
-      });
-      return [s, w, nn, e];
-    });
+    return out;
   }
 
   /* ------------------------------------------------------------------ text */
@@ -237,15 +180,21 @@
      then, for a near miss, names within a ratio of 0.75 (whole, or the name's start, spaces ignored). */
   function createIndex(data, present, fold) {
     var n = data.ids.length;
-    var folded = data.names.map(fold);
-    var squashed = folded.map(function (s) {
-      return s.replace(/ /g, "");
-    });
+    /* folded names, made on the first query (85,000 names take a moment the first paint need not wait for) */
+    var folded = null, squashed = null;
+    function prepare() {
+      if (folded) return;
+      folded = data.names.map(fold);
+      squashed = folded.map(function (s) {
+        return s.replace(/ /g, "");
+      });
+    }
     var aliases = (data.aliases || []).map(function (pair) {
       return { folded: fold(pair[0]), text: pair[0], i: pair[1] };
     });
 
     function matches(query, limit) {
+      prepare();
       var raw = String(query || "").trim();
       var q = fold(raw);
       var out = [];
@@ -282,6 +231,7 @@
     }
 
     function nearMisses(query, limit, skip) {
+      prepare();
       var q = fold(query);
       if (!q) return [];
       var sq = q.replace(/ /g, "");
@@ -308,7 +258,6 @@
     }
 
     return {
-      folded: folded,
       /* Options for the list under the search box: matches first, near misses after. */
       suggest: function (query, limit) {
         var found = matches(query, limit);
@@ -336,12 +285,14 @@
 
   /* Draws the regions as one SVG path each. The page needs only: setFills(fillOf), has(i), element(i)
      (tests), and the events given in `on` (enter, leave, click with the region number). */
-  function createSvgRenderer(map, shapes, style, on) {
+  function createSvgRenderer(map, geo, style, on) {
     var renderer = L.svg({ padding: 0.5 });
     var group = L.featureGroup();
-    var paths = new Array(shapes.length);
-    shapes.forEach(function (polygons, i) {
-      if (!polygons.length) return;
+    var paths = new Array(geo.n);
+    for (var i0 = 0; i0 < geo.n; i0++) addPath(i0);
+    function addPath(i) {
+      if (!geo.present(i)) return;
+      var polygons = geo.latlngs(i);
       var path = L.polygon(polygons, {
         renderer: renderer,
         weight: style.weight,
@@ -363,13 +314,17 @@
       });
       paths[i] = path;
       group.addLayer(path);
-    });
+    }
     group.addTo(map);
     paths.forEach(function (path, i) {
       if (path) path.getElement().setAttribute("data-region", on.idOf(i));
     });
     return {
+      kind: "svg",
       paths: paths,
+      regionAt: function () {
+        return -1;
+      },
       has: function (i) {
         return !!paths[i];
       },
@@ -391,6 +346,409 @@
           className: "ido-tooltip",
           opacity: 1,
         });
+      },
+    };
+  }
+
+  /* ------------------------------------------------------------------ geometry as flat typed arrays */
+
+  /* Web Mercator at zoom 0 (Leaflet's L.CRS.EPSG3857 with its 256-pixel world): the canvas renderer keeps
+     every point projected once and scales by 2^zoom when it draws. */
+  var MAX_LAT = 85.0511287798;
+  /* The canvas renderer draws borders when most regions in view are at least this wide (pixels). */
+  var MIN_BORDER_PX = 8;
+  function mercX(lng) {
+    return 256 * (0.5 + lng / 360);
+  }
+  function mercY(lat) {
+    var s = Math.sin((Math.max(-MAX_LAT, Math.min(MAX_LAT, lat)) * Math.PI) / 180);
+    return 256 * (0.5 - Math.log((1 + s) / (1 - s)) / (4 * Math.PI));
+  }
+
+  /* The packed geometry decoded once into typed arrays: arcs as (lat, lng) and projected points; each region
+     as polygons -> rings -> points (CSR offsets); per region its box in degrees and in zoom-0 pixels. */
+  function decodeFlat(geometry, n) {
+    var sx = geometry.scale[0], sy = geometry.scale[1];
+    var tx = geometry.translate[0], ty = geometry.translate[1];
+    var stream = unpack(geometry.arcs);
+    var nArcs = 0, nPts = 0, pos = 0;
+    while (pos < stream.length) {
+      nArcs++;
+      nPts += stream[pos];
+      pos += 1 + 2 * stream[pos];
+    }
+    var arcStart = new Int32Array(nArcs + 1);
+    var alat = new Float64Array(nPts), alng = new Float64Array(nPts);
+    var ax = new Float64Array(nPts), ay = new Float64Array(nPts);
+    var x = 0, y = 0, p = 0, a = 0;
+    pos = 0;
+    while (pos < stream.length) {
+      var count = stream[pos++];
+      arcStart[a++] = p;
+      for (var j = 0; j < count; j++, p++) {
+        x += unzigzag(stream[pos++]);
+        y += unzigzag(stream[pos++]);
+        alng[p] = x * sx + tx;
+        alat[p] = y * sy + ty;
+        ax[p] = mercX(alng[p]);
+        ay[p] = mercY(alat[p]);
+      }
+    }
+    arcStart[nArcs] = p;
+    var shapes = unpack(geometry.shapes);
+    /* first pass: sizes */
+    var nPoly = 0, nRing = 0, nRingPts = 0, prev = 0;
+    pos = 0;
+    for (var i = 0; i < n; i++) {
+      var np = shapes[pos++];
+      nPoly += np;
+      for (var q = 0; q < np; q++) {
+        var nr = shapes[pos++];
+        nRing += nr;
+        for (var r = 0; r < nr; r++) {
+          var na = shapes[pos++];
+          for (var k = 0; k < na; k++) {
+            var code = prev + unzigzag(shapes[pos++]);
+            prev = code;
+            var len = arcStart[(code >> 1) + 1] - arcStart[code >> 1];
+            nRingPts += k ? len - 1 : len;
+          }
+        }
+      }
+    }
+    var regionPoly = new Int32Array(n + 1), polyRing = new Int32Array(nPoly + 1), ringPt = new Int32Array(nRing + 1);
+    var rx = new Float64Array(nRingPts), ry = new Float64Array(nRingPts), rlat = new Float64Array(nRingPts), rlng = new Float64Array(nRingPts);
+    var box = new Float64Array(4 * n), pbox = new Float64Array(4 * n); /* s, w, n, e and left, top, right, bottom */
+    var pi = 0, ri = 0, pt = 0;
+    pos = 0;
+    prev = 0;
+    for (i = 0; i < n; i++) {
+      regionPoly[i] = pi;
+      var s = Infinity, w = Infinity, nn = -Infinity, e = -Infinity;
+      np = shapes[pos++];
+      for (q = 0; q < np; q++, pi++) {
+        polyRing[pi] = ri;
+        nr = shapes[pos++];
+        for (r = 0; r < nr; r++, ri++) {
+          ringPt[ri] = pt;
+          na = shapes[pos++];
+          for (k = 0; k < na; k++) {
+            code = prev + unzigzag(shapes[pos++]);
+            prev = code;
+            var a0 = arcStart[code >> 1], a1 = arcStart[(code >> 1) + 1], m = a1 - a0;
+            for (var t = k ? 1 : 0; t < m; t++, pt++) {
+              var src = code & 1 ? a1 - 1 - t : a0 + t;
+              rx[pt] = ax[src];
+              ry[pt] = ay[src];
+              rlat[pt] = alat[src];
+              rlng[pt] = alng[src];
+              if (r === 0) {
+                if (alat[src] < s) s = alat[src];
+                if (alat[src] > nn) nn = alat[src];
+                if (alng[src] < w) w = alng[src];
+                if (alng[src] > e) e = alng[src];
+              }
+            }
+          }
+        }
+      }
+      box[4 * i] = s;
+      box[4 * i + 1] = w;
+      box[4 * i + 2] = nn;
+      box[4 * i + 3] = e;
+      pbox[4 * i] = mercX(w);
+      pbox[4 * i + 1] = mercY(nn);
+      pbox[4 * i + 2] = mercX(e);
+      pbox[4 * i + 3] = mercY(s);
+    }
+    regionPoly[n] = pi;
+    polyRing[nPoly] = ri;
+    ringPt[nRing] = pt;
+    var geo = {
+      n: n,
+      regionPoly: regionPoly, polyRing: polyRing, ringPt: ringPt,
+      rx: rx, ry: ry, pbox: pbox,
+      present: function (i) {
+        return regionPoly[i + 1] > regionPoly[i];
+      },
+      /* [south, west, north, east] of region i (null without a shape) */
+      box: function (i) {
+        return geo.present(i) ? [box[4 * i], box[4 * i + 1], box[4 * i + 2], box[4 * i + 3]] : null;
+      },
+      /* Leaflet's nested [lat, lng] arrays of region i (polygons -> rings -> points) */
+      latlngs: function (i) {
+        var out = [];
+        for (var q2 = regionPoly[i]; q2 < regionPoly[i + 1]; q2++) {
+          var rings = [];
+          for (var r2 = polyRing[q2]; r2 < polyRing[q2 + 1]; r2++) {
+            var ring = new Array(ringPt[r2 + 1] - ringPt[r2]);
+            for (var t2 = ringPt[r2]; t2 < ringPt[r2 + 1]; t2++) ring[t2 - ringPt[r2]] = [rlat[t2], rlng[t2]];
+            rings.push(ring);
+          }
+          out.push(rings);
+        }
+        return out;
+      },
+      /* [lat, lng] points of arc a */
+      arc: function (a2) {
+        var out = [];
+        for (var t3 = arcStart[a2]; t3 < arcStart[a2 + 1]; t3++) out.push([alat[t3], alng[t3]]);
+        return out;
+      },
+      nArcs: nArcs,
+      arcStart: arcStart, ax: ax, ay: ay,
+    };
+    return geo;
+  }
+
+  /* A grid over the regions' zoom-0 boxes: the candidates under a point, then an even-odd point-in-polygon
+     test over the region's rings (holes included). */
+  function createHitIndex(geo) {
+    var n = geo.n, pbox = geo.pbox;
+    var x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity, drawn = 0;
+    for (var i = 0; i < n; i++) {
+      if (!geo.present(i)) continue;
+      drawn++;
+      x0 = Math.min(x0, pbox[4 * i]);
+      y0 = Math.min(y0, pbox[4 * i + 1]);
+      x1 = Math.max(x1, pbox[4 * i + 2]);
+      y1 = Math.max(y1, pbox[4 * i + 3]);
+    }
+    if (!drawn) return function () {
+      return -1;
+    };
+    var side = Math.max(1, Math.ceil(Math.sqrt(drawn)));
+    var cw = (x1 - x0) / side || 1, ch = (y1 - y0) / side || 1;
+    function cx(v) {
+      return Math.max(0, Math.min(side - 1, Math.floor((v - x0) / cw)));
+    }
+    function cy(v) {
+      return Math.max(0, Math.min(side - 1, Math.floor((v - y0) / ch)));
+    }
+    var counts = new Int32Array(side * side + 1);
+    function each(i, fn) {
+      for (var gy = cy(pbox[4 * i + 1]); gy <= cy(pbox[4 * i + 3]); gy++)
+        for (var gx = cx(pbox[4 * i]); gx <= cx(pbox[4 * i + 2]); gx++) fn(gy * side + gx);
+    }
+    for (i = 0; i < n; i++) if (geo.present(i)) each(i, function (c) {
+      counts[c + 1]++;
+    });
+    for (var c = 0; c < side * side; c++) counts[c + 1] += counts[c];
+    var fill = counts.slice(0, side * side);
+    var items = new Int32Array(counts[side * side]);
+    for (i = 0; i < n; i++) if (geo.present(i)) each(i, function (c2) {
+      items[fill[c2]++] = i;
+    });
+    function inside(i, px, py) {
+      var odd = false;
+      for (var r = geo.polyRing[geo.regionPoly[i]]; r < geo.polyRing[geo.regionPoly[i + 1]]; r++) {
+        var a = geo.ringPt[r], b = geo.ringPt[r + 1];
+        for (var k = a, j = b - 1; k < b; j = k++) {
+          var yi = geo.ry[k], yj = geo.ry[j];
+          if (yi > py !== yj > py && px < ((geo.rx[j] - geo.rx[k]) * (py - yi)) / (yj - yi) + geo.rx[k]) odd = !odd;
+        }
+      }
+      return odd;
+    }
+    /* the region under a zoom-0 pixel point (-1: none) */
+    return function (px, py) {
+      if (px < x0 || px > x1 || py < y0 || py > y1) return -1;
+      var c3 = cy(py) * side + cx(px);
+      for (var t = counts[c3]; t < counts[c3 + 1]; t++) {
+        var j = items[t];
+        if (px < pbox[4 * j] || px > pbox[4 * j + 2] || py < pbox[4 * j + 1] || py > pbox[4 * j + 3]) continue;
+        if (inside(j, px, py)) return j;
+      }
+      return -1;
+    };
+  }
+
+  /* ------------------------------------------------------------------ renderer (canvas) */
+
+  /* Draws every region on one canvas from the typed arrays (a Leaflet canvas renderer without a Leaflet
+     layer per region): fills batched by colour, shared borders stroked once from the arcs, points closer
+     than half a pixel skipped, regions outside the view culled. Leaflet moves and scales the canvas while
+     the map pans and zooms; the regions are drawn again when it stops. Hover and click find the region
+     under the pointer with a grid index and a point-in-polygon test. Same methods as createSvgRenderer. */
+  function createCanvasRenderer(map, geo, style, on) {
+    var n = geo.n;
+    var hitAt = createHitIndex(geo);
+    var fills = new Array(n);
+    var hatch = null;
+    var Layer = L.Canvas.extend({
+      _updatePaths: function () {
+        this._drawRegions();
+      },
+      _drawRegions: function () {
+        if (!this._map || !this._bounds) return;
+        var ctx = this._ctx, b = this._bounds;
+        var scale = Math.pow(2, this._map.getZoom());
+        var origin = this._map.getPixelOrigin();
+        ctx.save();
+        ctx.setTransform(1, 0, 0, 1, 0, 0);
+        ctx.clearRect(0, 0, this._container.width, this._container.height);
+        ctx.restore();
+        /* the view in zoom-0 pixels */
+        var vx0 = (b.min.x + origin.x) / scale, vx1 = (b.max.x + origin.x) / scale;
+        var vy0 = (b.min.y + origin.y) / scale, vy1 = (b.max.y + origin.y) / scale;
+        var pbox = geo.pbox, rx = geo.rx, ry = geo.ry, minStep = 0.5 / scale;
+        var byFill = {};
+        var order = [];
+        var big = 0, shown = 0, bigW = MIN_BORDER_PX / scale;
+        for (var i = 0; i < n; i++) {
+          if (!geo.present(i)) continue;
+          if (pbox[4 * i + 2] < vx0 || pbox[4 * i] > vx1 || pbox[4 * i + 3] < vy0 || pbox[4 * i + 1] > vy1) continue;
+          var f = fills[i] || "#cccccc";
+          if (!byFill[f]) {
+            byFill[f] = [];
+            order.push(f);
+          }
+          byFill[f].push(i);
+          shown++;
+          if (pbox[4 * i + 2] - pbox[4 * i] >= bigW) big++;
+        }
+        /* white borders only when most regions in view are at least MIN_BORDER_PX wide on screen */
+        var borders = style.weight > 0 && big * 2 >= shown;
+        ctx.globalAlpha = style.fillOpacity;
+        for (var o = 0; o < order.length; o++) {
+          var list = byFill[order[o]];
+          ctx.fillStyle = order[o] === NO_DATA_FILL ? hatchPattern(ctx) : order[o];
+          ctx.beginPath();
+          for (var l = 0; l < list.length; l++) {
+            var g = list[l];
+            for (var r = geo.polyRing[geo.regionPoly[g]]; r < geo.polyRing[geo.regionPoly[g + 1]]; r++) {
+              var a = geo.ringPt[r], e = geo.ringPt[r + 1];
+              var lx = rx[a], ly = ry[a];
+              ctx.moveTo(lx * scale - origin.x, ly * scale - origin.y);
+              for (var k = a + 1; k < e; k++) {
+                if (Math.abs(rx[k] - lx) < minStep && Math.abs(ry[k] - ly) < minStep && k < e - 1) continue;
+                lx = rx[k];
+                ly = ry[k];
+                ctx.lineTo(lx * scale - origin.x, ly * scale - origin.y);
+              }
+              /* no closePath: fill closes every subpath, and Chromium's closePath costs time in the length of
+                 the whole path (85,000 regions: 11 s a draw) */
+            }
+          }
+          ctx.fill("evenodd");
+          if (!borders) {
+            /* without borders, neighbours' anti-aliased edges would let the background through as pale
+               seams (a city of tiny regions turns grey): edge them in their own colour */
+            ctx.strokeStyle = ctx.fillStyle;
+            ctx.lineWidth = 0.6;
+            ctx.stroke();
+          }
+        }
+        ctx.globalAlpha = 1;
+        /* borders: every arc once (shared borders are one arc), skipping arcs shorter than a pixel */
+        var minExtent = 1 / scale;
+        if (borders) {
+          ctx.strokeStyle = style.outline;
+          ctx.lineWidth = style.weight;
+          ctx.beginPath();
+          var ax = geo.ax, ay = geo.ay, as = geo.arcStart;
+          for (var c = 0; c < geo.nArcs; c++) {
+            var s0 = as[c], s1 = as[c + 1];
+            if (s1 - s0 < 2) continue;
+            var cx0 = ax[s0], cy0 = ay[s0];
+            var ex0 = cx0, ex1 = cx0, ey0 = cy0, ey1 = cy0;
+            for (var u = s0 + 1; u < s1; u++) {
+              if (ax[u] < ex0) ex0 = ax[u];
+              else if (ax[u] > ex1) ex1 = ax[u];
+              if (ay[u] < ey0) ey0 = ay[u];
+              else if (ay[u] > ey1) ey1 = ay[u];
+            }
+            if (ex1 - ex0 < minExtent && ey1 - ey0 < minExtent) continue;
+            if (ex1 < vx0 || ex0 > vx1 || ey1 < vy0 || ey0 > vy1) continue;
+            ctx.moveTo(cx0 * scale - origin.x, cy0 * scale - origin.y);
+            for (var q = s0 + 1; q < s1; q++) ctx.lineTo(ax[q] * scale - origin.x, ay[q] * scale - origin.y);
+          }
+          ctx.stroke();
+        }
+        this._drawnAt = performance.now();
+      },
+    });
+    function hatchPattern(ctx) {
+      if (hatch) return hatch;
+      var tile = document.createElement("canvas");
+      tile.width = tile.height = 6;
+      var t = tile.getContext("2d");
+      t.fillStyle = "#ffffff";
+      t.fillRect(0, 0, 6, 6);
+      t.strokeStyle = "#9e9e9e";
+      t.lineWidth = 1;
+      t.beginPath();
+      t.moveTo(0, 6);
+      t.lineTo(6, 0);
+      t.stroke();
+      hatch = ctx.createPattern(tile, "repeat");
+      return hatch;
+    }
+    var layer = new Layer({ padding: 0.3 });
+    map.addLayer(layer);
+    var container = layer._container;
+    container.classList.add("ido-regions-canvas");
+
+    function regionAt(latlng) {
+      var p = map.project(latlng, 0);
+      return hitAt(p.x, p.y);
+    }
+    var hovered = -1;
+    var tip = L.tooltip({ sticky: true, direction: "auto", offset: [14, 0], className: "ido-tooltip", opacity: 1 });
+    var tipContent = [];
+    map.on("mousemove", function (ev) {
+      var i = regionAt(ev.latlng);
+      if (i !== hovered) {
+        if (hovered >= 0) {
+          on.leave(hovered);
+          map.closeTooltip(tip);
+        }
+        hovered = i;
+        if (i >= 0) {
+          on.enter(i, ev.latlng);
+          if (tipContent[i]) {
+            tip.setContent(tipContent[i]());
+            tip.setLatLng(ev.latlng);
+            map.openTooltip(tip);
+          }
+        }
+      } else if (i >= 0 && map.hasLayer(tip)) {
+        tip.setLatLng(ev.latlng);
+      }
+      map.getContainer().style.cursor = i >= 0 ? "pointer" : "";
+    });
+    map.on("mouseout", function () {
+      if (hovered >= 0) on.leave(hovered);
+      hovered = -1;
+      map.closeTooltip(tip);
+    });
+    map.on("click", function (ev) {
+      var i = regionAt(ev.latlng);
+      if (i >= 0) on.click(i);
+    });
+    return {
+      kind: "canvas",
+      paths: [],
+      canvas: container,
+      regionAt: regionAt,
+      has: function (i) {
+        return geo.present(i);
+      },
+      setFills: function (fillOf) {
+        for (var i = 0; i < n; i++) fills[i] = fillOf(i);
+        layer._drawRegions();
+      },
+      fillAt: function (i) {
+        return fills[i];
+      },
+      element: function () {
+        return null;
+      },
+      closeTooltip: function (i) {
+        if (i === hovered) map.closeTooltip(tip);
+      },
+      bindTooltip: function (i, content) {
+        tipContent[i] = content;
       },
     };
   }
@@ -430,20 +788,20 @@
 
   /* Group outlines (states, countries): the arcs of the set's own topology that border two groups or
      the outside, drawn as lines above the fill and below the highlight. */
-  function drawOutlines(map, arcs, outlines, style) {
+  function drawOutlines(map, geo, outlines, style, canvas) {
     if (!outlines || !outlines.arcs) return null;
     var steps = unpack(outlines.arcs);
     var lines = [];
     var at = 0;
     steps.forEach(function (step) {
       at += step;
-      if (arcs[at] && arcs[at].length > 1) lines.push(arcs[at]);
+      if (at < geo.nArcs && geo.arcStart[at + 1] - geo.arcStart[at] > 1) lines.push(geo.arc(at));
     });
     var pane = map.createPane("idoOutlines");
     pane.style.zIndex = 420;
     pane.style.pointerEvents = "none";
     return L.polyline(lines, {
-      renderer: L.svg({ pane: "idoOutlines", padding: 0.5 }),
+      renderer: canvas ? L.canvas({ pane: "idoOutlines", padding: 0.3 }) : L.svg({ pane: "idoOutlines", padding: 0.5 }),
       interactive: false,
       color: style.groupOutline,
       weight: style.groupWeight,
@@ -485,6 +843,40 @@
 
   /* ------------------------------------------------------------------ the page */
 
+  /* A large page sends a layer's ranks as offsets from the competition rank of its values
+     (ideopolis.maps.interactive.rank_offsets): rank = 1 + (values greater) + offset, built on first use. */
+  function lazyRanks(layer) {
+    var ranks = null;
+    Object.defineProperty(layer, "ranks", {
+      get: function () {
+        if (ranks) return ranks;
+        var v = layer.values, off = layer.rankOffsets, n = v.length;
+        var sorted = new Float64Array(v.filter(function (x) {
+          return x !== null;
+        })).sort();
+        ranks = new Array(n);
+        for (var i = 0; i < n; i++) {
+          if (off[i] === null) {
+            ranks[i] = null;
+            continue;
+          }
+          var base = 1;
+          if (v[i] !== null) {
+            var lo = 0, hi = sorted.length; /* first position holding a value greater than v[i] */
+            while (lo < hi) {
+              var mid = (lo + hi) >> 1;
+              if (sorted[mid] <= v[i]) lo = mid + 1;
+              else hi = mid;
+            }
+            base = 1 + sorted.length - lo;
+          }
+          ranks[i] = base + off[i];
+        }
+        return ranks;
+      },
+    });
+  }
+
   function inFrame() {
     try {
       return window.self !== window.top;
@@ -497,14 +889,23 @@
     var t0 = performance.now();
     addHatchPattern();
     var n = data.ids.length;
-    var arcs = decodeArcs(data.geometry);
-    var shapes = decodeShapes(data.geometry, arcs);
-    var boxes = shapeBoxes(shapes);
+    var geo = decodeFlat(data.geometry, n);
+    var useCanvas = data.renderer === "canvas" || (data.renderer === "auto" && n > (data.canvasAbove || 5000));
+    var boxes = new Array(n);
+    for (var b0 = 0; b0 < n; b0++) boxes[b0] = geo.box(b0);
     var fold = makeFold(data.fold);
+    if (data.popup) {
+      data.popup.values = data.popup.values.map(function (column, f) {
+        return typeof column === "string" ? unpackNumbers(column, data.popup.fields[f].decimals) : column;
+      });
+    }
     var style = data.style;
     var layersByKey = {};
     data.layers.forEach(function (layer) {
       layersByKey[layer.key] = layer;
+      if (typeof layer.values === "string") layer.values = unpackNumbers(layer.values, layer.decimals);
+      if (typeof layer.rankOffsets === "string") layer.rankOffsets = unpackNumbers(layer.rankOffsets, 0);
+      if (layer.rankOffsets) lazyRanks(layer);
     });
     var numeric = data.layers.filter(function (layer) {
       return layer.kind !== "categorical";
@@ -593,6 +994,7 @@
 
     /* In embed mode the bar holds the title alone; what the regions are opens the source line. */
     var sourceText = embed && data.subtitle ? data.subtitle + ". " + data.source : data.source;
+    if (data.notice) sourceText += " " + data.notice; /* a simplified rendition of a very large set says so */
     var source = el("p", "ido-source", sourceText);
     source.title = sourceText;
     var aboutButton = button("ido-about-button", "About this map");
@@ -612,7 +1014,7 @@
     var index = createIndex(
       data,
       function (i) {
-        return shapes[i].length > 0;
+        return geo.present(i);
       },
       fold
     );
@@ -631,12 +1033,13 @@
 
     function showHighlight() {
       var i = hovered >= 0 ? hovered : selected;
-      highlight.setLatLngs(i >= 0 ? shapes[i] : []);
+      highlight.setLatLngs(i >= 0 ? geo.latlngs(i) : []);
     }
 
-    var outlineLayer = drawOutlines(map, arcs, data.outlines, style);
+    var outlineLayer = drawOutlines(map, geo, data.outlines, style, useCanvas);
 
-    var regions = createSvgRenderer(map, shapes, style, {
+    var makeRenderer = useCanvas ? createCanvasRenderer : createSvgRenderer;
+    var regions = makeRenderer(map, geo, style, {
       idOf: function (i) {
         return data.ids[i];
       },
@@ -1095,7 +1498,7 @@
     }
 
     function openCard(i, how) {
-      if (i < 0 || i >= n || !shapes[i].length) return false;
+      if (i < 0 || i >= n || !geo.present(i)) return false;
       var wasOpen = !card.hidden;
       if (!wasOpen) returnFocus = document.activeElement;
       selected = i;
@@ -1142,6 +1545,7 @@
       about.appendChild(head);
       about.appendChild(el("h3", "", "Data"));
       about.appendChild(el("p", "", data.source));
+      if (data.notice) about.appendChild(el("p", "ido-notice", data.notice));
       if (data.methods && data.methods.short) {
         about.appendChild(el("h3", "", "Method"));
         about.appendChild(el("p", "", data.methods.short));
@@ -1232,9 +1636,10 @@
       var dy = size.y / 2 - view.centre.y;
       var p0 = projectedBoxes();
       var count = 0;
+      var vs = viewBounds.getSouth(), vw = viewBounds.getWest(), vn = viewBounds.getNorth(), ve = viewBounds.getEast();
       for (var i = 0; i < n; i++) {
         var b = boxes[i];
-        if (!b || !viewBounds.intersects(L.latLngBounds([b[0], b[1]], [b[2], b[3]]))) continue;
+        if (!b || b[2] < vs || b[0] > vn || b[3] < vw || b[1] > ve) continue;
         var q = p0[i];
         var left = q[0] * scale + dx, top = q[1] * scale + dy, right = q[2] * scale + dx, bottom = q[3] * scale + dy;
         for (var k = 0; k < rects.length; k++) {
@@ -1327,7 +1732,8 @@
         else if (selected >= 0) keepInView(selected, false);
       }, 100);
     });
-    map.on("click", function () {
+    map.on("click", function (ev) {
+      if (regions.regionAt(ev.latlng) >= 0) return; /* the canvas renderer opened that region's card */
       if (!card.hidden) closeCard();
     });
 
@@ -1341,6 +1747,27 @@
       embed: embed,
       paths: regions.paths,
       element: regions.element,
+      renderer: regions.kind,
+      canvas: regions.canvas || null,
+      /* the region id under a point of the map's container (pixels), or null */
+      regionAt: function (x, y) {
+        var i = useCanvas ? regions.regionAt(map.containerPointToLatLng([x, y])) : -1;
+        return i >= 0 ? data.ids[i] : null;
+      },
+      /* the region's box on the page (client pixels of this frame), from its shape's extent, any renderer */
+      regionRect: function (id) {
+        var i = indexById[id];
+        var b = i === undefined ? null : boxes[i];
+        if (!b) return null;
+        var sw = map.latLngToContainerPoint([b[0], b[1]]);
+        var ne = map.latLngToContainerPoint([b[2], b[3]]);
+        var r = container.getBoundingClientRect();
+        return { id: id, left: r.left + sw.x, top: r.top + ne.y, right: r.left + ne.x, bottom: r.top + sw.y };
+      },
+      fillOf: function (id) {
+        var i = indexById[id];
+        return i === undefined ? null : fillOf(i);
+      },
       setLayer: setLayer,
       find: function (query) {
         return find(query);
@@ -1371,8 +1798,40 @@
     return window.ideopolis;
   }
 
+  /* A large payload comes gzip-compressed and base-85 coded (ideopolis.maps.interactive.pack_payload: Python's
+     b85encode, "." for "<"): decoded here, inflated by the browser's own DecompressionStream, then parsed as
+     JSON like a small one. */
+  var B85 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz!#$%&()*+-;.=>?@^_`{|}~";
+  function base85(text) {
+    var lookup = new Int16Array(128);
+    for (var k = 0; k < B85.length; k++) lookup[B85.charCodeAt(k)] = k;
+    var n = text.length, full = Math.floor(n / 5), rest = n % 5;
+    var out = new Uint8Array(full * 4 + (rest ? rest - 1 : 0));
+    var o = 0;
+    function group(at, chars, bytes) {
+      var v = 0;
+      for (var c = 0; c < 5; c++) v = v * 85 + (c < chars ? lookup[text.charCodeAt(at + c)] : 84);
+      for (var b = 0; b < bytes; b++) out[o++] = Math.floor(v / Math.pow(256, 3 - b)) % 256;
+    }
+    for (var g = 0; g < full; g++) group(5 * g, 5, 4);
+    if (rest) group(5 * full, rest, rest - 1);
+    return out;
+  }
+
+  function inflate(text) {
+    var bytes = base85(text.trim());
+    var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+    return new Response(stream).text();
+  }
+
   window.ideopolisMap = function (map, elementId) {
     var node = document.getElementById(elementId);
+    if (node.getAttribute("data-encoding") === "gzip-base85") {
+      return inflate(node.textContent).then(function (text) {
+        return init(map, JSON.parse(text));
+      });
+    }
     return init(map, JSON.parse(node.textContent));
   };
+  window.ideopolisMap.base85 = base85; /* for tests: the decoder against Python's encoder */
 })();
