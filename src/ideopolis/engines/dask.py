@@ -268,15 +268,7 @@ class DaskEngine(ComputeEngine):
 def _evaluate_batch(
     engine: Engine, combo: tuple[int, int, int], agg: int, weights: np.ndarray, keep_ranks: bool, keep_scores: bool
 ) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray]:
-    """One batch of draws on a worker: what :meth:`Engine.evaluate`'s batch computes (ranks, scores, shift)."""
-    from ideopolis.index.uncertainty.engine import rank_rows
-
-    nominal = engine.nominal_ranks
-    has_nominal = ~np.isnan(nominal)
-    y, ranked = engine._aggregate(engine._tables[combo], engine._plans[agg], weights)
-    rk = rank_rows(np.where(ranked, y, np.nan))
-    diff = np.abs(rk[:, has_nominal] - nominal[has_nominal])
-    with np.errstate(invalid="ignore"):
-        shift = np.nanmean(diff, axis=1) if np.isnan(diff).any() else diff.mean(axis=1)
+    """One batch of draws on a worker: :meth:`Engine.evaluate_batch`, with only what the caller keeps."""
+    y, rk, shift = engine.evaluate_batch(combo, agg, weights)
     # float32 here, as the local matrix stores them: the same cast, half the bytes to send back
     return (rk.astype(np.float32) if keep_ranks else None), (y if keep_scores else None), shift

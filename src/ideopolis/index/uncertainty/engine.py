@@ -848,19 +848,13 @@ class Engine:
         ranks = np.full((r, n), np.nan, dtype=np.float32) if keep_ranks and ranks_file is None else None
         scores = np.full((r, n), np.nan) if keep_scores else None
         shift = np.full(n, np.nan)
-        nominal = self.nominal_ranks
-        has_nominal = ~np.isnan(nominal)
         tasks = self._tasks(draws, chunk)
         for combo, _, _ in tasks:  # build the tables in this thread, in a fixed order
             self.table(*combo)
 
         def work(task: tuple[tuple[int, int, int], int, np.ndarray]) -> int:
             combo, agg, rows = task
-            y, ranked = self._aggregate(self._tables[combo], self._plans[agg], draws.weights[rows])
-            rk = rank_rows(np.where(ranked, y, np.nan))
-            diff = np.abs(rk[:, has_nominal] - nominal[has_nominal])
-            with np.errstate(invalid="ignore"):
-                shift[rows] = np.nanmean(diff, axis=1) if np.isnan(diff).any() else diff.mean(axis=1)
+            y, rk, shift[rows] = self.evaluate_batch(combo, agg, draws.weights[rows])
             if ranks is not None:
                 ranks[:, rows] = rk.T
             if ranks_file is not None:
@@ -881,6 +875,35 @@ class Engine:
                 if progress is not None:
                     progress(done)
         return Evaluation(ranks=ranks, shift=shift, scores=scores)
+
+    def evaluate_batch(
+        self, combo: tuple[int, int, int], agg: int, weights: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Aggregate, rank and compare with the nominal ranks one batch of draws (what :meth:`evaluate` runs).
+
+        Parameters
+        ----------
+        combo : tuple of int
+            The (imputation, treatment, normalisation) table of the batch; built already (:meth:`table`).
+        agg : int
+            The batch's aggregation plan.
+        weights : numpy.ndarray
+            The batch's draws' weights, shape ``(draws, weights)``.
+
+        Returns
+        -------
+        tuple of numpy.ndarray
+            Scores ``(draws, regions)``, ranks ``(draws, regions)`` (NaN where not ranked) and each draw's mean
+            absolute shift from the nominal ranks ``(draws,)``.
+        """
+        nominal = self.nominal_ranks
+        has_nominal = ~np.isnan(nominal)
+        y, ranked = self._aggregate(self._tables[combo], self._plans[agg], weights)
+        rk = rank_rows(np.where(ranked, y, np.nan))
+        diff = np.abs(rk[:, has_nominal] - nominal[has_nominal])
+        with np.errstate(invalid="ignore"):
+            shift = np.nanmean(diff, axis=1) if np.isnan(diff).any() else diff.mean(axis=1)
+        return y, rk, shift
 
     # -- the same draw as a full run --------------------------------------------------------------------
     def draw_config(self, draws: Draws, i: int) -> RunConfig:
