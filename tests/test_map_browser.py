@@ -55,12 +55,17 @@ def _point_of(opened: OpenPage, inputs: MapInputs, region_id: str) -> tuple[floa
             map.setView([lat, lng], map.getZoom(), {animate: false});
             const p = map.latLngToContainerPoint([lat, lng]);
             const r = map.getContainer().getBoundingClientRect();
-            return [p.x + r.left, p.y + r.top];
+            return [p.x + r.left, p.y + r.top, p.x, p.y];
         }""",
         [point.y, point.x],
     )
     under = opened.frame.evaluate(
-        "([x, y]) => { const e = document.elementFromPoint(x, y); return e && e.getAttribute('data-region'); }", xy
+        """([x, y, cx, cy]) => {
+            const e = document.elementFromPoint(x, y);
+            const id = e && e.getAttribute('data-region');
+            return id || window.ideopolis.regionAt(cx, cy);  // an SVG path, or the canvas's hit test
+        }""",
+        xy,
     )
     assert under == region_id
     return xy[0], xy[1]
@@ -286,8 +291,18 @@ def test_no_console_errors_and_no_network(synthetic: tuple[OpenPage, MapInputs],
     assert opened.outside_requests() == set()
 
 
-def test_template_and_script_payloads_show_as_typed(browser: Any, tmp_path: Path) -> None:
-    """Region names, the title, a layer title, a card label, a fact and a methods note carrying payloads."""
+@pytest.mark.parametrize("renderer", ["svg", "canvas"])
+def test_template_and_script_payloads_show_as_typed(
+    browser: Any, tmp_path: Path, renderer: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Region names, the title, a layer title, a card label, a fact and a methods note carrying payloads.
+
+    ``canvas``: the large-page path (canvas renderer, packed columns, the payload gzip + base 85 coded).
+    """
+    if renderer == "canvas":
+        from ideopolis.maps import interactive
+
+        monkeypatch.setattr(interactive, "COMPRESS_ABOVE", 1000)
     marker = tmp_path / "MARKER"
     texts = [hostile(key, marker) for key in HOSTILE]
     base = _inputs()
@@ -308,7 +323,9 @@ def test_template_and_script_payloads_show_as_typed(browser: Any, tmp_path: Path
         ),
     )
     path = tmp_path / "hostile.html"
-    interactive_map(inputs, offline=True).save(path)
+    interactive_map(inputs, offline=True, renderer=renderer).save(path)
+    if renderer == "canvas":
+        assert 'data-encoding="gzip-base85"' in path.read_text(encoding="utf-8")
     opened = open_page(browser, path, DESKTOP)
     try:
         page = opened.page
@@ -330,7 +347,7 @@ def test_template_and_script_payloads_show_as_typed(browser: Any, tmp_path: Path
         about.wait_for(state="visible")
         assert texts[7] in about.inner_text() and "kept as text" in about.inner_text() and "link" in about.inner_text()
         assert about.locator("script, img, a, [onclick]").count() == 0
-        screenshot(page, tmp_path / "map-hostile.png")
+        screenshot(page, tmp_path / f"map-hostile-{renderer}.png")
         page.keyboard.press("Escape")
         assert page.locator("img").count() == 0  # the HTML payloads made no element
         assert opened.dialogs == []

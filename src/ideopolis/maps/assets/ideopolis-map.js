@@ -696,8 +696,13 @@
     var hovered = -1;
     var tip = L.tooltip({ sticky: true, direction: "auto", offset: [14, 0], className: "ido-tooltip", opacity: 1 });
     var tipContent = [];
+    function overControl(ev) {
+      /* a control (legend, search, card) floats over the canvas: the region under it is not hovered */
+      var t = ev.originalEvent && ev.originalEvent.target;
+      return !!(t && t.closest && t.closest(".leaflet-control"));
+    }
     map.on("mousemove", function (ev) {
-      var i = regionAt(ev.latlng);
+      var i = overControl(ev) ? -1 : regionAt(ev.latlng);
       if (i !== hovered) {
         if (hovered >= 0) {
           on.leave(hovered);
