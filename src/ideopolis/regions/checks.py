@@ -166,6 +166,7 @@ def _read_geometry_checked(
     if CRS.from_user_input(gdf.crs).is_geographic:
         geoms = _cut_at_antimeridian(geoms, empty, ids_arr, f, report)
     invalid = ~empty & ~shapely.is_valid(geoms)
+    known_valid = ~empty & ~invalid  # repaired shapes are not known to be valid, nor reprojected ones
     if invalid.any():
         bad_ids = list(gdf.index[invalid])
         reason = shapely.is_valid_reason(geoms[invalid][0])
@@ -192,6 +193,7 @@ def _read_geometry_checked(
 
     # to WGS84, then check the coordinates are plausible
     if not CRS.from_user_input(gdf.crs).equals(CRS.from_user_input(WGS84)):
+        known_valid = None
         try:
             gdf = gdf.to_crs(WGS84)
         except Exception as exc:
@@ -225,7 +227,7 @@ def _read_geometry_checked(
             "the file is probably projected: set crs in [region_set] to its real CRS",
         )
         return None, attrs
-    _report_overlaps(gdf.geometry.to_numpy(), ids_arr, f, report)
+    _report_overlaps(gdf.geometry.to_numpy(), ids_arr, f, report, known_valid)
     return gdf, attrs
 
 
@@ -313,8 +315,10 @@ def _cut_at_antimeridian(
     return geoms
 
 
-def _report_overlaps(geoms: np.ndarray, ids: np.ndarray, file: str, report: ValidationReport) -> None:
-    pairs = overlapping_pairs(geoms)
+def _report_overlaps(
+    geoms: np.ndarray, ids: np.ndarray, file: str, report: ValidationReport, valid: np.ndarray | None = None
+) -> None:
+    pairs = overlapping_pairs(geoms, valid=valid)
     if not pairs:
         return
     shown = "; ".join(f"{ids[i]!r} and {ids[j]!r}: {share:.0%}" for i, j, share in pairs[:3])
