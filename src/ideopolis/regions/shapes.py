@@ -422,7 +422,7 @@ def overlapping_pairs(
     >>> overlapping_pairs(np.array([box(0, 0, 2, 2), box(1, 0, 3, 2), box(3, 0, 4, 2)], dtype=object))
     [(0, 1, 0.5)]
     """
-    present = np.array([g is not None and not g.is_empty for g in geoms], dtype=bool)
+    present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     idx = np.flatnonzero(present)
     if idx.size < 2:
         return []
