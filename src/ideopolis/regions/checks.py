@@ -149,10 +149,11 @@ def _read_geometry_checked(
             "give every region a polygon, or remove the rows",
         )
     geoms = _keep_polygons_of_collections(geoms, empty, ids_arr, f, report)
-    type_names = pd.Series(shapely.get_type_id(geoms), index=gdf.index).map(_TYPE_NAMES)
-    kinds = type_names[~empty].value_counts()
-    non_polygonal = [t for t in kinds.index if t not in _POLYGONAL]
-    if non_polygonal:
+    type_ids = shapely.get_type_id(geoms)
+    polygonal = (type_ids == 3) | (type_ids == 6)
+    if not polygonal[~empty].all():  # name the types only when one is not a polygon
+        type_names = pd.Series(type_ids, index=gdf.index).map(_TYPE_NAMES)
+        kinds = type_names[~empty].value_counts()
         mixed = ", ".join(f"{n} {t}" for t, n in kinds.items())
         what = "mixed geometry types" if len(kinds) > 1 else "geometry type"
         first = listing(list(type_names.index[~empty & ~type_names.isin(_POLYGONAL).to_numpy()]), limit=3)

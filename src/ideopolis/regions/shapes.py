@@ -334,6 +334,7 @@ def clean_shapes(
     if loose.any():
         segments = shapely.linestrings(np.stack([xa[loose], ya[loose], xb[loose], yb[loose]], axis=1).reshape(-1, 2, 2))
         flagged[tree.query(segments, predicate="intersects")[1]] = True
+    del xa, ya, xb, yb, key, same, real, loose, at, first
 
     # d is equal on the two sides of a matched edge between two unflagged polygons, so it is one number on
     # each connected group of them: one point per group, in its polygon and in no other shape, proves d = 1
