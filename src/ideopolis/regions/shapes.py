@@ -226,19 +226,21 @@ def clean_shapes(
     coordinates) and run in opposite directions once every shell is counter-clockwise and every hole
     clockwise: the two shapes lie on opposite sides of it. A polygon (a Polygon, or one part of a
     MultiPolygon) is *open* when its shape is a valid Polygon or MultiPolygon whose rings have a certain
-    orientation, and its shape (as a closed set) touches no unmatched edge and no shape that is not of that
-    kind. Open polygons that share a matched edge form groups; a group is proven when a point of one of its
-    polygons lies in that polygon and in no other shape (closed sets). A shape is *clean* when all its
-    polygons are in proven groups.
+    orientation, no unmatched edge enters the shape's interior (touching its boundary is allowed: the
+    outline of a tessellation), and the shape (closed) touches no shape that is not of that kind. Two open
+    polygons are *linked* by a matched edge between them that no unmatched edge meets in its relative
+    interior; linked polygons form groups. A group is proven when a point of one of its polygons lies in that
+    polygon and in no other shape (closed sets). A shape is *clean* when all its polygons are in proven groups.
 
     Why a clean shape overlaps nothing: the number ``d(x)`` of shapes whose interior holds a point ``x``
     changes only where ``x`` crosses a boundary, by the shapes whose interior lies on the side entered minus
     those on the side left; across a matched pair that is one minus one. Every boundary inside an open
-    polygon, and along its matched edges, is matched, so ``d`` is constant on the polygon's interior (which is
-    connected for a valid polygon) and equal on the two sides of a matched edge between two open polygons:
-    it is one number per group. Near the proving point no other closed shape lies, so that number is 1: no
-    other shape's interior meets a proven polygon, and an interior overlap (DE-9IM ``2********``) is
-    impossible. Shapes that are not clean may or may not overlap: the caller tests them exactly.
+    polygon is matched, so ``d`` is constant on the polygon's interior (which is connected for a valid
+    polygon); along a link every boundary is matched too (away from finitely many points), so ``d`` is equal
+    on its two sides: it is one number per group. Near the proving point no other closed shape lies, so that
+    number is 1: no other shape's interior meets a proven polygon, and an interior overlap (DE-9IM
+    ``2********``) is impossible. Shapes that are not clean may or may not overlap: the caller tests them
+    exactly.
 
     Parameters
     ----------
@@ -268,10 +270,13 @@ def clean_shapes(
     --------
     >>> from shapely import box
     >>> clean_shapes(np.array([box(0, 0, 1, 1), box(1, 0, 2, 1), box(1.5, 0.5, 1.8, 0.8)], dtype=object)).tolist()
-    [False, False, False]
+    [True, False, False]
     >>> grid = np.array([box(x, y, x + 1, y + 1) for x in range(4) for y in range(4)], dtype=object)
-    >>> np.flatnonzero(clean_shapes(grid)).tolist()  # the border cells touch the grid's unmatched outline
-    [5, 6, 9, 10]
+    >>> clean_shapes(grid).all()  # the outline's unmatched edges touch the border cells, they do not enter them
+    np.True_
+    >>> grid[5] = box(1.5, 1, 2.5, 2)  # moved half a cell over cell 9
+    >>> np.flatnonzero(~clean_shapes(grid)).tolist()
+    [5, 9]
     """
     n = len(shapes)
     clean = np.zeros(n, dtype=bool)
@@ -323,7 +328,8 @@ def clean_shapes(
     second = second[~one_shape]
     loose = real & ~(matched[key] & same)
 
-    # a shape that touches an unmatched edge, or a shape this test cannot read, is not clean
+    # a shape that an unmatched edge enters (its interior), or that touches a shape this test cannot read,
+    # is not clean; a matched edge that an unmatched edge meets (in its relative interior) links nothing
     if tree is None:
         tree = shapely.STRtree(shapes)
     flagged = ~good
@@ -331,18 +337,34 @@ def clean_shapes(
     unread = np.flatnonzero(flagged)
     if unread.size:
         flagged[tree.query(shapes[unread], predicate="intersects")[1]] = True
-    if loose.any():
-        segments = shapely.linestrings(np.stack([xa[loose], ya[loose], xb[loose], yb[loose]], axis=1).reshape(-1, 2, 2))
-        flagged[tree.query(segments, predicate="intersects")[1]] = True
-    del xa, ya, xb, yb, key, same, real, loose, at, first
-
-    # d is equal on the two sides of a matched edge between two unflagged polygons, so it is one number on
-    # each connected group of them: one point per group, in its polygon and in no other shape, proves d = 1
     n_one = len(rings.one_ring)
     polygon_shape = np.concatenate([rings.one_ring, rings.part_shape])
-    open_polygon = ~flagged[local[polygon_shape]]
     ends_a, ends_b = rings.part[pair[0][~one_shape]], rings.part[pair[1][~one_shape]]
-    link = open_polygon[ends_a] & open_polygon[ends_b]
+    blocked = np.zeros(len(second), dtype=bool)
+    if loose.any():
+        segments = shapely.linestrings(np.stack([xa[loose], ya[loose], xb[loose], yb[loose]], axis=1).reshape(-1, 2, 2))
+        hit_segment, hit_shape = tree.query(segments, predicate="intersects")
+        inside = ~shapely.touches(segments[hit_segment], shapes[hit_shape])
+        flagged[hit_shape[inside]] = True
+        touched = np.zeros(n, dtype=bool)
+        touched[hit_shape[~inside]] = True
+        near = np.flatnonzero(touched[local[polygon_shape[ends_a]]] | touched[local[polygon_shape[ends_b]]])
+        if near.size:
+            e = second[near]
+            lines = shapely.linestrings(np.stack([xa[e], ya[e], xb[e], yb[e]], axis=1).reshape(-1, 2, 2))
+            toucher = segments[np.unique(hit_segment[~inside])]
+            hit_toucher, hit_line = shapely.STRtree(lines).query(toucher, predicate="intersects")
+            on_line = shapely.relate_pattern(
+                lines[hit_line], toucher[hit_toucher], "T********"
+            ) | shapely.relate_pattern(lines[hit_line], toucher[hit_toucher], "*T*******")
+            blocked[near[hit_line[on_line]]] = True
+    del xa, ya, xb, yb, key, same, real, loose, at, first
+
+    # d is equal on the two sides of a matched edge between two unflagged polygons that no unmatched edge
+    # meets, so it is one number on each connected group of them: one point per group, in its polygon and in
+    # no other shape, proves d = 1
+    open_polygon = ~flagged[local[polygon_shape]]
+    link = open_polygon[ends_a] & open_polygon[ends_b] & ~blocked
     n_poly = len(polygon_shape)
     graph = coo_matrix((np.ones(int(link.sum())), (ends_a[link], ends_b[link])), shape=(n_poly, n_poly))
     _, group = connected_components(graph, directed=False)
