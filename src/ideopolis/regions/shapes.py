@@ -183,9 +183,8 @@ class _Rings(NamedTuple):
 
     coords: NDArray[np.float64]  # (m, 2), every ring closed, in the order shapely.get_coordinates writes them
     shape: NDArray[np.intp]  # (r,) the shape each ring belongs to
-    part: NDArray[
-        np.intp
-    ]  # (r,) the polygon each ring belongs to: one_ring[k] is polygon k, parts[k] polygon len(one_ring) + k
+    # (r,) the polygon each ring belongs to: one_ring[k] is polygon k, parts[k] is polygon len(one_ring) + k
+    part: NDArray[np.intp]
     shell: NDArray[np.bool_]  # (r,) first ring of its polygon
     length: NDArray[np.intp]  # (r,) coordinates in the ring (the closing one included)
     one_ring: NDArray[np.intp]  # shapes that are a polygon without holes
@@ -260,11 +259,11 @@ def clean_shapes(
     Notes
     -----
     Orientation is the sign of the shoelace sum; a ring whose sum is within the floating-point error bound of
-    recursive summation (Higham 2002, *Accuracy and Stability of Numerical Algorithms*, eq. 4.4, with
+    recursive summation (Higham 2002, *Accuracy and Stability of Numerical Algorithms*, 2nd ed., chapter 4, with
     ``(m + 4) * 2**-52`` of the sum of absolute products for ``m`` edges) has no certain orientation and its
     shape is not clean. Vertices are equal only when both coordinates are equal floats, so a file that is not
-    noded (a vertex of one shape in the middle of another's edge) leaves unmatched edges, whose shapes go to
-    the exact test.
+    noded (a vertex of one shape in the middle of another's edge) has unmatched edges there: they link
+    nothing, and a shape whose interior they enter goes to the exact test.
 
     Examples
     --------
