@@ -310,13 +310,15 @@ def clean_shapes(
     a_low = (xa < xb) | ((xa == xb) & (ya < yb))
     real = a_low | (xa != xb) | (ya != yb)  # a repeated point is no edge
     forward = a_low ^ flip[ring_of_edge]  # the edge, run with its polygon on its left, goes low to high
-    lx, ly, hx, hy = np.where(a_low, xa, xb), np.where(a_low, ya, yb), np.where(a_low, xb, xa), np.where(a_low, yb, ya)
-    key, _ = pd.factorize(_hash64(lx, ly, hx, hy))
+    high = ~a_low  # from here on (xa, ya) is the lower endpoint of each edge and (xb, yb) the higher one
+    xa[high], xb[high] = xb[high], xa[high]
+    ya[high], yb[high] = yb[high], ya[high]
+    del high
+    key, _ = pd.factorize(_hash64(xa, ya, xb, yb))
     first = np.zeros(int(key.max()) + 1, dtype=np.intp)
     first[key[::-1]] = np.arange(key.size)[::-1]
     at = first[key]  # the first edge of each edge's key
-    same = (lx == lx[at]) & (ly == ly[at]) & (hx == hx[at]) & (hy == hy[at]) & real
-    del lx, ly, hx, hy
+    same = (xa == xa[at]) & (ya == ya[at]) & (xb == xb[at]) & (yb == yb[at]) & real
     times = np.bincount(key, weights=same)
     ways = np.bincount(key, weights=same & forward)
     matched = (times == 2) & (ways == 1)  # two edges, run opposite ways
