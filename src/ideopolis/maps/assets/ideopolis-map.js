@@ -193,15 +193,32 @@
     var folded = null, squashed = null;
     /* per name: its letters counted in BUCKETS bins (a-z, 0-9, space, any other) and its length, to rule a
        name out of the near misses without computing its ratio (see nearMisses) */
-    var counts = null, foldedLen = null, squashedLen = null;
+    var counts = null, foldedLen = null, squashedLen = null, ready = 0;
+    /* The index is built once, in slices while the page is idle after its first paint (warm), or at once on a
+       query that comes first (prepare). */
     function prepare() {
-      if (folded) return;
-      folded = data.names.map(fold);
-      squashed = new Array(n);
-      counts = new Uint8Array(n * BUCKETS);
-      foldedLen = new Int32Array(n);
-      squashedLen = new Int32Array(n);
-      for (var k = 0; k < n; k++) {
+      prepareUpTo(n);
+    }
+    function warm(deadline) {
+      do prepareUpTo(Math.min(n, ready + 2000));
+      while (ready < n && deadline && deadline.timeRemaining() > 2);
+      if (ready < n) later(warm);
+    }
+    function later(fn) {
+      if (window.requestIdleCallback) window.requestIdleCallback(fn, { timeout: 2000 });
+      else setTimeout(fn, 50);
+    }
+    function prepareUpTo(upTo) {
+      if (ready >= upTo) return;
+      if (!folded) {
+        folded = new Array(n);
+        squashed = new Array(n);
+        counts = new Uint8Array(n * BUCKETS);
+        foldedLen = new Int32Array(n);
+        squashedLen = new Int32Array(n);
+      }
+      for (var k = ready; k < upTo; k++) {
+        folded[k] = fold(data.names[k]);
         var len = 0, spaces = 0;
         for (var ch of folded[k]) {
           var b = bucket(ch);
@@ -213,6 +230,7 @@
         squashedLen[k] = len - spaces;
         squashed[k] = spaces ? folded[k].replace(/ /g, "") : folded[k];
       }
+      ready = upTo;
     }
     var aliases = (data.aliases || []).map(function (pair) {
       return { folded: fold(pair[0]), text: pair[0], i: pair[1] };
@@ -300,6 +318,10 @@
     }
 
     return {
+      /* Build the index while the page is idle (after the first paint). */
+      warm: function () {
+        later(warm);
+      },
       /* Options for the list under the search box: matches first, near misses after. */
       suggest: function (query, limit) {
         var found = matches(query, limit);
@@ -1999,6 +2021,10 @@
     else setLegend(true);
     home();
 
+    /* the search index is built after the first paint, while the page waits for the reader */
+    requestAnimationFrame(function () {
+      requestAnimationFrame(index.warm);
+    });
     window.ideopolis = {
       map: map,
       embed: embed,
