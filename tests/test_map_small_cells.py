@@ -121,6 +121,33 @@ def test_every_region_comes_back_with_its_area(small_map: tuple[RegionMap, list[
     assert {ids[k] for k in fine} == {ids[k] for k in region_map.encoded.fine}
 
 
+def test_quantised_areas_match_shapely_on_the_decoded_shapes() -> None:
+    """The shoelace sums per arc against shapely's area of the rings the page decodes (holes included)."""
+    from tests.test_maps_html import _inputs
+
+    page = interactive_map(_inputs(dense=True), offline=True)
+    topo = page.encoded.topology
+    assert topo is not None
+    sx, sy = page.encoded.payload["scale"]
+    decoded = decode_geometry(page.encoded.payload)
+    expected = [sum(shapely.Polygon(r[0], r[1:]).area for r in polygons) / (sx * sy) for polygons in decoded]
+    assert np.allclose(quantised_areas(topo), expected, rtol=1e-9, atol=1e-6)
+
+
+def test_quantised_areas_by_hand_with_a_hole_and_two_parts() -> None:
+    from shapely.geometry import MultiPolygon, Polygon, box
+
+    from ideopolis.maps.topology import build_topology
+
+    ring = Polygon(box(0, 0, 4, 4).exterior.coords, [box(1, 1, 3, 3).exterior.coords])
+    parts = MultiPolygon([box(5, 0, 6, 1), box(7, 0, 8, 1)])
+    # 9 grid points along each axis: x steps of 8 / 8 = 1, y steps of 4 / 8 = 0.5, so a grid cell is half a unit
+    # square and the areas (16 - 4, 4 and 1 + 1 units) count twice as many grid cells
+    topo = build_topology([ring, box(1, 1, 3, 3), parts, None], quantization=9)
+    assert topo.scale == (1.0, 0.5)
+    assert quantised_areas(topo).tolist() == [24.0, 8.0, 4.0, 0.0]
+
+
 def test_a_set_without_tiny_cells_sends_no_fine_shapes() -> None:
     from tests.test_maps_html import _inputs
 
@@ -136,7 +163,9 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture(scope="module")
-def opened(browser: Any, small_map: tuple[RegionMap, list[str]], tmp_path_factory: pytest.TempPathFactory) -> Iterator[OpenPage]:
+def opened(
+    browser: Any, small_map: tuple[RegionMap, list[str]], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[OpenPage]:
     path = tmp_path_factory.mktemp("small") / "small.html"
     small_map[0].save(path)
     page = open_page(browser, path, DESKTOP)
@@ -233,7 +262,7 @@ def test_a_tiny_cell_shows_when_zoomed_out(opened: OpenPage, small_map: tuple[Re
     top = _hex(region_map.inputs.layers[0].colours[-1])
     opacity = region_map.style.fill_opacity
     expected = opacity * top + (1 - opacity) * 255
-    px, py = int(round(x - origin[0])), int(round(y - origin[1]))
+    px, py = round(x - origin[0]), round(y - origin[1])
     patch = pixels[py - 1 : py + 2, px - 1 : px + 2].reshape(-1, 3)
     assert (np.abs(patch - expected).max(axis=1) < 40).any(), patch
     # all 16 cells of the cluster lie within this pixel: one of those sent at the finer grid answers
@@ -243,10 +272,8 @@ def test_a_tiny_cell_shows_when_zoomed_out(opened: OpenPage, small_map: tuple[Re
 
 
 @pytest.mark.browser
-def test_search_zooms_close_enough_to_see_a_tiny_cell(
-    opened: OpenPage, small_map: tuple[RegionMap, list[str]]
-) -> None:
-    region_map, inner = small_map
+def test_search_zooms_close_enough_to_see_a_tiny_cell(opened: OpenPage, small_map: tuple[RegionMap, list[str]]) -> None:
+    inner = small_map[1]
     opened.frame.evaluate("window.ideopolis.home()")
     box = opened.frame.locator("#ido-search-input")
     box.fill("Tiny Block 3")

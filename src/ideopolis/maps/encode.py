@@ -475,8 +475,8 @@ def encode_geometry(prepared: gpd.GeoSeries, *, quantization: int = 100_000) -> 
     n = len(prepared)
     topo = build_topology(list(prepared.array), quantization=quantization)
     if topo.n_arcs == 0:
-        payload = {"scale": [1, 1], "translate": [0, 0], "arcs": "", "shapes": pack_varints([0] * n)}
-        return EncodedGeometry(payload, n, 0, 0)
+        empty: dict[str, Any] = {"scale": [1, 1], "translate": [0, 0], "arcs": "", "shapes": pack_varints([0] * n)}
+        return EncodedGeometry(empty, n, 0, 0)
 
     # Arcs: each arc's point count, then its points as steps from the previous point (running on).
     points = topo.arc_points
@@ -571,7 +571,8 @@ def quantised_areas(topo: Topology) -> NDArray[np.float64]:
     ring_polygon = np.repeat(np.arange(n_polygons), np.diff(topo.polygon_offsets))
     polygon_area = np.bincount(ring_polygon, weights=np.where(is_shell, ring_area, -ring_area), minlength=n_polygons)
     polygon_region = np.repeat(np.arange(topo.n_regions), np.diff(topo.region_offsets))
-    return np.bincount(polygon_region, weights=np.maximum(polygon_area, 0.0), minlength=topo.n_regions)
+    areas = np.bincount(polygon_region, weights=np.maximum(polygon_area, 0.0), minlength=topo.n_regions)
+    return areas.astype(np.float64)
 
 
 def fine_regions(topo: Topology, geoms: NDArray[np.object_]) -> NDArray[np.int64]:

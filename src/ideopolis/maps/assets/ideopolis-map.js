@@ -536,7 +536,7 @@
     regionPoly[n] = pi;
     polyRing[nPoly] = ri;
     ringPt[nRing] = pt;
-    var fine = decodeFine(geometry, n, box, pbox);
+    var fine = decodeFine(geometry, n, box, pbox, regionPoly);
     var fineOf = fine.of;
     var geo = {
       n: n,
@@ -580,11 +580,13 @@
   }
 
   /* The payload's `small` entry (see ideopolis.maps.encode): some regions' shapes at a grid `factor` times finer,
-     each on its own. Their boxes replace the ones their collapsed shapes on the coarse grid gave. */
-  function decodeFine(geometry, n, box, pbox) {
+     each on its own. Their boxes in degrees (what search zooms to) become the fine shapes' boxes; their boxes in
+     zoom-0 pixels (what is culled and hit-tested) the union of both shapes' boxes, as both are painted; fine.pbox
+     holds the fine shapes' own. */
+  function decodeFine(geometry, n, box, pbox, regionPoly) {
     var of = new Int32Array(n).fill(-1);
     var small = geometry.small;
-    var fine = { of: of, list: new Int32Array(0), poly: new Int32Array(1), ring: new Int32Array(1), pt: new Int32Array(1),
+    var fine = { of: of, list: new Int32Array(0), pbox: new Float64Array(0), poly: new Int32Array(1), ring: new Int32Array(1), pt: new Int32Array(1),
       rx: new Float64Array(0), ry: new Float64Array(0), lat: new Float64Array(0), lng: new Float64Array(0) };
     if (!small) {
       fine.latlngs = function () {
@@ -618,6 +620,7 @@
     }
     var poly = new Int32Array(m + 1), ring = new Int32Array(nPoly + 1), pt = new Int32Array(nRing + 1);
     var rx = new Float64Array(nPt), ry = new Float64Array(nPt), lat = new Float64Array(nPt), lng = new Float64Array(nPt);
+    var fpbox = new Float64Array(4 * m);
     var pi = 0, ri = 0, p = 0, x = 0, y = 0;
     pos = 0;
     for (k = 0; k < m; k++) {
@@ -652,16 +655,22 @@
         box[4 * i + 1] = w;
         box[4 * i + 2] = nn;
         box[4 * i + 3] = e;
-        pbox[4 * i] = mercX(w);
-        pbox[4 * i + 1] = mercY(nn);
-        pbox[4 * i + 2] = mercX(e);
-        pbox[4 * i + 3] = mercY(s);
+        fpbox[4 * k] = mercX(w);
+        fpbox[4 * k + 1] = mercY(nn);
+        fpbox[4 * k + 2] = mercX(e);
+        fpbox[4 * k + 3] = mercY(s);
+        var coarse = regionPoly[i + 1] > regionPoly[i];
+        for (var c4 = 0; c4 < 4; c4++) {
+          var v = fpbox[4 * k + c4];
+          pbox[4 * i + c4] = !coarse ? v : c4 < 2 ? Math.min(v, pbox[4 * i + c4]) : Math.max(v, pbox[4 * i + c4]);
+        }
       }
     }
     poly[m] = pi;
     ring[nPoly] = ri;
     pt[nRing] = p;
     fine.list = list;
+    fine.pbox = fpbox;
     fine.poly = poly;
     fine.ring = ring;
     fine.pt = pt;
@@ -724,8 +733,8 @@
       items[fill[c2]++] = i;
     });
     var fine = geo.fine, fineOf = geo.fineOf;
-    function inside(i, px, py) {
-      var odd = false, f = fineOf[i];
+    function inside(i, px, py, coarse) {
+      var odd = false, f = coarse ? -1 : fineOf[i];
       /* a region sent at a finer grid is tested against that shape (its coarse one collapsed) */
       var ringPt = f >= 0 ? fine.pt : geo.ringPt, rx = f >= 0 ? fine.rx : geo.rx, ry = f >= 0 ? fine.ry : geo.ry;
       var r0 = f >= 0 ? fine.ring[fine.poly[f]] : geo.polyRing[geo.regionPoly[i]];
@@ -753,9 +762,12 @@
         if (px < pbox[4 * j] - e || px > pbox[4 * j + 2] + e || py < pbox[4 * j + 1] - e || py > pbox[4 * j + 3] + e) continue;
         if (fineOf[j] >= 0) {
           if (inside(j, px, py)) return j;
-          if (pbox[4 * j + 2] - pbox[4 * j] < 2 * d && pbox[4 * j + 3] - pbox[4 * j + 1] < 2 * d) {
+          /* its coarse shape is painted in its colour too, under its neighbours' */
+          if (found < 0 && geo.regionPoly[j + 1] > geo.regionPoly[j] && inside(j, px, py, true)) found = j;
+          var fb = fine.pbox, f4 = 4 * fineOf[j];
+          if (fb[f4 + 2] - fb[f4] < 2 * d && fb[f4 + 3] - fb[f4 + 1] < 2 * d) {
             /* drawn as a square wider than itself: the nearest such square under the pointer answers */
-            var dist = Math.abs(px - (pbox[4 * j] + pbox[4 * j + 2]) / 2) + Math.abs(py - (pbox[4 * j + 1] + pbox[4 * j + 3]) / 2);
+            var dist = Math.abs(px - (fb[f4] + fb[f4 + 2]) / 2) + Math.abs(py - (fb[f4 + 1] + fb[f4 + 3]) / 2);
             if (dist < nearest) {
               nearest = dist;
               near = j;
@@ -825,10 +837,9 @@
           dots.length = 0;
           for (var l = 0; l < list.length; l++) {
             var g = list[l];
-            if (fineOf[g] >= 0) {
-              fineShown.push(g); /* drawn above the rest, from its finer shape */
-              continue;
-            }
+            /* a region sent at a finer grid is drawn again above the rest from that shape; its coarse shape is
+               filled too, as its neighbours' coarse shapes leave that area to it (no white speck there) */
+            if (fineOf[g] >= 0) fineShown.push(g);
             if (pbox[4 * g + 2] - pbox[4 * g] < onePx && pbox[4 * g + 3] - pbox[4 * g + 1] < onePx) {
               /* smaller than a pixel: its rings would shrink to nothing and leave a white speck where a city's
                  small regions are; a one-pixel square keeps its colour on the map */
@@ -900,11 +911,11 @@
        each is cleared first, so its colour is not blended with theirs; a region narrower than FINE_MIN_PX is
        drawn as a square that wide, so every region shows however far out the map is zoomed. */
     function drawFine(ctx, shown, scale, origin, borders) {
-      var fine = geo.fine, pbox = geo.pbox;
+      var fine = geo.fine, fb = fine.pbox;
       for (var t = 0; t < shown.length; t++) {
         var i = shown[t], k = geo.fineOf[i];
-        var x0 = pbox[4 * i] * scale - origin.x, y0 = pbox[4 * i + 1] * scale - origin.y;
-        var x1 = pbox[4 * i + 2] * scale - origin.x, y1 = pbox[4 * i + 3] * scale - origin.y;
+        var x0 = fb[4 * k] * scale - origin.x, y0 = fb[4 * k + 1] * scale - origin.y;
+        var x1 = fb[4 * k + 2] * scale - origin.x, y1 = fb[4 * k + 3] * scale - origin.y;
         var f = fills[i] || "#cccccc";
         var dot = x1 - x0 < FINE_MIN_PX && y1 - y0 < FINE_MIN_PX;
         ctx.beginPath();
