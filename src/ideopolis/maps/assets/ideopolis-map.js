@@ -298,8 +298,9 @@
         var boundStart = (2 * Math.min(shared, lp)) / (lsq + lp);
         var boundWhole = (2 * (shared + Math.min(qc[SPACE], counts[base + SPACE]))) / (lq + foldedLen[k]);
         if (boundStart < 0.75 && boundWhole < 0.75) continue;
-        var whole = ratio(q, folded[k]);
-        var start = ratio(sq, squashed[k].slice(0, sq.length + 1));
+        /* a ratio whose bound is below 0.75 cannot be the best one that counts: it is not computed */
+        var whole = boundWhole < 0.75 ? 0 : ratio(q, folded[k]);
+        var start = boundStart < 0.75 ? 0 : ratio(sq, squashed[k].slice(0, sq.length + 1));
         var best = Math.max(whole, start);
         if (best >= 0.75) scored.push([best, k]);
       }
