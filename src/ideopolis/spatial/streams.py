@@ -51,10 +51,10 @@ __all__ = [
     "MAX_REGIONS",
     "check_stream_limits",
     "draws_below",
-    "splitmix64",
-    "stream_key",
     "integers_below",
     "lemire_threshold",
+    "splitmix64",
+    "stream_key",
 ]
 
 GAMMA = 0x9E3779B97F4A7C15
