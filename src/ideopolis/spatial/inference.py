@@ -845,14 +845,25 @@ def clopper_pearson(successes: Any, trials: Any, delta: float) -> tuple[FloatArr
     """
     from scipy.special import betaincinv
 
-    m = np.asarray(successes, dtype=np.float64)
-    p = np.asarray(trials, dtype=np.float64)
+    m_all = np.asarray(successes, dtype=np.float64)
+    p_all = np.asarray(trials, dtype=np.float64)
+    shape = np.broadcast_shapes(m_all.shape, p_all.shape)
+    m, p = np.broadcast_to(m_all, shape).ravel(), np.broadcast_to(p_all, shape).ravel()
+    back = None
+    if m.size > 64 and p.max(initial=0) < 2**31:
+        # many regions share a count and a number of permutations (a fixed test: at most P + 1 pairs among a
+        # million regions); each distinct pair is inverted once
+        codes, back = np.unique(p.astype(np.int64) << 32 | m.astype(np.int64), return_inverse=True)
+        m, p = (codes & 0xFFFFFFFF).astype(np.float64), (codes >> 32).astype(np.float64)
     low = np.zeros(m.shape)
     high = np.ones(m.shape)
     some, short = m > 0, m < p
     low[some] = betaincinv(m[some], p[some] - m[some] + 1, delta / 2)
     high[short] = betaincinv(m[short] + 1, p[short] - m[short], 1 - delta / 2)
-    return low, high
+    if back is not None:
+        back = np.ravel(back)
+        low, high = low[back], high[back]
+    return low.reshape(shape), high.reshape(shape)
 
 
 def permutations_to_certify(cut: float, delta: float) -> int:
