@@ -210,14 +210,14 @@ def tessellations(draw: st.DrawFn) -> np.ndarray:
 @settings(max_examples=40, deadline=None)
 @given(geoms=tessellations())
 def test_overlap_prefilter_finds_every_overlap_the_full_search_finds(geoms: np.ndarray) -> None:
-    saved = shapes_module.COVERAGE_PREFILTER_MIN
+    saved = shapes_module.EDGE_PREFILTER_MIN
     try:
-        shapes_module.COVERAGE_PREFILTER_MIN = 10**9
+        shapes_module.EDGE_PREFILTER_MIN = 10**9
         full = shapes_module.overlapping_pairs(geoms)
-        shapes_module.COVERAGE_PREFILTER_MIN = 1
+        shapes_module.EDGE_PREFILTER_MIN = 1
         filtered = shapes_module.overlapping_pairs(geoms)
     finally:
-        shapes_module.COVERAGE_PREFILTER_MIN = saved
+        shapes_module.EDGE_PREFILTER_MIN = saved
     assert filtered == full
 
 
@@ -229,12 +229,12 @@ def test_overlap_prefilter_on_hand_made_overlaps() -> None:
         shapely.box(7.5, 7, 8.5, 8),  # half over cells 77 and 87
     ]
     geoms = np.array(grid + laid, dtype=object)
-    saved = shapes_module.COVERAGE_PREFILTER_MIN
+    saved = shapes_module.EDGE_PREFILTER_MIN
     try:
-        shapes_module.COVERAGE_PREFILTER_MIN = 1
+        shapes_module.EDGE_PREFILTER_MIN = 1
         pairs = shapes_module.overlapping_pairs(geoms)
     finally:
-        shapes_module.COVERAGE_PREFILTER_MIN = saved
+        shapes_module.EDGE_PREFILTER_MIN = saved
     assert sorted(pairs) == [(33, 100, 1.0), (55, 101, 1.0), (77, 102, 0.5), (87, 102, 0.5)]
 
 

@@ -149,10 +149,11 @@ def _read_geometry_checked(
             "give every region a polygon, or remove the rows",
         )
     geoms = _keep_polygons_of_collections(geoms, empty, ids_arr, f, report)
-    type_names = pd.Series(shapely.get_type_id(geoms), index=gdf.index).map(_TYPE_NAMES)
-    kinds = type_names[~empty].value_counts()
-    non_polygonal = [t for t in kinds.index if t not in _POLYGONAL]
-    if non_polygonal:
+    type_ids = shapely.get_type_id(geoms)
+    polygonal = (type_ids == 3) | (type_ids == 6)
+    if not polygonal[~empty].all():  # name the types only when one is not a polygon
+        type_names = pd.Series(type_ids, index=gdf.index).map(_TYPE_NAMES)
+        kinds = type_names[~empty].value_counts()
         mixed = ", ".join(f"{n} {t}" for t, n in kinds.items())
         what = "mixed geometry types" if len(kinds) > 1 else "geometry type"
         first = listing(list(type_names.index[~empty & ~type_names.isin(_POLYGONAL).to_numpy()]), limit=3)
@@ -166,6 +167,7 @@ def _read_geometry_checked(
     if CRS.from_user_input(gdf.crs).is_geographic:
         geoms = _cut_at_antimeridian(geoms, empty, ids_arr, f, report)
     invalid = ~empty & ~shapely.is_valid(geoms)
+    known_valid = ~empty & ~invalid  # repaired shapes are not known to be valid, nor reprojected ones
     if invalid.any():
         bad_ids = list(gdf.index[invalid])
         reason = shapely.is_valid_reason(geoms[invalid][0])
@@ -192,6 +194,7 @@ def _read_geometry_checked(
 
     # to WGS84, then check the coordinates are plausible
     if not CRS.from_user_input(gdf.crs).equals(CRS.from_user_input(WGS84)):
+        known_valid = None
         try:
             gdf = gdf.to_crs(WGS84)
         except Exception as exc:
@@ -225,7 +228,7 @@ def _read_geometry_checked(
             "the file is probably projected: set crs in [region_set] to its real CRS",
         )
         return None, attrs
-    _report_overlaps(gdf.geometry.to_numpy(), ids_arr, f, report)
+    _report_overlaps(gdf.geometry.to_numpy(), ids_arr, f, report, known_valid)
     return gdf, attrs
 
 
@@ -313,8 +316,10 @@ def _cut_at_antimeridian(
     return geoms
 
 
-def _report_overlaps(geoms: np.ndarray, ids: np.ndarray, file: str, report: ValidationReport) -> None:
-    pairs = overlapping_pairs(geoms)
+def _report_overlaps(
+    geoms: np.ndarray, ids: np.ndarray, file: str, report: ValidationReport, valid: np.ndarray | None = None
+) -> None:
+    pairs = overlapping_pairs(geoms, valid=valid)
     if not pairs:
         return
     shown = "; ".join(f"{ids[i]!r} and {ids[j]!r}: {share:.0%}" for i, j, share in pairs[:3])

@@ -729,14 +729,24 @@ def id_strings(values: pd.Series) -> pd.Series:
     pandas.Series
         Python strings (object dtype), same index.
     """
-    out = []
-    for v in values.tolist():
-        if v is None or (isinstance(v, float) and v != v):
-            out.append("")
-        elif isinstance(v, float) and v.is_integer():
-            out.append(str(int(v)))
-        else:
-            out.append(str(v).strip())
+    out: list[str]
+    if isinstance(values.dtype, pd.StringDtype) or (
+        values.dtype == object and pd.api.types.infer_dtype(values, skipna=False) == "string"
+    ):
+        # text only: one strip per cell, no type tests; a missing cell is NaN ("") or pd.NA (its text, as before)
+        missing = str(pd.NA) if getattr(values.dtype, "na_value", None) is pd.NA else ""
+        out = [v.strip() for v in values.to_numpy(dtype=object, na_value=missing)]
+    elif values.dtype.kind in "iu":
+        out = [str(v) for v in values.tolist()]
+    else:
+        out = []
+        for v in values.tolist():
+            if v is None or (isinstance(v, float) and v != v):
+                out.append("")
+            elif isinstance(v, float) and v.is_integer():
+                out.append(str(int(v)))
+            else:
+                out.append(str(v).strip())
     return pd.Series(out, index=values.index, dtype=object)
 
 
