@@ -733,15 +733,14 @@ def id_strings(values: pd.Series) -> pd.Series:
     if isinstance(values.dtype, pd.StringDtype) or (
         values.dtype == object and pd.api.types.infer_dtype(values, skipna=False) == "string"
     ):
-        # text only: one strip per cell, no type tests; a missing cell is NaN ("") or pd.NA (its text, as before)
-        missing = str(pd.NA) if getattr(values.dtype, "na_value", None) is pd.NA else ""
-        out = [v.strip() for v in values.to_numpy(dtype=object, na_value=missing)]
-    elif values.dtype.kind in "iu":
-        out = [str(v) for v in values.tolist()]
+        # text only: one strip per cell, no type tests; a missing cell (NaN or pd.NA) is "", reported as blank
+        out = [v.strip() for v in values.to_numpy(dtype=object, na_value="")]
+    elif values.dtype.kind in "iu":  # numpy integers, or nullable ones (Int64: a missing cell is pd.NA)
+        out = ["" if v is pd.NA else str(v) for v in values.tolist()]
     else:
         out = []
         for v in values.tolist():
-            if v is None or (isinstance(v, float) and v != v):
+            if v is None or v is pd.NA or (isinstance(v, float) and v != v):
                 out.append("")
             elif isinstance(v, float) and v.is_integer():
                 out.append(str(int(v)))
