@@ -1036,6 +1036,7 @@ class Run:
         >>> hot.statistic, hot.seed, len(hot.table) == len(run.regions.ids)
         ('gi_star', 12345, True)
         """
+        from ideopolis.memory import release_free_memory
         from ideopolis.spatial.hotspots import check_options
         from ideopolis.spatial.hotspots import hotspots as test
         from ideopolis.spatial.inference import permutation_threads
@@ -1084,6 +1085,7 @@ class Run:
                     fallback_k=w_key[3],
                     names=self.regions.names,
                 )
+                release_free_memory()  # the temporaries of the weights, before the permutation test's arrays
             result = test(
                 values.reindex(self.regions.ids),
                 self._weights[w_cache],
