@@ -11,6 +11,9 @@ within 6 s, switches layers within 0.5 s and pans smoothly, and a map of 300,000
 - ``fps_pan``: animation frames per second while the mouse drags the map for 2 s (40 moves) and then turns
   the wheel to zoom in and out; Chromium calls ``requestAnimationFrame`` once per frame it can show, so
   the count is the frame rate the reader sees (60 at most);
+- ``search_first_s`` and ``search_next_s``: a near-miss search (a misspelt name, so every name is compared)
+  right after the first paint, and the median of three more; the page folds the names while it is idle after
+  its first paint, so the first query may have to finish that work;
 - ``page_mb``: the file's size in MB (10^6 bytes).
 
 ``benchmarks/bench_scale.py`` imports :func:`measure` for its map stage. Run on its own
@@ -39,6 +42,9 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disa
 #: A page that has not painted after this many seconds counts as not opening.
 TIMEOUT_S = 180.0
 
+#: Misspelt names (near misses: every name of the set is compared) for the search timings.
+SEARCHES = ("Springfeld", "Oakvile Hollw", "Greenburg", "Riverdael")
+
 _TWO_FRAMES = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(performance.now()))))"
 
 
@@ -61,9 +67,9 @@ def measure(page: Path, *, size: tuple[int, int] = (1366, 800), timeout_s: float
     Returns
     -------
     dict
-        ``first_paint_s``, ``layer_switch_s``, ``fps_pan``, ``page_mb``, ``renderer`` (``svg`` or
-        ``canvas``), ``regions``; the timings are ``None`` (and ``error`` says why) when the page did not
-        open within ``timeout_s``.
+        ``first_paint_s``, ``layer_switch_s``, ``search_first_s``, ``search_next_s``, ``fps_pan``, ``page_mb``,
+        ``renderer`` (``svg`` or ``canvas``), ``regions``; the timings are ``None`` (and ``error`` says why)
+        when the page did not open within ``timeout_s``.
     """
     from playwright.sync_api import sync_playwright
 
@@ -100,6 +106,16 @@ def measure(page: Path, *, size: tuple[int, int] = (1366, 800), timeout_s: float
                 switches.append(took / 1000)
             switches.sort()
             out["layer_switch_s"] = round(switches[len(switches) // 2], 3)
+            searches = [
+                tab.evaluate(
+                    "(q) => { const t = performance.now(); window.ideopolis.suggest(q, 8); return performance.now() - t; }",
+                    query,
+                )
+                / 1000
+                for query in SEARCHES
+            ]
+            out["search_first_s"] = round(searches[0], 3)
+            out["search_next_s"] = round(sorted(searches[1:])[1], 3)
             out["fps_pan"] = round(_fps(tab, size), 1)
         finally:
             browser.close()
@@ -201,7 +217,7 @@ def main() -> None:
             rows.append(row)
             print(row, flush=True)
     cols = ["n", "renderer", "map_cpu_s", "score_cpu_s", "peak_gb", "page_mb", "first_paint_s", "layer_switch_s"]
-    cols += ["fps_pan", "load"]
+    cols += ["search_first_s", "search_next_s", "fps_pan", "load"]
     print("\n" + " | ".join(cols) + " | paint ratio svg/canvas")
     for row in rows:
         ratio = ""

@@ -22,6 +22,13 @@ Every measurement is a child process (``python -m ideopolis ...`` with the set r
   wall time (the table says where it stopped). The ratio is plain CPU over ``hotspots`` CPU (which also scores
   the index: the plain way does less).
 
+Bytecode: Python normally caches each module's compiled bytecode (``.pyc``) on its first import, and ``pip``
+compiles it at install; an environment with ``PYTHONDONTWRITEBYTECODE`` set (some containers and CI images) never
+does, and every command then spends seconds compiling the sources of numpy, pandas, shapely... (3.5 CPU s of a
+1M ``hotspots`` run on the machine this was written on). So the benchmark first compiles the environment's
+bytecode (``compileall``; its time is printed) and runs its children without ``PYTHONDONTWRITEBYTECODE``, the state
+of a normal installation; ``--as-is`` keeps the environment as it is.
+
 Also the numba kernel's first-call cost: one process with an empty ``NUMBA_CACHE_DIR`` (compiles) and one
 with the cache warm.
 
@@ -97,8 +104,24 @@ def _wait_quiet(max_load: float, patience: float) -> float:
     return _load()
 
 
+CHILD_ENV: dict[str, str] | None = None  # None: the children inherit this process's environment
+
+
+def compile_bytecode() -> dict[str, Any]:
+    """Compile the ``.pyc`` of this environment's packages and of ideopolis, as an installation leaves them."""
+    import sysconfig
+
+    import ideopolis
+
+    global CHILD_ENV
+    CHILD_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    roots = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"], str(Path(ideopolis.__file__).parent)}
+    return measure([sys.executable, "-m", "compileall", "-q", "-j", "0", *sorted(roots)], env=CHILD_ENV)
+
+
 def measure(args: list[str], *, env: dict[str, str] | None = None, limit: float | None = None) -> dict[str, Any]:
     """Run ``args`` as a child process; return wall s, CPU s (user + sys), peak RSS MB, status, load."""
+    env = CHILD_ENV if env is None else env
     load = _load()
     t0 = time.perf_counter()
     with tempfile.TemporaryFile() as err:
@@ -171,8 +194,9 @@ def _browser() -> Any:
 def kernel_compile_cost() -> dict[str, Any]:
     """CPU seconds of the numba kernel's first call with an empty cache (compiling) and with a warm one."""
     with tempfile.TemporaryDirectory() as cache:
-        cold = measure([sys.executable, "-c", KERNEL], env={**os.environ, "NUMBA_CACHE_DIR": cache})
-        warm = measure([sys.executable, "-c", KERNEL], env={**os.environ, "NUMBA_CACHE_DIR": cache})
+        base = CHILD_ENV if CHILD_ENV is not None else dict(os.environ)
+        cold = measure([sys.executable, "-c", KERNEL], env={**base, "NUMBA_CACHE_DIR": cache})
+        warm = measure([sys.executable, "-c", KERNEL], env={**base, "NUMBA_CACHE_DIR": cache})
     floor = measure([sys.executable, "-c", "import numpy, ideopolis.spatial.inference"])
     return {"cold": cold, "warm": warm, "floor": floor}
 
@@ -235,6 +259,13 @@ def render(result: dict[str, Any]) -> str:
             f"(compiling), {k['warm']['cpu_s']} CPU s with the cache warm; the process without numba "
             f"{k['floor']['cpu_s']} CPU s.",
         ]
+    b = result.get("bytecode")
+    lines += [
+        "",
+        f"Bytecode compiled first (compileall, {b['cpu_s']} CPU s); children run without PYTHONDONTWRITEBYTECODE."
+        if b
+        else "Run as-is (--as-is): children inherit the environment, PYTHONDONTWRITEBYTECODE included if set.",
+    ]
     return "\n".join(lines)
 
 
@@ -251,6 +282,7 @@ def main() -> None:
     parser.add_argument("--max-load", type=float, default=2.5, help="wait for the 1-minute load to fall below")
     parser.add_argument("--patience", type=float, default=120.0, help="wait at most this long for it (s)")
     parser.add_argument("--out", type=Path, default=OUT / "bench_scale")
+    parser.add_argument("--as-is", action="store_true", help="do not compile bytecode first (module docstring)")
     args = parser.parse_args()
     sizes = sorted(int(s) for s in args.sizes.split(","))
     commands = [c for c in args.commands.split(",") if c]
@@ -264,6 +296,9 @@ def main() -> None:
         "args": {k: str(v) for k, v in vars(args).items()},
     }
     plain_stopped = False
+    if not args.as_is:
+        result["bytecode"] = compile_bytecode()
+        print(f"compiled bytecode: {json.dumps(result['bytecode'])}", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         if "hotspots" in commands:

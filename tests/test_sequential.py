@@ -71,6 +71,24 @@ def test_clopper_pearson_matches_scipy(m: int, p: int, delta: float) -> None:
     np.testing.assert_allclose([low[0], high[0]], [ci.low, ci.high], rtol=1e-9, atol=1e-15)
 
 
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 5_000), st.integers(1, 5_000)), min_size=65, max_size=400),
+    st.sampled_from([0.001, 0.05]),
+)
+def test_clopper_pearson_of_many_regions_equals_one_at_a_time(pairs: list[tuple[int, int]], delta: float) -> None:
+    # above 64 regions the distinct (M, P) pairs are inverted once each: the result must not change
+    m = np.array([min(a, b) for a, b in pairs])
+    p = np.array([b for _, b in pairs])
+    low, high = clopper_pearson(m, p, delta)
+    for i in range(0, len(m), 37):
+        (one_low,), (one_high,) = clopper_pearson([m[i]], [p[i]], delta)
+        assert (low[i], high[i]) == (one_low, one_high)
+    stats = pytest.importorskip("scipy.stats")
+    ci = stats.binomtest(int(m[-1]), int(p[-1])).proportion_ci(confidence_level=1 - delta, method="exact")
+    np.testing.assert_allclose([low[-1], high[-1]], [ci.low, ci.high], rtol=1e-9, atol=1e-15)
+
+
 def test_permutations_to_certify_by_hand() -> None:
     # no extreme permutation among P: the 99.9% interval's upper end is 1 - 0.0005 ** (1 / P)
     p = permutations_to_certify(0.001, 0.001)

@@ -119,7 +119,9 @@ class Run:
         self.info: list[str] = []
         self._options = {k: v for k, v in (options or {}).items() if v is not None}
         self._index = index
-        self._weights: dict[tuple[Any, ...], SpatialWeights] = {}
+        # weights per option tuple, each with the regions it was built on (compared whole: a tuple of a million
+        # ids as a dict key cost 0.7 s to build and hash)
+        self._weights: dict[tuple[Any, ...], list[tuple[pd.Index, SpatialWeights]]] = {}
         self._hotspot_cache: dict[tuple[Any, ...], HotspotResult] = {}
         self._hotspot_options: dict[int, dict[str, Any]] = {}
         self._uncertainty: UncertaintyResult | None = None
@@ -1075,9 +1077,10 @@ class Run:
             result = self._hotspot_cache[key]
         else:
             present = values.dropna().index
-            w_cache = (*w_key, tuple(present))
-            if w_cache not in self._weights:
-                self._weights[w_cache] = build_weights(
+            built = self._weights.setdefault(w_key, [])
+            weights = next((w for on, w in built if on.equals(present)), None)
+            if weights is None:
+                weights = build_weights(
                     shapes.reindex(present),
                     opts["weights"],
                     k=opts["k"],
@@ -1085,10 +1088,11 @@ class Run:
                     fallback_k=w_key[3],
                     names=self.regions.names,
                 )
+                built.append((present, weights))
                 release_free_memory()  # the temporaries of the weights, before the permutation test's arrays
             result = test(
                 values.reindex(self.regions.ids),
-                self._weights[w_cache],
+                weights,
                 statistic=opts["statistic"],
                 permutations=int(opts["permutations"]),
                 max_permutations=max_perms,

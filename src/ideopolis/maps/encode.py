@@ -20,6 +20,13 @@ The region shapes of a map are written into the page once. They are:
      each ring its number of arcs, then each arc reference ``2 * arc + reversed`` as a zig-zag coded
      step from the previous reference.
 
+   - ``small`` (only when some region needs it): the regions the grid is too coarse for, each once more
+     at a finer grid of its own (see :func:`fine_regions` and :func:`pack_fine_shapes`), so the page draws,
+     hovers and finds every region however small: ``regions``, their numbers as increasing steps;
+     ``factor``, the fine grid's steps per grid step; ``points``, for each of these regions its number of
+     polygons, per polygon its number of rings, per ring its number of points, then the points as zig-zag
+     coded steps on the fine grid (running on across rings and regions).
+
 A digit carries five bits and a continuation flag, so small steps cost one character.
 
 Examples
@@ -34,7 +41,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import geopandas as gpd
@@ -418,6 +425,9 @@ class EncodedGeometry:
     topology : Topology or None
         The shared-arc topology the payload packs (:mod:`ideopolis.maps.topology`): which regions use
         each arc (:func:`mesh_arcs` picks the group borders from it). ``None`` when no region has a shape.
+    fine : numpy.ndarray
+        Numbers (in map order, increasing) of the regions the grid is too coarse for, sent once more at a
+        finer grid in ``payload["small"]`` (:func:`fine_regions`); empty when every region keeps its shape.
     """
 
     payload: dict[str, Any]
@@ -425,6 +435,7 @@ class EncodedGeometry:
     n_arcs: int
     n_points: int
     topology: Topology | None = None
+    fine: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     @property
     def arc_regions(self) -> tuple[tuple[int, ...], ...]:
@@ -464,8 +475,8 @@ def encode_geometry(prepared: gpd.GeoSeries, *, quantization: int = 100_000) -> 
     n = len(prepared)
     topo = build_topology(list(prepared.array), quantization=quantization)
     if topo.n_arcs == 0:
-        payload = {"scale": [1, 1], "translate": [0, 0], "arcs": "", "shapes": pack_varints([0] * n)}
-        return EncodedGeometry(payload, n, 0, 0)
+        empty: dict[str, Any] = {"scale": [1, 1], "translate": [0, 0], "arcs": "", "shapes": pack_varints([0] * n)}
+        return EncodedGeometry(empty, n, 0, 0)
 
     # Arcs: each arc's point count, then its points as steps from the previous point (running on).
     points = topo.arc_points
@@ -504,13 +515,172 @@ def encode_geometry(prepared: gpd.GeoSeries, *, quantization: int = 100_000) -> 
     shapes_stream[polygon_start] = rings_per_polygon
     shapes_stream[ring_start] = refs_per_ring
     shapes_stream[ref_pos] = zigzag(np.diff(np.concatenate([[0], refs])))
-    payload = {
+    payload: dict[str, Any] = {
         "scale": [float(s) for s in topo.scale],
         "translate": [float(t) for t in topo.translate],
         "arcs": pack_varints(arc_stream),
         "shapes": pack_varints(shapes_stream),
     }
-    return EncodedGeometry(payload, n, n_arcs, int(points.shape[0]), topo)
+    geoms = np.empty(n, dtype=object)
+    geoms[:] = list(prepared.array)
+    fine = fine_regions(topo, geoms)
+    if fine.size:
+        payload["small"] = pack_fine_shapes(geoms, fine, topo.scale, topo.translate)
+    return EncodedGeometry(payload, n, n_arcs, int(points.shape[0]), topo, fine)
+
+
+#: A region whose shape on the grid has less than this share of its area, or more than its inverse, is sent
+#: again at a finer grid.
+FINE_BELOW = 0.5
+#: The finer grid has at least this many steps across the smallest such region (a power of two times the grid).
+FINE_STEPS = 32
+
+
+def quantised_areas(topo: Topology) -> NDArray[np.float64]:
+    """Area of every region's shape as the page draws it, in grid units squared (shoelace formula).
+
+    A ring's shoelace sum is the sum of its arcs' sums (an arc used backwards adds its sum negated), so the
+    areas come from one cross-product sum per arc. A polygon's area is its shell's less its holes'.
+
+    Parameters
+    ----------
+    topo : Topology
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n_regions,)`` areas, 0 for a region without a shape or whose rings collapsed onto the grid.
+    """
+    pts = topo.arc_points.astype(np.float64)
+    n_pts = pts.shape[0]
+    cross = np.zeros(n_pts, dtype=np.float64)
+    if n_pts > 1:
+        cross[:-1] = pts[:-1, 0] * pts[1:, 1] - pts[1:, 0] * pts[:-1, 1]
+    # the last point of an arc has no segment inside the arc
+    cross[topo.arc_offsets[1:] - 1] = 0.0
+    arc_sum = np.add.reduceat(cross, topo.arc_offsets[:-1]) if topo.n_arcs else np.zeros(0)
+    arc_sum[np.diff(topo.arc_offsets) == 0] = 0.0
+    refs = topo.ring_refs
+    signed = np.where(refs & 1, -1.0, 1.0) * arc_sum[refs >> 1]
+    n_rings = topo.ring_offsets.size - 1
+    ring_of_ref = np.repeat(np.arange(n_rings), np.diff(topo.ring_offsets))
+    ring_area = np.abs(np.bincount(ring_of_ref, weights=signed, minlength=n_rings)) / 2
+    is_shell = np.zeros(n_rings, dtype=bool)
+    is_shell[topo.polygon_offsets[:-1][np.diff(topo.polygon_offsets) > 0]] = True
+    n_polygons = topo.polygon_offsets.size - 1
+    ring_polygon = np.repeat(np.arange(n_polygons), np.diff(topo.polygon_offsets))
+    polygon_area = np.bincount(ring_polygon, weights=np.where(is_shell, ring_area, -ring_area), minlength=n_polygons)
+    polygon_region = np.repeat(np.arange(topo.n_regions), np.diff(topo.region_offsets))
+    areas = np.bincount(polygon_region, weights=np.maximum(polygon_area, 0.0), minlength=topo.n_regions)
+    return areas.astype(np.float64)
+
+
+def fine_regions(topo: Topology, geoms: NDArray[np.object_]) -> NDArray[np.int64]:
+    """The regions the quantisation grid is too coarse for: on the grid their area halves or doubles.
+
+    A region a few grid steps across (a city-centre cell of 100 m on a grid of 200 m steps) collapses onto
+    the grid: its rings shrink to a point or a line, its neighbours' borders meet over it, and the page would
+    neither draw it nor find it under the pointer. Such a region is sent once more at a finer grid
+    (:func:`pack_fine_shapes`) and drawn above its neighbours.
+
+    Parameters
+    ----------
+    topo : Topology
+        The shared-arc topology of ``geoms``.
+    geoms : numpy.ndarray
+        ``(n_regions,)`` shapely polygons or multipolygons (``None`` for a region without a shape).
+
+    Returns
+    -------
+    numpy.ndarray
+        Region numbers, increasing, whose area on the grid is below :data:`FINE_BELOW` times their true area
+        or above it divided by :data:`FINE_BELOW` (a cell smaller than a grid cell that snaps to a triangle
+        of half a grid cell: drawn, but not in its place or form).
+    """
+    present = np.array([g is not None for g in geoms], dtype=bool)
+    if not present.any():
+        return np.zeros(0, dtype=np.int64)
+    true_area = np.zeros(geoms.size, dtype=np.float64)
+    true_area[present] = shapely.area(geoms[present]) / (topo.scale[0] * topo.scale[1])
+    drawn = quantised_areas(topo)
+    off = (drawn < FINE_BELOW * true_area) | (drawn * FINE_BELOW > true_area)
+    return np.flatnonzero(present & (true_area > 0) & off).astype(np.int64)
+
+
+def pack_fine_shapes(
+    geoms: NDArray[np.object_],
+    regions: NDArray[np.int64],
+    scale: tuple[float, float],
+    translate: tuple[float, float],
+) -> dict[str, Any]:
+    """Pack some regions' shapes at a grid fine enough to keep their form (the payload's ``small`` entry).
+
+    The fine grid is the topology's grid divided by a power of two, ``factor``, chosen so that the smallest
+    of these regions spans at least :data:`FINE_STEPS` fine steps: ``x = i * scale[0] / factor +
+    translate[0]``. Each region is written on its own (no shared arcs: there are few of them), as its
+    polygons' rings without the closing point, and consecutive points on the same fine grid point are
+    written once.
+
+    Parameters
+    ----------
+    geoms : numpy.ndarray
+        ``(n_regions,)`` shapes of all regions.
+    regions : numpy.ndarray
+        The region numbers to pack, increasing (:func:`fine_regions`).
+    scale, translate : tuple of float
+        The topology's grid (:attr:`Topology.scale`, :attr:`Topology.translate`).
+
+    Returns
+    -------
+    dict
+        ``{"regions": str, "factor": int, "points": str}`` as the module docstring describes.
+    """
+    chosen = geoms[regions]
+    bounds = shapely.bounds(chosen)
+    steps = np.minimum((bounds[:, 2] - bounds[:, 0]) / scale[0], (bounds[:, 3] - bounds[:, 1]) / scale[1])
+    smallest = float(steps.min()) if steps.size else 1.0
+    factor = 1
+    while factor < 1 << 16 and smallest * factor < FINE_STEPS:
+        factor *= 2
+    parts, part_region = shapely.get_parts(chosen, return_index=True)
+    rings, ring_part = shapely.get_rings(parts, return_index=True)
+    coords, coord_ring = shapely.get_coordinates(rings, return_index=True)
+    fx = np.round((coords[:, 0] - translate[0]) / (scale[0] / factor)).astype(np.int64)
+    fy = np.round((coords[:, 1] - translate[1]) / (scale[1] / factor)).astype(np.int64)
+    # drop each ring's closing point and a point on the fine grid point of the one before it
+    last = np.ones(coord_ring.size, dtype=bool)
+    last[:-1] = coord_ring[1:] != coord_ring[:-1]
+    same = np.zeros(coord_ring.size, dtype=bool)
+    same[1:] = (fx[1:] == fx[:-1]) & (fy[1:] == fy[:-1]) & (coord_ring[1:] == coord_ring[:-1])
+    keep = ~(last | same)
+    fx, fy, coord_ring = fx[keep], fy[keep], coord_ring[keep]
+    pts_per_ring = np.bincount(coord_ring, minlength=rings.size)
+    rings_per_part = np.bincount(ring_part, minlength=parts.size)
+    parts_per_region = np.bincount(part_region, minlength=regions.size)
+    # the stream: region header, then per polygon its header, per ring its header and its points
+    ring_size = 1 + 2 * pts_per_ring
+    part_size = 1 + np.bincount(ring_part, weights=ring_size, minlength=parts.size).astype(np.int64)
+    region_size = 1 + np.bincount(part_region, weights=part_size, minlength=regions.size).astype(np.int64)
+    region_start = _exclusive_cumsum(region_size)[:-1]
+    part_cum = _exclusive_cumsum(part_size)
+    first_part = _exclusive_cumsum(parts_per_region)[:-1]
+    part_start = region_start[part_region] + 1 + part_cum[:-1] - part_cum[first_part][part_region]
+    ring_cum = _exclusive_cumsum(ring_size)
+    first_ring = _exclusive_cumsum(rings_per_part)[:-1]
+    ring_start = part_start[ring_part] + 1 + ring_cum[:-1] - ring_cum[first_ring][ring_part]
+    point_cum = _exclusive_cumsum(pts_per_ring)
+    point_pos = ring_start[coord_ring] + 1 + 2 * (np.arange(coord_ring.size) - point_cum[:-1][coord_ring])
+    stream = np.empty(int(region_size.sum()), dtype=np.int64)
+    stream[region_start] = parts_per_region
+    stream[part_start] = rings_per_part
+    stream[ring_start] = pts_per_ring
+    stream[point_pos] = zigzag(np.diff(np.concatenate([[0], fx])))
+    stream[point_pos + 1] = zigzag(np.diff(np.concatenate([[0], fy])))
+    return {
+        "regions": pack_varints(np.diff(np.concatenate([[0], regions]))),
+        "factor": int(factor),
+        "points": pack_varints(stream),
+    }
 
 
 def mesh_arcs(encoded: EncodedGeometry, labels: Sequence[object | None]) -> list[int]:
@@ -610,4 +780,59 @@ def decode_geometry(payload: dict[str, Any]) -> list[list[list[list[tuple[float,
                 rings.append([(px * sx + tx, py * sy + ty) for px, py in ring])
             polygons.append(rings)
         regions.append(polygons)
+    for region, polygons in decode_fine_shapes(payload).items():
+        regions[region] = polygons
     return regions
+
+
+def decode_fine_shapes(payload: dict[str, Any]) -> dict[int, list[list[list[tuple[float, float]]]]]:
+    """Decode the payload's ``small`` entry: the regions sent again at a finer grid (reference implementation).
+
+    Parameters
+    ----------
+    payload : dict
+        :attr:`EncodedGeometry.payload`.
+
+    Returns
+    -------
+    dict
+        Region number to its polygons; for each polygon its rings of (lon, lat) points (not closed). Empty when
+        the payload has no ``small`` entry.
+    """
+    small = payload.get("small")
+    if not small:
+        return {}
+    factor = small["factor"]
+    sx, sy = payload["scale"][0] / factor, payload["scale"][1] / factor
+    tx, ty = payload["translate"]
+    numbers: list[int] = []
+    at = 0
+    for step in unpack_varints(small["regions"]):
+        at += step
+        numbers.append(at)
+    stream = unpack_varints(small["points"])
+    pos = 0
+    x = y = 0
+    out: dict[int, list[list[list[tuple[float, float]]]]] = {}
+    for region in numbers:
+        n_polygons = stream[pos]
+        pos += 1
+        polygons = []
+        for _ in range(n_polygons):
+            n_rings = stream[pos]
+            pos += 1
+            rings = []
+            for _ in range(n_rings):
+                n_pts = stream[pos]
+                pos += 1
+                ring = []
+                for _ in range(n_pts):
+                    dx, dy = unzigzag(stream[pos : pos + 2])
+                    pos += 2
+                    x += dx
+                    y += dy
+                    ring.append((x * sx + tx, y * sy + ty))
+                rings.append(ring)
+            polygons.append(rings)
+        out[region] = polygons
+    return out

@@ -879,6 +879,7 @@ def interactive_map(
         "quantization": quantization,
         "arcs": encoded.n_arcs,
         "points": encoded.n_points,
+        "regions_fine": int(encoded.fine.size),
         "outline_arcs": None if outlines is None else len(mesh_arcs(encoded, inputs.region_labels or [])),
         "active_layer": active,
         "layers": [_layer_run(layer) for layer in inputs.layers],

@@ -26,7 +26,14 @@ import pandas as pd
 
 from ideopolis.errors import MethodError
 from ideopolis.registry import Registry
-from ideopolis.spatial.streams import check_stream_limits, mix_in_place, slot_offset, slot_zero_states, stream_key
+from ideopolis.spatial.streams import (
+    check_stream_limits,
+    draws_below,
+    mix_in_place,
+    slot_offset,
+    slot_zero_states,
+    stream_key,
+)
 from ideopolis.spatial.weights import BoolArray, FloatArray, IntArray, SpatialWeights
 
 #: What runs a test's permutations: :func:`permutation_counts` or an engine's equivalent (same counts).
@@ -382,31 +389,28 @@ def _floyd_subsets(key: int, regions: IntArray, first: int, last: int, k: int, n
 
     Robert Floyd's algorithm (Bentley & Floyd 1987, "A sample of brilliance", CACM 30(9)) picks a uniformly
     random ``k``-subset with exactly ``k`` draws: at step ``t = n - k + s`` draw ``r`` uniform in ``[0, t]`` and
-    take ``r``, or ``t`` when ``r`` was taken before. ``r`` is ``floor(u (t + 1))`` with ``u`` the top 53 bits
-    of slot ``s``'s word over ``2**53`` (:mod:`ideopolis.spatial.streams`). The order of the subset is not
-    uniform; the statistics here only use its sum.
+    take ``r``, or ``t`` when ``r`` was taken before. ``r`` is slot ``s``'s draw below ``t + 1``
+    (:func:`ideopolis.spatial.streams.draws_below`: 32 bits of word ``s // 2``, Lemire's method). The order
+    of the subset is not uniform; the statistics here only use its sum.
 
     Returns
     -------
     numpy.ndarray
         Shape ``(k, len(regions), last - first)``, int32 (int64 beyond 2**31 regions).
     """
-    base = slot_zero_states(key, regions, np.arange(first, last, dtype=np.int64))
-    picks = np.empty((k, *base.shape), dtype=np.int32 if n_others < 2**31 - 1 else np.int64)
-    word = np.empty_like(base)
-    scratch = np.empty_like(base)
-    draw = np.empty(base.shape, dtype=np.float64)
-    taken = np.empty(base.shape, dtype=bool)
-    same = np.empty(base.shape, dtype=bool)
+    zero = slot_zero_states(key, regions, np.arange(first, last, dtype=np.int64))
+    picks = np.empty((k, *zero.shape), dtype=np.int32 if n_others < 2**31 - 1 else np.int64)
+    word = np.empty_like(zero)
+    scratch = np.empty_like(zero)
+    taken = np.empty(zero.shape, dtype=bool)
+    same = np.empty(zero.shape, dtype=bool)
     for s in range(k):
         top = n_others - k + s
-        np.add(base, slot_offset(s), out=word)
-        mix_in_place(word, scratch)
-        np.right_shift(word, 11, out=word)
-        np.multiply(word.view(np.int64), (top + 1) * 2.0**-53, out=draw)  # exact: 53 bits fit a float
+        if s % 2 == 0:
+            np.add(zero, slot_offset(s // 2), out=word)
+            mix_in_place(word, scratch)
         r = picks[s]
-        r[...] = draw  # truncation is the floor of a non-negative number
-        np.minimum(r, top, out=r)  # u (t + 1) can round up to t + 1 when u is within 2**-53 of 1
+        r[...] = draws_below(word, s % 2, top + 1)
         if s:
             np.equal(picks[0], r, out=taken)
             for t in range(1, s):
@@ -841,14 +845,25 @@ def clopper_pearson(successes: Any, trials: Any, delta: float) -> tuple[FloatArr
     """
     from scipy.special import betaincinv
 
-    m = np.asarray(successes, dtype=np.float64)
-    p = np.asarray(trials, dtype=np.float64)
+    m_all = np.asarray(successes, dtype=np.float64)
+    p_all = np.asarray(trials, dtype=np.float64)
+    shape = np.broadcast_shapes(m_all.shape, p_all.shape)
+    m, p = np.broadcast_to(m_all, shape).ravel(), np.broadcast_to(p_all, shape).ravel()
+    back = None
+    if m.size > 64 and p.max(initial=0) < 2**31:
+        # many regions share a count and a number of permutations (a fixed test: at most P + 1 pairs among a
+        # million regions); each distinct pair is inverted once
+        codes, back = np.unique(p.astype(np.int64) << 32 | m.astype(np.int64), return_inverse=True)
+        m, p = (codes & 0xFFFFFFFF).astype(np.float64), (codes >> 32).astype(np.float64)
     low = np.zeros(m.shape)
     high = np.ones(m.shape)
     some, short = m > 0, m < p
     low[some] = betaincinv(m[some], p[some] - m[some] + 1, delta / 2)
     high[short] = betaincinv(m[short] + 1, p[short] - m[short], 1 - delta / 2)
-    return low, high
+    if back is not None:
+        back = np.ravel(back)
+        low, high = low[back], high[back]
+    return low.reshape(shape), high.reshape(shape)
 
 
 def permutations_to_certify(cut: float, delta: float) -> int:

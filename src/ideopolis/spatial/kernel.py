@@ -4,11 +4,12 @@
 
 - ``numpy`` (the reference): vectorised over chunks of regions x permutations, about ten array passes per
   random number (:func:`ideopolis.spatial.inference._floyd_subsets`, ``_count_block``);
-- ``numba`` (this module): one compiled loop per region that draws each random number, picks the neighbour
-  with Floyd's algorithm, adds its value and compares the lag with the observed one without storing anything.
+- ``numba`` (this module): one compiled loop per region that draws a block of permutations' picks (the random
+  numbers and Floyd's algorithm) into a small buffer, then adds the picked values and compares each lag with
+  the observed one.
 
-Both use the same SplitMix64 position of every draw (:mod:`ideopolis.spatial.streams`), the same Floyd picks
-(``floor(u (t + 1))`` with ``u`` the top 53 bits over ``2**53``, capped at ``t``, ``t`` when taken before),
+Both use the same SplitMix64 word and half of every draw (:mod:`ideopolis.spatial.streams`), the same Floyd
+picks (a draw below ``t + 1`` by Lemire's multiply-and-reject method, ``t`` when taken before),
 the same order of the floating-point additions (slot 0, 1, ..., ``k - 1``), the same product by the link
 weight, the same centre and the same tie tolerance, and numba compiles without ``fastmath`` (no reassociation,
 no fused multiply-add), so every comparison, and so every count, is identical. The regions are spread over

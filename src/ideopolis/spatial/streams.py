@@ -12,15 +12,28 @@ SplitMix64 (Steele, Lea & Flood 2014, "Fast splittable pseudorandom number gener
 generator Java's ``SplittableRandom`` uses and the one Vigna recommends to seed xoshiro): output ``t`` of the
 stream with seed ``k`` is ``mix(k + (t + 1) * GAMMA)`` modulo ``2**64``, with the 64-bit golden-ratio
 increment ``GAMMA = 0x9E3779B97F4A7C15`` and Stafford's "variant 13" finaliser as ``mix``. Being a function of
-the position ``t``, it is counter-based: ``t = (i << 38) | (j << 12) | s`` gives every (region, permutation,
-slot) its own position, and as ``GAMMA`` is odd, distinct positions never share an output word. Region ``i``
-owns the window ``[i * 2**38, (i + 1) * 2**38)`` of one SplitMix64 stream: its "own seeded stream".
-SplitMix64 passes TestU01's BigCrush (Steele et al. 2014, section 5).
+the position ``t``, it is counter-based: ``t = (i << 38) | (j << 12) | q`` gives every (region ``i``,
+permutation ``j``, word ``q``) its own position, and as ``GAMMA`` is odd, distinct positions never share an
+output word. Region ``i`` owns the window ``[i * 2**38, (i + 1) * 2**38)`` of one SplitMix64 stream: its "own
+seeded stream". SplitMix64 passes TestU01's BigCrush (Steele et al. 2014, section 5).
+
+Draws
+-----
+Neighbour slot ``s`` of a permutation takes 32 bits of word ``q = s // 2``: the low half for even ``s``, the
+high half for odd ``s`` (one 64-bit word feeds two draws). An integer uniform on ``[0, m)`` (``m < 2**32``) is
+made from a 32-bit number ``u`` by Lemire's multiply-and-reject method (Lemire 2019, "Fast random integer
+generation in an interval", ACM TOMACS 29(1), algorithm 5): ``x = u * m``; the draw is ``x >> 32`` unless the
+low 32 bits of ``x`` are below ``2**32 mod m``, in which case ``u`` is rejected, so every integer has exactly
+the same probability. A rejected draw (probability below ``m / 2**32``: under 1 in 4,000 for a million regions)
+takes its next ``u`` from the SplitMix64 stream seeded with its word ``W``: attempt ``a = 1, 2, ...`` uses the
+low 32 bits of that stream's output ``2a - 1 + h`` (``h`` = 0 for the low half, 1 for the high half).
+:func:`integers_below` gives these draws; the permutation engines make exactly the same ones.
 
 The key ``k`` is derived from the user's seed through :class:`numpy.random.SeedSequence`, which spreads nearby
 seeds (1, 2, 3) to unrelated keys.
 
-Limits: ``2**26`` regions (67 million), ``2**26`` permutations per region, ``2**12`` neighbours per region;
+Limits: ``2**26`` regions (67 million), ``2**26`` permutations per region, ``2**12`` neighbours per region
+(``2**11`` words);
 :func:`check_stream_limits` says which one a request exceeds.
 """
 
@@ -37,9 +50,11 @@ __all__ = [
     "MAX_PERMUTATIONS",
     "MAX_REGIONS",
     "check_stream_limits",
+    "draws_below",
+    "integers_below",
+    "lemire_threshold",
     "splitmix64",
     "stream_key",
-    "uniforms",
 ]
 
 GAMMA = 0x9E3779B97F4A7C15
@@ -172,8 +187,67 @@ def check_stream_limits(n_regions: int, permutations: int, neighbours: int) -> N
         )
 
 
-def uniforms(key: int, regions: Any, permutations: Any, slots: int) -> FloatArray:
-    """Uniform numbers in ``[0, 1)`` for each region x permutation x slot, from the regions' own streams.
+def lemire_threshold(bound: int) -> int:
+    """``2**32 mod bound``: a 32-bit draw whose product with ``bound`` has low bits below it is rejected.
+
+    Parameters
+    ----------
+    bound : int
+        The draw's range ``m`` (``1 <= m <= 2**32``).
+
+    Returns
+    -------
+    int
+        ``(2**32 - m) % m`` (Lemire 2019, algorithm 5).
+
+    Examples
+    --------
+    >>> lemire_threshold(3), lemire_threshold(2**31 + 1), lemire_threshold(2**20)
+    (1, 2147483647, 0)
+    """
+    return ((1 << 32) - int(bound)) % int(bound)
+
+
+def draws_below(words: U64Array, half: int, bound: int) -> U64Array:
+    """Integers uniform on ``[0, bound)`` from the ``half`` (0 low, 1 high) 32 bits of SplitMix64 ``words``.
+
+    Lemire's multiply-and-reject method; a rejected draw continues in the SplitMix64 stream seeded with its word
+    (module docstring).
+
+    Parameters
+    ----------
+    words : numpy.ndarray of uint64
+        The words (outputs of :func:`splitmix64`), any shape.
+    half : {0, 1}
+        Which 32 bits of each word are the first candidate.
+    bound : int
+        ``m``, with ``1 <= m < 2**32``.
+
+    Returns
+    -------
+    numpy.ndarray of uint64
+        Same shape as ``words``.
+    """
+    mask = np.uint64(0xFFFFFFFF)
+    m = np.uint64(bound)
+    u = np.right_shift(words, np.uint64(32)) if half else np.bitwise_and(words, mask)
+    x = np.multiply(u, m, out=u)
+    threshold = np.uint64(lemire_threshold(bound))
+    if threshold:
+        redo = np.flatnonzero((x & mask) < threshold)
+        attempt = 0
+        while len(redo):
+            attempt += 1
+            state = words.reshape(-1)[redo] + np.uint64(((2 * attempt + half) * GAMMA) & _MASK)
+            again = mix_in_place(state) & mask
+            flat = x.reshape(-1)
+            flat[redo] = again * m
+            redo = redo[(flat[redo] & mask) < threshold]
+    return np.right_shift(x, np.uint64(32), out=x)
+
+
+def integers_below(key: int, regions: Any, permutations: Any, bounds: Any) -> U64Array:
+    """The draws of each region x permutation x slot, slot ``s`` uniform on ``[0, bounds[s])``.
 
     Parameters
     ----------
@@ -183,31 +257,40 @@ def uniforms(key: int, regions: Any, permutations: Any, slots: int) -> FloatArra
         Region positions ``i`` (``< MAX_REGIONS``), shape ``(r,)``.
     permutations : array-like of int
         Permutation numbers ``j`` (``< MAX_PERMUTATIONS``), shape ``(p,)``.
-    slots : int
-        Numbers per permutation (``<= MAX_NEIGHBOURS``).
+    bounds : array-like of int
+        The range of each slot, ``1 <= m < 2**32``, shape ``(slots,)`` with ``slots <= MAX_NEIGHBOURS``.
 
     Returns
     -------
-    numpy.ndarray
-        Shape ``(r, p, slots)``; ``(word >> 11) * 2**-53`` of the output at position
-        ``(i << 38) | (j << 12) | s``, so each value is a multiple of ``2**-53``.
+    numpy.ndarray of uint64
+        Shape ``(r, p, slots)``: slot ``s`` from the low (even ``s``) or high (odd ``s``) 32 bits of the output
+        at position ``(i << 38) | (j << 12) | (s // 2)``, by :func:`draws_below`.
 
     Examples
     --------
-    >>> a = uniforms(stream_key(1), [0, 5], range(3), 2)
-    >>> b = uniforms(stream_key(1), [5], [1, 2], 2)
-    >>> a.shape, bool((a[1, 1:] == b[0]).all())
-    ((2, 3, 2), True)
+    >>> a = integers_below(stream_key(1), [0, 5], range(3), [10, 10, 7])
+    >>> b = integers_below(stream_key(1), [5], [1, 2], [10, 10, 7])
+    >>> a.shape, bool((a[1, 1:] == b[0]).all()), bool((a < 10).all())
+    ((2, 3, 3), True, True)
     """
-    words = words_by_slot(key, np.asarray(regions, dtype=np.int64), np.asarray(permutations, dtype=np.int64), slots)
-    np.right_shift(words, np.uint64(11), out=words)
-    return np.multiply(words, 2.0**-53).transpose(1, 2, 0)
+    bounds = [int(m) for m in np.atleast_1d(bounds)]
+    regions = np.asarray(regions, dtype=np.int64)
+    permutations = np.asarray(permutations, dtype=np.int64)
+    zero = slot_zero_states(key, regions, permutations)
+    out = np.empty((*zero.shape, len(bounds)), dtype=np.uint64)
+    word = np.empty_like(zero)
+    for s, m in enumerate(bounds):
+        if s % 2 == 0:
+            np.add(zero, slot_offset(s // 2), out=word)
+            mix_in_place(word)
+        out[..., s] = draws_below(word, s % 2, m)
+    return out
 
 
 def slot_zero_states(key: int, regions: np.ndarray, permutations: np.ndarray) -> U64Array:
-    """SplitMix64 states of slot 0 of each region x permutation, shape ``(r, p)``.
+    """SplitMix64 states of word 0 of each region x permutation, shape ``(r, p)``.
 
-    Slot ``s`` is this plus :func:`slot_offset` ``(s)`` (modulo ``2**64``); :func:`mix_in_place` turns states
+    Word ``q`` is this plus :func:`slot_offset` ``(q)`` (modulo ``2**64``); :func:`mix_in_place` turns states
     into outputs.
 
     Parameters
@@ -228,39 +311,15 @@ def slot_zero_states(key: int, regions: np.ndarray, permutations: np.ndarray) ->
 
 
 def slot_offset(slot: int) -> np.uint64:
-    """What slot ``slot`` adds to the state of slot 0: ``slot * GAMMA`` modulo ``2**64``.
+    """What word ``slot`` adds to the state of word 0: ``slot * GAMMA`` modulo ``2**64``.
 
     Parameters
     ----------
     slot : int
-        Neighbour slot.
+        Word number ``q`` (slot ``s`` of a permutation uses word ``s // 2``).
 
     Returns
     -------
     numpy.uint64
     """
     return np.uint64((slot * GAMMA) & _MASK)
-
-
-def words_by_slot(key: int, regions: np.ndarray, permutations: np.ndarray, slots: int) -> U64Array:
-    """The raw 64-bit outputs behind :func:`uniforms`, laid out slot-major.
-
-    Parameters
-    ----------
-    key : int
-        :func:`stream_key` of the seed.
-    regions, permutations : numpy.ndarray of int
-        Region positions and permutation numbers.
-    slots : int
-        Numbers per permutation.
-
-    Returns
-    -------
-    numpy.ndarray of uint64
-        Shape ``(slots, r, p)``.
-    """
-    zero = slot_zero_states(key, regions, permutations)
-    state = np.empty((slots, *zero.shape), dtype=np.uint64)
-    for s in range(slots):
-        np.add(zero, slot_offset(s), out=state[s])
-    return mix_in_place(state)

@@ -175,6 +175,15 @@
 
   /* ------------------------------------------------------------------ search */
 
+  /* Letter buckets of the near-miss bound: a-z, 0-9, space, anything else. */
+  var BUCKETS = 38, SPACE = 36;
+  function bucket(ch) {
+    var c = ch.charCodeAt(0);
+    if (c >= 97 && c <= 122) return c - 97;
+    if (c >= 48 && c <= 57) return c - 22;
+    return c === 32 ? SPACE : 37;
+  }
+
   /* What a query finds, by the rules of ideopolis.regions.lookup.find_region: the id; the whole name;
      the name's start; a whole word run of the name; any part of the name; then other names (aliases);
      then, for a near miss, names within a ratio of 0.75 (whole, or the name's start, spaces ignored). */
@@ -182,12 +191,46 @@
     var n = data.ids.length;
     /* folded names, made on the first query (85,000 names take a moment the first paint need not wait for) */
     var folded = null, squashed = null;
+    /* per name: its letters counted in BUCKETS bins (a-z, 0-9, space, any other) and its length, to rule a
+       name out of the near misses without computing its ratio (see nearMisses) */
+    var counts = null, foldedLen = null, squashedLen = null, ready = 0;
+    /* The index is built once, in slices while the page is idle after its first paint (warm), or at once on a
+       query that comes first (prepare). */
     function prepare() {
-      if (folded) return;
-      folded = data.names.map(fold);
-      squashed = folded.map(function (s) {
-        return s.replace(/ /g, "");
-      });
+      prepareUpTo(n);
+    }
+    function warm(deadline) {
+      do prepareUpTo(Math.min(n, ready + 2000));
+      while (ready < n && deadline && deadline.timeRemaining() > 2);
+      if (ready < n) later(warm);
+    }
+    function later(fn) {
+      if (window.requestIdleCallback) window.requestIdleCallback(fn, { timeout: 2000 });
+      else setTimeout(fn, 50);
+    }
+    function prepareUpTo(upTo) {
+      if (ready >= upTo) return;
+      if (!folded) {
+        folded = new Array(n);
+        squashed = new Array(n);
+        counts = new Uint8Array(n * BUCKETS);
+        foldedLen = new Int32Array(n);
+        squashedLen = new Int32Array(n);
+      }
+      for (var k = ready; k < upTo; k++) {
+        folded[k] = fold(data.names[k]);
+        var len = 0, spaces = 0;
+        for (var ch of folded[k]) {
+          var b = bucket(ch);
+          if (counts[k * BUCKETS + b] < 255) counts[k * BUCKETS + b]++;
+          if (b === SPACE) spaces++;
+          len++;
+        }
+        foldedLen[k] = len;
+        squashedLen[k] = len - spaces;
+        squashed[k] = spaces ? folded[k].replace(/ /g, "") : folded[k];
+      }
+      ready = upTo;
     }
     var aliases = (data.aliases || []).map(function (pair) {
       return { folded: fold(pair[0]), text: pair[0], i: pair[1] };
@@ -235,11 +278,29 @@
       var q = fold(query);
       if (!q) return [];
       var sq = q.replace(/ /g, "");
+      /* difflib's ratio is 2 M / T with M matched characters; M is at most the letters two texts share
+         (difflib's quick_ratio), counted here in buckets (a shared bucket only overcounts), so a name whose
+         bound is below 0.75 is skipped without the ratio: most of them, after one pass over the counts */
+      var qc = new Int32Array(BUCKETS), lq = 0;
+      for (var ch of q) {
+        qc[bucket(ch)]++;
+        lq++;
+      }
+      var lsq = lq - qc[SPACE];
+      var used = [];
+      for (var b = 0; b < BUCKETS; b++) if (qc[b] && b !== SPACE) used.push(b);
       var scored = [];
       for (var k = 0; k < n; k++) {
         if (!present(k) || (skip && skip[k])) continue;
-        var whole = ratio(q, folded[k]);
-        var start = ratio(sq, squashed[k].slice(0, sq.length + 1));
+        var shared = 0, base = k * BUCKETS;
+        for (var u = 0; u < used.length; u++) shared += Math.min(qc[used[u]], counts[base + used[u]]);
+        var lp = Math.min(squashedLen[k], lsq + 1);
+        var boundStart = (2 * Math.min(shared, lp)) / (lsq + lp);
+        var boundWhole = (2 * (shared + Math.min(qc[SPACE], counts[base + SPACE]))) / (lq + foldedLen[k]);
+        if (boundStart < 0.75 && boundWhole < 0.75) continue;
+        /* a ratio whose bound is below 0.75 cannot be the best one that counts: it is not computed */
+        var whole = boundWhole < 0.75 ? 0 : ratio(q, folded[k]);
+        var start = boundStart < 0.75 ? 0 : ratio(sq, squashed[k].slice(0, sq.length + 1));
         var best = Math.max(whole, start);
         if (best >= 0.75) scored.push([best, k]);
       }
@@ -258,6 +319,10 @@
     }
 
     return {
+      /* Build the index while the page is idle (after the first paint). */
+      warm: function () {
+        later(warm);
+      },
       /* Options for the list under the search box: matches first, near misses after. */
       suggest: function (query, limit) {
         var found = matches(query, limit);
@@ -316,6 +381,10 @@
       group.addLayer(path);
     }
     group.addTo(map);
+    /* a region sent at a finer grid lies under its neighbours' coarse shapes: draw it above them */
+    geo.fine.list.forEach(function (i) {
+      if (paths[i]) paths[i].bringToFront();
+    });
     paths.forEach(function (path, i) {
       if (path) path.getElement().setAttribute("data-region", on.idOf(i));
     });
@@ -357,6 +426,10 @@
   var MAX_LAT = 85.0511287798;
   /* The canvas renderer draws borders when most regions in view are at least this wide (pixels). */
   var MIN_BORDER_PX = 8;
+  /* A region sent at a finer grid (its cell collapsed on the coarse one) is drawn at least this wide (pixels). */
+  var FINE_MIN_PX = 2;
+  /* Search zooms to the region found and its surroundings, no closer than this (a city block fills the map). */
+  var SEARCH_MAX_ZOOM = 18;
   function mercX(lng) {
     return 256 * (0.5 + lng / 360);
   }
@@ -464,12 +537,17 @@
     regionPoly[n] = pi;
     polyRing[nPoly] = ri;
     ringPt[nRing] = pt;
+    var fine = decodeFine(geometry, n, box, pbox, regionPoly);
+    var fineOf = fine.of;
     var geo = {
       n: n,
       regionPoly: regionPoly, polyRing: polyRing, ringPt: ringPt,
       rx: rx, ry: ry, pbox: pbox,
+      /* the regions the grid is too coarse for, once more at a finer grid (ideopolis.maps.encode.pack_fine_shapes):
+         fine.list their numbers; fineOf[i] their place in it (-1: none); fine.poly/ring/pt, rx/ry as above */
+      fine: fine, fineOf: fineOf,
       present: function (i) {
-        return regionPoly[i + 1] > regionPoly[i];
+        return regionPoly[i + 1] > regionPoly[i] || fineOf[i] >= 0;
       },
       /* [south, west, north, east] of region i (null without a shape) */
       box: function (i) {
@@ -477,6 +555,7 @@
       },
       /* Leaflet's nested [lat, lng] arrays of region i (polygons -> rings -> points) */
       latlngs: function (i) {
+        if (fineOf[i] >= 0) return fine.latlngs(fineOf[i]);
         var out = [];
         for (var q2 = regionPoly[i]; q2 < regionPoly[i + 1]; q2++) {
           var rings = [];
@@ -499,6 +578,121 @@
       arcStart: arcStart, ax: ax, ay: ay,
     };
     return geo;
+  }
+
+  /* The payload's `small` entry (see ideopolis.maps.encode): some regions' shapes at a grid `factor` times finer,
+     each on its own. Their boxes in degrees (what search zooms to) become the fine shapes' boxes; their boxes in
+     zoom-0 pixels (what is culled and hit-tested) the union of both shapes' boxes, as both are painted; fine.pbox
+     holds the fine shapes' own. */
+  function decodeFine(geometry, n, box, pbox, regionPoly) {
+    var of = new Int32Array(n).fill(-1);
+    var small = geometry.small;
+    var fine = { of: of, list: new Int32Array(0), pbox: new Float64Array(0), poly: new Int32Array(1), ring: new Int32Array(1), pt: new Int32Array(1),
+      rx: new Float64Array(0), ry: new Float64Array(0), lat: new Float64Array(0), lng: new Float64Array(0) };
+    if (!small) {
+      fine.latlngs = function () {
+        return [];
+      };
+      return fine;
+    }
+    var sx = geometry.scale[0] / small.factor, sy = geometry.scale[1] / small.factor;
+    var tx = geometry.translate[0], ty = geometry.translate[1];
+    var steps = unpack(small.regions), stream = unpack(small.points);
+    var m = steps.length, list = new Int32Array(m), at = 0, k;
+    for (k = 0; k < m; k++) {
+      at += steps[k];
+      list[k] = at;
+      of[at] = k;
+    }
+    /* sizes first, then the points */
+    var nPoly = 0, nRing = 0, nPt = 0, pos = 0;
+    for (k = 0; k < m; k++) {
+      var np = stream[pos++];
+      nPoly += np;
+      for (var q = 0; q < np; q++) {
+        var nr = stream[pos++];
+        nRing += nr;
+        for (var r = 0; r < nr; r++) {
+          var c = stream[pos++];
+          nPt += c;
+          pos += 2 * c;
+        }
+      }
+    }
+    var poly = new Int32Array(m + 1), ring = new Int32Array(nPoly + 1), pt = new Int32Array(nRing + 1);
+    var rx = new Float64Array(nPt), ry = new Float64Array(nPt), lat = new Float64Array(nPt), lng = new Float64Array(nPt);
+    var fpbox = new Float64Array(4 * m);
+    var pi = 0, ri = 0, p = 0, x = 0, y = 0;
+    pos = 0;
+    for (k = 0; k < m; k++) {
+      poly[k] = pi;
+      var s = Infinity, w = Infinity, nn = -Infinity, e = -Infinity;
+      np = stream[pos++];
+      for (q = 0; q < np; q++, pi++) {
+        ring[pi] = ri;
+        nr = stream[pos++];
+        for (r = 0; r < nr; r++, ri++) {
+          pt[ri] = p;
+          c = stream[pos++];
+          for (var t = 0; t < c; t++, p++) {
+            x += unzigzag(stream[pos++]);
+            y += unzigzag(stream[pos++]);
+            lng[p] = x * sx + tx;
+            lat[p] = y * sy + ty;
+            rx[p] = mercX(lng[p]);
+            ry[p] = mercY(lat[p]);
+            if (r === 0) {
+              if (lat[p] < s) s = lat[p];
+              if (lat[p] > nn) nn = lat[p];
+              if (lng[p] < w) w = lng[p];
+              if (lng[p] > e) e = lng[p];
+            }
+          }
+        }
+      }
+      var i = list[k];
+      if (s <= nn) {
+        box[4 * i] = s;
+        box[4 * i + 1] = w;
+        box[4 * i + 2] = nn;
+        box[4 * i + 3] = e;
+        fpbox[4 * k] = mercX(w);
+        fpbox[4 * k + 1] = mercY(nn);
+        fpbox[4 * k + 2] = mercX(e);
+        fpbox[4 * k + 3] = mercY(s);
+        var coarse = regionPoly[i + 1] > regionPoly[i];
+        for (var c4 = 0; c4 < 4; c4++) {
+          var v = fpbox[4 * k + c4];
+          pbox[4 * i + c4] = !coarse ? v : c4 < 2 ? Math.min(v, pbox[4 * i + c4]) : Math.max(v, pbox[4 * i + c4]);
+        }
+      }
+    }
+    poly[m] = pi;
+    ring[nPoly] = ri;
+    pt[nRing] = p;
+    fine.list = list;
+    fine.pbox = fpbox;
+    fine.poly = poly;
+    fine.ring = ring;
+    fine.pt = pt;
+    fine.rx = rx;
+    fine.ry = ry;
+    fine.lat = lat;
+    fine.lng = lng;
+    fine.latlngs = function (k2) {
+      var out = [];
+      for (var q2 = poly[k2]; q2 < poly[k2 + 1]; q2++) {
+        var rings = [];
+        for (var r2 = ring[q2]; r2 < ring[q2 + 1]; r2++) {
+          var pts = [];
+          for (var t2 = pt[r2]; t2 < pt[r2 + 1]; t2++) pts.push([lat[t2], lng[t2]]);
+          rings.push(pts);
+        }
+        out.push(rings);
+      }
+      return out;
+    };
+    return fine;
   }
 
   /* A grid over the regions' zoom-0 boxes: the candidates under a point, then an even-odd point-in-polygon
@@ -539,27 +733,53 @@
     for (i = 0; i < n; i++) if (geo.present(i)) each(i, function (c2) {
       items[fill[c2]++] = i;
     });
-    function inside(i, px, py) {
-      var odd = false;
-      for (var r = geo.polyRing[geo.regionPoly[i]]; r < geo.polyRing[geo.regionPoly[i + 1]]; r++) {
-        var a = geo.ringPt[r], b = geo.ringPt[r + 1];
+    var fine = geo.fine, fineOf = geo.fineOf;
+    function inside(i, px, py, coarse) {
+      var odd = false, f = coarse ? -1 : fineOf[i];
+      /* a region sent at a finer grid is tested against that shape (its coarse one collapsed) */
+      var ringPt = f >= 0 ? fine.pt : geo.ringPt, rx = f >= 0 ? fine.rx : geo.rx, ry = f >= 0 ? fine.ry : geo.ry;
+      var r0 = f >= 0 ? fine.ring[fine.poly[f]] : geo.polyRing[geo.regionPoly[i]];
+      var r1 = f >= 0 ? fine.ring[fine.poly[f + 1]] : geo.polyRing[geo.regionPoly[i + 1]];
+      for (var r = r0; r < r1; r++) {
+        var a = ringPt[r], b = ringPt[r + 1];
         for (var k = a, j = b - 1; k < b; j = k++) {
-          var yi = geo.ry[k], yj = geo.ry[j];
-          if (yi > py !== yj > py && px < ((geo.rx[j] - geo.rx[k]) * (py - yi)) / (yj - yi) + geo.rx[k]) odd = !odd;
+          var yi = ry[k], yj = ry[j];
+          if (yi > py !== yj > py && px < ((rx[j] - rx[k]) * (py - yi)) / (yj - yi) + rx[k]) odd = !odd;
         }
       }
       return odd;
     }
-    /* the region under a zoom-0 pixel point (-1: none) */
-    return function (px, py) {
-      if (px < x0 || px > x1 || py < y0 || py > y1) return -1;
+    /* the region under a zoom-0 pixel point (-1: none). A region sent at a finer grid is drawn above its
+       neighbours (their coarse shapes cover it), so it wins; within `slack` (zoom-0 units) of its box it wins
+       too, as the page draws it at least a pixel or two wide however far out the map is zoomed. */
+    return function (px, py, slack) {
+      var d = slack || 0;
+      if (px < x0 - d || px > x1 + d || py < y0 - d || py > y1 + d) return -1;
       var c3 = cy(py) * side + cx(px);
+      var found = -1, near = -1, nearest = Infinity;
       for (var t = counts[c3]; t < counts[c3 + 1]; t++) {
         var j = items[t];
-        if (px < pbox[4 * j] || px > pbox[4 * j + 2] || py < pbox[4 * j + 1] || py > pbox[4 * j + 3]) continue;
-        if (inside(j, px, py)) return j;
+        var e = fineOf[j] >= 0 ? d : 0;
+        if (px < pbox[4 * j] - e || px > pbox[4 * j + 2] + e || py < pbox[4 * j + 1] - e || py > pbox[4 * j + 3] + e) continue;
+        if (fineOf[j] >= 0) {
+          if (inside(j, px, py)) return j;
+          /* its coarse shape is painted in its colour too, under its neighbours' */
+          if (found < 0 && geo.regionPoly[j + 1] > geo.regionPoly[j] && inside(j, px, py, true)) found = j;
+          var fb = fine.pbox, f4 = 4 * fineOf[j];
+          if (fb[f4 + 2] - fb[f4] < 2 * d && fb[f4 + 3] - fb[f4 + 1] < 2 * d) {
+            /* drawn as a square wider than itself: the nearest such square under the pointer answers */
+            var dist = Math.abs(px - (fb[f4] + fb[f4 + 2]) / 2) + Math.abs(py - (fb[f4 + 1] + fb[f4 + 3]) / 2);
+            if (dist < nearest) {
+              nearest = dist;
+              near = j;
+            }
+          }
+        } else if (found < 0 && inside(j, px, py)) {
+          found = j;
+          if (!fine.list.length) return j;
+        }
       }
-      return -1;
+      return near >= 0 ? near : found;
     };
   }
 
@@ -610,12 +830,23 @@
         /* white borders only when most regions in view are at least MIN_BORDER_PX wide on screen */
         var borders = style.weight > 0 && big * 2 >= shown;
         ctx.globalAlpha = style.fillOpacity;
+        var fineOf = geo.fineOf, onePx = 1 / scale, dots = [], fineShown = [];
         for (var o = 0; o < order.length; o++) {
           var list = byFill[order[o]];
           ctx.fillStyle = order[o] === NO_DATA_FILL ? hatchPattern(ctx) : order[o];
           ctx.beginPath();
+          dots.length = 0;
           for (var l = 0; l < list.length; l++) {
             var g = list[l];
+            /* a region sent at a finer grid is drawn again above the rest from that shape; its coarse shape is
+               filled too, as its neighbours' coarse shapes leave that area to it (no white speck there) */
+            if (fineOf[g] >= 0) fineShown.push(g);
+            if (pbox[4 * g + 2] - pbox[4 * g] < onePx && pbox[4 * g + 3] - pbox[4 * g + 1] < onePx) {
+              /* smaller than a pixel: its rings would shrink to nothing and leave a white speck where a city's
+                 small regions are; a one-pixel square keeps its colour on the map */
+              dots.push(g);
+              continue;
+            }
             for (var r = geo.polyRing[geo.regionPoly[g]]; r < geo.polyRing[geo.regionPoly[g + 1]]; r++) {
               var a = geo.ringPt[r], e = geo.ringPt[r + 1];
               var lx = rx[a], ly = ry[a];
@@ -637,6 +868,14 @@
             ctx.strokeStyle = ctx.fillStyle;
             ctx.lineWidth = 0.6;
             ctx.stroke();
+          }
+          if (dots.length) {
+            ctx.beginPath();
+            for (l = 0; l < dots.length; l++) {
+              g = dots[l];
+              ctx.rect(Math.floor(pbox[4 * g] * scale - origin.x), Math.floor(pbox[4 * g + 1] * scale - origin.y), 1, 1);
+            }
+            ctx.fill("nonzero"); /* overlapping squares of one colour stay filled */
           }
         }
         ctx.globalAlpha = 1;
@@ -665,9 +904,50 @@
           }
           ctx.stroke();
         }
+        drawFine(ctx, fineShown, scale, origin, borders);
         this._drawnAt = performance.now();
       },
     });
+    /* The regions sent at a finer grid, above their neighbours (whose coarse shapes cover them): the area under
+       each is cleared first, so its colour is not blended with theirs; a region narrower than FINE_MIN_PX is
+       drawn as a square that wide, so every region shows however far out the map is zoomed. */
+    function drawFine(ctx, shown, scale, origin, borders) {
+      var fine = geo.fine, fb = fine.pbox;
+      for (var t = 0; t < shown.length; t++) {
+        var i = shown[t], k = geo.fineOf[i];
+        var x0 = fb[4 * k] * scale - origin.x, y0 = fb[4 * k + 1] * scale - origin.y;
+        var x1 = fb[4 * k + 2] * scale - origin.x, y1 = fb[4 * k + 3] * scale - origin.y;
+        var f = fills[i] || "#cccccc";
+        var dot = x1 - x0 < FINE_MIN_PX && y1 - y0 < FINE_MIN_PX;
+        ctx.beginPath();
+        if (dot) {
+          var cx = (x0 + x1) / 2, cy = (y0 + y1) / 2;
+          ctx.rect(cx - FINE_MIN_PX / 2, cy - FINE_MIN_PX / 2, FINE_MIN_PX, FINE_MIN_PX);
+        } else {
+          for (var r = fine.ring[fine.poly[k]]; r < fine.ring[fine.poly[k + 1]]; r++) {
+            var a = fine.pt[r], b = fine.pt[r + 1];
+            if (b <= a) continue;
+            ctx.moveTo(fine.rx[a] * scale - origin.x, fine.ry[a] * scale - origin.y);
+            for (var p = a + 1; p < b; p++) ctx.lineTo(fine.rx[p] * scale - origin.x, fine.ry[p] * scale - origin.y);
+            ctx.closePath();
+          }
+        }
+        ctx.globalCompositeOperation = "destination-out";
+        ctx.globalAlpha = 1;
+        ctx.fillStyle = "#000000";
+        ctx.fill("evenodd");
+        ctx.globalCompositeOperation = "source-over";
+        ctx.globalAlpha = style.fillOpacity;
+        ctx.fillStyle = f === NO_DATA_FILL ? hatchPattern(ctx) : f;
+        ctx.fill("evenodd");
+        ctx.globalAlpha = 1;
+        if (borders && !dot) {
+          ctx.strokeStyle = style.outline;
+          ctx.lineWidth = style.weight;
+          ctx.stroke();
+        }
+      }
+    }
     function hatchPattern(ctx) {
       if (hatch) return hatch;
       var tile = document.createElement("canvas");
@@ -691,7 +971,8 @@
 
     function regionAt(latlng) {
       var p = map.project(latlng, 0);
-      return hitAt(p.x, p.y);
+      /* a region sent at a finer grid is drawn at least FINE_MIN_PX wide: it answers within that */
+      return hitAt(p.x, p.y, FINE_MIN_PX / Math.pow(2, map.getZoom()));
     }
     var hovered = -1;
     var tip = L.tooltip({ sticky: true, direction: "auto", offset: [14, 0], className: "ido-tooltip", opacity: 1 });
@@ -1484,7 +1765,12 @@
       var bounds = L.latLngBounds([b[0], b[1]], [b[2], b[3]]);
       if (zoomTo) {
         /* the region and its surroundings: it takes about a third of the free part of the map */
-        map.fitBounds(bounds.pad(1), { paddingTopLeft: tl, paddingBottomRight: br, maxZoom: 7, animate: false });
+        map.fitBounds(bounds.pad(1), {
+          paddingTopLeft: tl,
+          paddingBottomRight: br,
+          maxZoom: Math.min(SEARCH_MAX_ZOOM, map.getMaxZoom()),
+          animate: false,
+        });
         return;
       }
       var r = regionRect(i);
@@ -1747,6 +2033,10 @@
     else setLegend(true);
     home();
 
+    /* the search index is built after the first paint, while the page waits for the reader */
+    requestAnimationFrame(function () {
+      requestAnimationFrame(index.warm);
+    });
     window.ideopolis = {
       map: map,
       embed: embed,
