@@ -1038,6 +1038,7 @@ class Run:
         >>> hot.statistic, hot.seed, len(hot.table) == len(run.regions.ids)
         ('gi_star', 12345, True)
         """
+        from ideopolis.memory import release_free_memory
         from ideopolis.spatial.hotspots import check_options
         from ideopolis.spatial.hotspots import hotspots as test
         from ideopolis.spatial.inference import permutation_threads
@@ -1088,6 +1089,7 @@ class Run:
                     names=self.regions.names,
                 )
                 built.append((present, weights))
+                release_free_memory()  # the temporaries of the weights, before the permutation test's arrays
             result = test(
                 values.reindex(self.regions.ids),
                 weights,

@@ -488,6 +488,7 @@ SPATIAL_SCHEMES = ("queen", "knn", "distance_band")
 def build_run(where: RegionArgs, how: RunArgs, *, score: bool = True) -> Any:
     """Set up (and score) the run a command asked for with :func:`ideopolis.api.prepare`; print its set's notes."""
     from ideopolis.api import prepare
+    from ideopolis.memory import release_free_memory
 
     if how.weights is not None and how.weights.lower() in SPATIAL_SCHEMES:
         raise ConfigError(
@@ -506,8 +507,10 @@ def build_run(where: RegionArgs, how: RunArgs, *, score: bool = True) -> Any:
     )
     if run.regions is not None:
         print_region_notes(run.regions, where)
+    release_free_memory()  # what reading and checking the files freed (ideopolis.memory: measured there)
     if score:
         run.index  # noqa: B018  (score now, inside the command's progress bar)
+        release_free_memory()
     return run
 
 

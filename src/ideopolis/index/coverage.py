@@ -248,7 +248,8 @@ def coverage(
     Coverage
     """
     index = aggregated.index
-    shares = nominal_shares(framework, weights, index)
+    # one weight per node (no peer groups) gives every region the same shares: one row broadcasts to all
+    shares = nominal_shares(framework, weights, index if isinstance(weights, pd.DataFrame) else index[:1])
     needed = {agg: units(framework, agg) for agg in framework.aggregates}
     all_units = list(dict.fromkeys(u for us in needed.values() for u in us))
     present = aggregated.reindex(columns=all_units).notna()

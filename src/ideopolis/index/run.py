@@ -167,7 +167,7 @@ class IndexRun:
         if index.has_duplicates:
             dup = index[index.duplicated()][0]
             raise MethodError(f"region id {dup!r} appears twice; give every region a unique id")
-        raw = data[framework.indicators].copy()
+        raw = data[framework.indicators]  # copy-on-write (pandas >= 3): a new frame; astype below copies if needed
         raw.index = index
         try:
             raw = raw.astype(float)

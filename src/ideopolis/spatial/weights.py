@@ -356,7 +356,13 @@ def region_points(geometry: gpd.GeoSeries | gpd.GeoDataFrame) -> tuple[FloatArra
         planar = np.full((len(values), 2), np.nan)
         planar[~empty] = shapely.get_coordinates(shapely.centroid(values[~empty]))
         return planar, "plane"
-    parts, owner = shapely.get_parts(values, return_index=True)
+    # a polygon is its own one part: only multi-part geometries are split (get_parts clones every part, so
+    # splitting 10**6 polygons would copy them all); each region's parts stay in order, so the sums are the same
+    single = shapely.get_type_id(values) == 3  # Polygon
+    split, split_owner = shapely.get_parts(values[~single], return_index=True)
+    parts = np.concatenate([values[single], split])
+    owner = np.concatenate([np.flatnonzero(single), np.flatnonzero(~single)[split_owner]])
+    del split, split_owner
     solid = ~shapely.is_empty(parts)
     parts, owner = parts[solid], owner[solid]
     cen = shapely.get_coordinates(shapely.centroid(parts))
@@ -365,8 +371,10 @@ def region_points(geometry: gpd.GeoSeries | gpd.GeoDataFrame) -> tuple[FloatArra
     # points and lines (no area) still count, with a tiny weight
     area = np.where(area > 0, area, 1e-12)
     xyz = np.column_stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)])
-    summed = np.zeros((len(values), 3))
-    np.add.at(summed, owner, xyz * area[:, None])
+    # per region, the parts' weighted vectors summed in part order (as np.add.at would; bincount is ~10x faster)
+    summed = np.column_stack(
+        [np.bincount(owner, weights=xyz[:, c] * area, minlength=len(values)) for c in range(3)]
+    ).astype(np.float64, copy=False)
     norm = np.linalg.norm(summed, axis=1, keepdims=True)
     points = summed / np.where(norm > 0, norm, 1.0)
     points[empty] = np.nan
@@ -420,7 +428,7 @@ def _nearest(points: FloatArray, query: IntArray, k: int) -> IntArray:
 def _ids_and_names(
     geometry: gpd.GeoSeries | gpd.GeoDataFrame, names: pd.Series | None
 ) -> tuple[list[str], pd.Series | None]:
-    ids = [str(i) for i in geometry.index]
+    ids: list[str] = geometry.index.astype(str).to_numpy(dtype=object).tolist()  # one C pass, not 10**6 __iter__
     if names is None and hasattr(geometry, "columns") and "name" in geometry.columns:
         names = geometry["name"]
     if names is not None:
@@ -484,8 +492,13 @@ def _shared_vertex_pairs(geoms: np.ndarray) -> tuple[IntArray, IntArray]:
     coords, owner = shapely.get_coordinates(geoms, return_index=True)
     if not len(coords):
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-    order = np.lexsort((owner, coords[:, 1], coords[:, 0]))
-    x, y, r = coords[order, 0], coords[order, 1], owner[order].astype(np.int64)
+    # get_coordinates lists regions in order, so a stable sort by (x, y) keeps each vertex's regions in order
+    order = np.lexsort((coords[:, 1], coords[:, 0]))
+    r = owner[order].astype(np.int64)
+    del owner
+    coords = coords[order]  # one gather of the (x, y) rows, then the columns as views
+    del order
+    x, y = coords[:, 0], coords[:, 1]
     new_xy = np.ones(len(r), dtype=bool)
     new_xy[1:] = (x[1:] != x[:-1]) | (y[1:] != y[:-1])
     first = new_xy.copy()

@@ -263,7 +263,16 @@ def aggregate(
         shares[agg] = avail
         methods[agg] = key
         thresholds[agg] = None if thr is None else float(thr)
-    out = pd.DataFrame(cols, index=normalised.index)
+    # the indicator columns share the normalised table's values (copy-on-write, pandas >= 3); the aggregates
+    # are one new block: no copy of the whole table
+    scores = np.stack([cols[a] for a in framework.aggregates])  # aggregates x regions (a framework has a root)
+    out = pd.concat(
+        [
+            normalised[list(framework.indicators)],
+            pd.DataFrame(scores.T, index=normalised.index, columns=list(framework.aggregates), copy=False),
+        ],
+        axis=1,
+    )
     return AggregateResult(out, methods, pd.DataFrame(shares, index=normalised.index), thresholds)
 
 

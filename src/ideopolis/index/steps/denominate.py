@@ -58,7 +58,7 @@ def by_metadata(
     """
     scale = scale or {}
     if not by:
-        return DenominateResult(data.copy(), {}, ())
+        return DenominateResult(data.copy(deep=False), {}, ())  # copy-on-write: shares the input's values
     if denominators is None:
         first = next(iter(by))
         raise MethodError(
@@ -101,7 +101,7 @@ def no_denomination(
     scale: Mapping[str, float] | None = None,
 ) -> DenominateResult:
     """Leave the data as it is."""
-    return DenominateResult(data.copy(), {}, ())
+    return DenominateResult(data.copy(deep=False), {}, ())  # copy-on-write: shares the input's values
 
 
 def denominate(

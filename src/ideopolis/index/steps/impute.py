@@ -32,8 +32,8 @@ class ImputeResult:
 
 @IMPUTERS.register("none", aliases=("no",))
 def impute_none(data: pd.DataFrame, *, group: pd.Series | None = None) -> pd.DataFrame:
-    """Return the data unchanged."""
-    return data.copy()
+    """Return the data unchanged (a copy-on-write view: the values are shared until either side is written)."""
+    return data.copy(deep=False)
 
 
 @IMPUTERS.register("mean", aliases=("i_mean",))

@@ -194,4 +194,7 @@ def screen(
     keep[list(force_exclude)] = False
     summary["included"] = keep
     dropped = [str(r) for r in data.index[~keep.to_numpy()]]
-    return ScreenResult(data.loc[keep.to_numpy()].copy(), summary, dropped)
+    mask = keep.to_numpy()
+    # copy-on-write (pandas >= 3): keeping every region shares the input's values; a boolean take copies already
+    kept = data.copy(deep=False) if mask.all() else data.loc[mask]
+    return ScreenResult(kept, summary, dropped)

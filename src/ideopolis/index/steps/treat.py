@@ -234,16 +234,16 @@ def treat(
     TreatResult
     """
     fn = TREATMENTS.get(method)
-    out = data.copy()
     ids = data.index.astype(str).to_numpy()
     cell_frames = []
     rows = []
     columns = np.ascontiguousarray(data.to_numpy(dtype=float).T)  # one contiguous row per indicator
+    treated = np.empty_like(columns)  # the treated values, written row by row: one table, no per-column copies
     for j, col in enumerate(data.columns):
         x = columns[j]
         fn_col = treat_none if col in skip else fn
         res = fn_col(x, winmax=winmax, skew_thresh=skew_thresh, kurt_thresh=kurt_thresh)
-        out[col] = res.values
+        treated[j] = res.values
         rows.append({"indicator": col, "status": res.status, **res.stats})
         if res.status == "log":
             pos = np.flatnonzero(~np.isnan(x))
@@ -269,4 +269,6 @@ def treat(
         else pd.DataFrame(columns=["region", "indicator", "original", "treated", "treatment"])
     )
     table = pd.DataFrame(rows).set_index("indicator")
+    # treated.T is column-major (n regions x k indicators): pandas keeps it as its one block without a copy
+    out = pd.DataFrame(treated.T, index=data.index, columns=data.columns, copy=False)
     return TreatResult(out, cells, table)

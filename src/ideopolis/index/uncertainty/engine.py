@@ -579,7 +579,13 @@ class Engine:
 
     # -- the tables -----------------------------------------------------------------------------------
     def table(self, imp: int, trt: int, nrm: int) -> _Table:
-        """The normalised table of one (imputation, treatment, normalisation) combination (computed once)."""
+        """The normalised table of one (imputation, treatment, normalisation) combination (cached until released).
+
+        :meth:`evaluate` builds each combination's table when its draws run and releases it after them
+        (:meth:`release_tables`), so one table (values, availability, transformed values: about ``24 K R`` bytes)
+        is alive at a time, not every combination's; a table is a pure function of its combination, so a
+        rebuilt table is the same.
+        """
         key = (imp, trt, nrm)
         if key not in self._tables:
             run = self.run
@@ -599,6 +605,11 @@ class Engine:
             self._tables[key] = _Table(np.ascontiguousarray(data), bounds, label)
         return self._tables[key]
 
+    def release_tables(self, *, keep: tuple[int, int, int] | None = None) -> None:
+        """Drop the cached tables (all, or all but ``keep``); :meth:`table` rebuilds one when asked again."""
+        for key in [k for k in self._tables if k != keep]:
+            del self._tables[key]
+
     def _combinations(self) -> Iterator[tuple[int, int, int]]:
         for i in range(len(self.alternatives["impute"])):
             for t in range(len(self.alternatives["treat"])):
@@ -617,6 +628,7 @@ class Engine:
             return
         fw = self.framework
         for combo in self._combinations():
+            self.release_tables(keep=combo)  # one table at a time; evaluate() starts from the last one
             table = self.table(*combo)
             lo_hi: dict[str, tuple[np.ndarray, np.ndarray]] = {}
             for k, code in enumerate(self.indicators):
@@ -849,8 +861,8 @@ class Engine:
         scores = np.full((r, n), np.nan) if keep_scores else None
         shift = np.full(n, np.nan)
         tasks = self._tasks(draws, chunk)
-        for combo, _, _ in tasks:  # build the tables in this thread, in a fixed order
-            self.table(*combo)
+        combos = list(dict.fromkeys(combo for combo, _, _ in tasks))
+        combos.sort(key=lambda c: c not in self._tables)  # a table in hand first (stable: then in sorted order)
 
         def work(task: tuple[tuple[int, int, int], int, np.ndarray]) -> int:
             combo, agg, rows = task
@@ -864,16 +876,22 @@ class Engine:
                 scores[:, rows] = y.T
             return int(rows.size)
 
-        if workers > 1 and len(tasks) > 1:
-            with ThreadPoolExecutor(max_workers=workers) as pool:
-                for done in pool.map(work, tasks):
+        # one combination at a time: build its table here (in this thread), run its batches, release it, so
+        # memory holds one table, not all of them (each task writes its own draws: the order changes nothing)
+        pool = ThreadPoolExecutor(max_workers=workers) if workers > 1 and len(tasks) > 1 else None
+        try:
+            for combo in combos:
+                self.release_tables(keep=combo)
+                self.table(*combo)
+                batch = [task for task in tasks if task[0] == combo]
+                for done in pool.map(work, batch) if pool is not None else map(work, batch):
                     if progress is not None:
                         progress(done)
-        else:
-            for task in tasks:
-                done = work(task)
-                if progress is not None:
-                    progress(done)
+            if combos:  # the last table stays for the next evaluation (the Sobol design) to start from
+                self.release_tables(keep=combos[-1])
+        finally:
+            if pool is not None:
+                pool.shutdown()
         return Evaluation(ranks=ranks, shift=shift, scores=scores)
 
     def evaluate_batch(
