@@ -216,7 +216,7 @@ def _cell(row: dict[str, Any] | None, key: str, fmt: str = "{:,.1f}") -> str:
     if row.get("stopped"):
         return f"> {row['wall_s']:,.0f} s wall (stopped)"
     if not row.get("ok", True):
-        return "failed"
+        return str(row["error"]) if str(row.get("error", "")).startswith("not run") else "failed"
     value = row.get(key)
     return "" if value is None else fmt.format(value)
 
@@ -279,6 +279,9 @@ def main() -> None:
     parser.add_argument("--sobol", type=int, default=None, help="uncertainty's --sobol (default: the command's)")
     parser.add_argument("--plain-limit", type=float, default=600.0, help="wall seconds the plain way may take")
     parser.add_argument("--skip-plain", action="store_true")
+    parser.add_argument(
+        "--plain-max", type=int, default=300_000, help="largest set the plain way runs on (300k peaks at 6 GB)"
+    )
     parser.add_argument("--max-load", type=float, default=2.5, help="wait for the 1-minute load to fall below")
     parser.add_argument("--patience", type=float, default=120.0, help="wait at most this long for it (s)")
     parser.add_argument("--out", type=Path, default=OUT / "bench_scale")
@@ -317,7 +320,13 @@ def main() -> None:
                     page.unlink(missing_ok=True)
                 rows[name] = row
                 print(f"{n:>9,} {name:<12} {json.dumps(row)}", flush=True)
-            if not args.skip_plain and not plain_stopped:
+            if not args.skip_plain and not plain_stopped and n > args.plain_max:
+                rows["plain"] = {
+                    "ok": False,
+                    "stopped": False,
+                    "error": f"not run: above --plain-max {args.plain_max:,}",
+                }
+            elif not args.skip_plain and not plain_stopped:
                 _wait_quiet(args.max_load, args.patience)
                 row = measure([sys.executable, "-c", PLAIN, str(folder)], limit=args.plain_limit)
                 plain_stopped = row["stopped"]
