@@ -280,6 +280,9 @@ def main() -> None:
     parser.add_argument("--plain-limit", type=float, default=600.0, help="wall seconds the plain way may take")
     parser.add_argument("--skip-plain", action="store_true")
     parser.add_argument(
+        "--map-max", type=int, default=400_000, help="largest set mapped (a page holds 400,000 regions with cards)"
+    )
+    parser.add_argument(
         "--plain-max", type=int, default=300_000, help="largest set the plain way runs on (300k peaks at 6 GB)"
     )
     parser.add_argument("--max-load", type=float, default=2.5, help="wait for the 1-minute load to fall below")
@@ -310,6 +313,9 @@ def main() -> None:
             folder = ensure_set(n, args.sets, given)
             rows: dict[str, Any] = {}
             for name in commands:
+                if name == "map" and n > args.map_max:
+                    rows[name] = {"ok": False, "stopped": False, "error": f"not run: above --map-max {args.map_max:,}"}
+                    continue
                 _wait_quiet(args.max_load, args.patience)
                 row = measure(_command(name, folder, work, args.draws, args.sobol))
                 if name == "map":
