@@ -216,7 +216,7 @@ def _cell(row: dict[str, Any] | None, key: str, fmt: str = "{:,.1f}") -> str:
     if row.get("stopped"):
         return f"> {row['wall_s']:,.0f} s wall (stopped)"
     if not row.get("ok", True):
-        return str(row["error"]) if str(row.get("error", "")).startswith("not run") else "failed"
+        return "" if str(row.get("error", "")).startswith("not run") else "failed"
     value = row.get(key)
     return "" if value is None else fmt.format(value)
 
@@ -242,11 +242,11 @@ def render(result: dict[str, Any]) -> str:
                 if row.get("ratio") is not None:
                     other += f"; {row['ratio']:.1f}x the CPU of `hotspots`"
             if row.get("error"):
-                other = f"failed: {row['error'][:120]}"
+                other = row["error"] if row["error"].startswith("not run") else f"failed: {row['error'][:120]}"
             cpu = _cell(row, "cpu_s")
             lines.append(
                 f"| {int(n):,} | {name} | {cpu} | {_cell(row, 'peak_mb', '{:,.0f}')} | "
-                f"{_cell(row, 'wall_s')} | {row['load']} | {other} |"
+                f"{_cell(row, 'wall_s')} | {row.get('load', '')} | {other} |"
             )
     lines += ["", "| command | CPU growth exponent | memory growth exponent |", "|---|---:|---:|"]
     for name, (cpu, mem) in result["exponents"].items():
@@ -351,12 +351,14 @@ def main() -> None:
             slope(xs, [r["peak_mb"] for _, r in ok]),
         )
     result["load_end"] = _load()
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.with_suffix(".json").write_text(
+        json.dumps(result, indent=2), encoding="utf-8"
+    )  # first: kept if render fails
     table = render(result)
     print()
     print(table)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.with_suffix(".md").write_text(table + "\n", encoding="utf-8")
-    args.out.with_suffix(".json").write_text(json.dumps(result, indent=2), encoding="utf-8")
     print(f"\nwrote {args.out.with_suffix('.md')} and {args.out.with_suffix('.json')}")
 
 
