@@ -14,6 +14,7 @@ from ideopolis.errors import MethodError
 from ideopolis.index.steps.treat import _two_values
 from ideopolis.spatial import inference
 from ideopolis.spatial.inference import LagProblem, permutation_counts
+from ideopolis.spatial.streams import lemire_threshold, splitmix64, stream_key
 from ideopolis.spatial.weights import SpatialWeights, _unique_ints, queen_weights
 
 SEED = 20261130
@@ -57,8 +58,9 @@ def requests(draw: st.DrawFn) -> tuple[LagProblem, np.ndarray, np.ndarray, np.nd
         regions = np.empty(0, dtype=np.int64)
     order = np.random.default_rng(draw(st.integers(0, 1000))).permutation(regions)
     chosen = order[: draw(st.integers(0, len(order)))]
-    start = np.asarray(draw(st.lists(st.integers(0, 50), min_size=len(chosen), max_size=len(chosen))), dtype=np.int64)
-    extra = np.asarray(draw(st.lists(st.integers(0, 80), min_size=len(chosen), max_size=len(chosen))), dtype=np.int64)
+    # ranges that start and stop inside, at and across the kernel's blocks of 256 permutations
+    start = np.asarray(draw(st.lists(st.integers(0, 300), min_size=len(chosen), max_size=len(chosen))), dtype=np.int64)
+    extra = np.asarray(draw(st.lists(st.integers(0, 600), min_size=len(chosen), max_size=len(chosen))), dtype=np.int64)
     return problem, chosen.astype(np.int64), start, start + extra
 
 
@@ -125,6 +127,42 @@ def test_numba_counts_equal_numpy_for_large_cardinalities_and_near_integer_draws
         np.testing.assert_array_equal(a, b)
     # the hub's lag is the sum of all others whatever the draws: it is never less extreme than itself
     assert a[0, 0] == 400
+
+
+def test_numba_counts_equal_numpy_where_lemire_rejects_draws() -> None:
+    # A draw below m is rejected with probability (2**32 mod m) / 2**32: with a million regions about one draw
+    # in 10,000, so the kernel's rare path (a flagged column redrawn one number at a time) must run here.
+    n, k, regions = 1_000_000, 8, np.array([3, 499_999, 999_998], dtype=np.int64)
+    rng = np.random.default_rng(SEED)
+    cards = np.zeros(n, dtype=np.int64)
+    cards[regions] = k
+    values = rng.normal(size=n)
+    link = np.where(cards > 0, 1.0, 0.0)
+    observed = np.zeros(n)
+    observed[regions] = [-0.5, 0.0, 0.7]
+    problem = LagProblem(
+        values=values,
+        cardinalities=cards,
+        link_weight=link,
+        observed=observed,
+        centre=cards * (values.sum() - values) / (n - 1),
+        tolerance=np.full(n, 1e-9),
+    )
+    start, stop = np.array([0, 37, 255], dtype=np.int64), np.array([12_000, 12_300, 12_511], dtype=np.int64)
+    key = stream_key(SEED)
+    bounds = [n - 1 - k + s + 1 for s in range(k)]
+    rejected = 0
+    for i, a, b in zip(regions, start, stop, strict=True):
+        words = splitmix64(key, (int(i) << 38) + (np.arange(a, b)[:, None] << 12) + np.arange(k // 2)[None, :])
+        for s, m in enumerate(bounds):
+            u = (words[:, s // 2] >> np.uint64(32)) if s % 2 else (words[:, s // 2] & np.uint64(0xFFFFFFFF))
+            rejected += int((((u * np.uint64(m)) & np.uint64(0xFFFFFFFF)) < lemire_threshold(m)).sum())
+    assert rejected >= 5  # about 20 expected
+    for alternative in ("folded", "directed"):
+        a = permutation_counts(problem, regions, start, stop, seed=SEED, alternative=alternative, engine="numpy")
+        b = permutation_counts(problem, regions, start, stop, seed=SEED, alternative=alternative, engine="numba")
+        np.testing.assert_array_equal(a, b)
+        assert 0 < int(a[:, 0].sum()) < int((stop - start).sum())
 
 
 def test_auto_engine_switches_to_numba_above_the_threshold_with_the_same_counts(

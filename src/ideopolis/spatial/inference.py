@@ -487,7 +487,7 @@ def permutation_counts(
     threads : int, default 1
         Worker threads (numpy releases the GIL in the array work; numba spreads the regions over them).
     engine : {"auto", "numpy", "numba"}
-        ``numpy``: the vectorised reference engine; ``numba``: the same draws and sums fused into one compiled
+        ``numpy``: the vectorised reference engine; ``numba``: the same draws and sums in one compiled
         loop (:mod:`ideopolis.spatial.kernel`), identical counts; ``auto`` (default): numba for work of at
         least :data:`NUMBA_MIN_DRAWS` random numbers (where it repays loading the compiled code), numpy below.
         The chunks apply to the numpy engine only.

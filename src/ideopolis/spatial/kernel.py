@@ -1,12 +1,12 @@
-"""The permutation engine compiled with numba: the numpy engine's draws and sums, fused into one pass.
+"""The permutation engine compiled with numba: the numpy engine's draws and sums, in vector loops.
 
 :func:`ideopolis.spatial.inference.permutation_counts` has two engines that give the same counts bit for bit:
 
 - ``numpy`` (the reference): vectorised over chunks of regions x permutations, about ten array passes per
   random number (:func:`ideopolis.spatial.inference._floyd_subsets`, ``_count_block``);
-- ``numba`` (this module): one compiled loop per region that draws a block of permutations' picks (the random
-  numbers and Floyd's algorithm) into a small buffer, then adds the picked values and compares each lag with
-  the observed one.
+- ``numba`` (this module): per region, blocks of 256 permutations, each step (the SplitMix64 words, a
+  neighbour slot's draws, Floyd's rule, the sums, the comparisons) one loop along the block's permutations
+  that the compiler turns into vector instructions; the arrays stay in the core's cache.
 
 Both use the same SplitMix64 word and half of every draw (:mod:`ideopolis.spatial.streams`), the same Floyd
 picks (a draw below ``t + 1`` by Lemire's multiply-and-reject method, ``t`` when taken before),
