@@ -49,6 +49,22 @@ def test_python_dash_m_works() -> None:
     assert out.stdout.strip() == f"ideopolis {__version__}"
 
 
+def test_commands_without_a_print_map_do_not_import_matplotlib() -> None:
+    # matplotlib costs about half a CPU second to import: only --png and the print map need it
+    code = (
+        "import sys\n"
+        "from ideopolis.cli import main\n"
+        "sys.argv = ['ideopolis', 'hotspots', '--regions', 'us-metros', '--top', '0']\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit as stop:\n"
+        "    assert not stop.code, stop.code\n"
+        "assert 'matplotlib' not in sys.modules, 'matplotlib was imported'\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
 @pytest.mark.parametrize("command", ["datasets", "validate", "custom"])
 def test_every_region_command_takes_regions(command: str, runner: CliRunner) -> None:
     result = runner.invoke(app, [command, "--help"])

@@ -113,11 +113,11 @@ def hotspots(
     top: Annotated[int, typer.Option("--top", min=0, help="Significant regions to list (0: none).")] = 15,
 ) -> None:
     """Find statistically significant hot and cold spots (Gi*) or clusters and outliers (local Moran)."""
-    from ideopolis.maps.static import check_figure_path
-
     if out is not None:
         check_table_path(out)
     if png is not None:
+        from ideopolis.maps.static import check_figure_path  # matplotlib: only for a print map
+
         check_figure_path(png)
         check_output_path(png)
     if html is not None and html.suffix.lower() not in (".html", ".htm"):

@@ -29,10 +29,10 @@ MAPS_DIR = Path("maps")
 
 def check_print_options(out: Path | None, *, printed: bool, dpi: int | None) -> None:
     """Refuse a print-only option on an HTML map, or a file the print map cannot be, before any work."""
-    from ideopolis.maps.static import check_figure_path
-
     if printed:
         if out is not None:
+            from ideopolis.maps.static import check_figure_path  # matplotlib: only for a print map
+
             check_figure_path(out)
         return
     if dpi is not None:
