@@ -260,3 +260,21 @@ def test_every_reason_a_region_has_no_score(gappy_toy: Path) -> None:
     off = ideo.score(str(gappy_toy), treat="none", aggregate={"threshold": 0})
     # threshold 0: capital = income_pc alone (14.2857), cluster strength = (0 + 14.2857) / 2, balance = (50 + 100) / 2
     assert off.scores.at["01005", "ideopolis_index"] == pytest.approx(0.75 * 14.2857 / 2 + 0.25 * 75, abs=1e-4)
+
+
+def test_ranks_are_computed_once_and_follow_a_rerun(gappy_toy: Path) -> None:
+    index = ideo.score(str(gappy_toy), treat="none").index
+    first = index.ranks  # ranked
+    expected = first.copy()
+    first.iloc[:, :] = 999  # a caller's change to the table it got ...
+    again = index.ranks  # from the cache
+    again.iloc[:, :] = 998
+    pd.testing.assert_frame_equal(index.ranks, expected)  # ... does not reach the cached ranks
+    # a re-run of the aggregation ranks the new scores: rank_partial ranks the partial region too
+    assert pd.isna(index.ranks.at["01003", "ideopolis_index"])
+    index.rerun("aggregate", rank_partial=True)
+    assert index.ranks.at["01003", "ideopolis_index"] == 3
+    index.rerun("normalise", method="rank")
+    pd.testing.assert_frame_equal(
+        index.ranks, index.scores.rank(ascending=False, method="min").astype("Int64"), check_dtype=False
+    )

@@ -72,3 +72,22 @@ def test_a_reflected_child_enters_the_pillar_statistics_negated() -> None:
     )
     agg = pd.DataFrame({"x": [1.0, 2, 3, 4], "y": [2.0, 1, 4, 3], "i": [0.0, 0, 0, 1]})
     assert pillar_statistics(agg, fw).at["i", "mean_correlation"] == pytest.approx(-0.6)
+
+
+@pytest.mark.parametrize("n", [0, 1, 3, 15, 400, 10_000])
+@pytest.mark.parametrize("sort", [None, "talent"])
+def test_top_table_is_the_head_of_every_ranked_region_sorted(n: int, sort: str | None) -> None:
+    # the table sorts only the regions ranked n-th or better; it must equal sorting them all (ties included:
+    # us-counties has tied ranks), then taking n
+    import ideopolis as ideo
+    from ideopolis.index.explain import top_table
+
+    run = ideo.score("us-counties").index
+    key = sort or run.framework.root
+    got = top_table(run, n=n, sort=sort)
+    full = run.scores[[c for c in got.columns if c in run.scores.columns]].copy()
+    full.insert(0, "rank", run.ranks[key])
+    full = full[full["rank"].notna()].sort_values(["rank", key], ascending=[True, False]).head(n)
+    assert list(got.index) == list(full.index)
+    pd.testing.assert_series_equal(got["rank"], full["rank"], check_names=False)
+    assert len(got) == min(n, int(run.ranks[key].notna().sum()))

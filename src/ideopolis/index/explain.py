@@ -255,14 +255,17 @@ def top_table(run: IndexRun, n: int = 15, sort: str | None = None) -> pd.DataFra
     show = [fw.root, *[c for c in fw.children(fw.root) if c in run.scores.columns]]
     if key not in show:
         show.insert(0, key)
-    table = run.scores[show].copy()
-    table.insert(0, "rank", run.ranks[key])
+    rank = run.ranks[key]
+    rank = rank[rank.notna()]
+    if 0 < n < len(rank):  # only regions ranked n-th or better (ties included) can be listed: sort those
+        rank = rank[rank <= np.partition(rank.to_numpy(dtype=np.float64), n - 1)[n - 1]]
+    table = run.scores.loc[rank.index, show]
+    table.insert(0, "rank", rank)
     if run.names is not None:
         table.insert(1, "name", run.names.reindex(table.index))
     if run.typology is not None:
         table["typology"] = run.typology
     # a ranking lists ranked scores only: a score resting on fewer pillars is not ranked with the others
-    table = table[table["rank"].notna()]
     table = table.sort_values(["rank", key], ascending=[True, False], na_position="last").head(n)
     table.index.name = "id"
     return table

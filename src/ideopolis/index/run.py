@@ -570,6 +570,7 @@ class IndexRun:
         self.datasets["aggregated"] = res.data
         self.reports["aggregate"] = res
         self.reports.pop("coverage", None)
+        self.reports.pop("ranks", None)
         cov = self.coverage
         root = self.framework.root
         summary: dict[str, Any] = {"methods": res.methods}
@@ -644,10 +645,15 @@ class IndexRun:
         (:mod:`ideopolis.index.coverage`); a score on fewer pillars has no rank, unless the run says
         ``[aggregate] rank_partial = true``.
         """
+        partial = self.rank_partial
+        cached = self.reports.get("ranks")
+        if cached is not None and cached[0] == partial:  # ranking a million regions' aggregates takes 2 s
+            table: pd.DataFrame = cached[1]
+            return table.copy(deep=False)  # copy-on-write: a caller's change to it does not reach the cache
         scores = self.scores
-        if self.rank_partial:
-            return rank_table(scores)
-        return rank_table(scores.where(self.coverage.complete[scores.columns]))
+        table = rank_table(scores if partial else scores.where(self.coverage.complete[scores.columns]))
+        self.reports["ranks"] = (partial, table)
+        return table.copy(deep=False)
 
     @property
     def coverage(self) -> Coverage:
