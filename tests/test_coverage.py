@@ -35,7 +35,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import ideopolis as ideo
-from ideopolis.errors import ConfigError, RegionSetError
+from ideopolis.errors import ConfigError, IdeopolisError, RegionSetError
 from ideopolis.index.coverage import nominal_shares, units
 from ideopolis.index.framework import framework_from_records
 from ideopolis.index.profile import RunConfig, load_profile
@@ -278,3 +278,14 @@ def test_ranks_are_computed_once_and_follow_a_rerun(gappy_toy: Path) -> None:
     pd.testing.assert_frame_equal(
         index.ranks, index.scores.rank(ascending=False, method="min").astype("Int64"), check_dtype=False
     )
+
+
+def test_ranks_and_coverage_go_with_a_failed_re_aggregation(gappy_toy: Path) -> None:
+    # found in review: a re-run that fails inside the aggregation left the last ranks cached
+    index = ideo.score(str(gappy_toy), treat="none").index
+    assert index.ranks.notna().any().any() and index.coverage is not None
+    with pytest.raises(IdeopolisError):
+        index.rerun("aggregate", threshold=7.0)
+    for stale in ("scores", "ranks", "coverage"):
+        with pytest.raises(ConfigError, match=r"no aggregated dataset|no 'aggregated' dataset"):
+            getattr(index, stale)

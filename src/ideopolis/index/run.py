@@ -319,6 +319,9 @@ class IndexRun:
             self.datasets.pop(DATASET_OF.get(step, ""), None)
             self.reports.pop(step, None)
             self._step_notes.pop(step, None)
+        if "aggregate" in STEPS[i:]:  # derived from the aggregation: gone with it, even if a step below fails
+            self.reports.pop("coverage", None)
+            self.reports.pop("ranks", None)
         self.log = [r for r in self.log if STEPS.index(r.step) < i]
         for step in STEPS[i:]:
             record = getattr(self, f"_step_{step}")()
