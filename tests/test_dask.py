@@ -191,6 +191,36 @@ def test_fixed_permutation_pvalues_equal_the_local_ones(engine: DaskEngine) -> N
     )
 
 
+def test_every_part_runs_the_engine_the_whole_call_would(engine: DaskEngine, monkeypatch: pytest.MonkeyPatch) -> None:
+    # each part of a large call may alone fall below the compiled engine's threshold; the parts must still run
+    # the engine the local call would (numba here), not the 7x slower numpy engine (same counts either way)
+    from ideopolis.spatial import inference
+
+    rs = ideo.load_regions(str(TOY))
+    w = queen_weights(rs.geometry)
+    y = rs.data["ba_share"].reindex(w.ids).to_numpy(dtype=float)
+    link = np.ones(len(w.indices))
+    lag = np.bincount(np.repeat(np.arange(w.n), w.cardinalities), weights=y[w.indices], minlength=w.n)
+    problem = LagProblem.build(y - y.mean(), w, link, lag)
+    regions = np.flatnonzero(problem.cardinalities > 0)
+    whole = int(problem.cardinalities[regions].sum()) * 300
+    monkeypatch.setattr(inference, "NUMBA_MIN_DRAWS", whole)  # the whole call reaches it, no part does
+    seen: list[str] = []
+    run = engine._run
+
+    def spy(func: Any, calls: list[Any]) -> Any:
+        seen.extend(kw["engine"] for _, kw in calls)
+        return run(func, calls)
+
+    monkeypatch.setattr(engine, "_run", spy)
+    remote = engine.permutation_counts(problem, regions, 0, 300, seed=5)
+    assert len(seen) > 1 and set(seen) == {"numba"}
+    np.testing.assert_array_equal(remote, permutation_counts(problem, regions, 0, 300, seed=5, engine="numpy"))
+    seen.clear()
+    engine.permutation_counts(problem, regions[:3], 0, 300, seed=5)  # small: numpy, as locally
+    assert set(seen) == {"numpy"}
+
+
 # -- the uncertainty draws --------------------------------------------------------------------------------------
 
 

@@ -207,6 +207,20 @@ def test_auto_engine_switches_to_numba_above_the_threshold_with_the_same_counts(
     np.testing.assert_array_equal(above, below)
 
 
+def test_auto_engine_is_numba_from_the_threshold_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ideopolis.spatial.inference import resolve_engine
+
+    monkeypatch.setattr(inference, "NUMBA_MIN_DRAWS", 600)
+    cards = np.array([2, 4])
+    assert resolve_engine("auto", cards, 0, 99) == "numpy"  # 594 random numbers
+    assert resolve_engine("auto", cards, 0, 100) == "numba"  # 600
+    assert resolve_engine("auto", cards, [0, 50], [100, 200]) == "numba"  # 200 + 600
+    assert resolve_engine("auto", cards, [100, 0], [0, 99]) == "numpy"  # an empty range counts nothing
+    assert resolve_engine("numpy", cards, 0, 10**6) == "numpy" and resolve_engine("numba", cards, 0, 1) == "numba"
+    with pytest.raises(MethodError, match="unknown permutation engine 'cuda'"):
+        resolve_engine("cuda", cards, 0, 1)
+
+
 def test_unknown_engine_is_refused_with_the_valid_names() -> None:
     rng = np.random.default_rng(SEED)
     w = SpatialWeights(

@@ -448,6 +448,42 @@ def _count_block(
     return out
 
 
+def resolve_engine(engine: str, cardinalities: IntArray, start: Any, stop: Any) -> str:
+    """The engine :func:`permutation_counts` runs for ``engine`` on regions with these neighbour counts and ranges.
+
+    Parameters
+    ----------
+    engine : {"auto", "numpy", "numba"}
+        As :func:`permutation_counts`.
+    cardinalities : numpy.ndarray of int
+        Neighbours of each region run, shape ``(r,)``.
+    start, stop : int or numpy.ndarray of int
+        The permutations run, ``start <= j < stop`` (broadcast to ``(r,)``).
+
+    Returns
+    -------
+    str
+        ``"numpy"`` or ``"numba"``: ``auto`` is ``numba`` from :data:`NUMBA_MIN_DRAWS` random numbers on.
+
+    Raises
+    ------
+    MethodError
+        For an unknown engine.
+
+    Examples
+    --------
+    >>> resolve_engine("auto", np.array([6, 6]), 0, 999), resolve_engine("auto", np.full(40_000, 6), 0, 999)
+    ('numpy', 'numba')
+    """
+    if engine not in ENGINES:
+        raise MethodError(f"unknown permutation engine {engine!r}; choose one of: {', '.join(ENGINES)}")
+    if engine != "auto":
+        return engine
+    ranges = np.maximum(np.asarray(stop, dtype=np.int64) - np.asarray(start, dtype=np.int64), 0)
+    draws = int((ranges * np.asarray(cardinalities, dtype=np.int64)).sum())
+    return "numba" if draws >= NUMBA_MIN_DRAWS else "numpy"
+
+
 def permutation_counts(
     problem: LagProblem,
     regions: IntArray,
@@ -516,9 +552,7 @@ def permutation_counts(
     if (cards < 1).any():
         raise MethodError("every region run through the permutation engine needs a neighbour")
     check_stream_limits(len(problem.values), int(stop.max(initial=0)), int(cards.max(initial=0)))
-    if engine not in ENGINES:
-        raise MethodError(f"unknown permutation engine {engine!r}; choose one of: {', '.join(ENGINES)}")
-    if engine == "numba" or (engine == "auto" and int((np.maximum(stop - start, 0) * cards).sum()) >= NUMBA_MIN_DRAWS):
+    if resolve_engine(engine, cards, start, stop) == "numba":
         from ideopolis.spatial.kernel import count_extreme
 
         return count_extreme(
