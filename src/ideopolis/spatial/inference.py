@@ -26,14 +26,7 @@ import pandas as pd
 
 from ideopolis.errors import MethodError
 from ideopolis.registry import Registry
-from ideopolis.spatial.streams import (
-    check_stream_limits,
-    draws_below,
-    mix_in_place,
-    slot_offset,
-    slot_zero_states,
-    stream_key,
-)
+from ideopolis.spatial.streams import check_stream_limits, slot_draws, stream_key
 from ideopolis.spatial.weights import BoolArray, FloatArray, IntArray, SpatialWeights
 
 #: What runs a test's permutations: :func:`permutation_counts` or an engine's equivalent (same counts).
@@ -398,19 +391,15 @@ def _floyd_subsets(key: int, regions: IntArray, first: int, last: int, k: int, n
     numpy.ndarray
         Shape ``(k, len(regions), last - first)``, int32 (int64 beyond 2**31 regions).
     """
-    zero = slot_zero_states(key, regions, np.arange(first, last, dtype=np.int64))
-    picks = np.empty((k, *zero.shape), dtype=np.int32 if n_others < 2**31 - 1 else np.int64)
-    word = np.empty_like(zero)
-    scratch = np.empty_like(zero)
-    taken = np.empty(zero.shape, dtype=bool)
-    same = np.empty(zero.shape, dtype=bool)
-    for s in range(k):
-        top = n_others - k + s
-        if s % 2 == 0:
-            np.add(zero, slot_offset(s // 2), out=word)
-            mix_in_place(word, scratch)
+    shape = (len(regions), last - first)
+    picks = np.empty((k, *shape), dtype=np.int32 if n_others < 2**31 - 1 else np.int64)
+    taken = np.empty(shape, dtype=bool)
+    same = np.empty(shape, dtype=bool)
+    bounds = [n_others - k + s + 1 for s in range(k)]
+    for s, draws in enumerate(slot_draws(key, regions, np.arange(first, last, dtype=np.int64), bounds)):
+        top = bounds[s] - 1
         r = picks[s]
-        r[...] = draws_below(word, s % 2, top + 1)
+        r[...] = draws
         if s:
             np.equal(picks[0], r, out=taken)
             for t in range(1, s):

@@ -39,6 +39,7 @@ Limits: ``2**26`` regions (67 million), ``2**26`` permutations per region, ``2**
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -53,6 +54,7 @@ __all__ = [
     "draws_below",
     "integers_below",
     "lemire_threshold",
+    "slot_draws",
     "splitmix64",
     "stream_key",
 ]
@@ -276,15 +278,40 @@ def integers_below(key: int, regions: Any, permutations: Any, bounds: Any) -> U6
     bounds = [int(m) for m in np.atleast_1d(bounds)]
     regions = np.asarray(regions, dtype=np.int64)
     permutations = np.asarray(permutations, dtype=np.int64)
-    zero = slot_zero_states(key, regions, permutations)
-    out = np.empty((*zero.shape, len(bounds)), dtype=np.uint64)
-    word = np.empty_like(zero)
-    for s, m in enumerate(bounds):
-        if s % 2 == 0:
-            np.add(zero, slot_offset(s // 2), out=word)
-            mix_in_place(word)
-        out[..., s] = draws_below(word, s % 2, m)
+    out = np.empty((len(regions), len(permutations), len(bounds)), dtype=np.uint64)
+    for s, draws in enumerate(slot_draws(key, regions, permutations, bounds)):
+        out[..., s] = draws
     return out
+
+
+def slot_draws(key: int, regions: np.ndarray, permutations: np.ndarray, bounds: Sequence[int]) -> Iterator[U64Array]:
+    """Yield the draws of slot ``s = 0, 1, ...`` of each region x permutation, one slot at a time.
+
+    What :func:`integers_below` returns, slot by slot (``integers_below(...)[..., s]``), holding one word per
+    region x permutation instead of all slots: the numpy permutation engine's memory bound.
+
+    Parameters
+    ----------
+    key : int
+        :func:`stream_key` of the seed.
+    regions, permutations : numpy.ndarray of int
+        Region positions, shape ``(r,)``, and permutation numbers, shape ``(p,)``.
+    bounds : sequence of int
+        The range of each slot, ``1 <= m < 2**32``.
+
+    Yields
+    ------
+    numpy.ndarray of uint64
+        Shape ``(r, p)``, uniform on ``[0, bounds[s])``.
+    """
+    zero = slot_zero_states(key, regions, permutations)
+    word = np.empty_like(zero)
+    scratch = np.empty_like(zero)
+    for s, m in enumerate(bounds):
+        if s % 2 == 0:  # one word feeds two slots
+            np.add(zero, slot_offset(s // 2), out=word)
+            mix_in_place(word, scratch)
+        yield draws_below(word, s % 2, int(m))
 
 
 def slot_zero_states(key: int, regions: np.ndarray, permutations: np.ndarray) -> U64Array:
