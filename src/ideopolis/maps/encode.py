@@ -743,15 +743,7 @@ def decode_geometry(payload: dict[str, Any]) -> list[list[list[list[tuple[float,
     pos = 0
     x = y = 0
     while pos < len(stream):
-        count = stream[pos]
-        pos += 1
-        pts = []
-        for _ in range(count):
-            dx, dy = unzigzag(stream[pos : pos + 2])
-            pos += 2
-            x += dx
-            y += dy
-            pts.append((x, y))
+        pts, pos, x, y = _delta_points(stream, pos, x, y)
         arcs.append(pts)
     shapes = unpack_varints(payload["shapes"])
     pos = 0
@@ -783,6 +775,23 @@ def decode_geometry(payload: dict[str, Any]) -> list[list[list[list[tuple[float,
     for region, polygons in decode_fine_shapes(payload).items():
         regions[region] = polygons
     return regions
+
+
+def _delta_points(stream: list[int], pos: int, x: int, y: int) -> tuple[list[tuple[int, int]], int, int, int]:
+    """Read a count, then that many zigzag (dx, dy) steps from ``(x, y)``: the points, next position and last point.
+
+    The run both geometry streams are made of (an arc of the shared arcs, a ring of the finer shapes).
+    """
+    count = stream[pos]
+    pos += 1
+    pts = []
+    for _ in range(count):
+        dx, dy = unzigzag(stream[pos : pos + 2])
+        pos += 2
+        x += dx
+        y += dy
+        pts.append((x, y))
+    return pts, pos, x, y
 
 
 def decode_fine_shapes(payload: dict[str, Any]) -> dict[int, list[list[list[tuple[float, float]]]]]:
@@ -823,16 +832,8 @@ def decode_fine_shapes(payload: dict[str, Any]) -> dict[int, list[list[list[tupl
             pos += 1
             rings = []
             for _ in range(n_rings):
-                n_pts = stream[pos]
-                pos += 1
-                ring = []
-                for _ in range(n_pts):
-                    dx, dy = unzigzag(stream[pos : pos + 2])
-                    pos += 2
-                    x += dx
-                    y += dy
-                    ring.append((x * sx + tx, y * sy + ty))
-                rings.append(ring)
+                pts, pos, x, y = _delta_points(stream, pos, x, y)
+                rings.append([(px * sx + tx, py * sy + ty) for px, py in pts])
             polygons.append(rings)
         out[region] = polygons
     return out
